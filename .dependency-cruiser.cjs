@@ -1,0 +1,49 @@
+/**
+ * Layer rules (ports and adapters), checked by `npm run lint:deps` inside `npm test`.
+ */
+const DRIVERS = '^(knex|mysql2|kafkajs|ioredis|bullmq|@elastic/elasticsearch|@clickhouse/client|fastify|@nestjs/platform-fastify|@nestjs/microservices)($|/)';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-domain-to-infra-deps',
+      comment: 'The records domain (aggregate, commands, events, decisions, handlers) knows nothing of MySQL, Kafka, Redis or transports.',
+      severity: 'error',
+      from: { path: '^libs/records/src' },
+      to: { path: [`node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/mysql', '^libs/records-(mysql|http)', '^libs/http'] },
+    },
+    {
+      name: 'mysql-only-in-adapters',
+      comment: 'Only the sharding/event-store MySQL adapters, records-mysql and migrations talk to MySQL.',
+      severity: 'error',
+      from: { pathNot: '^(libs/sharding/src/mysql|libs/event-store/src/mysql|libs/records-mysql|migrations|test|bench)' },
+      to: { path: 'node_modules/(knex|mysql2)($|/)' },
+    },
+    {
+      name: 'port-entry-points-stay-driver-free',
+      comment: 'Importing @shardline/sharding or @shardline/event-store must not pull in a database driver.',
+      severity: 'error',
+      from: { path: '^libs/(sharding|event-store)/src', pathNot: '^libs/(sharding|event-store)/src/mysql' },
+      to: { path: ['^libs/(sharding|event-store)/src/mysql', 'node_modules/(knex|mysql2)($|/)'] },
+    },
+    {
+      name: 'libs-never-import-apps',
+      severity: 'error',
+      from: { path: '^libs' },
+      to: { path: '^apps' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

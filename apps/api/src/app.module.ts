@@ -1,0 +1,34 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ErrorEnvelopeFilter } from '@shardline/http';
+import { RecordsModule } from '@shardline/records';
+import { RecordsHttpModule } from '@shardline/records-http';
+import { RecordsMysqlModule } from '@shardline/records-mysql';
+import { ApiConfig } from './config';
+import { HealthController } from './health.controller';
+
+/** Composition root: records use cases on sharded MySQL, served over REST. */
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.log.level,
+            autoLogging: config.log.access !== 'off',
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : config.log.access === 'all' ? 'info' : 'silent',
+            genReqId: (req) => (req.headers['x-correlation-id'] as string | undefined) ?? crypto.randomUUID(),
+          },
+        }),
+        RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
+        RecordsHttpModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { shardingConfigFromEnv } from '@shardline/sharding';
+
+const apiEnvSchema = z.object({
+  SHARDLINE_HTTP_HOST: z.string().default('0.0.0.0'),
+  SHARDLINE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Largest accepted request body; a 10,000-record batch of ~1 KiB records is ~10 MiB. */
+  SHARDLINE_HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** Snowflake worker id; every running API process needs its own (0..1023). */
+  SHARDLINE_WORKER_ID: z.coerce.number().int().min(0).max(1023).default(0),
+  SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
+  SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
+  SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** 'errors' logs 4xx/5xx requests only (cheap at 10k req/s); 'all' logs every request. */
+  SHARDLINE_ACCESS_LOG: z.enum(['errors', 'all', 'off']).default('errors'),
+});
+
+export type ApiConfig = ReturnType<typeof apiConfigFromEnv>;
+
+/** The only place the API reads process.env; every setting is validated and has a default. */
+export function apiConfigFromEnv(env: Record<string, string | undefined>) {
+  const parsed = apiEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    http: { host: e.SHARDLINE_HTTP_HOST, port: e.SHARDLINE_HTTP_PORT, bodyLimit: e.SHARDLINE_HTTP_BODY_LIMIT_BYTES },
+    log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
+    records: {
+      sharding: shardingConfigFromEnv(env),
+      workerId: e.SHARDLINE_WORKER_ID,
+      groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
+    },
+  };
+}

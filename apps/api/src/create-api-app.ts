@@ -1,0 +1,19 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { ApiConfig } from './config';
+
+/** Builds the API application (used by main.ts and by the end-to-end tests). */
+export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  // JSON only: a text/plain body must get 415, not be validated as a string.
+  app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
+  app.enableShutdownHooks();
+  return app;
+}

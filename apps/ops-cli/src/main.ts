@@ -1,0 +1,33 @@
+/**
+ * Operator commands:
+ *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
+ *   partitions [months]   create event partitions for the next `months` months (default 3) on every shard
+ */
+import { shardingConfigFromEnv } from '@shardline/sharding';
+import { maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
+
+async function main(argv: string[]): Promise<void> {
+  const [command, arg] = argv;
+  const config = shardingConfigFromEnv(process.env);
+  switch (command) {
+    case 'migrate':
+      for (const r of await migrateAll(config)) {
+        console.log(`${r.database}: migrations applied [${r.applied.join(', ') || 'none'}], partitions added [${r.partitionsAdded.join(', ') || 'none'}]`);
+      }
+      return;
+    case 'partitions': {
+      const months = arg ? Number(arg) : PARTITION_MONTHS_AHEAD;
+      if (!Number.isInteger(months) || months < 0 || months > 120) throw new Error('months must be an integer 0..120');
+      for (const r of await maintainPartitions(config, months)) console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}]`);
+      return;
+    }
+    default:
+      console.error('usage: ops-cli migrate | partitions [monthsAhead]');
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,128 @@
+/**
+ * Ingest benchmark: raw multi-row INSERT (physical limit) vs the batch API vs the single API,
+ * in one run on the same tables. See README.md beside this file.
+ */
+import { spawn, ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { shardingConfigFromEnv } from '@shardline/sharding';
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { migrateAll } from '../../migrations/migrate';
+import { rawInsert } from './raw-insert';
+import { makeRecord, percentile } from './workload';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const TOTAL = env('BENCH_RECORDS', 200_000);
+const PER_REQUEST = 10_000;
+const BATCH_CONCURRENCY = env('BENCH_BATCH_CONCURRENCY', 2);
+const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 64);
+const SINGLE_SECONDS = env('BENCH_SINGLE_SECONDS', 15);
+const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
+const PORT = env('BENCH_PORT', 3999);
+const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_data_db_', SHARDLINE_CONTROL_DB: 'bench_control' };
+
+async function main(): Promise<void> {
+  const config = shardingConfigFromEnv({ ...process.env, ...benchEnv });
+  console.log(`# ingest benchmark: ${TOTAL} records per phase, ~${PAYLOAD} B data_content, ${config.shards.length} shards, node ${process.version}`);
+  await resetTables(config);
+
+  const raw = await rawInsert(config, TOTAL, PER_REQUEST, BATCH_CONCURRENCY, PAYLOAD);
+  console.log(`raw multi-row INSERT (events+outbox+records): ${fmt(raw)} records/s  [${BATCH_CONCURRENCY} concurrent 10k-record transactions x ${config.shards.length} shards]`);
+
+  const api = await startApi();
+  try {
+    const batch = await batchPhase();
+    console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms]`);
+    const single = await singlePhase();
+    console.log(
+      `single API POST /data/single:               ${fmt(single.rate)} records/s  [${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS}s; latency p50 ${single.p50} ms, p99 ${single.p99} ms; non-2xx ${single.errors}]`,
+    );
+    console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.70)`);
+    console.log(`single: ${single.rate >= 5000 && single.p99 < 50 ? 'meets' : 'misses'} target (>= 5,000/s at p99 < 50 ms)`);
+  } finally {
+    api.kill('SIGTERM');
+  }
+}
+
+async function resetTables(config: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {
+  await migrateAll(config);
+  const dbs = new ShardDatabases(config);
+  try {
+    for (const shard of dbs.shardIndexes()) for (const t of ['events', 'outbox', 'records', 'processed_commands']) await dbs.shard(shard).raw(`TRUNCATE TABLE ${t}`);
+  } finally {
+    await dbs.destroy();
+  }
+}
+
+async function startApi(): Promise<ChildProcess> {
+  if (!existsSync('dist/apps/api/main.js')) throw new Error('build the API first: npm run build');
+  const child = spawn(process.execPath, ['dist/apps/api/main.js'], {
+    env: { ...process.env, ...benchEnv, SHARDLINE_HTTP_PORT: String(PORT), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '901', SHARDLINE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/health/ready`)).ok) return child;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error('API did not become ready');
+}
+
+async function batchPhase() {
+  const bodies: string[] = [];
+  for (let start = 0; start < TOTAL; start += PER_REQUEST) {
+    bodies.push(JSON.stringify({ data: Array.from({ length: Math.min(PER_REQUEST, TOTAL - start) }, (_, k) => makeRecord(TOTAL + start + k, PAYLOAD)) }));
+  }
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: BATCH_CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const t0 = performance.now();
+        const res = await fetch(`http://127.0.0.1:${PORT}/api/v1/data/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const json = (await res.json()) as { created: number };
+        if (res.status !== 201 || json.created !== PER_REQUEST) throw new Error(`batch failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: TOTAL / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function singlePhase() {
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}`,
+    connections: SINGLE_CONNECTIONS,
+    duration: SINGLE_SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/data/single',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(makeRecord(3 * TOTAL + i++, PAYLOAD)) }),
+      },
+    ],
+  });
+  return {
+    rate: result['2xx'] / SINGLE_SECONDS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+  };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(8);
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+
+/** Deterministic-shaped records: ~BENCH_PAYLOAD_BYTES of JSON, spread over 1,000 businesses. */
+export function makeRecord(i: number, payloadBytes: number) {
+  return {
+    business_id: `bench-biz-${i % 1000}`,
+    user_id: 1 + (i % 50_000),
+    data_content: {
+      order_id: `o-${i}`,
+      amount: (i % 10_000) / 100,
+      status: i % 3 === 0 ? 'paid' : 'open',
+      note: randomBytes(Math.max(1, Math.floor((payloadBytes - 80) / 2))).toString('hex'),
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

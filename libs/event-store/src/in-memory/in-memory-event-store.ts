@@ -1,0 +1,105 @@
+import { AppendCommand, AppendOutcome, EventStore, StoredCommandResult, StoredEvent } from '../event-store.port';
+import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
+
+/** In-memory counterpart of a MySQL inline projection: sees each committed change in order. */
+export interface InMemoryInlineProjection<TState> {
+  apply(shard: number, changes: Array<{ streamId: string; expectedVersion: number; state: TState }>): void;
+}
+
+interface ShardState {
+  streams: Map<string, StoredEvent[]>;
+  commands: Map<string, StoredCommandResult>;
+  outbox: StoredEvent[];
+  nextPosition: bigint;
+  unavailable: boolean;
+}
+
+/**
+ * Event store for unit tests and the developer kit: same contract as the MySQL adapter
+ * (versions, idempotency, all-or-nothing per command), no I/O.
+ */
+export class InMemoryEventStore<TState> implements EventStore<TState> {
+  private readonly shards: ShardState[];
+
+  constructor(
+    shardCount: number,
+    private readonly projection?: InMemoryInlineProjection<TState>,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.shards = Array.from({ length: shardCount }, () => ({
+      streams: new Map(),
+      commands: new Map(),
+      outbox: [],
+      nextPosition: 1n,
+      unavailable: false,
+    }));
+  }
+
+  async append(command: AppendCommand<TState>): Promise<AppendOutcome> {
+    return this.write(command);
+  }
+
+  async appendBatch(command: AppendCommand<TState>): Promise<AppendOutcome> {
+    return this.write(command);
+  }
+
+  async findCommandResult(shard: number, commandId: string): Promise<StoredCommandResult | null> {
+    return this.reachable(shard).commands.get(commandId) ?? null;
+  }
+
+  async readStream(shard: number, streamId: string): Promise<StoredEvent[]> {
+    return [...(this.reachable(shard).streams.get(streamId) ?? [])];
+  }
+
+  /** Test hook: make a shard fail like an unreachable server. */
+  setUnavailable(shard: number, unavailable: boolean): void {
+    this.shards[shard].unavailable = unavailable;
+  }
+
+  outbox(shard: number): StoredEvent[] {
+    return [...this.shards[shard].outbox];
+  }
+
+  private write(command: AppendCommand<TState>): AppendOutcome {
+    const shard = this.reachable(command.shard);
+    if (command.idempotency) {
+      const stored = shard.commands.get(command.idempotency.commandId);
+      if (stored) return { kind: 'duplicate', stored };
+    }
+    // Check everything before touching anything: a command is all or nothing.
+    for (const write of command.writes) {
+      const current = shard.streams.get(write.streamId)?.length ?? 0;
+      if (current !== write.expectedVersion) throw new StreamVersionConflictError(write.streamId, write.expectedVersion);
+    }
+    const now = this.clock();
+    for (const write of command.writes) {
+      const stream = shard.streams.get(write.streamId) ?? [];
+      write.events.forEach((event, i) => {
+        const stored: StoredEvent = {
+          ...event,
+          shard: command.shard,
+          position: String(shard.nextPosition++),
+          streamId: write.streamId,
+          streamVersion: write.expectedVersion + i + 1,
+          createdTime: now,
+        };
+        stream.push(stored);
+        shard.outbox.push(stored);
+      });
+      shard.streams.set(write.streamId, stream);
+    }
+    this.projection?.apply(
+      command.shard,
+      command.writes.map((w) => ({ streamId: w.streamId, expectedVersion: w.expectedVersion, state: w.state })),
+    );
+    if (command.idempotency) shard.commands.set(command.idempotency.commandId, command.idempotency);
+    return { kind: 'appended' };
+  }
+
+  private reachable(index: number): ShardState {
+    const shard = this.shards[index];
+    if (!shard) throw new RangeError(`no shard ${index}`);
+    if (shard.unavailable) throw new ShardUnavailableError(index, new Error('shard marked unavailable'));
+    return shard;
+  }
+}

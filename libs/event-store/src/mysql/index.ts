@@ -1,0 +1,5 @@
+export * from './mysql-event-store';
+export * from './mysql-inline-projection.port';
+export * from './event-partitions';
+export * from './sql-statements';
+export * from './mysql-errors';

@@ -1,0 +1,259 @@
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { AppendCommand, AppendOutcome, EventStore, StoredCommandResult, StoredEvent } from '../event-store.port';
+import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
+import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/group-committer';
+import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey } from './mysql-errors';
+import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
+import { insertStatements, PlannedStatement } from './sql-statements';
+import type { PoolConnection } from 'mysql2/promise';
+
+const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time'];
+const OUTBOX_COLUMNS = ['stream_id', 'stream_version', 'month_key', 'partition_key', 'created_time'];
+const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time'];
+
+export interface MysqlEventStoreOptions {
+  groupCommit: GroupCommitOptions;
+}
+
+/** Which statement of the append transaction failed, so a duplicate key can be told apart. */
+type Step = 'connect' | 'commands' | 'events' | 'state' | 'commit';
+
+class AppendStepError extends Error {
+  constructor(
+    readonly step: Step,
+    readonly original: unknown,
+  ) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+/**
+ * Sharded MySQL event store. One append = ONE local transaction on the owning shard holding:
+ *   1. the processed-command row (idempotency; inserted first so a concurrent duplicate waits on its lock),
+ *   2. the events (optimistic concurrency by the unique key (stream_id, stream_version, month_key)),
+ *   3. the inline state change (e.g. the `records` row),
+ *   4. the outbox rows the relay publishes.
+ * Concurrent single commands for a shard are group-committed: one transaction of multi-row inserts.
+ * If a group fails for a reason that belongs to one command (conflict, duplicate, bad row), each
+ * command is retried alone so only the culprit fails; if the shard is unreachable, all fail with 503.
+ */
+export class MysqlEventStore<TState> implements EventStore<TState> {
+  private readonly committers: Array<GroupCommitter<AppendCommand<TState>, AppendOutcome>>;
+
+  constructor(
+    private readonly databases: ShardDatabases,
+    private readonly projection: MysqlInlineProjection<TState>,
+    options: MysqlEventStoreOptions,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.committers = databases
+      .shardIndexes()
+      .map((shard) => new GroupCommitter((group) => this.writeGroup(shard, group), options.groupCommit));
+  }
+
+  append(command: AppendCommand<TState>): Promise<AppendOutcome> {
+    return this.committerFor(command.shard).submit(command);
+  }
+
+  appendBatch(command: AppendCommand<TState>): Promise<AppendOutcome> {
+    this.committerFor(command.shard);
+    return this.writeAlone(command.shard, command);
+  }
+
+  async findCommandResult(shard: number, commandId: string): Promise<StoredCommandResult | null> {
+    const rows = await guardShard(shard, () =>
+      this.databases.shard(shard)('processed_commands').where({ command_id: commandId }).select('command_id', 'request_hash', 'response'),
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { commandId: row.command_id, requestHash: row.request_hash, response: jsonColumn(row.response) };
+  }
+
+  async readStream(shard: number, streamId: string): Promise<StoredEvent[]> {
+    const rows = await guardShard(shard, () =>
+      this.databases.shard(shard)('events').where({ stream_id: streamId }).orderBy('stream_version', 'asc').select('*'),
+    );
+    return rows.map((row: Record<string, unknown>) => ({
+      shard,
+      position: String(row.position),
+      streamId: row.stream_id as string,
+      streamVersion: Number(row.stream_version),
+      type: row.event_type as string,
+      schemaVersion: Number(row.schema_version),
+      data: jsonColumn(row.data),
+      metadata: jsonColumn(row.metadata) as StoredEvent['metadata'],
+      createdTime: row.created_time as Date,
+    }));
+  }
+
+  /** Waits for queued and in-flight groups (graceful shutdown loses nothing acknowledged-to-be). */
+  async drain(): Promise<void> {
+    await Promise.all(this.committers.map((c) => c.drain()));
+  }
+
+  private committerFor(shard: number): GroupCommitter<AppendCommand<TState>, AppendOutcome> {
+    const committer = this.committers[shard];
+    if (!committer) throw new RangeError(`no shard ${shard}`);
+    return committer;
+  }
+
+  private async writeGroup(shard: number, group: AppendCommand<TState>[]): Promise<Array<Settled<AppendOutcome>>> {
+    if (group.length === 1) return [await settle(this.writeAlone(shard, group[0]))];
+    try {
+      await this.transaction(shard, group);
+      return group.map(() => ({ ok: true, value: { kind: 'appended' } }));
+    } catch (error) {
+      const cause = error instanceof AppendStepError ? error.original : error;
+      if (isConnectionError(cause)) {
+        const unavailable = new ShardUnavailableError(shard, cause, error instanceof AppendStepError && error.step === 'commit');
+        return group.map(() => ({ ok: false, error: unavailable }));
+      }
+      // Something in the group belongs to one command only: replay them one by one.
+      const results: Array<Settled<AppendOutcome>> = [];
+      for (const command of group) results.push(await settle(this.writeAlone(shard, command)));
+      return results;
+    }
+  }
+
+  private async writeAlone(shard: number, command: AppendCommand<TState>, attempt = 1): Promise<AppendOutcome> {
+    try {
+      await this.transaction(shard, [command]);
+      return { kind: 'appended' };
+    } catch (error) {
+      if (!(error instanceof AppendStepError)) throw error;
+      const cause = error.original;
+      if (cause instanceof StreamVersionConflictError) throw cause;
+      if (isDuplicateKey(cause, 'uq_stream_version')) {
+        const write = command.writes[0];
+        throw new StreamVersionConflictError(command.writes.length === 1 ? write.streamId : 'one of the batch streams', write.expectedVersion);
+      }
+      if (error.step === 'commands' && isDuplicateKey(cause) && command.idempotency) {
+        const stored = await this.findCommandResult(shard, command.idempotency.commandId);
+        if (stored) return { kind: 'duplicate', stored };
+      }
+      if (isDeadlock(cause) && attempt < 3) return this.writeAlone(shard, command, attempt + 1);
+      if (isConnectionError(cause)) throw new ShardUnavailableError(shard, cause, error.step === 'commit');
+      throw cause;
+    }
+  }
+
+  private async transaction(shard: number, commands: AppendCommand<TState>[]): Promise<void> {
+    const now = this.clock();
+    const commandRows: unknown[][] = [];
+    const eventRows: unknown[][] = [];
+    const outboxRows: unknown[][] = [];
+    const changes: InlineChange<TState>[] = [];
+    for (const command of commands) {
+      if (command.idempotency) {
+        const { commandId, requestHash, response } = command.idempotency;
+        commandRows.push([commandId, requestHash, JSON.stringify(response), now]);
+      }
+      for (const write of command.writes) {
+        write.events.forEach((event, i) => {
+          const version = write.expectedVersion + i + 1;
+          eventRows.push([
+            write.partitionMonth,
+            write.streamId,
+            version,
+            event.type,
+            event.schemaVersion,
+            JSON.stringify(event.data),
+            JSON.stringify(event.metadata),
+            now,
+          ]);
+          outboxRows.push([write.streamId, version, write.partitionMonth, write.partitionKey, now]);
+        });
+        changes.push({ streamId: write.streamId, expectedVersion: write.expectedVersion, state: write.state });
+      }
+    }
+    const main = [
+      ...insertStatements('events', EVENT_COLUMNS, eventRows),
+      ...this.projection.plan(changes),
+      ...insertStatements('outbox', OUTBOX_COLUMNS, outboxRows),
+    ];
+    await this.run(shard, commandRows.length > 0 ? insertStatements('processed_commands', COMMAND_COLUMNS, commandRows) : [], main);
+  }
+
+  /**
+   * Runs one transaction in as few round trips as possible (multi-statement packets):
+   * - the processed-command rows go first, alone with BEGIN, so a racing duplicate blocks on their
+   *   key lock and then fails there (and only there) with a duplicate key;
+   * - the rest follows in packets of at most MAX_PACKET_BYTES; when nothing needs checking, COMMIT
+   *   rides in the last packet, otherwise guards are checked and COMMIT is sent on its own.
+   * MariaDB stops a multi-statement packet at the first failing statement, so on any error the
+   * transaction is rolled back and nothing of it remains.
+   */
+  private async run(shard: number, first: PlannedStatement[], main: PlannedStatement[]): Promise<void> {
+    const guarded = main.some((s) => s.guard);
+    let step: Step = 'connect';
+    let connection: PoolConnection;
+    try {
+      connection = await this.databases.writer(shard).getConnection();
+    } catch (error) {
+      throw new AppendStepError(step, error);
+    }
+    try {
+      if (first.length > 0) {
+        step = 'commands';
+        await connection.query(['BEGIN', ...first.map((s) => s.sql)].join(';\n'));
+      }
+      step = 'events';
+      const statements: PlannedStatement[] = [...(first.length > 0 ? [] : [{ sql: 'BEGIN' }]), ...main, ...(guarded ? [] : [{ sql: 'COMMIT' }])];
+      for (const packet of packets(statements)) {
+        if (!guarded && packet[packet.length - 1].sql === 'COMMIT') step = 'commit';
+        const [results] = await connection.query(packet.map((s) => s.sql).join(';\n'));
+        const headers = (Array.isArray(results) ? results : [results]) as Array<{ affectedRows?: number }>;
+        packet.forEach((statement, i) => {
+          if (statement.guard && headers[i]?.affectedRows !== 1) {
+            step = 'state';
+            throw new StreamVersionConflictError(statement.guard.streamId, statement.guard.expectedVersion);
+          }
+        });
+      }
+      if (guarded) {
+        step = 'commit';
+        await connection.query('COMMIT');
+      }
+      connection.release();
+    } catch (error) {
+      if (isConnectionError(error)) {
+        connection.destroy();
+      } else {
+        await connection.query('ROLLBACK').then(
+          () => connection.release(),
+          () => connection.destroy(),
+        );
+      }
+      throw new AppendStepError(step, error);
+    }
+  }
+}
+
+/** Keeps each multi-statement packet well under max_allowed_packet (16 MiB by default). */
+const MAX_PACKET_BYTES = 4 * 1024 * 1024;
+
+function packets(statements: PlannedStatement[]): PlannedStatement[][] {
+  const out: PlannedStatement[][] = [];
+  let current: PlannedStatement[] = [];
+  let bytes = 0;
+  for (const statement of statements) {
+    if (current.length > 0 && bytes + statement.sql.length > MAX_PACKET_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(statement);
+    bytes += statement.sql.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+

@@ -1,0 +1,2 @@
+export * from './error-envelope.filter';
+export * from './request-context';

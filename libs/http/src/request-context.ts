@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+
+/** Errors about request headers, in the same envelope as body validation. */
+export class HeaderError extends Error {
+  readonly code = 'VALIDATION_FAILED';
+  readonly kind = 'validation';
+  readonly retriable = false;
+  readonly details: Array<{ field: string; message: string }>;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.details = [{ field, message }];
+  }
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface RequestContextHeaders {
+  'idempotency-key'?: string | string[];
+  'x-correlation-id'?: string | string[];
+}
+
+/**
+ * The command context of an HTTP request: Idempotency-Key (client-chosen command id, printable
+ * ASCII, 1..200 chars) or a generated id, and the correlation id (echoed back to the caller).
+ */
+export function commandContextFrom(headers: RequestContextHeaders, actor: string | null = null) {
+  const key = single(headers['idempotency-key'], 'Idempotency-Key');
+  if (key !== undefined && !KEY_PATTERN.test(key)) {
+    throw new HeaderError('Idempotency-Key', 'must be 1..200 printable ASCII characters');
+  }
+  const correlationId = correlationIdFrom(headers);
+  return {
+    commandId: key ?? randomUUID(),
+    clientSupplied: key !== undefined,
+    correlationId,
+    causationId: null,
+    actor,
+  };
+}
+
+export function correlationIdFrom(headers: RequestContextHeaders): string {
+  const given = single(headers['x-correlation-id'], 'X-Correlation-Id');
+  if (given !== undefined && !CORRELATION_PATTERN.test(given)) {
+    throw new HeaderError('X-Correlation-Id', 'must be 1..128 characters of [A-Za-z0-9._:-]');
+  }
+  return given ?? randomUUID();
+}
+
+/** Parses `If-Match: "3"` / `If-Match: 3` / `W/"3"` into a version. */
+export function expectedVersionFrom(ifMatch: string | string[] | undefined): number | undefined {
+  const value = single(ifMatch, 'If-Match');
+  if (value === undefined) return undefined;
+  const match = /^(?:W\/)?"?([1-9][0-9]{0,9})"?$/.exec(value.trim());
+  if (!match) throw new HeaderError('If-Match', 'must be a record version such as "3"');
+  return Number(match[1]);
+}
+
+function single(value: string | string[] | undefined, name: string): string | undefined {
+  if (Array.isArray(value)) throw new HeaderError(name, 'must be sent once');
+  return value;
+}

@@ -1,0 +1,3 @@
+export * from './records-http.module';
+export * from './records.http.controller';
+export * from './openapi';

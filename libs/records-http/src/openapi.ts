@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { newRecordSchema, patchSchema, RecordLimits } from '@shardline/records';
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string', example: 'VALIDATION_FAILED' },
+        message: { type: 'string' },
+        details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    },
+  },
+};
+const recordSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'Snowflake id (64-bit, decimal string)' },
+    business_id: { type: 'string' },
+    user_id: { type: 'string' },
+    data_content: { type: 'object' },
+    version: { type: 'integer' },
+    created_time: { type: 'string', format: 'date-time' },
+    updated_time: { type: 'string', format: 'date-time' },
+  },
+};
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: String(c), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 }, description: 'Repeat with the same key: first response, nothing written' };
+const pathParams = [
+  { name: 'business_id', in: 'path', required: true, schema: { type: 'string', maxLength: RecordLimits.businessIdMaxLength } },
+  { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+];
+const ifMatch = { name: 'If-Match', in: 'header', schema: { type: 'string', example: '"3"' }, description: 'Expected version; 409 if different' };
+
+/** OpenAPI 3.1 document of the records API (request schemas generated from the zod schemas). */
+export function recordsOpenApiDocument(): Record<string, unknown> {
+  const newRecord = z.toJSONSchema(newRecordSchema, { io: 'input', unrepresentable: 'any' });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Shardline records API', version: '1.0.0' },
+    components: { schemas: { Error: errorSchema, Record: recordSchema, NewRecord: newRecord } },
+    paths: {
+      '/api/v1/data/single': {
+        post: {
+          summary: 'Create one record',
+          parameters: [idempotencyKey],
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/NewRecord' }) },
+          responses: { '201': { description: 'created', ...json({ $ref: '#/components/schemas/Record' }) }, ...errors(400, 413, 422, 503) },
+        },
+      },
+      '/api/v1/data/batch': {
+        post: {
+          summary: `Create up to ${RecordLimits.batchMaxRecords} records; one transaction per shard, shards in parallel`,
+          parameters: [idempotencyKey],
+          requestBody: {
+            required: true,
+            ...json({
+              type: 'object',
+              required: ['data'],
+              properties: { data: { type: 'array', maxItems: RecordLimits.batchMaxRecords, items: { $ref: '#/components/schemas/NewRecord' } }, atomic: { type: 'boolean' } },
+            }),
+          },
+          responses: {
+            '201': { description: 'all created; per-record results' },
+            '207': { description: 'some shards failed (their records have status 503); retry with the same Idempotency-Key' },
+            ...errors(400, 413, 422, 501, 503),
+          },
+        },
+      },
+      '/api/v1/data/page': {
+        get: {
+          summary: 'Newest-first keyset pages by business_id and/or user_id',
+          parameters: ['business_id', 'user_id', 'cursor'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })).concat([
+            { name: 'page_size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: RecordLimits.pageMaxSize } as never },
+            { name: 'page_num', in: 'query', schema: { type: 'integer', minimum: 1 } as never },
+          ]),
+          responses: { '200': { description: '{ data, page_size, next_cursor }' }, ...errors(400, 503) },
+        },
+      },
+      '/api/v1/data/{business_id}/{id}': {
+        get: { summary: 'Read a record (read-your-writes)', parameters: pathParams, responses: { '200': json({ $ref: '#/components/schemas/Record' }), ...errors(400, 404, 503) } },
+        patch: {
+          summary: 'JSON merge patch of data_content',
+          parameters: [...pathParams, ifMatch, idempotencyKey],
+          requestBody: { required: true, ...json(z.toJSONSchema(patchSchema, { io: 'input', unrepresentable: 'any' })) },
+          responses: { '200': json({ $ref: '#/components/schemas/Record' }), ...errors(400, 404, 409, 413, 422, 503) },
+        },
+        delete: { summary: 'Delete a record', parameters: [...pathParams, ifMatch, idempotencyKey], responses: { '200': { description: 'deleted' }, ...errors(400, 404, 409, 503) } },
+      },
+    },
+  };
+}

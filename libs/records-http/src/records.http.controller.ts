@@ -1,0 +1,144 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { commandContextFrom, correlationIdFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
+import {
+  batchSchema,
+  BatchResult,
+  businessIdSchema,
+  CommandOutcome,
+  CreateRecord,
+  CreateRecordsBatch,
+  DeletedRecordView,
+  DeleteRecord,
+  GetRecord,
+  InvalidRecordError,
+  ListRecords,
+  newRecordSchema,
+  patchSchema,
+  RecordLimits,
+  RecordPage,
+  recordIdSchema,
+  RecordTooLargeError,
+  RecordView,
+  UpdateRecord,
+  userIdSchema,
+  validate,
+} from '@shardline/records';
+import { NotImplementedError } from './not-implemented.error';
+
+type Headers = RequestContextHeaders & { 'if-match'?: string | string[] };
+
+const pathSchema = z.object({ business_id: businessIdSchema, id: recordIdSchema });
+const pageQuerySchema = z.strictObject({
+  business_id: businessIdSchema.optional(),
+  user_id: userIdSchema.optional(),
+  page_size: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(RecordLimits.pageMaxSize).default(20),
+  cursor: z.string().max(200).optional(),
+  page_num: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).optional(),
+});
+
+/** /api/v1/data: commands go to the CommandBus, reads to the QueryBus; no logic lives here. */
+@Controller('api/v1/data')
+export class RecordsHttpController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('single')
+  async createOne(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
+    const context = commandContextFrom(headers);
+    const input = validate(newRecordSchema, body);
+    const outcome: CommandOutcome<RecordView> = await this.commands.execute(
+      new CreateRecord({ businessId: input.business_id, userId: input.user_id, dataContent: input.data_content }, context),
+    );
+    return this.answer(reply, 201, outcome, context.correlationId);
+  }
+
+  @Post('batch')
+  async createBatch(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResult> {
+    const context = commandContextFrom(headers);
+    const batch = validate(batchSchema, body);
+    if (batch.data.length === 0) validate(z.object({ data: z.array(z.unknown()).min(1, 'must hold at least one record') }), batch);
+    if (batch.data.length > RecordLimits.batchMaxRecords) {
+      throw new RecordTooLargeError([{ field: 'data', message: `holds ${batch.data.length} records; the limit is ${RecordLimits.batchMaxRecords}` }]);
+    }
+    if (batch.atomic) throw new NotImplementedError('atomic', 'atomic cross-shard batches arrive with the saga runtime');
+    const records = validateEach(batch.data);
+    const result: BatchResult = await this.commands.execute(new CreateRecordsBatch(records, context));
+    reply.header('x-correlation-id', context.correlationId);
+    reply.status(result.failed === 0 ? 201 : result.created === 0 ? 503 : 207);
+    return result;
+  }
+
+  @Patch(':business_id/:id')
+  async update(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @Headers() headers: Headers,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RecordView> {
+    const context = commandContextFrom(headers);
+    const { business_id, id } = validate(pathSchema, params);
+    const { data_content } = validate(patchSchema, body);
+    const outcome: CommandOutcome<RecordView> = await this.commands.execute(
+      new UpdateRecord(business_id, id, data_content, expectedVersionFrom(headers['if-match']), context),
+    );
+    return this.answer(reply, 200, outcome, context.correlationId);
+  }
+
+  @Delete(':business_id/:id')
+  async remove(@Param() params: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeletedRecordView> {
+    const context = commandContextFrom(headers);
+    const { business_id, id } = validate(pathSchema, params);
+    const outcome: CommandOutcome<DeletedRecordView> = await this.commands.execute(
+      new DeleteRecord(business_id, id, expectedVersionFrom(headers['if-match']), context),
+    );
+    return this.answer(reply, 200, outcome, context.correlationId);
+  }
+
+  // Declared before ':business_id/:id' so "page" is never taken for a business id.
+  @Get('page')
+  @HttpCode(200)
+  async page(@Query() query: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordPage> {
+    reply.header('x-correlation-id', correlationIdFrom(headers));
+    const q = validate(pageQuerySchema, query);
+    return this.queries.execute(new ListRecords({ businessId: q.business_id, userId: q.user_id }, q.page_size, q.cursor, q.page_num));
+  }
+
+  @Get(':business_id/:id')
+  async get(@Param() params: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
+    reply.header('x-correlation-id', correlationIdFrom(headers));
+    const { business_id, id } = validate(pathSchema, params);
+    const record: RecordView = await this.queries.execute(new GetRecord(business_id, id));
+    reply.header('etag', `"${record.version}"`);
+    return record;
+  }
+
+  private answer<T extends { version: number }>(reply: FastifyReply, status: number, outcome: CommandOutcome<T>, correlationId: string): T {
+    reply.status(status);
+    reply.header('x-correlation-id', correlationId);
+    reply.header('etag', `"${outcome.response.version}"`);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return outcome.response;
+  }
+}
+
+/** Validates every record and reports all bad fields at once, as data[i].field. */
+function validateEach(items: unknown[]) {
+  const out: Array<{ businessId: string; userId: string; dataContent: Record<string, unknown> }> = [];
+  const issues: Array<{ field: string; message: string }> = [];
+  for (let i = 0; i < items.length; i++) {
+    try {
+      const r = validate(newRecordSchema, items[i], `data[${i}]`);
+      out.push({ businessId: r.business_id, userId: r.user_id, dataContent: r.data_content });
+    } catch (error) {
+      issues.push(...(error as { details: Array<{ field: string; message: string }> }).details);
+      if (issues.length >= 100) break; // enough to fix the request; keep the answer small
+    }
+  }
+  if (issues.length > 0) throw new InvalidRecordError(issues);
+  return out;
+}

@@ -1,0 +1,67 @@
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
+import { MysqlEventStore } from '@shardline/event-store/mysql';
+import { SnowflakeIdGenerator } from '@shardline/ids';
+import { CLOCK, ID_GENERATOR, RECORD_STATE_READER } from '@shardline/records';
+import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
+import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { MysqlRecordStateReader } from './mysql-record-state.reader';
+import { RecordsInlineProjection } from './records-inline.projection';
+
+export interface RecordsMysqlOptions {
+  sharding: ShardingConfig;
+  /** Snowflake worker id: unique per running process. */
+  workerId: number;
+  groupCommit: GroupCommitOptions;
+}
+
+/** Shuts down in order: finish queued group commits, then close the pools. */
+@Injectable()
+class RecordsMysqlLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: MysqlEventStore<unknown>,
+    private readonly databases: ShardDatabases,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.drain();
+    await this.databases.destroy();
+  }
+}
+
+/** Infrastructure for RecordsModule on sharded MySQL (see RecordsModule.withInfrastructure). */
+@Module({})
+export class RecordsMysqlModule {
+  static forRoot(options: RecordsMysqlOptions): DynamicModule {
+    return {
+      module: RecordsMysqlModule,
+      global: true,
+      providers: [
+        {
+          provide: ShardDatabases,
+          useFactory: () => {
+            const logger = new Logger('mysql');
+            return new ShardDatabases(options.sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
+          },
+        },
+        {
+          provide: SHARD_ROUTER,
+          inject: [ShardDatabases],
+          useFactory: async (databases: ShardDatabases) =>
+            new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count)),
+        },
+        {
+          provide: EVENT_STORE,
+          inject: [ShardDatabases],
+          useFactory: (databases: ShardDatabases) =>
+            new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: options.groupCommit }),
+        },
+        { provide: RECORD_STATE_READER, inject: [ShardDatabases], useFactory: (databases: ShardDatabases) => new MysqlRecordStateReader(databases) },
+        { provide: CLOCK, useValue: () => new Date() },
+        { provide: ID_GENERATOR, useValue: new SnowflakeIdGenerator(options.workerId) },
+        RecordsMysqlLifecycle,
+      ],
+      exports: [ShardDatabases, SHARD_ROUTER, EVENT_STORE, RECORD_STATE_READER, CLOCK, ID_GENERATOR],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { isPositiveInt64 } from '@shardline/ids';
+import { RecordLimits } from './record.limits';
+import { isPlainObject } from './merge-patch';
+
+/**
+ * Input shapes shared by every client transport (REST, Kafka). zod gives per-field paths, which
+ * become the `details[].field` of 400 answers.
+ */
+export const businessIdSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(RecordLimits.businessIdMaxLength, `must be at most ${RecordLimits.businessIdMaxLength} characters`);
+
+export const userIdSchema = z
+  .union([z.string(), z.number()], { error: 'must be a positive 64-bit integer (number or decimal string)' })
+  .transform((value) => (typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : 'invalid') : value))
+  .refine(isPositiveInt64, 'must be a positive 64-bit integer (number or decimal string)');
+
+export const recordIdSchema = z.string().refine(isPositiveInt64, 'must be a record id (positive 64-bit integer)');
+
+export const dataContentSchema = z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object');
+
+export const newRecordSchema = z.strictObject({
+  business_id: businessIdSchema,
+  user_id: userIdSchema,
+  data_content: dataContentSchema,
+});
+export type NewRecordBody = z.input<typeof newRecordSchema>;
+
+export const batchSchema = z.strictObject({
+  data: z.array(z.unknown(), { error: 'must be an array of records' }),
+  atomic: z.boolean({ error: 'must be a boolean' }).optional(),
+});
+
+export const patchSchema = z.strictObject({
+  data_content: z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object (a merge patch)'),
+});

@@ -1,0 +1,24 @@
+import { timeOfId } from '@shardline/ids';
+import { monthKeyOf } from '@shardline/event-store';
+
+/** Current state of one record: what the inline `records` table holds and GET returns. */
+export interface RecordState {
+  id: string;
+  businessId: string;
+  /** Positive 64-bit integer as a decimal string (exact beyond 2^53). */
+  userId: string;
+  dataContent: Record<string, unknown>;
+  version: number;
+  createdTime: Date;
+  updatedTime: Date;
+}
+
+/** One record is one event stream. */
+export function streamIdOf(recordId: string): string {
+  return `record-${recordId}`;
+}
+
+/** A record's events live in the month partition of its creation, readable from its Snowflake id. */
+export function partitionMonthOf(recordId: string): number {
+  return monthKeyOf(timeOfId(recordId));
+}

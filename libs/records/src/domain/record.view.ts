@@ -1,0 +1,24 @@
+import { RecordState } from './record';
+
+/** The public JSON representation of a record (also what idempotent replays return). */
+export interface RecordView {
+  id: string;
+  business_id: string;
+  user_id: string;
+  data_content: Record<string, unknown>;
+  version: number;
+  created_time: string;
+  updated_time: string;
+}
+
+export function toRecordView(state: RecordState): RecordView {
+  return {
+    id: state.id,
+    business_id: state.businessId,
+    user_id: state.userId,
+    data_content: state.dataContent,
+    version: state.version,
+    created_time: state.createdTime.toISOString(),
+    updated_time: state.updatedTime.toISOString(),
+  };
+}

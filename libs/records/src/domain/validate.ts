@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { FieldIssue, InvalidRecordError } from './record.errors';
+
+/** Parses input with a schema or throws a 400-kind error listing every bad field by path. */
+export function validate<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidRecordError(issuesOf(result.error, prefix));
+}
+
+export function issuesOf(error: z.ZodError, prefix = ''): FieldIssue[] {
+  return error.issues.map((issue) => {
+    // Unknown keys are reported on the object; name the key itself.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+    return { field: fieldPath(prefix, path), message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message };
+  });
+}
+
+function fieldPath(prefix: string, path: PropertyKey[]): string {
+  let out = prefix;
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out || '(body)';
+}

@@ -1,0 +1,33 @@
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { RecordCommandRunner } from '../commands/record-command.runner';
+import { CreateRecordHandler } from '../commands/create-record/create-record.handler';
+import { CreateRecordsBatchHandler } from '../commands/create-records-batch/create-records-batch.handler';
+import { UpdateRecordHandler } from '../commands/update-record/update-record.handler';
+import { DeleteRecordHandler } from '../commands/delete-record/delete-record.handler';
+import { GetRecordHandler } from '../queries/get-record/get-record.handler';
+import { ListRecordsHandler } from '../queries/list-records/list-records.handler';
+
+/**
+ * The records use cases. The adapters come from `infrastructure`, a module exporting
+ * EVENT_STORE, RECORD_STATE_READER, SHARD_ROUTER, CLOCK and ID_GENERATOR (MySQL or in-memory).
+ */
+@Module({})
+export class RecordsModule {
+  static withInfrastructure(infrastructure: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
+    return {
+      module: RecordsModule,
+      imports: [CqrsModule.forRoot(), infrastructure],
+      providers: [
+        RecordCommandRunner,
+        CreateRecordHandler,
+        CreateRecordsBatchHandler,
+        UpdateRecordHandler,
+        DeleteRecordHandler,
+        GetRecordHandler,
+        ListRecordsHandler,
+      ],
+      exports: [CqrsModule],
+    };
+  }
+}

@@ -1,0 +1,8 @@
+export const CLOCK = Symbol('Clock');
+export const ID_GENERATOR = Symbol('IdGenerator');
+
+export type Clock = () => Date;
+
+export interface IdGenerator {
+  next(): string;
+}

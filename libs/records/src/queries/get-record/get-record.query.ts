@@ -1,0 +1,6 @@
+export class GetRecord {
+  constructor(
+    readonly businessId: string,
+    readonly id: string,
+  ) {}
+}

@@ -1,0 +1,4 @@
+// Routing only: no database driver. Pools and the persisted slot map are `@shardline/sharding/mysql`.
+export * from './slot-map';
+export * from './shard-router';
+export * from './sharding.config';

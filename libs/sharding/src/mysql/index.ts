@@ -1,0 +1,2 @@
+export * from './shard-databases';
+export * from './mysql-slot-map.store';

@@ -1,0 +1,110 @@
+import knex, { Knex } from 'knex';
+import { createPool as createMysqlPool, Pool as MysqlPool } from 'mysql2/promise';
+import { ConnectionConfig, ShardingConfig } from '../sharding.config';
+
+/**
+ * One knex pool per shard plus one for the control database. Only this lib and the MySQL
+ * adapters built on it talk to mysql2.
+ */
+export class ShardDatabases {
+  private readonly shardPools: Knex[];
+  private readonly writerPools: MysqlPool[];
+  readonly control: Knex;
+
+  /**
+   * `log` receives knex's own warnings (e.g. "acquire connection error" while a shard is down);
+   * callers already see those failures as ShardUnavailableError, so the default drops them.
+   */
+  constructor(
+    readonly config: ShardingConfig,
+    log: PoolLog = () => {},
+  ) {
+    this.shardPools = config.shards.map((c) => createPool(c, config, log));
+    this.writerPools = config.shards.map((c) => createWriterPool(c, config));
+    this.control = createPool(config.control, { ...config, poolMax: 2 }, log);
+  }
+
+  get count(): number {
+    return this.shardPools.length;
+  }
+
+  shard(index: number): Knex {
+    const pool = this.shardPools[index];
+    if (!pool) throw new RangeError(`no shard ${index} (have ${this.shardPools.length})`);
+    return pool;
+  }
+
+  /**
+   * The event store's write path: plain mysql2 with multi-statement packets, so one group commit
+   * costs one or two round trips instead of one per statement. Only the event store uses it, and
+   * only with values escaped by mysql2's own formatter.
+   */
+  writer(index: number): MysqlPool {
+    const pool = this.writerPools[index];
+    if (!pool) throw new RangeError(`no shard ${index} (have ${this.writerPools.length})`);
+    return pool;
+  }
+
+  shardIndexes(): number[] {
+    return this.shardPools.map((_, i) => i);
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([...this.shardPools, this.control].map((pool) => pool.destroy()));
+    await Promise.all(this.writerPools.map((pool) => pool.end()));
+  }
+}
+
+export type PoolLog = (level: 'warn' | 'error' | 'deprecate', message: string) => void;
+
+export function createPool(connection: ConnectionConfig, options: Pick<ShardingConfig, 'poolMax' | 'connectTimeoutMs'>, log: PoolLog = () => {}): Knex {
+  return knex({
+    log: {
+      warn: (m: unknown) => log('warn', String(m)),
+      error: (m: unknown) => log('error', String(m)),
+      deprecate: (m: unknown) => log('deprecate', String(m)),
+      debug: () => {},
+    },
+    client: 'mysql2',
+    connection: {
+      ...connection,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      // 64-bit ids and user ids stay exact: BIGINTs come back as strings, never lossy numbers.
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: false,
+      connectTimeout: options.connectTimeoutMs,
+      // Multi-row group inserts are built client-side; keep statements in one round trip.
+      multipleStatements: false,
+    },
+    pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30_000 },
+    acquireConnectionTimeout: options.connectTimeoutMs + 1000,
+  });
+}
+
+/** Connects to the server of `connection` without selecting a database (to create it). */
+export function createServerPool(connection: ConnectionConfig, connectTimeoutMs = 2000): Knex {
+  const { database: _database, ...server } = connection;
+  return knex({
+    client: 'mysql2',
+    connection: { ...server, charset: 'utf8mb4', connectTimeout: connectTimeoutMs },
+    pool: { min: 0, max: 1 },
+  });
+}
+
+function createWriterPool(connection: ConnectionConfig, options: Pick<ShardingConfig, 'poolMax' | 'connectTimeoutMs'>): MysqlPool {
+  return createMysqlPool({
+    ...connection,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: options.connectTimeoutMs,
+    multipleStatements: true,
+    connectionLimit: options.poolMax,
+    maxIdle: options.poolMax,
+    idleTimeout: 30_000,
+    enableKeepAlive: true,
+  });
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+const connectionSchema = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(1).max(65535),
+  user: z.string().min(1),
+  password: z.string(),
+  database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'database names are [A-Za-z0-9_]{1,64}'),
+});
+export type ConnectionConfig = z.infer<typeof connectionSchema>;
+
+export const shardingConfigSchema = z.object({
+  shards: z.array(connectionSchema).min(1).max(1024),
+  control: connectionSchema,
+  /** Connections per shard pool; group commit needs few (one in-flight group per connection). */
+  poolMax: z.coerce.number().int().min(1).max(256).default(8),
+  /** How long to wait for a shard before answering 503 instead of hanging the request. */
+  connectTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(2000),
+});
+export type ShardingConfig = z.infer<typeof shardingConfigSchema>;
+
+/**
+ * Reads the sharding settings from an environment map (apps pass process.env; libs never read it).
+ *
+ * SHARDLINE_SHARDS, when set, lists every shard as `mysql://user:pass@host:port/database`
+ * separated by commas, so each shard can live on its own server. Otherwise SHARDLINE_SHARD_COUNT
+ * databases named `${SHARDLINE_SHARD_DB_PREFIX}N` live on SHARDLINE_MYSQL_HOST:PORT.
+ */
+export function shardingConfigFromEnv(env: Record<string, string | undefined>): ShardingConfig {
+  const server = {
+    host: env.SHARDLINE_MYSQL_HOST ?? '127.0.0.1',
+    port: env.SHARDLINE_MYSQL_PORT ?? '3306',
+    user: env.SHARDLINE_MYSQL_USER ?? 'root',
+    password: env.SHARDLINE_MYSQL_PASSWORD ?? '',
+  };
+  const count = Number(env.SHARDLINE_SHARD_COUNT ?? 4);
+  const prefix = env.SHARDLINE_SHARD_DB_PREFIX ?? 'data_db_';
+  const shards = env.SHARDLINE_SHARDS
+    ? env.SHARDLINE_SHARDS.split(',').map((url) => parseMysqlUrl(url.trim()))
+    : Array.from({ length: count }, (_, i) => ({ ...server, database: `${prefix}${i}` }));
+  const control = env.SHARDLINE_CONTROL_URL
+    ? parseMysqlUrl(env.SHARDLINE_CONTROL_URL)
+    : { ...server, database: env.SHARDLINE_CONTROL_DB ?? 'shardline_control' };
+  return shardingConfigSchema.parse({
+    shards,
+    control,
+    poolMax: env.SHARDLINE_MYSQL_POOL_MAX,
+    connectTimeoutMs: env.SHARDLINE_MYSQL_CONNECT_TIMEOUT_MS,
+  });
+}
+
+function parseMysqlUrl(text: string): Record<string, string> {
+  const url = new URL(text);
+  if (url.protocol !== 'mysql:') throw new Error(`shard url must start with mysql://, got ${text}`);
+  return {
+    host: url.hostname,
+    port: url.port || '3306',
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.replace(/^\//, ''),
+  };
+}

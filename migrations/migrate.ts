@@ -1,0 +1,80 @@
+import { Knex } from 'knex';
+import { ensureMonthPartitions } from '@shardline/event-store/mysql';
+import { ShardingConfig } from '@shardline/sharding';
+import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import * as eventStore from './shard/0001_event_store';
+import * as records from './shard/0002_records';
+import * as slotMap from './control/0001_slot_map';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+/** Migrations are imported, not globbed, so they run the same from tsx, jest and a bundle. */
+class ListedMigrations implements Knex.MigrationSource<string> {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations(): Promise<string[]> {
+    return Object.keys(this.migrations).sort();
+  }
+  getMigrationName(name: string): string {
+    return name;
+  }
+  async getMigration(name: string): Promise<Migration> {
+    return this.migrations[name];
+  }
+}
+
+export const shardMigrations = new ListedMigrations({ '0001_event_store': eventStore, '0002_records': records });
+export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap });
+
+/** Months of event partitions kept ready ahead of time. */
+export const PARTITION_MONTHS_AHEAD = 3;
+
+export interface MigrationReport {
+  database: string;
+  applied: string[];
+  partitionsAdded: number[];
+}
+
+/**
+ * One command for the whole fleet: creates missing databases, migrates the control database and
+ * every shard, seeds the slot map, and makes sure event partitions exist ahead of time.
+ */
+export async function migrateAll(config: ShardingConfig, now = new Date()): Promise<MigrationReport[]> {
+  for (const connection of [config.control, ...config.shards]) {
+    const server = createServerPool(connection, config.connectTimeoutMs);
+    try {
+      await server.raw(`CREATE DATABASE IF NOT EXISTS \`${connection.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    } finally {
+      await server.destroy();
+    }
+  }
+  const databases = new ShardDatabases(config);
+  try {
+    const reports: MigrationReport[] = [];
+    const [, controlApplied] = await databases.control.migrate.latest({ migrationSource: controlMigrations });
+    await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count);
+    reports.push({ database: config.control.database, applied: controlApplied, partitionsAdded: [] });
+    for (const shard of databases.shardIndexes()) {
+      const db = databases.shard(shard);
+      const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
+      const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
+      reports.push({ database: config.shards[shard].database, applied, partitionsAdded });
+    }
+    return reports;
+  } finally {
+    await databases.destroy();
+  }
+}
+
+/** The maintenance job: create the coming months' event partitions on every shard. */
+export async function maintainPartitions(config: ShardingConfig, monthsAhead = PARTITION_MONTHS_AHEAD, now = new Date()) {
+  const databases = new ShardDatabases(config);
+  try {
+    const out: Array<{ database: string; partitionsAdded: number[] }> = [];
+    for (const shard of databases.shardIndexes()) {
+      out.push({ database: config.shards[shard].database, partitionsAdded: await ensureMonthPartitions(databases.shard(shard), now, monthsAhead) });
+    }
+    return out;
+  } finally {
+    await databases.destroy();
+  }
+}

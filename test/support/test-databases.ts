@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { ShardingConfig, shardingConfigFromEnv } from '@shardline/sharding';
+import { createServerPool } from '@shardline/sharding/mysql';
+import { migrateAll } from '../../migrations/migrate';
+
+/**
+ * A private, migrated set of shard databases (+ control) per test file, named with a random
+ * prefix so test files never see each other's rows and need no cleanup between runs.
+ * Server address comes from the same SHARDLINE_MYSQL_* variables the apps use.
+ */
+export async function createTestDatabases(shardCount = 4): Promise<TestDatabases> {
+  const prefix = `t${randomBytes(4).toString('hex')}_`;
+  const base = shardingConfigFromEnv({ ...process.env, SHARDLINE_SHARDS: undefined, SHARDLINE_CONTROL_URL: undefined });
+  const server = base.control;
+  const config: ShardingConfig = {
+    ...base,
+    connectTimeoutMs: 1500,
+    shards: Array.from({ length: shardCount }, (_, i) => ({ ...server, database: `${prefix}data_db_${i}` })),
+    control: { ...server, database: `${prefix}control` },
+  };
+  await migrateAll(config);
+  return new TestDatabases(config);
+}
+
+export class TestDatabases {
+  constructor(readonly config: ShardingConfig) {}
+
+  /** Points shard `index` at another address (e.g. a proxy the test can cut). */
+  withShardAt(index: number, host: string, port: number): ShardingConfig {
+    return { ...this.config, shards: this.config.shards.map((s, i) => (i === index ? { ...s, host, port } : s)) };
+  }
+
+  async drop(): Promise<void> {
+    const server = createServerPool(this.config.control);
+    try {
+      for (const { database } of [this.config.control, ...this.config.shards]) await server.raw(`DROP DATABASE IF EXISTS \`${database}\``);
+    } finally {
+      await server.destroy();
+    }
+  }
+}

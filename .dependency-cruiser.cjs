@@ -14,9 +14,9 @@ module.exports = {
     },
     {
       name: 'mysql-only-in-adapters',
-      comment: 'Only the sharding/event-store MySQL adapters, records-mysql and migrations talk to MySQL.',
+      comment: 'Only MySQL adapters (a lib\'s src/mysql folder), records-mysql and migrations talk to MySQL.',
       severity: 'error',
-      from: { pathNot: '^(libs/sharding/src/mysql|libs/event-store/src/mysql|libs/records-mysql|migrations|test|bench)' },
+      from: { pathNot: '^(libs/[^/]+/src/mysql|libs/records-mysql|migrations|test|bench)' },
       to: { path: 'node_modules/(knex|mysql2)($|/)' },
     },
     {
@@ -25,6 +25,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/(sharding|event-store)/src', pathNot: '^libs/(sharding|event-store)/src/mysql' },
       to: { path: ['^libs/(sharding|event-store)/src/mysql', 'node_modules/(knex|mysql2)($|/)'] },
+    },
+    {
+      name: 'contracts-stay-client-free',
+      comment: 'Topic names and the event envelope are shared contracts: no Kafka, database or transport client behind them.',
+      severity: 'error',
+      from: { path: '^libs/integration-events/src' },
+      to: { path: [`node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/mysql'] },
     },
     {
       name: 'libs-never-import-apps',

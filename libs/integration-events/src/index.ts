@@ -1,0 +1,4 @@
+// Contracts shared by producers and consumers of Shardline's Kafka topics. No client code here.
+export * from './record-event-envelope';
+export * from './topics';
+export * from './envelope-of';

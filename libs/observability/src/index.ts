@@ -1,0 +1,3 @@
+// Metrics and the operations HTTP port shared by every app.
+export * from './metrics-registry';
+export * from './ops-http-server';

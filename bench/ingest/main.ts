@@ -19,6 +19,10 @@ const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 64);
 const SINGLE_SECONDS = env('BENCH_SINGLE_SECONDS', 15);
 const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
 const PORT = env('BENCH_PORT', 3999);
+/** Comma-separated subset of raw,batch,single (e.g. to profile one phase). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'raw,batch,single').split(','));
+/** Extra node flags for the API process, e.g. BENCH_API_NODE_ARGS=--cpu-prof to profile it. */
+const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_data_db_', SHARDLINE_CONTROL_DB: 'bench_control' };
 
 async function main(): Promise<void> {
@@ -26,15 +30,15 @@ async function main(): Promise<void> {
   console.log(`# ingest benchmark: ${TOTAL} records per phase, ~${PAYLOAD} B data_content, ${config.shards.length} shards, node ${process.version}`);
   await resetTables(config);
 
-  const raw = await rawInsert(config, TOTAL, PER_REQUEST, BATCH_CONCURRENCY, PAYLOAD);
-  console.log(`raw multi-row INSERT (events+outbox+records): ${fmt(raw)} records/s  [${BATCH_CONCURRENCY} concurrent 10k-record transactions x ${config.shards.length} shards]`);
+  const raw = PHASES.has('raw') ? await rawInsert(config, TOTAL, PER_REQUEST, BATCH_CONCURRENCY, PAYLOAD) : NaN;
+  if (PHASES.has('raw')) console.log(`raw multi-row INSERT (events+outbox+records): ${fmt(raw)} records/s  [${BATCH_CONCURRENCY} concurrent 10k-record transactions x ${config.shards.length} shards]`);
 
   const api = await startApi();
   try {
-    const batch = await batchPhase();
-    console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms]`);
-    const single = await singlePhase();
-    console.log(
+    const batch = PHASES.has('batch') ? await batchPhase() : { rate: NaN, p50: NaN, p99: NaN };
+    if (PHASES.has('batch')) console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms]`);
+    const single = PHASES.has('single') ? await singlePhase() : { rate: NaN, p50: NaN, p99: NaN, errors: 0 };
+    if (PHASES.has('single')) console.log(
       `single API POST /data/single:               ${fmt(single.rate)} records/s  [${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS}s; latency p50 ${single.p50} ms, p99 ${single.p99} ms; non-2xx ${single.errors}]`,
     );
     console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.70)`);
@@ -56,7 +60,7 @@ async function resetTables(config: ReturnType<typeof shardingConfigFromEnv>): Pr
 
 async function startApi(): Promise<ChildProcess> {
   if (!existsSync('dist/apps/api/main.js')) throw new Error('build the API first: npm run build');
-  const child = spawn(process.execPath, ['dist/apps/api/main.js'], {
+  const child = spawn(process.execPath, [...API_NODE_ARGS, 'dist/apps/api/main.js'], {
     env: { ...process.env, ...benchEnv, SHARDLINE_HTTP_PORT: String(PORT), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '901', SHARDLINE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

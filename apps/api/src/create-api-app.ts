@@ -14,6 +14,5 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   app.useLogger(app.get(Logger));
   // JSON only: a text/plain body must get 415, not be validated as a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
-  app.enableShutdownHooks();
   return app;
 }

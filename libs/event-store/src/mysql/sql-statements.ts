@@ -2,7 +2,7 @@ import { format } from 'mysql2';
 
 /** Escapes values into SQL with mysql2's own formatter (the same one its query() uses), dates as UTC. */
 export function formatSql(sql: string, values: unknown[]): string {
-  return format(sql, values as never, false, "Z");
+  return format(sql, values as never, false, 'Z');
 }
 
 /** A statement of an append transaction; `guard` means it must touch exactly one row. */
@@ -13,12 +13,84 @@ export interface PlannedStatement {
 
 const MAX_ROWS_PER_STATEMENT = 1000;
 
-/** Multi-row INSERTs for `rows`, at most 1,000 rows per statement. */
-export function insertStatements(table: string, columns: readonly string[], rows: unknown[][]): PlannedStatement[] {
-  const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ?`;
+/**
+ * Multi-row INSERTs for `rows`, at most 1,000 rows per statement.
+ *
+ * Rows are written with sqlLiteral() rather than mysql2's format(): the write path turns every
+ * accepted record into three rows, and the generic formatter (placeholder scan, per-value type
+ * dispatch, a Date formatted per row) was a fifth of the batch path's CPU. sqlLiteral produces
+ * the same text for the value types used here; the unit tests compare the two.
+ */
+export function insertStatements(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): PlannedStatement[] {
+  const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
   const out: PlannedStatement[] = [];
+  const dates = new DateLiterals();
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
-    out.push({ sql: formatSql(head, [rows.slice(i, i + MAX_ROWS_PER_STATEMENT)]) });
+    const end = Math.min(rows.length, i + MAX_ROWS_PER_STATEMENT);
+    const tuples: string[] = new Array(end - i);
+    for (let r = i; r < end; r++) {
+      const row = rows[r];
+      let tuple = '(';
+      for (let c = 0; c < row.length; c++) tuple += (c === 0 ? '' : ', ') + sqlLiteral(row[c], dates);
+      tuples[r - i] = tuple + ')';
+    }
+    out.push({ sql: head + tuples.join(', ') });
   }
   return out;
+}
+
+// What MySQL needs escaped inside a quoted string (with the default sql_mode, i.e. backslash
+// escapes on), and the escape for each: the same table mysql2/sqlstring use.
+const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a"'\\]/;
+const ESCAPES = /[\0\b\t\n\r\x1a"'\\]/g;
+const ESCAPE_OF: Record<string, string> = {
+  '\0': '\\0',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  '"': '\\"',
+  "'": "\\'",
+  '\\': '\\\\',
+};
+
+/**
+ * One value as a MySQL literal: strings quoted and escaped, finite numbers and bigints as
+ * digits, booleans as 1/0, null/undefined as NULL, Dates as UTC 'YYYY-MM-DD HH:MM:SS.mmm'.
+ * Anything else (objects, NaN) is a programming error here: callers JSON.stringify columns.
+ */
+export function sqlLiteral(value: unknown, dates: DateLiterals = new DateLiterals()): string {
+  switch (typeof value) {
+    case 'string':
+      return NEEDS_ESCAPE.test(value) ? `'${value.replace(ESCAPES, (ch) => ESCAPE_OF[ch])}'` : `'${value}'`;
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`cannot write ${value} to SQL`);
+      return String(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? '1' : '0';
+    case 'undefined':
+      return 'NULL';
+    case 'object':
+      if (value === null) return 'NULL';
+      if (value instanceof Date) return dates.of(value);
+  }
+  throw new TypeError(`cannot write a ${typeof value} to SQL`);
+}
+
+/** Formats Dates as UTC DATETIME(3) literals, remembering the last one (a transaction's rows share `now`). */
+export class DateLiterals {
+  private lastTime = NaN;
+  private lastLiteral = '';
+
+  of(date: Date): string {
+    const time = date.getTime();
+    if (time === this.lastTime) return this.lastLiteral;
+    if (!Number.isFinite(time)) throw new TypeError('cannot write an invalid Date to SQL');
+    this.lastTime = time;
+    this.lastLiteral = `'${date.toISOString().slice(0, 23).replace('T', ' ')}'`;
+    return this.lastLiteral;
+  }
 }

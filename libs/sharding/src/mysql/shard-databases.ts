@@ -102,6 +102,12 @@ function createWriterPool(connection: ConnectionConfig, options: Pick<ShardingCo
     bigNumberStrings: true,
     connectTimeout: options.connectTimeoutMs,
     multipleStatements: true,
+    // The write path sends SQL it already escaped (event-store sql-statements.ts). mysql2 would
+    // otherwise scan every multi-megabyte packet for '?' placeholders even with no values.
+    queryFormat: (sql: string, values: unknown) => {
+      if (values === undefined || (Array.isArray(values) && values.length === 0)) return sql;
+      throw new Error('the shard writer pool takes pre-escaped SQL only; use the knex pool for parameterised queries');
+    },
     connectionLimit: options.poolMax,
     maxIdle: options.poolMax,
     idleTimeout: 30_000,

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The one test command (`npm test`): types, layer rules, then every jest tier against whatever
-# stack is up (scripts/stack/up.sh natively, or docker compose up -d). Extra args go to jest.
+# The one test command (`npm test`): dependencies and engines if missing, types, layer rules, then
+# every jest tier against the real engines. Extra args go to jest.
+# Engines: scripts/stack/up.sh is idempotent (0.5 s when all answer) and uses any engine already
+# answering on its port, e.g. one from `docker compose up -d`; SHARDLINE_TEST_STACK=skip skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ "${SHARDLINE_TEST_STACK:-up}" != skip ]; then
+  echo "== engines (scripts/stack/up.sh)"
+  scripts/stack/up.sh
+fi
 echo "== typecheck"
 tsc -p tsconfig.json --noEmit
 echo "== layer rules (dependency-cruiser)"

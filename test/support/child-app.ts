@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+/**
+ * An app (relay, projector, api, ...) run from its TypeScript source as a child process, so a test
+ * can SIGKILL it mid-stream and start it again: the crash a real deployment sees, not a polite
+ * in-process close(). Output is kept (last 200 lines) for the failure message.
+ */
+export class ChildApp {
+  private child: ChildProcess | undefined;
+  private readonly output: string[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  start(): this {
+    if (this.child && this.child.exitCode === null) throw new Error(`${this.name} is already running`);
+    this.child = spawn(process.execPath, ['-r', `${ROOT}/scripts/register-ts.cjs`, `${ROOT}/${this.entry}`], {
+      cwd: ROOT,
+      env: { ...process.env, SHARDLINE_LOG_LEVEL: 'warn', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.output.push(...chunk.toString().split('\n').filter(Boolean));
+      if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
+    };
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    return this;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Polls `url` until it answers 2xx (the app's readiness endpoint). */
+  async waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`${this.name} exited (${this.child?.exitCode ?? this.child?.signalCode}):\n${this.log()}`);
+      try {
+        if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${this.name} not ready at ${url} within ${timeoutMs} ms:\n${this.log()}`);
+  }
+
+  /** SIGKILL: no shutdown hook runs, nothing is flushed, locks die with the connections. */
+  async kill9(): Promise<void> {
+    await this.stop('SIGKILL');
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  log(): string {
+    return this.output.join('\n');
+  }
+}

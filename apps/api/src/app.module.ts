@@ -5,6 +5,7 @@ import { ErrorEnvelopeFilter } from '@shardline/http';
 import { RecordsModule } from '@shardline/records';
 import { RecordsHttpModule } from '@shardline/records-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
+import { RecordsCacheModule } from '@shardline/records-cache';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
 
@@ -24,6 +25,7 @@ export class AppModule {
             genReqId: (req) => (req.headers['x-correlation-id'] as string | undefined) ?? crypto.randomUUID(),
           },
         }),
+        config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsHttpModule,
       ],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { shardingConfigFromEnv } from '@shardline/sharding';
+import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
 
 const apiEnvSchema = z.object({
   SHARDLINE_HTTP_HOST: z.string().default('0.0.0.0'),
@@ -28,6 +29,8 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
   return {
     http: { host: e.SHARDLINE_HTTP_HOST, port: e.SHARDLINE_HTTP_PORT, bodyLimit: e.SHARDLINE_HTTP_BODY_LIMIT_BYTES },
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
+    /** Read cache shared with query-api: the api invalidates it on every acknowledged update/delete. */
+    cache: recordsCacheConfigFromEnv(env),
     records: {
       sharding: shardingConfigFromEnv(env),
       workerId: e.SHARDLINE_WORKER_ID,

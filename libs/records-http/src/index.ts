@@ -1,3 +1,4 @@
 export * from './records-http.module';
 export * from './records.http.controller';
+export * from './records-read.http.controller';
 export * from './openapi';

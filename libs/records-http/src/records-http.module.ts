@@ -1,5 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { RecordsHttpController } from './records.http.controller';
+import { RecordsReadHttpController } from './records-read.http.controller';
 import { recordsOpenApiDocument } from './openapi';
 
 @Controller('api/v1')
@@ -13,5 +14,9 @@ class OpenApiController {
 }
 
 /** REST adapter; needs RecordsModule (CommandBus/QueryBus and handlers) imported beside it. */
-@Module({ controllers: [RecordsHttpController, OpenApiController] })
+@Module({ controllers: [RecordsHttpController, RecordsReadHttpController, OpenApiController] })
 export class RecordsHttpModule {}
+
+/** The read routes only (GET by id, pages), for read-side apps; needs the QueryBus and query handlers. */
+@Module({ controllers: [RecordsReadHttpController] })
+export class RecordsReadHttpModule {}

@@ -1,51 +1,34 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Body, Controller, Delete, Headers, Param, Patch, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { commandContextFrom, correlationIdFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
+import { commandContextFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
 import {
   batchSchema,
   BatchResult,
-  businessIdSchema,
   CommandOutcome,
   CreateRecord,
   CreateRecordsBatch,
   DeletedRecordView,
   DeleteRecord,
-  GetRecord,
   InvalidRecordError,
-  ListRecords,
   newRecordSchema,
   patchSchema,
   RecordLimits,
-  RecordPage,
-  recordIdSchema,
   RecordTooLargeError,
   RecordView,
   UpdateRecord,
-  userIdSchema,
   validate,
 } from '@shardline/records';
 import { NotImplementedError } from './not-implemented.error';
+import { recordPathSchema as pathSchema } from './records-read.http.controller';
 
 type Headers = RequestContextHeaders & { 'if-match'?: string | string[] };
 
-const pathSchema = z.object({ business_id: businessIdSchema, id: recordIdSchema });
-const pageQuerySchema = z.strictObject({
-  business_id: businessIdSchema.optional(),
-  user_id: userIdSchema.optional(),
-  page_size: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(RecordLimits.pageMaxSize).default(20),
-  cursor: z.string().max(200).optional(),
-  page_num: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).optional(),
-});
-
-/** /api/v1/data: commands go to the CommandBus, reads to the QueryBus; no logic lives here. */
+/** /api/v1/data commands go to the CommandBus; no logic lives here (reads: RecordsReadHttpController). */
 @Controller('api/v1/data')
 export class RecordsHttpController {
-  constructor(
-    private readonly commands: CommandBus,
-    private readonly queries: QueryBus,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Post('single')
   async createOne(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
@@ -97,24 +80,6 @@ export class RecordsHttpController {
       new DeleteRecord(business_id, id, expectedVersionFrom(headers['if-match']), context),
     );
     return this.answer(reply, 200, outcome, context.correlationId);
-  }
-
-  // Declared before ':business_id/:id' so "page" is never taken for a business id.
-  @Get('page')
-  @HttpCode(200)
-  async page(@Query() query: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordPage> {
-    reply.header('x-correlation-id', correlationIdFrom(headers));
-    const q = validate(pageQuerySchema, query);
-    return this.queries.execute(new ListRecords({ businessId: q.business_id, userId: q.user_id }, q.page_size, q.cursor, q.page_num));
-  }
-
-  @Get(':business_id/:id')
-  async get(@Param() params: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
-    reply.header('x-correlation-id', correlationIdFrom(headers));
-    const { business_id, id } = validate(pathSchema, params);
-    const record: RecordView = await this.queries.execute(new GetRecord(business_id, id));
-    reply.header('etag', `"${record.version}"`);
-    return record;
   }
 
   private answer<T extends { version: number }>(reply: FastifyReply, status: number, outcome: CommandOutcome<T>, correlationId: string): T {

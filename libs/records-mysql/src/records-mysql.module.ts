@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdow
 import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
-import { CLOCK, ID_GENERATOR, RECORD_STATE_READER } from '@shardline/records';
+import { CLOCK, ID_GENERATOR, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
@@ -25,6 +25,14 @@ class RecordsMysqlLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.drain();
+    await this.databases.destroy();
+  }
+}
+
+@Injectable()
+class ShardPoolsLifecycle implements OnApplicationShutdown {
+  constructor(private readonly databases: ShardDatabases) {}
+  async onApplicationShutdown(): Promise<void> {
     await this.databases.destroy();
   }
 }
@@ -62,6 +70,42 @@ export class RecordsMysqlModule {
         RecordsMysqlLifecycle,
       ],
       exports: [ShardDatabases, SHARD_ROUTER, EVENT_STORE, RECORD_STATE_READER, CLOCK, ID_GENERATOR],
+    };
+  }
+
+  /**
+   * Read-side infrastructure (RecordsModule.queriesWithInfrastructure): shard pools, router and the
+   * state reader, wrapped by RECORD_STATE_READER_DECORATOR when a (global) module provides one.
+   */
+  static forQueries(options: { sharding: ShardingConfig }): DynamicModule {
+    return {
+      module: RecordsMysqlModule,
+      global: true,
+      providers: [
+        {
+          provide: ShardDatabases,
+          useFactory: () => {
+            const logger = new Logger('mysql');
+            return new ShardDatabases(options.sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
+          },
+        },
+        {
+          provide: SHARD_ROUTER,
+          inject: [ShardDatabases],
+          useFactory: async (databases: ShardDatabases) =>
+            new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count)),
+        },
+        {
+          provide: RECORD_STATE_READER,
+          inject: [ShardDatabases, { token: RECORD_STATE_READER_DECORATOR, optional: true }],
+          useFactory: (databases: ShardDatabases, decorate?: RecordStateReaderDecorator) => {
+            const reader = new MysqlRecordStateReader(databases);
+            return decorate ? decorate(reader) : reader;
+          },
+        },
+        ShardPoolsLifecycle,
+      ],
+      exports: [ShardDatabases, SHARD_ROUTER, RECORD_STATE_READER],
     };
   }
 }

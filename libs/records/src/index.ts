@@ -8,6 +8,7 @@ export * from './domain/merge-patch';
 export * from './domain/evolve';
 export * from './ports/record-state.port';
 export * from './ports/clock.port';
+export * from './ports/record-cache-invalidator.port';
 export * from './commands/command-context';
 export * from './commands/record-command.runner';
 export * from './commands/create-record/create-record.command';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_STORE, EventStore, EventToAppend, isStreamVersionConflict, StoredCommandResult } from '@shardline/event-store';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { partitionMonthOf, RecordState, streamIdOf } from '../domain/record';
@@ -7,6 +7,7 @@ import { RecordEvent } from '../domain/record.events';
 import { IdempotencyKeyReusedError, RecordVersionMismatchError } from '../domain/record.errors';
 import { RECORD_STATE_READER, RecordStateChange, RecordStateReader } from '../ports/record-state.port';
 import { CLOCK, Clock } from '../ports/clock.port';
+import { noRecordCache, RECORD_CACHE_INVALIDATOR, RecordCacheInvalidator } from '../ports/record-cache-invalidator.port';
 import { CommandContext } from './command-context';
 
 export interface Decision<TResponse> {
@@ -54,9 +55,27 @@ export class RecordCommandRunner {
     @Inject(RECORD_STATE_READER) private readonly reader: RecordStateReader,
     @Inject(SHARD_ROUTER) private readonly router: ShardRouter,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(RECORD_CACHE_INVALIDATOR) private readonly cache: RecordCacheInvalidator = noRecordCache,
   ) {}
 
   async run<TResponse>(command: SingleRecordCommand<TResponse>): Promise<CommandOutcome<TResponse>> {
+    // Creates (loadState false) have no prior state a cache could hold; see RecordCacheInvalidator.
+    if (!command.loadState) return this.execute(command);
+    let outcome: CommandOutcome<TResponse>;
+    try {
+      outcome = await this.execute(command);
+    } catch (error) {
+      // The append may have committed before the error (e.g. a lost connection at COMMIT):
+      // invalidate anyway so the cache cannot keep the old state; the command's own error wins.
+      await this.cache.invalidate(command.businessId, command.recordId).catch(() => undefined);
+      throw error;
+    }
+    // Also on replays: the first execution may have committed and then failed to invalidate.
+    await this.cache.invalidate(command.businessId, command.recordId);
+    return outcome;
+  }
+
+  private async execute<TResponse>(command: SingleRecordCommand<TResponse>): Promise<CommandOutcome<TResponse>> {
     const shard = this.router.shardFor(command.businessId);
     const { context } = command;
     // Only client-chosen command ids are remembered, so only they need a request fingerprint.

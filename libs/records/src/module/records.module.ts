@@ -30,4 +30,14 @@ export class RecordsModule {
       exports: [CqrsModule],
     };
   }
+
+  /** Read-side apps (query-api): the query handlers only; needs RECORD_STATE_READER and SHARD_ROUTER. */
+  static queriesWithInfrastructure(infrastructure: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
+    return {
+      module: RecordsModule,
+      imports: [CqrsModule.forRoot(), infrastructure],
+      providers: [GetRecordHandler, ListRecordsHandler],
+      exports: [CqrsModule],
+    };
+  }
 }

@@ -1,0 +1,50 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ErrorEnvelopeFilter } from '@shardline/http';
+import { createMetricsRegistry, METRICS_REGISTRY } from '@shardline/observability';
+import { RecordsModule } from '@shardline/records';
+import { RecordsCacheModule } from '@shardline/records-cache';
+import { RecordsReadHttpModule } from '@shardline/records-http';
+import { RecordsMysqlModule } from '@shardline/records-mysql';
+import { QueryApiConfig } from './config';
+import { QueryHealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
+
+/** Test seams that never come from the environment. */
+export interface QueryApiHooks {
+  /** Runs between a cache miss's shard read and its fill (forces the stale-fill race in tests). */
+  afterShardRead?: (businessId: string, id: string) => Promise<void>;
+}
+
+/** One Prometheus registry for the process, visible to every module (the cache registers its counters on it). */
+@Global()
+@Module({ providers: [{ provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('query-api') }], exports: [METRICS_REGISTRY] })
+class MetricsModule {}
+
+/** Composition root of the read side: cached id reads and pages on the shards (search/analytics: see README). */
+@Module({})
+export class QueryAppModule {
+  static forRoot(config: QueryApiConfig, hooks: QueryApiHooks = {}): DynamicModule {
+    return {
+      module: QueryAppModule,
+      imports: [
+        MetricsModule,
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.log.level,
+            autoLogging: config.log.access !== 'off',
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : config.log.access === 'all' ? 'info' : 'silent',
+            genReqId: (req) => (req.headers['x-correlation-id'] as string | undefined) ?? crypto.randomUUID(),
+          },
+        }),
+        ...(config.cache.enabled ? [RecordsCacheModule.forReaders({ ...config.cache, afterShardRead: hooks.afterShardRead })] : []),
+        RecordsModule.queriesWithInfrastructure(RecordsMysqlModule.forQueries({ sharding: config.sharding })),
+        RecordsReadHttpModule,
+      ],
+      controllers: [QueryHealthController, MetricsController],
+      providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { CacheLookup, RecordCacheStore } from '../record-cache-store.port';
+
+/** Same semantics as the Redis store (one map = one Redis), for unit tests. */
+export class InMemoryRecordCacheStore implements RecordCacheStore {
+  readonly entries = new Map<string, { token: string; payload?: string }>();
+  /** Makes every call fail, like an unreachable Redis. */
+  down = false;
+
+  async lookup(key: string, knownToken: string | null): Promise<CacheLookup> {
+    this.check();
+    const entry = this.entries.get(key);
+    if (!entry) {
+      const token = randomUUID();
+      this.entries.set(key, { token });
+      return { kind: 'miss', token };
+    }
+    if (entry.token === knownToken) return { kind: 'current', token: entry.token };
+    return entry.payload === undefined ? { kind: 'miss', token: entry.token } : { kind: 'hit', token: entry.token, payload: entry.payload };
+  }
+
+  async fill(key: string, token: string, payload: string): Promise<boolean> {
+    this.check();
+    const entry = this.entries.get(key);
+    if (entry?.token !== token) return false;
+    entry.payload = payload;
+    return true;
+  }
+
+  async invalidate(key: string): Promise<void> {
+    this.check();
+    this.entries.delete(key);
+  }
+
+  private check(): void {
+    if (this.down) throw new Error('cache store unreachable');
+  }
+}

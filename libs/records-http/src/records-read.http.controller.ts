@@ -1,0 +1,42 @@
+import { Controller, Get, Headers, HttpCode, Param, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { correlationIdFrom, RequestContextHeaders } from '@shardline/http';
+import { businessIdSchema, GetRecord, ListRecords, RecordLimits, RecordPage, recordIdSchema, RecordView, userIdSchema, validate } from '@shardline/records';
+
+export const recordPathSchema = z.object({ business_id: businessIdSchema, id: recordIdSchema });
+const pageQuerySchema = z.strictObject({
+  business_id: businessIdSchema.optional(),
+  user_id: userIdSchema.optional(),
+  page_size: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(RecordLimits.pageMaxSize).default(20),
+  cursor: z.string().max(200).optional(),
+  page_num: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).optional(),
+});
+
+/**
+ * Reads of /api/v1/data through the QueryBus: served by the api (read-your-writes on the shard)
+ * and by the query-api (the same handlers over a cached reader).
+ */
+@Controller('api/v1/data')
+export class RecordsReadHttpController {
+  constructor(private readonly queries: QueryBus) {}
+
+  // Declared before ':business_id/:id' so "page" is never taken for a business id.
+  @Get('page')
+  @HttpCode(200)
+  async page(@Query() query: unknown, @Headers() headers: RequestContextHeaders, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordPage> {
+    reply.header('x-correlation-id', correlationIdFrom(headers));
+    const q = validate(pageQuerySchema, query);
+    return this.queries.execute(new ListRecords({ businessId: q.business_id, userId: q.user_id }, q.page_size, q.cursor, q.page_num));
+  }
+
+  @Get(':business_id/:id')
+  async get(@Param() params: unknown, @Headers() headers: RequestContextHeaders, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
+    reply.header('x-correlation-id', correlationIdFrom(headers));
+    const { business_id, id } = validate(recordPathSchema, params);
+    const record: RecordView = await this.queries.execute(new GetRecord(business_id, id));
+    reply.header('etag', `"${record.version}"`);
+    return record;
+  }
+}

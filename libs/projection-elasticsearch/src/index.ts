@@ -1,0 +1,12 @@
+// The records search read model in Elasticsearch: the projection sink (write side) and the
+// search adapter (read side, behind the driver-free RecordSearch port).
+export * from './elasticsearch-client';
+export * from './elasticsearch-records.sink';
+export * from './records-index-names';
+export * from './records-index-template';
+export * from './record-document';
+export * from './generation-state';
+export * from './bulk-outcome';
+export * from './search/record-search.port';
+export * from './search/search-cursor';
+export * from './search/elasticsearch-record-search';

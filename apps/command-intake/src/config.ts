@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { TOPICS } from '@shardline/integration-events';
+import { kafkaConfigFromEnv } from '@shardline/kafka';
+import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { shardingConfigFromEnv } from '@shardline/sharding';
+
+const intakeEnvSchema = z.object({
+  SHARDLINE_COMMANDS_TOPIC: z.string().min(1).default(TOPICS.commands),
+  SHARDLINE_COMMAND_RESULTS_TOPIC: z.string().min(1).default(TOPICS.commandResults),
+  SHARDLINE_COMMAND_INTAKE_GROUP_ID: z.string().min(1).default('shardline-command-intake'),
+  /** Snowflake worker id; unique per running process (the api's default is 0). */
+  SHARDLINE_WORKER_ID: z.coerce.number().int().min(0).max(1023).default(512),
+  SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
+  SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
+  SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  SHARDLINE_OPS_HOST: z.string().default('0.0.0.0'),
+  SHARDLINE_COMMAND_INTAKE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type CommandIntakeConfig = ReturnType<typeof commandIntakeConfigFromEnv>;
+
+/** The only place the command intake reads process.env; every setting is validated and has a default. */
+export function commandIntakeConfigFromEnv(env: Record<string, string | undefined>) {
+  const parsed = intakeEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    kafka: kafkaConfigFromEnv(env, 'command-intake'),
+    topics: { commands: e.SHARDLINE_COMMANDS_TOPIC, results: e.SHARDLINE_COMMAND_RESULTS_TOPIC },
+    groupId: e.SHARDLINE_COMMAND_INTAKE_GROUP_ID,
+    ops: { host: e.SHARDLINE_OPS_HOST, port: e.SHARDLINE_COMMAND_INTAKE_OPS_PORT },
+    logLevel: e.SHARDLINE_LOG_LEVEL,
+    cache: recordsCacheConfigFromEnv(env),
+    records: {
+      sharding: shardingConfigFromEnv(env),
+      workerId: e.SHARDLINE_WORKER_ID,
+      groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { Logger } from 'nestjs-pino';
+import type { Registry } from 'prom-client';
+import { TOPIC_SPECS } from '@shardline/integration-events';
+import { createKafka, ensureTopics } from '@shardline/kafka';
+import { METRICS_REGISTRY, startOpsHttpServer } from '@shardline/observability';
+import { commandIntakeConfigFromEnv } from './config';
+import { createCommandIntake } from './create-command-intake';
+
+async function main(): Promise<void> {
+  const config = commandIntakeConfigFromEnv(process.env);
+  const partitionsOf = (topic: string) => TOPIC_SPECS.find((t) => t.topic === topic)?.numPartitions ?? 8;
+  await ensureTopics(
+    createKafka(config.kafka),
+    [config.topics.commands, config.topics.results].map((topic) => ({ topic, numPartitions: partitionsOf(topic) })),
+  );
+  const app = await createCommandIntake(config);
+  await app.listen();
+  const ops = await startOpsHttpServer(app.get<Registry>(METRICS_REGISTRY), { host: config.ops.host, port: config.ops.port });
+  app.get(Logger).log(`shardline command-intake consuming ${config.topics.commands} -> ${config.topics.results}; ops on :${ops.port}`);
+  // Stop consuming first (the in-flight command finishes and its result is published), then pools close.
+  const stop = async () => {
+    await ops.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+/** Where a command came from; also the result's key when the command had no usable id or key. */
+export interface CommandSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** One message on records.command-results per message on records.commands. */
+export type CommandResult = {
+  /** null when the message carried no usable command_id (then correlate by `source`). */
+  command_id: string | null;
+  /** The status a REST client would have got for the same request. */
+  http_status: number;
+  /** True when the command_id was seen before: the first result is returned and nothing is written. */
+  replayed: boolean;
+  source: CommandSource;
+} & (
+  | { status: 'ok'; result: unknown }
+  | { status: 'error'; error: { code: string; message: string; details: unknown[] } }
+);

@@ -1,0 +1,195 @@
+import type { ClickHouseGateway } from '../clickhouse-gateway';
+import { liveTables } from '../schema/analytics-tables';
+import { type Sql, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
+import {
+  activeUsersInputSchema,
+  type ActiveUsersInput,
+  addDays,
+  bucketStarts,
+  type GrowthInput,
+  growthInputSchema,
+  type GrowthInterval,
+  hotBusinessesInputSchema,
+  type HotBusinessesInput,
+  parseAnalyticsInput,
+  recordsPerDayInputSchema,
+  type RecordsPerDayInput,
+} from './analytics-inputs';
+
+export interface BusinessDayStats {
+  business_id: string;
+  day: string;
+  records_created: number;
+  records_updated: number;
+  records_deleted: number;
+  events: number;
+  active_users: number;
+}
+export interface RecordsPerDayResult {
+  from: string;
+  to: string;
+  rows: BusinessDayStats[];
+  /** More (business, day) rows exist than `limit`; narrow the range or filter by business_id. */
+  truncated: boolean;
+}
+export interface HotBusiness {
+  business_id: string;
+  events: number;
+  records_created: number;
+}
+export interface GrowthBucket {
+  /** First day of the bucket (the Monday for weeks); the first and last buckets are clipped to the range. */
+  period_start: string;
+  records_created: number;
+  records_deleted: number;
+  net: number;
+  /** Running totals from the start of the range. */
+  cumulative_created: number;
+  cumulative_net: number;
+}
+export interface GrowthResult {
+  from: string;
+  to: string;
+  interval: GrowthInterval;
+  buckets: GrowthBucket[];
+}
+export interface ActiveUsersResult {
+  from: string;
+  to: string;
+  days: { day: string; active_users: number }[];
+  /** Distinct users over the whole range (not the sum of the days). */
+  total_active_users: number;
+}
+
+const BUCKET_SQL: Record<GrowthInterval, Sql> = {
+  day: 'toDate(occurred_at)',
+  week: 'toMonday(toDate(occurred_at))',
+  month: 'toStartOfMonth(toDate(occurred_at))',
+};
+const HOT_ORDER_SQL: Record<'events' | 'records_created', Sql> = {
+  events: 'events DESC, records_created DESC',
+  records_created: 'records_created DESC, events DESC',
+};
+
+/**
+ * Analytics over the raw events table, for the query API and anyone else. Inputs are validated
+ * (AnalyticsInputError → 400); days are UTC; ranges are inclusive and at most 366 days.
+ * Counts of events read the table with FINAL, so a redelivered event that is not merged away yet
+ * never counts twice (FINAL streams the merge: memory stays bounded however wide the range).
+ * Distinct-user counts need no FINAL: a duplicate does not change a set. Counts come back as
+ * numbers, ids as strings.
+ */
+export class ClickHouseAnalytics {
+  private readonly events: Sql;
+
+  constructor(
+    private readonly gateway: ClickHouseGateway,
+    database: string,
+  ) {
+    this.events = liveTables(database).events;
+  }
+
+  async recordsPerBusinessPerDay(input: RecordsPerDayInput): Promise<RecordsPerDayResult> {
+    const q = parseAnalyticsInput(recordsPerDayInputSchema, input);
+    const rows = await this.gateway.select<Record<string, string>>(
+      `SELECT business_id, toString(toDate(occurred_at)) AS day,
+  countIf(event_type = 'RecordCreated') AS records_created,
+  countIf(event_type = 'RecordUpdated') AS records_updated,
+  countIf(event_type = 'RecordDeleted') AS records_deleted,
+  count() AS events,
+  uniqExact(user_id) AS active_users
+FROM ${this.events} FINAL
+WHERE ${rangeSql(q.from, q.to)}${businessSql(q.business_id)}
+GROUP BY business_id, day
+ORDER BY day, business_id
+LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
+    );
+    return {
+      from: q.from,
+      to: q.to,
+      rows: rows.slice(0, q.limit).map((r) => ({
+        business_id: r.business_id,
+        day: r.day,
+        records_created: Number(r.records_created),
+        records_updated: Number(r.records_updated),
+        records_deleted: Number(r.records_deleted),
+        events: Number(r.events),
+        active_users: Number(r.active_users),
+      })),
+      truncated: rows.length > q.limit,
+    };
+  }
+
+  async hotBusinesses(input: HotBusinessesInput): Promise<{ from: string; to: string; by: string; businesses: HotBusiness[] }> {
+    const q = parseAnalyticsInput(hotBusinessesInputSchema, input);
+    const rows = await this.gateway.select<Record<string, string>>(
+      `SELECT business_id, count() AS events, countIf(event_type = 'RecordCreated') AS records_created
+FROM ${this.events} FINAL
+WHERE ${rangeSql(q.from, q.to)}
+GROUP BY business_id
+ORDER BY ${HOT_ORDER_SQL[q.by]}, business_id
+LIMIT ${sqlInt(q.limit, 1, 1000)}`,
+    );
+    return {
+      from: q.from,
+      to: q.to,
+      by: q.by,
+      businesses: rows.map((r) => ({ business_id: r.business_id, events: Number(r.events), records_created: Number(r.records_created) })),
+    };
+  }
+
+  async growth(input: GrowthInput): Promise<GrowthResult> {
+    const q = parseAnalyticsInput(growthInputSchema, input);
+    const rows = await this.gateway.select<Record<string, string>>(
+      `SELECT toString(${BUCKET_SQL[q.interval]}) AS period_start,
+  countIf(event_type = 'RecordCreated') AS records_created,
+  countIf(event_type = 'RecordDeleted') AS records_deleted
+FROM ${this.events} FINAL
+WHERE ${rangeSql(q.from, q.to)}${businessSql(q.business_id)}
+GROUP BY period_start
+ORDER BY period_start`,
+    );
+    // Cumulative sums and empty buckets are filled in here: no window functions on 18.16.
+    const byStart = new Map(rows.map((r) => [r.period_start, r]));
+    let cumulativeCreated = 0;
+    let cumulativeNet = 0;
+    const buckets = bucketStarts(q.from, q.to, q.interval).map((start) => {
+      const r = byStart.get(start);
+      const created = Number(r?.records_created ?? 0);
+      const deleted = Number(r?.records_deleted ?? 0);
+      cumulativeCreated += created;
+      cumulativeNet += created - deleted;
+      return { period_start: start, records_created: created, records_deleted: deleted, net: created - deleted, cumulative_created: cumulativeCreated, cumulative_net: cumulativeNet };
+    });
+    return { from: q.from, to: q.to, interval: q.interval, buckets };
+  }
+
+  async activeUsers(input: ActiveUsersInput): Promise<ActiveUsersResult> {
+    const q = parseAnalyticsInput(activeUsersInputSchema, input);
+    const where = `${rangeSql(q.from, q.to)}${businessSql(q.business_id)}`;
+    const [perDay, total] = await Promise.all([
+      this.gateway.select<Record<string, string>>(
+        `SELECT toString(toDate(occurred_at)) AS day, uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where} GROUP BY day ORDER BY day`,
+      ),
+      this.gateway.select<Record<string, string>>(`SELECT uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where}`),
+    ]);
+    const byDay = new Map(perDay.map((r) => [r.day, Number(r.active_users)]));
+    return {
+      from: q.from,
+      to: q.to,
+      days: bucketStarts(q.from, q.to, 'day').map((day) => ({ day, active_users: byDay.get(day) ?? 0 })),
+      total_active_users: Number(total[0]?.active_users ?? 0),
+    };
+  }
+}
+
+/** Whole UTC days [from, to]: a half-open DateTime range the partition and primary key prune on. */
+function rangeSql(from: string, to: string): Sql {
+  const start = new Date(`${from}T00:00:00Z`);
+  const end = new Date(`${addDays(to, 1)}T00:00:00Z`);
+  return `occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
+}
+
+function businessSql(businessId: string | undefined): Sql {
+  return businessId === undefined ? '' : ` AND business_id = ${sqlString(businessId)}`;
+}

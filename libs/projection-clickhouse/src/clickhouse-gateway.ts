@@ -1,0 +1,55 @@
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import type { ClickHouseConfig } from './clickhouse.config';
+import type { Sql } from './sql/sql-literals';
+
+/**
+ * The three things Shardline asks of ClickHouse. Everything above this interface is plain SQL
+ * text (built with sql-literals) so the same statements can be run by another engine binding,
+ * e.g. an embedded ClickHouse, to prove they work across server versions.
+ */
+export interface ClickHouseGateway {
+  /** A statement without a result set (DDL, RENAME, INSERT ... SELECT). */
+  command(sql: Sql): Promise<void>;
+  /** A SELECT; rows as JSON objects (64-bit integers arrive as strings: convert explicitly). */
+  select<T = Record<string, unknown>>(sql: Sql): Promise<T[]>;
+  /** ONE INSERT of all rows (JSONEachRow); `table` is a qualified name from sqlQualifiedName. */
+  insertRows(table: Sql, rows: readonly Record<string, unknown>[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Gateway over the HTTP interface (@clickhouse/client); errors and timeouts propagate as thrown. */
+export function createClickHouseGateway(config: ClickHouseConfig): ClickHouseGateway {
+  const client: ClickHouseClient = createClient({
+    url: config.url,
+    username: config.username,
+    password: config.password,
+    request_timeout: config.requestTimeoutMs,
+    // No default database: prepare() may have to create it, and every statement names it anyway.
+    application: 'shardline',
+    // Failures are thrown to the caller, which decides (retry, 503) and logs them once.
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  return {
+    async command(sql) {
+      await client.command({ query: sql });
+    },
+    async select<T>(sql: Sql) {
+      const result = await client.query({ query: sql, format: 'JSONEachRow' });
+      return result.json<T>();
+    },
+    async insertRows(table, rows) {
+      if (rows.length === 0) return;
+      await client.insert({
+        table,
+        values: rows as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        // 18.16 parses only 'YYYY-MM-DD hh:mm:ss' DateTimes by default; the rows carry that form
+        // already, best_effort keeps an ISO value from failing the whole batch.
+        clickhouse_settings: { date_time_input_format: 'best_effort' },
+      });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

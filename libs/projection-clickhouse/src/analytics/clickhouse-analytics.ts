@@ -1,6 +1,6 @@
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
-import { type Sql, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
+import { type Sql, sqlDate, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
 import {
   activeUsersInputSchema,
   type ActiveUsersInput,
@@ -62,9 +62,9 @@ export interface ActiveUsersResult {
 }
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
-  day: 'toDate(occurred_at)',
-  week: 'toMonday(toDate(occurred_at))',
-  month: 'toStartOfMonth(toDate(occurred_at))',
+  day: 'event_date',
+  week: 'toMonday(event_date)',
+  month: 'toStartOfMonth(event_date)',
 };
 const HOT_ORDER_SQL: Record<'events' | 'records_created', Sql> = {
   events: 'events DESC, records_created DESC',
@@ -92,7 +92,7 @@ export class ClickHouseAnalytics {
   async recordsPerBusinessPerDay(input: RecordsPerDayInput): Promise<RecordsPerDayResult> {
     const q = parseAnalyticsInput(recordsPerDayInputSchema, input);
     const rows = await this.gateway.select<Record<string, string>>(
-      `SELECT business_id, toString(toDate(occurred_at)) AS day,
+      `SELECT business_id, toString(event_date) AS day,
   countIf(event_type = 'RecordCreated') AS records_created,
   countIf(event_type = 'RecordUpdated') AS records_updated,
   countIf(event_type = 'RecordDeleted') AS records_deleted,
@@ -169,7 +169,7 @@ ORDER BY period_start`,
     const where = `${rangeSql(q.from, q.to)}${businessSql(q.business_id)}`;
     const [perDay, total] = await Promise.all([
       this.gateway.select<Record<string, string>>(
-        `SELECT toString(toDate(occurred_at)) AS day, uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where} GROUP BY day ORDER BY day`,
+        `SELECT toString(event_date) AS day, uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where} GROUP BY day ORDER BY day`,
       ),
       this.gateway.select<Record<string, string>>(`SELECT uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where}`),
     ]);
@@ -183,11 +183,14 @@ ORDER BY period_start`,
   }
 }
 
-/** Whole UTC days [from, to]: a half-open DateTime range the partition and primary key prune on. */
+/**
+ * Whole UTC days [from, to]: on event_date for the primary key, and the same bounds on occurred_at
+ * so the monthly partitions (toYYYYMM(occurred_at)) outside the range are skipped.
+ */
 function rangeSql(from: string, to: string): Sql {
   const start = new Date(`${from}T00:00:00Z`);
   const end = new Date(`${addDays(to, 1)}T00:00:00Z`);
-  return `occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
+  return `event_date >= ${sqlDate(from)} AND event_date <= ${sqlDate(to)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
 }
 
 function businessSql(businessId: string | undefined): Sql {

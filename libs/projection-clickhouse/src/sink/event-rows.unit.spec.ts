@@ -1,0 +1,72 @@
+import { EnvelopeFactory } from '../testing/clickhouse-test-database';
+import { clickHouseDateTime, mapBatch } from './event-rows';
+
+describe('mapBatch', () => {
+  const f = new EnvelopeFactory();
+  const id = f.recordId(new Date('2026-02-03T04:05:06.789Z'));
+  const created = f.event({ type: 'RecordCreated', recordId: id, businessId: 'b', userId: '18446744073709551615', version: 1, at: '2026-02-10T01:02:03.456Z', dataContent: { a: 1 } });
+  const updated = f.event({ type: 'RecordUpdated', recordId: id, businessId: 'b', version: 2, at: '2026-02-11T00:00:00Z', dataContent: { a: 2 } });
+  const deleted = f.event({ type: 'RecordDeleted', recordId: id, businessId: 'b', version: 3, at: '2026-02-12T00:00:00Z' });
+
+  it('maps every event to a raw row with DateTime text in UTC and 64-bit ids as strings', () => {
+    const { events, rejected } = mapBatch([created]);
+    expect(rejected).toEqual([]);
+    expect(events[0]).toMatchObject({
+      business_id: 'b',
+      occurred_at: '2026-02-10 01:02:03',
+      stream_id: `record-${id}`,
+      stream_version: 1,
+      event_type: 'RecordCreated',
+      record_id: id,
+      user_id: '18446744073709551615',
+      causation_id: '',
+      data: JSON.stringify(created.data),
+    });
+  });
+
+  it('keeps one latest row per record, the highest version, whatever the order in the batch', () => {
+    const { events, latest } = mapBatch([updated, deleted, created, updated]);
+    expect(events).toHaveLength(4);
+    expect(latest).toEqual([
+      { business_id: 'b', record_id: id, user_id: '1', version: 3, deleted: 1, created_at: '2026-02-03 04:05:06', updated_at: '2026-02-12 00:00:00', data: '' },
+    ]);
+    expect(mapBatch([created, updated]).latest[0]).toMatchObject({ version: 2, deleted: 0, data: '{"a":2}' });
+  });
+
+  it('takes the creation time from the Snowflake id so every version shares a partition', () => {
+    for (const e of [created, updated, deleted]) expect(mapBatch([e]).latest[0].created_at).toBe('2026-02-03 04:05:06');
+  });
+
+  it.each([
+    ['unknown type', { event_type: 'RecordMoved' }, 'unknown event type'],
+    ['empty business', { business_id: '' }, 'business_id'],
+    ['lone surrogate', { business_id: 'a\ud800' }, 'business_id'],
+    ['version 0', { stream_version: 0 }, 'stream_version'],
+    ['version beyond UInt32', { stream_version: 2 ** 32 }, 'stream_version'],
+    ['fractional version', { stream_version: 1.5 }, 'stream_version'],
+    ['record id 0', { record_id: '0' }, 'record_id'],
+    ['record id beyond UInt64', { record_id: '18446744073709551616' }, 'record_id'],
+    ['record id not decimal', { record_id: '12a' }, 'record_id'],
+    ['user id negative', { user_id: '-1' }, 'user_id'],
+    ['position as number', { position: 5 }, 'position'],
+    ['time before 1970', { occurred_at: '1969-12-31T23:59:59Z' }, 'occurred_at'],
+    ['time after 2105', { occurred_at: '2106-01-01T00:00:00Z' }, 'occurred_at'],
+    ['time not a time', { occurred_at: 'yesterday' }, 'occurred_at'],
+    ['data not an object', { data: [] }, 'data'],
+    ['created without content', { data: { id } }, 'data_content'],
+    ['overlong actor', { actor: 'x'.repeat(256) }, 'actor'],
+  ])('rejects %s with its reason and keeps the rest', (_, change, reason) => {
+    const bad = { ...created, ...change } as typeof created;
+    const { events, rejected } = mapBatch([bad, updated]);
+    expect(rejected).toEqual([{ event: bad, reason: expect.stringContaining(reason) }]);
+    expect(events.map((e) => e.stream_version)).toEqual([2]);
+  });
+
+  it('accepts a delete without data_content', () => {
+    expect(mapBatch([deleted]).rejected).toEqual([]);
+  });
+
+  it('formats DateTime text in UTC', () => {
+    expect(clickHouseDateTime(Date.UTC(2026, 0, 2, 3, 4, 5, 999))).toBe('2026-01-02 03:04:05');
+  });
+});

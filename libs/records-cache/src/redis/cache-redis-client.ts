@@ -20,6 +20,8 @@ export async function connectCacheRedis(options: CacheRedisOptions): Promise<Red
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.max(options.commandTimeoutMs, 1000),
     retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
+    // Concurrent lookups of one event-loop tick share one write to the socket.
+    enableAutoPipelining: true,
   });
   redis.on('error', () => undefined); // reconnects on its own; callers see failed commands
   await redis.connect().catch(() => undefined);

@@ -10,7 +10,10 @@ import type { Sql } from './sql/sql-literals';
 export interface ClickHouseGateway {
   /** A statement without a result set (DDL, RENAME, INSERT ... SELECT). */
   command(sql: Sql): Promise<void>;
-  /** A SELECT; rows as JSON objects (64-bit integers arrive as strings: convert explicitly). */
+  /**
+   * A SELECT; rows as JSON objects. 64-bit integers arrive as strings from 18.16 and as numbers
+   * from current ClickHouse: read counts with Number(), and select ids as toString(id).
+   */
   select<T = Record<string, unknown>>(sql: Sql): Promise<T[]>;
   /** ONE INSERT of all rows (JSONEachRow); `table` is a qualified name from sqlQualifiedName. */
   insertRows(table: Sql, rows: readonly Record<string, unknown>[]): Promise<void>;

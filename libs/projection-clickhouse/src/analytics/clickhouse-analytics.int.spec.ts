@@ -1,114 +1,26 @@
-import type { RecordEventEnvelope } from '@shardline/integration-events';
 import { clickHouseConfigFromEnv } from '../clickhouse.config';
 import { createClickHouseGateway } from '../clickhouse-gateway';
-import { DAILY_VIEW, liveTables } from '../schema/analytics-tables';
-import { sqlQualifiedName } from '../sql/sql-literals';
+import { liveTables } from '../schema/analytics-tables';
 import { ClickHouseProjectionSink } from '../sink/clickhouse-projection.sink';
-import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
-import { AnalyticsInputError } from './analytics-inputs';
+import { type ClickHouseTestDatabase, createClickHouseTestDatabase } from '../testing/clickhouse-test-database';
+import { dataset, dayA1, dayB1, describeAnalyticsContract } from './analytics.contract';
 import { ClickHouseAnalytics } from './clickhouse-analytics';
 
-/**
- * A known dataset (business A, B, C; users 1..5), every event delivered twice in shuffled
- * batches: each answer below is what a single in-order delivery would give.
- */
-describe('ClickHouseAnalytics (ClickHouse server)', () => {
+describeAnalyticsContract('the ClickHouse server (SHARDLINE_CLICKHOUSE_URL, 18.16 here)', async () => {
+  const db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+  return { gateway: db.gateway, database: db.config.database, drop: () => db.drop() };
+});
+
+describe('analyst access (ClickHouse server)', () => {
   let db: ClickHouseTestDatabase;
-  let analytics: ClickHouseAnalytics;
 
   beforeAll(async () => {
     db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
     const sink = new ClickHouseProjectionSink(db.gateway, db.config.database);
     await sink.prepare();
-    const events = dataset();
-    const deliveries = shuffled([...events, ...events], 3);
-    for (let i = 0; i < deliveries.length; i += 5) expect(await sink.apply(deliveries.slice(i, i + 5))).toEqual([]);
-    analytics = new ClickHouseAnalytics(db.gateway, db.config.database);
+    await sink.apply(dataset());
   });
   afterAll(() => db?.drop());
-
-  const dayA1 = { business_id: 'A', day: '2026-01-01', records_created: 2, records_updated: 1, records_deleted: 0, events: 3, active_users: 2 };
-  const dayB1 = { business_id: 'B', day: '2026-01-01', records_created: 1, records_updated: 0, records_deleted: 0, events: 1, active_users: 1 };
-  const dayA2 = { business_id: 'A', day: '2026-01-02', records_created: 1, records_updated: 0, records_deleted: 1, events: 2, active_users: 2 };
-  const dayB2 = { business_id: 'B', day: '2026-01-02', records_created: 2, records_updated: 1, records_deleted: 0, events: 3, active_users: 1 };
-  const dayA8 = { business_id: 'A', day: '2026-01-08', records_created: 1, records_updated: 1, records_deleted: 0, events: 2, active_users: 1 };
-
-  it('records per business per day, without duplicates, filtered and truncated', async () => {
-    expect(await analytics.recordsPerBusinessPerDay({ from: '2026-01-01', to: '2026-01-31' })).toEqual({
-      from: '2026-01-01',
-      to: '2026-01-31',
-      rows: [dayA1, dayB1, dayA2, dayB2, dayA8],
-      truncated: false,
-    });
-    expect((await analytics.recordsPerBusinessPerDay({ from: '2026-01-01', to: '2026-01-31', business_id: 'A' })).rows).toEqual([dayA1, dayA2, dayA8]);
-    expect(await analytics.recordsPerBusinessPerDay({ from: '2026-01-01', to: '2026-01-31', limit: 2 })).toMatchObject({ rows: [dayA1, dayB1], truncated: true });
-    expect((await analytics.recordsPerBusinessPerDay({ from: '2026-01-02', to: '2026-01-02' })).rows).toEqual([dayA2, dayB2]);
-  });
-
-  it('the analysts daily view agrees with the endpoint query', async () => {
-    const view = sqlQualifiedName(db.config.database, DAILY_VIEW);
-    const rows = await db.gateway.select<Record<string, string | number>>(
-      `SELECT business_id, day, records_created, records_updated, records_deleted, events, active_users FROM ${view} WHERE day >= toDate('2026-01-01') AND day <= toDate('2026-01-31') ORDER BY day, business_id`,
-    );
-    expect(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'business_id' || k === 'day' ? v : Number(v)])))).toEqual([dayA1, dayB1, dayA2, dayB2, dayA8]);
-  });
-
-  it('hot businesses by events and by new records', async () => {
-    const range = { from: '2026-01-01', to: '2026-02-28' };
-    expect((await analytics.hotBusinesses({ ...range, by: 'events' })).businesses).toEqual([
-      { business_id: 'A', events: 7, records_created: 4 },
-      { business_id: 'B', events: 6, records_created: 5 },
-    ]);
-    expect((await analytics.hotBusinesses({ ...range, by: 'records_created', limit: 1 })).businesses).toEqual([{ business_id: 'B', events: 6, records_created: 5 }]);
-    expect((await analytics.hotBusinesses({ from: '2025-12-31', to: '2025-12-31' })).businesses).toEqual([{ business_id: 'C', events: 1, records_created: 1 }]);
-  });
-
-  it('growth per week and per month with running totals and empty buckets', async () => {
-    expect(await analytics.growth({ from: '2026-01-01', to: '2026-01-14', interval: 'week', business_id: 'A' })).toEqual({
-      from: '2026-01-01',
-      to: '2026-01-14',
-      interval: 'week',
-      buckets: [
-        { period_start: '2025-12-29', records_created: 3, records_deleted: 1, net: 2, cumulative_created: 3, cumulative_net: 2 },
-        { period_start: '2026-01-05', records_created: 1, records_deleted: 0, net: 1, cumulative_created: 4, cumulative_net: 3 },
-        { period_start: '2026-01-12', records_created: 0, records_deleted: 0, net: 0, cumulative_created: 4, cumulative_net: 3 },
-      ],
-    });
-    expect((await analytics.growth({ from: '2026-01-01', to: '2026-02-28', interval: 'month' })).buckets).toEqual([
-      { period_start: '2026-01-01', records_created: 7, records_deleted: 1, net: 6, cumulative_created: 7, cumulative_net: 6 },
-      { period_start: '2026-02-01', records_created: 2, records_deleted: 0, net: 2, cumulative_created: 9, cumulative_net: 8 },
-    ]);
-    const daily = await analytics.growth({ from: '2026-01-01', to: '2026-01-03' });
-    expect(daily.buckets.map((b) => [b.period_start, b.records_created])).toEqual([['2026-01-01', 3], ['2026-01-02', 3], ['2026-01-03', 0]]);
-  });
-
-  it('active users per day, distinct across businesses and over the range', async () => {
-    expect(await analytics.activeUsers({ from: '2026-01-01', to: '2026-01-03' })).toEqual({
-      from: '2026-01-01',
-      to: '2026-01-03',
-      days: [
-        { day: '2026-01-01', active_users: 2 },
-        { day: '2026-01-02', active_users: 3 },
-        { day: '2026-01-03', active_users: 0 },
-      ],
-      total_active_users: 3,
-    });
-    expect(await analytics.activeUsers({ from: '2026-01-01', to: '2026-01-03', business_id: 'B' })).toMatchObject({
-      days: [
-        { day: '2026-01-01', active_users: 1 },
-        { day: '2026-01-02', active_users: 1 },
-        { day: '2026-01-03', active_users: 0 },
-      ],
-      total_active_users: 2,
-    });
-  });
-
-  it('refuses invalid input before touching ClickHouse, and a hostile business id is just a value', async () => {
-    await expect(analytics.recordsPerBusinessPerDay({ from: '2026-01-01', to: '2027-01-03' })).rejects.toThrow(AnalyticsInputError);
-    await expect(analytics.growth({ from: '2026-01-01', to: '2026-01-03', interval: 'hour' as 'day' })).rejects.toThrow(AnalyticsInputError);
-    const hostile = { from: '2026-01-01', to: '2026-01-31', business_id: "A' OR business_id != '" };
-    expect((await analytics.recordsPerBusinessPerDay(hostile)).rows).toEqual([]);
-  });
 
   it('the read-only analyst user can read the tables and the view but not write', async () => {
     const analyst = createClickHouseGateway({ ...db.config, username: 'analyst', password: '' });
@@ -124,27 +36,3 @@ describe('ClickHouseAnalytics (ClickHouse server)', () => {
     }
   });
 });
-
-function dataset(): RecordEventEnvelope[] {
-  const f = new EnvelopeFactory();
-  const at = (day: string, n: number) => `${day}T0${n}:00:00.000Z`;
-  const rec = (day: string) => f.recordId(new Date(`${day}T00:00:00Z`));
-  const [r1, r2, r3, r4, r5, r6, r7, r8, r9, r10] = ['2026-01-01', '2026-01-01', '2026-01-02', '2026-01-08', '2026-01-01', '2026-01-02', '2026-01-02', '2026-02-01', '2025-12-31', '2026-02-01'].map(rec);
-  const c = (recordId: string, businessId: string, userId: string, day: string) => f.event({ type: 'RecordCreated', recordId, businessId, userId, version: 1, at: at(day, 1) });
-  return [
-    c(r1, 'A', '1', '2026-01-01'),
-    c(r2, 'A', '2', '2026-01-01'),
-    f.event({ type: 'RecordUpdated', recordId: r1, businessId: 'A', userId: '1', version: 2, at: at('2026-01-01', 2) }),
-    c(r3, 'A', '1', '2026-01-02'),
-    f.event({ type: 'RecordDeleted', recordId: r2, businessId: 'A', userId: '2', version: 2, at: at('2026-01-02', 3) }),
-    c(r4, 'A', '3', '2026-01-08'),
-    f.event({ type: 'RecordUpdated', recordId: r4, businessId: 'A', userId: '3', version: 2, at: at('2026-01-08', 2) }),
-    c(r5, 'B', '1', '2026-01-01'),
-    c(r6, 'B', '4', '2026-01-02'),
-    c(r7, 'B', '4', '2026-01-02'),
-    f.event({ type: 'RecordUpdated', recordId: r6, businessId: 'B', userId: '4', version: 2, at: at('2026-01-02', 5) }),
-    c(r8, 'B', '5', '2026-02-01'),
-    c(r10, 'B', '5', '2026-02-01'),
-    c(r9, 'C', '9', '2025-12-31'),
-  ];
-}

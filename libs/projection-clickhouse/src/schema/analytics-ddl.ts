@@ -94,9 +94,9 @@ GROUP BY business_id, day`;
  */
 export function createHandoverTableSql(database: string): Sql {
   return `CREATE TABLE IF NOT EXISTS ${sqlQualifiedName(database, HANDOVER_TABLE)} (
-  projection String,
+  sink_name String,
   rebuild_id String,
   seq UInt64
 ) ENGINE = ReplacingMergeTree(seq)
-ORDER BY projection`;
+ORDER BY sink_name`;
 }

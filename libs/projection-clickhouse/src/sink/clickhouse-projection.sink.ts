@@ -97,16 +97,16 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
   }
 
   private async currentHandover(): Promise<string> {
-    const rows = await this.gateway.select<{ rebuild_id: string }>(
-      `SELECT argMax(rebuild_id, seq) AS rebuild_id FROM ${this.handoverTable} WHERE projection = ${sqlString(this.name)}`,
+    const rows = await this.gateway.select<{ current_id: string }>(
+      `SELECT argMax(rebuild_id, seq) AS current_id FROM ${this.handoverTable} WHERE sink_name = ${sqlString(this.name)}`,
     );
-    return rows[0]?.rebuild_id ?? '';
+    return rows[0]?.current_id ?? '';
   }
 
   /** Appends a pointer row with the next sequence number (newest wins; one writer: the rebuild). */
   private async setHandover(rebuildId: string): Promise<void> {
     await this.gateway.command(
-      `INSERT INTO ${this.handoverTable} (projection, rebuild_id, seq) SELECT ${sqlString(this.name)}, ${sqlString(rebuildId)}, max(seq) + 1 FROM ${this.handoverTable} WHERE projection = ${sqlString(this.name)}`,
+      `INSERT INTO ${this.handoverTable} (sink_name, rebuild_id, seq) SELECT ${sqlString(this.name)}, ${sqlString(rebuildId)}, max(seq) + 1 FROM ${this.handoverTable} WHERE sink_name = ${sqlString(this.name)}`,
     );
   }
 

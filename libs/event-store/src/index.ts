@@ -1,6 +1,7 @@
 // Port side only: importing this pulls in no database driver. The MySQL adapter is
 // `@shardline/event-store/mysql`.
 export * from './event-store.port';
+export * from './event-log-reader.port';
 export * from './event-store.errors';
 export * from './partition-month';
 export * from './group-commit/group-committer';

@@ -3,3 +3,5 @@ export * from './mysql-inline-projection.port';
 export * from './event-partitions';
 export * from './sql-statements';
 export * from './mysql-errors';
+export * from './stored-event-row';
+export * from './mysql-event-log-reader';

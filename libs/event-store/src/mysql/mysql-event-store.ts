@@ -5,6 +5,7 @@ import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/gro
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
 import { insertStatements, PlannedStatement } from './sql-statements';
+import { storedEventOf } from './stored-event-row';
 import type { PoolConnection } from 'mysql2/promise';
 
 const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time'];
@@ -73,17 +74,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     const rows = await guardShard(shard, () =>
       this.databases.shard(shard)('events').where({ stream_id: streamId }).orderBy('stream_version', 'asc').select('*'),
     );
-    return rows.map((row: Record<string, unknown>) => ({
-      shard,
-      position: String(row.position),
-      streamId: row.stream_id as string,
-      streamVersion: Number(row.stream_version),
-      type: row.event_type as string,
-      schemaVersion: Number(row.schema_version),
-      data: jsonColumn(row.data),
-      metadata: jsonColumn(row.metadata) as StoredEvent['metadata'],
-      createdTime: row.created_time as Date,
-    }));
+    return rows.map((row: Record<string, unknown>) => storedEventOf(shard, row));
   }
 
   /** Waits for queued and in-flight groups (graceful shutdown loses nothing acknowledged-to-be). */

@@ -1,0 +1,88 @@
+import { monthKeyOf, type AppendCommand } from '@shardline/event-store';
+import { MysqlEventLogReader, MysqlEventStore, type MysqlInlineProjection } from '@shardline/event-store/mysql';
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { createTestDatabases, TestDatabases } from '../support/test-databases';
+
+const noState: MysqlInlineProjection<unknown> = { plan: () => [] };
+
+describe('MysqlEventLogReader.readEventsAfter (keyset over positions, across month partitions)', () => {
+  let dbs: TestDatabases;
+  let databases: ShardDatabases;
+  let store: MysqlEventStore<unknown>;
+  let reader: MysqlEventLogReader;
+  // p_before, the current month's partition, and pmax: one stream per partition, written interleaved.
+  const months = [202401, monthKeyOf(new Date()), 209912];
+
+  beforeAll(async () => {
+    dbs = await createTestDatabases(2);
+    databases = new ShardDatabases(dbs.config);
+    store = new MysqlEventStore(databases, noState, { groupCommit: { maxGroupSize: 50, windowMs: 1, maxInFlight: 1 } });
+    reader = new MysqlEventLogReader(databases);
+    for (let version = 1; version <= 10; version++) {
+      for (const [i, month] of months.entries()) {
+        const command: AppendCommand<unknown> = {
+          shard: 1,
+          writes: [
+            {
+              streamId: `stream-${i}`,
+              partitionMonth: month,
+              expectedVersion: version - 1,
+              partitionKey: `biz-${i}`,
+              state: null,
+              events: [
+                {
+                  type: 'Happened',
+                  schemaVersion: 1,
+                  data: { i, version },
+                  metadata: { eventId: `e-${i}-${version}`, commandId: `c-${i}-${version}`, correlationId: 'x', causationId: null, actor: null },
+                },
+              ],
+            },
+          ],
+        };
+        await store.append(command);
+      }
+    }
+  });
+  afterAll(async () => {
+    await store?.drain();
+    await databases?.destroy();
+    await dbs?.drop();
+  });
+
+  it('pages through every event of the shard in ascending position order', async () => {
+    const seen: Array<{ position: string; streamId: string; streamVersion: number }> = [];
+    let after = '0';
+    for (;;) {
+      const page = await reader.readEventsAfter(1, after, 7);
+      if (page.length === 0) break;
+      expect(page.length).toBeLessThanOrEqual(7);
+      seen.push(...page.map((e) => ({ position: e.position, streamId: e.streamId, streamVersion: e.streamVersion })));
+      after = page[page.length - 1].position;
+    }
+    expect(seen).toHaveLength(30);
+    const positions = seen.map((e) => BigInt(e.position));
+    expect(positions.every((p, i) => i === 0 || p > positions[i - 1])).toBe(true);
+    // Written interleaved across the three partitions, read back interleaved: a merged order, not partition by partition.
+    expect(seen.slice(0, 3).map((e) => e.streamId)).toEqual(['stream-0', 'stream-1', 'stream-2']);
+    for (const i of [0, 1, 2]) {
+      expect(seen.filter((e) => e.streamId === `stream-${i}`).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    }
+    const [first] = await reader.readEventsAfter(1, '0', 1);
+    expect(first).toMatchObject({ shard: 1, type: 'Happened', schemaVersion: 1, data: { i: 0, version: 1 }, metadata: { eventId: 'e-0-1' } });
+    expect(first.createdTime).toBeInstanceOf(Date);
+    expect(await reader.readEventsAfter(0, '0', 10)).toEqual([]);
+    expect(await reader.readEventsAfter(1, after, 10)).toEqual([]);
+  });
+
+  it('is a primary-key range scan merged across partitions (no filesort)', async () => {
+    const [plan] = await databases.shard(1).raw('EXPLAIN SELECT position FROM events WHERE position > 3 ORDER BY position LIMIT 7');
+    expect(plan[0]).toMatchObject({ key: 'PRIMARY', type: 'range' });
+    expect(String(plan[0].Extra)).not.toMatch(/filesort/i);
+  });
+
+  it('refuses a position that is not a decimal integer', async () => {
+    await expect(reader.readEventsAfter(1, '1 OR 1=1', 10)).rejects.toThrow(RangeError);
+    await expect(reader.readEventsAfter(1, '0', 0)).rejects.toThrow(RangeError);
+  });
+});

@@ -6,10 +6,12 @@ import { createMetricsRegistry, METRICS_REGISTRY } from '@shardline/observabilit
 import { RecordsModule } from '@shardline/records';
 import { RecordsCacheModule } from '@shardline/records-cache';
 import { RecordsReadHttpModule } from '@shardline/records-http';
+import { QueryOpenApiController } from '@shardline/query-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { QueryApiConfig } from './config';
 import { QueryHealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
+import { ReadModelsModule } from './read-models.module';
 
 /** Test seams that never come from the environment. */
 export interface QueryApiHooks {
@@ -22,7 +24,7 @@ export interface QueryApiHooks {
 @Module({ providers: [{ provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('query-api') }], exports: [METRICS_REGISTRY] })
 class MetricsModule {}
 
-/** Composition root of the read side: cached id reads and pages on the shards (search/analytics: see README). */
+/** Composition root of the read side: cached id reads and pages on the shards, search (Elasticsearch), analytics (ClickHouse). */
 @Module({})
 export class QueryAppModule {
   static forRoot(config: QueryApiConfig, hooks: QueryApiHooks = {}): DynamicModule {
@@ -42,8 +44,9 @@ export class QueryAppModule {
         ...(config.cache.enabled ? [RecordsCacheModule.forReaders({ ...config.cache, afterShardRead: hooks.afterShardRead })] : []),
         RecordsModule.queriesWithInfrastructure(RecordsMysqlModule.forQueries({ sharding: config.sharding })),
         RecordsReadHttpModule,
+        ReadModelsModule.forRoot(config.readModels),
       ],
-      controllers: [QueryHealthController, MetricsController],
+      controllers: [QueryHealthController, MetricsController, QueryOpenApiController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
   }

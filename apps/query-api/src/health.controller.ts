@@ -1,19 +1,26 @@
 import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
+import type { Client } from '@elastic/elasticsearch';
+import type { ClickHouseGateway } from '@shardline/projection-clickhouse';
 import { CACHE_REDIS } from '@shardline/records-cache';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import { ANALYTICS_GATEWAY, SEARCH_CLIENT } from './read-models.module';
 
 type Check = { name: string; status: 'up' | 'down'; error?: string };
 
 /**
- * Liveness, and readiness per dependency. The shards decide readiness; Redis is reported but
- * does not: without it reads bypass the cache and stay correct, only slower.
+ * Liveness, and readiness per dependency. The shards decide readiness (id reads and pages need
+ * them); Redis, Elasticsearch and ClickHouse are reported but do not: without Redis reads bypass
+ * the cache and stay correct, and a shared search/analytics engine being down would otherwise
+ * take every instance out of the load balancer, id reads included (those routes answer 503).
  */
 @Controller()
 export class QueryHealthController {
   constructor(
     private readonly databases: ShardDatabases,
+    @Inject(SEARCH_CLIENT) private readonly search: Client,
+    @Inject(ANALYTICS_GATEWAY) private readonly analytics: ClickHouseGateway,
     @Optional() @Inject(CACHE_REDIS) private readonly redis?: Redis,
   ) {}
 
@@ -28,9 +35,13 @@ export class QueryHealthController {
       this.databases.shardIndexes().map((shard) => probe(`shard${shard}`, () => this.databases.shard(shard).raw('SELECT 1'))),
     );
     const redis = this.redis ? await probe('redis', () => this.redis!.ping()) : { name: 'redis', status: 'down' as const, error: 'cache disabled' };
+    const [elasticsearch, clickhouse] = await Promise.all([
+      probe('elasticsearch', () => this.search.cluster.health()),
+      probe('clickhouse', () => this.analytics.select('SELECT 1')),
+    ]);
     const ok = shards.every((s) => s.status === 'up');
     reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ready' : 'degraded', shards, redis };
+    return { status: ok ? 'ready' : 'degraded', shards, redis, elasticsearch, clickhouse };
   }
 }
 

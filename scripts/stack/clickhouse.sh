@@ -83,6 +83,10 @@ EOF
         </default>
         <analyst>
             <readonly>2</readonly>
+            <!-- Filters on the daily_business_stats view reach the table (default on current ClickHouse, off on 18.16). -->
+            <enable_optimize_predicate_expression>1</enable_optimize_predicate_expression>
+            <max_memory_usage>3000000000</max_memory_usage>
+            <max_execution_time>300</max_execution_time>
         </analyst>
     </profiles>
     <users>

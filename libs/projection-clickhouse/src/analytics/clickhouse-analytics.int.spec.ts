@@ -29,6 +29,9 @@ describe('analyst access (ClickHouse server)', () => {
       expect((await asAnalyst.recordsPerBusinessPerDay({ from: '2026-01-01', to: '2026-01-01' })).rows).toEqual([dayA1, dayB1]);
       const [latest] = await analyst.select<{ n: string }>(`SELECT count() AS n FROM ${liveTables(db.config.database).latest} FINAL WHERE deleted = 0`);
       expect(Number(latest.n)).toBe(9);
+      // The analyst profile pushes filters into the daily view (scripts/stack/clickhouse.sh).
+      const [pushdown] = await analyst.select<{ value: string }>(`SELECT value FROM system.settings WHERE name = 'enable_optimize_predicate_expression'`);
+      expect(pushdown.value).toBe('1');
       await expect(analyst.command(`DROP TABLE ${liveTables(db.config.database).events}`)).rejects.toThrow(/readonly|read only|Cannot execute/i);
       await expect(analyst.insertRows(liveTables(db.config.database).latest, [{ business_id: 'x', record_id: '1' }])).rejects.toThrow(/readonly|read only|Cannot/i);
     } finally {

@@ -8,3 +8,4 @@ export * from './sink/event-rows';
 export * from './sink/clickhouse-projection.sink';
 export * from './analytics/analytics-inputs';
 export * from './analytics/clickhouse-analytics';
+export * from './verification/read-model-fingerprint';

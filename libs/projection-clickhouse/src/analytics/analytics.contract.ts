@@ -6,6 +6,7 @@ import { ClickHouseProjectionSink } from '../sink/clickhouse-projection.sink';
 import { EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
 import { AnalyticsInputError } from './analytics-inputs';
 import { ClickHouseAnalytics } from './clickhouse-analytics';
+import { readModelFingerprint } from '../verification/read-model-fingerprint';
 
 // Expected rows of the dataset, shared with engine-specific specs.
 export const dayA1 = { business_id: 'A', day: '2026-01-01', records_created: 2, records_updated: 1, records_deleted: 0, events: 3, active_users: 2 };
@@ -133,6 +134,7 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
       await sink.promote('contract');
       const [row] = await db.gateway.select<{ n: string | number }>(`SELECT count() AS n FROM ${liveTables(db.database).events} FINAL`);
       expect(Number(row.n)).toBe(3);
+      expect(await readModelFingerprint(db.gateway, liveTables(db.database))).toMatchObject({ events: 3, records: 2, liveRecords: 2, eventsHash: expect.stringMatching(/^\d+$/) });
     });
   });
 }

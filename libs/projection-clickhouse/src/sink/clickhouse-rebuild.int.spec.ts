@@ -2,7 +2,8 @@ import type { RecordEventEnvelope } from '@shardline/integration-events';
 import { clickHouseConfigFromEnv } from '../clickhouse.config';
 import { DAILY_VIEW, liveTables, rebuildTables, retiredTables } from '../schema/analytics-tables';
 import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
-import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory } from '../testing/clickhouse-test-database';
+import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
+import { readModelFingerprint } from '../verification/read-model-fingerprint';
 import { ClickHouseProjectionSink } from './clickhouse-projection.sink';
 
 describe('ClickHouseProjectionSink rebuild: target, handover, promote, abandon (ClickHouse server)', () => {
@@ -68,6 +69,28 @@ describe('ClickHouseProjectionSink rebuild: target, handover, promote, abandon (
     expect(await tableExists(rebuildTables(db.config.database, 'r2').latestName)).toBe(false);
     expect(await live.apply([created('b5-raced')])).toEqual([]);
     expect(await businesses(liveTables(db.config.database).events)).toContain('b5-raced');
+  });
+
+  it('fingerprints: a rebuild from the same events (other order, duplicates) equals the live set; a difference shows', async () => {
+    const events = Array.from({ length: 30 }, (_, i) => created(`fp-${i % 4}`));
+    const id = events[0].record_id;
+    events.push(f.event({ type: 'RecordUpdated', recordId: id, businessId: 'fp-0', version: 2, at: '2026-06-03T00:00:00Z', dataContent: { x: 1 } }));
+    events.push(f.event({ type: 'RecordDeleted', recordId: events[1].record_id, businessId: 'fp-1', version: 2, at: '2026-06-03T00:00:00Z' }));
+    await live.apply(events);
+    const target = await live.createRebuildTarget('fp');
+    for (const batch of [shuffled(events, 1).slice(0, 20), shuffled(events, 2)]) await target.apply(batch);
+    const rebuilt = rebuildTables(db.config.database, 'fp');
+    for (const business of ['fp-0', 'fp-1', 'fp-3']) {
+      expect(await readModelFingerprint(db.gateway, rebuilt, business)).toEqual(await readModelFingerprint(db.gateway, liveTables(db.config.database), business));
+    }
+    const fp0 = await readModelFingerprint(db.gateway, rebuilt, 'fp-0');
+    expect(fp0).toMatchObject({ events: 9, records: 8, liveRecords: 8 });
+    expect((await readModelFingerprint(db.gateway, rebuilt, 'fp-1')).liveRecords).toBe(7);
+    await target.apply([f.event({ type: 'RecordUpdated', recordId: id, businessId: 'fp-0', version: 3, at: '2026-06-04T00:00:00Z' })]);
+    const changed = await readModelFingerprint(db.gateway, rebuilt, 'fp-0');
+    expect(changed.eventsHash).not.toBe(fp0.eventsHash);
+    expect(changed.latestHash).not.toBe(fp0.latestHash);
+    await live.abandonRebuild('fp');
   });
 
   it('refuses a handover to a target that was never created, and malformed rebuild ids', async () => {

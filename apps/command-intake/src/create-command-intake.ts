@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { INestMicroservice } from '@nestjs/common';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { Partitioners } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { CommandIntakeModule } from './app.module';
 import { CommandIntakeConfig } from './config';
@@ -25,7 +26,8 @@ export async function createCommandIntake(config: CommandIntakeConfig): Promise<
       // A new group starts at the beginning: replays are harmless (command ids), skipped commands are not.
       subscribe: { fromBeginning: true },
       run: { autoCommit: true },
-      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+      // Results keyed by business_id land like the Java client would place them (murmur2).
+      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
     },
     bufferLogs: true,
   });

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { TOPIC_SPECS } from '@shardline/integration-events';
 import { createKafka, ensureTopics } from '@shardline/kafka';
 import { METRICS_REGISTRY, startOpsHttpServer } from '@shardline/observability';
+import { ShardDatabases } from '@shardline/sharding/mysql';
 import { commandIntakeConfigFromEnv } from './config';
 import { createCommandIntake } from './create-command-intake';
 
@@ -16,7 +17,26 @@ async function main(): Promise<void> {
   );
   const app = await createCommandIntake(config);
   await app.listen();
-  const ops = await startOpsHttpServer(app.get<Registry>(METRICS_REGISTRY), { host: config.ops.host, port: config.ops.port });
+  const databases = app.get(ShardDatabases);
+  const ops = await startOpsHttpServer(app.get<Registry>(METRICS_REGISTRY), {
+    host: config.ops.host,
+    port: config.ops.port,
+    routes: {
+      // Ready while every shard answers (a command for a down shard gets a 503 result, not a stall).
+      '/health/ready': async () => {
+        const shards = await Promise.all(
+          databases.shardIndexes().map((shard) =>
+            databases
+              .shard(shard)
+              .raw('SELECT 1')
+              .then(() => ({ shard, status: 'up' }), (error: Error) => ({ shard, status: 'down', error: error.message })),
+          ),
+        );
+        const ok = shards.every((s) => s.status === 'up');
+        return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'degraded', shards } };
+      },
+    },
+  });
   app.get(Logger).log(`shardline command-intake consuming ${config.topics.commands} -> ${config.topics.results}; ops on :${ops.port}`);
   // Stop consuming first (the in-flight command finishes and its result is published), then pools close.
   const stop = async () => {

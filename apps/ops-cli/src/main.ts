@@ -2,9 +2,11 @@
  * Operator commands:
  *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
  *   partitions [months]   create event partitions for the next `months` months (default 3) on every shard
+ *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
+import { rebuildProjectionCommand } from './rebuild-projection.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
@@ -21,8 +23,11 @@ async function main(argv: string[]): Promise<void> {
       for (const r of await maintainPartitions(config, months)) console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}]`);
       return;
     }
+    case 'projections:rebuild':
+      console.log(JSON.stringify(await rebuildProjectionCommand(arg, process.env), null, 2));
+      return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead]');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection>');
       process.exitCode = 2;
   }
 }

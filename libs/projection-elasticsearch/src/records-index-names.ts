@@ -57,11 +57,6 @@ export class RecordsIndexNames {
   }
 }
 
-/** A rebuild generation id: lowercase (index names must be), sortable by start time. */
-export function newGenerationId(now: Date = new Date()): string {
-  return `r${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 17)}`;
-}
-
 export function assertGenerationId(generation: string): void {
   if (!/^r[0-9a-z]{1,40}$/.test(generation)) throw new Error(`invalid generation id "${generation}" (expected r followed by [0-9a-z])`);
 }

@@ -6,3 +6,4 @@ export * from './runner/projection-metrics';
 export * from './runner/projection-lag';
 export * from './runner/dead-letter';
 export * from './runner/backoff';
+export * from './rebuild/rebuild-projection';

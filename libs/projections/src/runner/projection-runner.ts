@@ -98,6 +98,26 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`runner ${this.name} already ${this.state}`);
     this.state = 'starting';
+    try {
+      await this.connectAndRun();
+    } catch (error) {
+      // Leave nothing half-connected, so the caller can simply call start() again later.
+      await this.consumer?.disconnect().catch(() => {});
+      await this.producer?.disconnect().catch(() => {});
+      await this.admin?.disconnect().catch(() => {});
+      this.consumer = this.producer = this.admin = undefined;
+      this.state = 'created';
+      throw error;
+    }
+    this.state = 'running';
+    const refresh = this.options.lagRefreshMs ?? 5000;
+    if (refresh > 0) {
+      this.lagTimer = setInterval(() => void this.lag().catch(() => {}), refresh);
+      this.lagTimer.unref();
+    }
+  }
+
+  private async connectAndRun(): Promise<void> {
     await this.sink.prepare();
     this.admin = this.kafka.admin();
     await this.admin.connect();
@@ -130,12 +150,6 @@ export class ProjectionRunner {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.state = 'running';
-    const refresh = this.options.lagRefreshMs ?? 5000;
-    if (refresh > 0) {
-      this.lagTimer = setInterval(() => void this.lag().catch(() => {}), refresh);
-      this.lagTimer.unref();
-    }
   }
 
   /** Ready = consuming as a member of the group (not crashed, not stopping). */
@@ -278,8 +292,12 @@ export class ProjectionRunner {
     const last = chunk[chunk.length - 1].offset;
     const next = BigInt(last) + 1n;
     payload.resolveOffset(last);
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString() }] }] });
-    this.committed.set(batch.partition, next);
+    // A chunk re-delivered after a rebalance (already applied and committed further by this
+    // process) must not move the group's offset backwards.
+    if (next > (this.committed.get(batch.partition) ?? -1n)) {
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString() }] }] });
+      this.committed.set(batch.partition, next);
+    }
     const newest = events.reduce((max, e) => Math.max(max, Date.parse(e.occurred_at)), -Infinity);
     if (Number.isFinite(newest)) this.lastAppliedAt.set(batch.partition, Math.max(newest, this.lastAppliedAt.get(batch.partition) ?? -Infinity));
     this.options.metrics?.applied.inc({ projection: this.name }, events.length - rejections.length);

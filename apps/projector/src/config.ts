@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { TOPICS } from '@shardline/integration-events';
+import { kafkaConfigFromEnv } from '@shardline/kafka';
+import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
+
+export const PROJECTION_NAMES = ['elasticsearch', 'clickhouse'] as const;
+export type ProjectionName = (typeof PROJECTION_NAMES)[number];
+
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name');
+
+const projectorEnvSchema = z.object({
+  /** Read models this process feeds, one consumer group each. */
+  SHARDLINE_PROJECTIONS: z
+    .string()
+    .default('elasticsearch,clickhouse')
+    .transform((s) => [...new Set(s.split(',').map((p) => p.trim()).filter(Boolean))])
+    .pipe(z.array(z.enum(PROJECTION_NAMES)).min(1)),
+  SHARDLINE_ES_URL: z.string().min(1).default('http://127.0.0.1:9200'),
+  /** Index base: monthly indices `<base>-YYYY.MM`, read alias `<base>`. */
+  SHARDLINE_ES_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,80}$/, 'lowercase index name').default('records'),
+  SHARDLINE_ES_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
+  SHARDLINE_ES_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
+  /** Part of the acknowledgement-to-visibility budget (target p99 < 1 s end to end). */
+  SHARDLINE_ES_REFRESH_INTERVAL: z.string().regex(/^\d+(ms|s)$/, 'e.g. 500ms or 1s').default('1s'),
+  SHARDLINE_ES_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Topics (tests use private ones). */
+  SHARDLINE_EVENTS_TOPIC: topicName.default(TOPICS.events),
+  SHARDLINE_EVENTS_DLQ_TOPIC: topicName.default(TOPICS.eventsDeadLetter),
+  /** Consumer group of a projection = prefix + its name (tests and side-by-side environments use their own). */
+  SHARDLINE_PROJECTOR_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('shardline-projection-'),
+  /** Most events per sink.apply (one ES bulk request / one ClickHouse insert per table). */
+  SHARDLINE_PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** Partitions each projection processes at the same time. */
+  SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
+  SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
+  SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  SHARDLINE_PROJECTOR_OPS_HOST: z.string().default('0.0.0.0'),
+  SHARDLINE_PROJECTOR_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ProjectorConfig = ReturnType<typeof projectorConfigFromEnv>;
+
+/** The only place the projector (and the rebuild command) read process.env; validated, with defaults. */
+export function projectorConfigFromEnv(env: Record<string, string | undefined>) {
+  const parsed = projectorEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    projections: e.SHARDLINE_PROJECTIONS,
+    kafka: kafkaConfigFromEnv(env, 'projector'),
+    topics: { events: e.SHARDLINE_EVENTS_TOPIC, deadLetter: e.SHARDLINE_EVENTS_DLQ_TOPIC },
+    groupPrefix: e.SHARDLINE_PROJECTOR_GROUP_PREFIX,
+    elasticsearch: {
+      client: { url: e.SHARDLINE_ES_URL, requestTimeoutMs: e.SHARDLINE_ES_REQUEST_TIMEOUT_MS, maxRetries: 2 },
+      indexBase: e.SHARDLINE_ES_INDEX,
+      index: { shards: e.SHARDLINE_ES_SHARDS, replicas: e.SHARDLINE_ES_REPLICAS, refreshInterval: e.SHARDLINE_ES_REFRESH_INTERVAL },
+    },
+    // Parsed only when the ClickHouse projection is enabled (its own variables, see libs/projection-clickhouse).
+    clickhouse: e.SHARDLINE_PROJECTIONS.includes('clickhouse') ? clickHouseConfigFromEnv(env) : undefined,
+    runner: {
+      batchSize: e.SHARDLINE_PROJECTOR_BATCH_SIZE,
+      partitionsConsumedConcurrently: e.SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY,
+      retry: { initialMs: e.SHARDLINE_PROJECTOR_RETRY_INITIAL_MS, maxMs: e.SHARDLINE_PROJECTOR_RETRY_MAX_MS },
+      sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
+    },
+    ops: { host: e.SHARDLINE_PROJECTOR_OPS_HOST, port: e.SHARDLINE_PROJECTOR_OPS_PORT },
+    logLevel: e.SHARDLINE_LOG_LEVEL,
+  };
+}

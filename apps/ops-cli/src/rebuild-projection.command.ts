@@ -1,5 +1,6 @@
 import pino from 'pino';
-import { createKafka } from '@shardline/kafka';
+import { TOPIC_SPECS } from '@shardline/integration-events';
+import { createKafka, ensureTopics } from '@shardline/kafka';
 import { MysqlEventLogReader } from '@shardline/event-store/mysql';
 import { isRebuildable, newRebuildId, rebuildProjection, type RebuildReport, type RunnerLog } from '@shardline/projections';
 import { shardingConfigFromEnv } from '@shardline/sharding';
@@ -25,8 +26,14 @@ export async function rebuildProjectionCommand(projection: string | undefined, e
   try {
     if (!isRebuildable(sink)) throw new Error(`projection ${name} cannot be rebuilt`);
     await sink.prepare();
+    const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-rebuild` }, log);
+    // Same topic provisioning as the projector: offsets of a missing topic cannot be captured.
+    await ensureTopics(
+      kafka,
+      [config.topics.events, config.topics.deadLetter].map((topic) => TOPIC_SPECS.find((t) => t.topic === topic) ?? { topic, numPartitions: topic === config.topics.events ? 8 : 1 }),
+    );
     return await rebuildProjection({
-      kafka: createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-rebuild` }, log),
+      kafka,
       liveSink: sink,
       reader: new MysqlEventLogReader(databases),
       shards: databases.shardIndexes(),

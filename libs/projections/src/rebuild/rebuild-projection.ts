@@ -1,4 +1,4 @@
-import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { EventLogReader } from '@shardline/event-store';
 import { decodeEnvelope, encodeEnvelope, envelopeOf, EnvelopeDecodeError, TOPICS, type RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink, RebuildableProjectionSink } from '../projection-sink.port';
@@ -74,7 +74,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const liveGroupId = options.liveGroupId ?? `shardline-projection-${options.liveSink.name}`;
   const rebuildGroupId = `${liveGroupId}-rebuild-${options.rebuildId}`;
   const admin = options.kafka.admin();
-  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await admin.connect();
   await producer.connect();
   let runner: ProjectionRunner | undefined;

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { decodeEnvelope, EnvelopeDecodeError, TOPICS, type RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink } from '../projection-sink.port';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
@@ -122,7 +122,7 @@ export class ProjectionRunner {
     this.admin = this.kafka.admin();
     await this.admin.connect();
     // Idempotent producer: a retried DLQ send never duplicates a dead letter.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     const consumer = this.kafka.consumer({
       groupId: this.groupId,

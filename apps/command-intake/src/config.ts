@@ -14,7 +14,7 @@ const intakeEnvSchema = z.object({
   SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
   SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   SHARDLINE_OPS_HOST: z.string().default('0.0.0.0'),
-  SHARDLINE_COMMAND_INTAKE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  SHARDLINE_COMMAND_INTAKE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9466),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -34,6 +34,13 @@ module.exports = {
       to: { path: [`node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/mysql'] },
     },
     {
+      name: 'relay-core-stays-driver-free',
+      comment: 'The relay loop and its ports know no MySQL or Kafka: adapters live in outbox-relay/src/mysql and src/kafka.',
+      severity: 'error',
+      from: { path: '^libs/outbox-relay/src', pathNot: '^libs/outbox-relay/src/(mysql|kafka)' },
+      to: { path: ['^libs/outbox-relay/src/(mysql|kafka)', '^libs/[^/]+/src/mysql', `node_modules/${DRIVERS.slice(1)}`] },
+    },
+    {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs' },

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { TOPICS } from '@shardline/integration-events';
+import { kafkaConfigFromEnv } from '@shardline/kafka';
+import { shardingConfigFromEnv } from '@shardline/sharding';
+
+const relayEnvSchema = z.object({
+  /** Outbox rows read and published per cycle (one produce call, split by size if needed). */
+  SHARDLINE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this). */
+  SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** How often a standby tries to take a shard's lock: the failover delay after the holder died. */
+  SHARDLINE_RELAY_LEASE_RETRY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** Cap of the exponential backoff after a failed publish (Kafka down) or outbox error. */
+  SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(10_000),
+  /** Topic the relay publishes to (tests use a private one). */
+  SHARDLINE_RELAY_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default(TOPICS.events),
+  SHARDLINE_RELAY_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  SHARDLINE_RELAY_OPS_HOST: z.string().default('0.0.0.0'),
+  SHARDLINE_RELAY_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Longest a graceful shutdown waits for in-flight batches before exiting anyway (they are republished later). */
+  SHARDLINE_RELAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RelayConfig = ReturnType<typeof relayConfigFromEnv>;
+
+/** The only place the relay reads process.env; every setting is validated and has a default. */
+export function relayConfigFromEnv(env: Record<string, string | undefined>) {
+  const parsed = relayEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    sharding: shardingConfigFromEnv(env),
+    kafka: kafkaConfigFromEnv(env, 'relay'),
+    topic: e.SHARDLINE_RELAY_TOPIC,
+    compression: e.SHARDLINE_RELAY_COMPRESSION,
+    relay: {
+      batchSize: e.SHARDLINE_RELAY_BATCH_SIZE,
+      idleMaxMs: e.SHARDLINE_RELAY_IDLE_MS,
+      idleMinMs: Math.min(5, e.SHARDLINE_RELAY_IDLE_MS),
+      leaseRetryMs: e.SHARDLINE_RELAY_LEASE_RETRY_MS,
+      errorBackoffMinMs: Math.min(100, e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS),
+      errorBackoffMaxMs: e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS,
+    },
+    ops: { host: e.SHARDLINE_RELAY_OPS_HOST, port: e.SHARDLINE_RELAY_OPS_PORT },
+    shutdownTimeoutMs: e.SHARDLINE_RELAY_SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.SHARDLINE_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,105 @@
+import type { Kafka } from 'kafkajs';
+import pino, { type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { TOPIC_SPECS } from '@shardline/integration-events';
+import { createKafka, ensureTopics } from '@shardline/kafka';
+import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@shardline/observability';
+import { Backoff, OutboxRelay, type RelayLog } from '@shardline/outbox-relay';
+import { KafkaEventPublisher } from '@shardline/outbox-relay/kafka';
+import { MysqlOutboxSource, MysqlShardLease } from '@shardline/outbox-relay/mysql';
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import type { RelayConfig } from './config';
+
+export interface RelayApp {
+  readonly relay: OutboxRelay;
+  readonly registry: Registry;
+  readonly opsPort: number;
+  /** Resolves once the topic exists and the shard loops run. */
+  readonly started: Promise<void>;
+  /** Graceful stop: no new polls, in-flight batches finish (bounded by the shutdown timeout), locks released, connections closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition root of the relay, as a plain bootstrap rather than a Nest application context:
+ * the relay serves no API and has no request scope, so Nest's DI and module scan would add start-up
+ * time and nothing else; the ops port is the small node:http server every worker shares.
+ * `deps.kafka` lets tests route the broker connections through a proxy they can cut.
+ */
+export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; logger?: Logger } = {}): Promise<RelayApp> {
+  const logger = deps.logger ?? pino({ name: 'shardline-relay', level: config.logLevel });
+  const log: RelayLog = (level, message, extra = {}) => logger[level](extra, message);
+  const registry = createMetricsRegistry('relay');
+  const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
+  const kafka = deps.kafka ?? createKafka(config.kafka, log);
+  const publisher = new KafkaEventPublisher(kafka, { topic: config.topic, compression: config.compression }, log);
+  const shards = databases.shardIndexes().map((shard) => ({
+    source: new MysqlOutboxSource(databases, shard),
+    lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000 }, log),
+  }));
+  const relay = new OutboxRelay(shards, publisher, registry, config.relay, log);
+
+  let topicReady = false;
+  let stopping = false;
+  let wake: () => void = () => {};
+  const ops: OpsHttpServer = await startOpsHttpServer(registry, {
+    host: config.ops.host,
+    port: config.ops.port,
+    routes: {
+      '/health/ready': async () => {
+        const readiness = await relay.readiness();
+        const ready = readiness.ready && topicReady;
+        return { status: ready ? 200 : 503, body: { status: ready ? 'ok' : 'unavailable', topic: topicReady, ...readiness } };
+      },
+      '/admin/relay': async () => ({ status: 200, body: { topic: config.topic, topicReady, shards: relay.status() } }),
+    },
+  });
+
+  // The topic must exist with its partition count BEFORE the first publish: the broker would
+  // otherwise auto-create it with one partition. Kafka being down at start delays publishing
+  // (rows wait in the outbox), it does not stop the process.
+  const started = (async () => {
+    const spec = TOPIC_SPECS.find((t) => t.topic === config.topic) ?? { topic: config.topic, numPartitions: 8 };
+    const backoff = new Backoff(200, config.relay.errorBackoffMaxMs);
+    while (!stopping) {
+      try {
+        await ensureTopics(kafka, [spec]);
+        topicReady = true;
+        if (stopping) return;
+        relay.start();
+        logger.info({ topic: config.topic, shards: shards.length, opsPort: ops.port }, 'relay started');
+        return;
+      } catch (error) {
+        const delay = backoff.next();
+        logger.warn({ error: String(error), retryInMs: delay }, 'cannot ensure the topic yet; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  })();
+
+  return {
+    relay,
+    registry,
+    opsPort: ops.port,
+    started,
+    async stop() {
+      stopping = true;
+      wake(); // (a topic check still in flight is not awaited: the relay then never starts)
+      const finished = await Promise.race([
+        relay.stop().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
+      ]);
+      // A batch still in flight after the timeout was not deleted: the next leader republishes it.
+      if (!finished) logger.warn('shutdown timeout: leaving in-flight batches to be republished');
+      await publisher.close();
+      await ops.close();
+      await databases.destroy();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import { encodeEnvelope, ENVELOPE_VERSION, type RecordEventEnvelope } from '@shardline/integration-events';
+import type { EventPublisher, RelayLog } from '../outbox-relay.ports';
+
+export interface KafkaEventPublisherOptions {
+  topic: string;
+  compression: 'none' | 'gzip';
+  /**
+   * Upper bound of one produce request's payload: the broker refuses a record batch above its
+   * message.max.bytes (1 MiB by default), and 1,000 events of up to 64 KiB each would exceed it,
+   * so a poll batch is sent as several requests in order (never reordering a key).
+   */
+  maxRequestBytes: number;
+  /** kafkajs' own retries inside one publish; after them the relay's backoff takes over. */
+  retries: number;
+  /** Readiness probe timeout. */
+  pingTimeoutMs: number;
+}
+
+export const DEFAULT_KAFKA_PUBLISHER_OPTIONS: Omit<KafkaEventPublisherOptions, 'topic'> = {
+  compression: 'none',
+  maxRequestBytes: 900 * 1024,
+  retries: 3,
+  pingTimeoutMs: 3000,
+};
+
+/**
+ * Publishes envelopes to the events topic with a kafkajs idempotent producer:
+ * - acks -1 (all in-sync replicas) and `publish` resolves only after every request was acked;
+ * - maxInFlightRequests 1, so a retried request can never overtake a later one (order per key);
+ * - key = business_id, so all events of a business land on one partition in publish order;
+ * - headers carry the event type and envelope version, so consumers can route or skip without
+ *   parsing the value. The message timestamp is left to the broker clock (send time): an old
+ *   backlog stamped with event times could be deleted by time-based retention right away.
+ *
+ * The idempotent producer dedupes kafkajs' internal retries. Its retries are bounded (kafkajs
+ * warns about that) so that a publish fails within seconds when the broker is down, and the relay
+ * keeps its rows and backs off instead of hanging (and can still shut down and notice a lost
+ * lease). After a failed publish the producer is discarded and a fresh one (new producer id) is
+ * used: the failed batch is resent with different sequence numbers, avoiding OutOfOrderSequence
+ * errors from a request the broker may half have written; any duplicate that creates is harmless.
+ */
+export class KafkaEventPublisher implements EventPublisher {
+  private producer: Promise<Producer> | null = null;
+  private admin: Admin | null = null;
+  private readonly options: KafkaEventPublisherOptions;
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: Partial<KafkaEventPublisherOptions> & { topic: string },
+    private readonly log: RelayLog = () => {},
+  ) {
+    this.options = { ...DEFAULT_KAFKA_PUBLISHER_OPTIONS, ...options };
+  }
+
+  async publish(envelopes: RecordEventEnvelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    const current = this.current();
+    try {
+      const producer = await current;
+      for (const messages of requests(envelopes.map(messageOf), this.options.maxRequestBytes)) {
+        await producer.send({
+          topic: this.options.topic,
+          acks: -1,
+          compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          messages,
+        });
+      }
+    } catch (error) {
+      this.discard(current);
+      throw error;
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.options.pingTimeoutMs)));
+    const probe = (async () => {
+      this.admin ??= this.kafka.admin();
+      await this.admin.connect();
+      const cluster = await this.admin.describeCluster();
+      return cluster.brokers.length > 0;
+    })().catch(() => {
+      const admin = this.admin;
+      this.admin = null;
+      void admin?.disconnect().catch(() => {});
+      return false;
+    });
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    const admin = this.admin;
+    this.admin = null;
+    await Promise.all([
+      producer?.then((p) => p.disconnect()).catch(() => {}),
+      admin?.disconnect().catch(() => {}),
+    ]);
+  }
+
+  /** The producer all shard loops share (kafkajs serialises idempotent requests per broker). */
+  private current(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: this.options.retries, initialRetryTime: 200, maxRetryTime: 2000 },
+      });
+      this.producer = producer.connect().then(
+        () => producer,
+        async (error: unknown) => {
+          await producer.disconnect().catch(() => {});
+          throw error;
+        },
+      );
+    }
+    return this.producer;
+  }
+
+  /** Drops a producer that failed, unless another caller already replaced it. */
+  private discard(failed: Promise<Producer>): void {
+    if (this.producer !== failed) return;
+    this.producer = null;
+    this.log('warn', 'kafka producer discarded after a failed publish; the next publish uses a new one');
+    failed.then((p) => p.disconnect()).catch(() => {});
+  }
+}
+
+function messageOf(envelope: RecordEventEnvelope): Message {
+  return {
+    key: envelope.business_id,
+    value: encodeEnvelope(envelope),
+    headers: {
+      'event-type': envelope.event_type,
+      'envelope-version': String(ENVELOPE_VERSION),
+      'content-type': 'application/json',
+    },
+  };
+}
+
+/** Splits messages, in order, into requests of at most maxBytes of keys and values (at least one message each). */
+function requests(messages: Message[], maxBytes: number): Message[][] {
+  const out: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value as Buffer).length + Buffer.byteLength(message.key as string) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}

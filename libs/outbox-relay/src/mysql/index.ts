@@ -1,0 +1,2 @@
+export * from './mysql-outbox-source';
+export * from './mysql-shard-lease';

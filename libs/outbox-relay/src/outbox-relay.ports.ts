@@ -1,0 +1,61 @@
+import type { StoredEvent } from '@shardline/event-store';
+import type { RecordEventEnvelope } from '@shardline/integration-events';
+
+/** An outbox row still to publish, joined with the event it points at. */
+export interface OutboxEntry {
+  /** The outbox row's id (per-shard auto-increment, a decimal string: 64-bit). */
+  outboxId: string;
+  event: StoredEvent;
+}
+
+export interface OutboxBacklog {
+  /** Rows waiting; exact up to the adapter's counting cap, an upper-bound estimate beyond it. */
+  rows: number;
+  estimated: boolean;
+  /** created_time of the oldest waiting row, null when the outbox is empty. */
+  oldestCreatedTime: Date | null;
+}
+
+/**
+ * One shard's outbox. The relay never remembers "published up to id N": it deletes what it
+ * published, so a row whose transaction commits late (a lower id appearing after higher ids were
+ * published) is simply found by a later read.
+ */
+export interface OutboxSource {
+  readonly shard: number;
+  /** The first `limit` committed rows in outbox id order, each with its event. */
+  readBatch(limit: number): Promise<OutboxEntry[]>;
+  /** Deletes published rows; called only after the broker acknowledged them. */
+  remove(outboxIds: string[]): Promise<void>;
+  backlog(): Promise<OutboxBacklog>;
+  /** Whether the shard answers (readiness; never throws). */
+  ping(): Promise<boolean>;
+}
+
+/**
+ * Publishes envelopes in the given order (per key) and resolves only once the broker has
+ * acknowledged every one of them; rejects otherwise (then any subset may have been written,
+ * and the relay publishes the whole batch again: at-least-once).
+ */
+export interface EventPublisher {
+  publish(envelopes: RecordEventEnvelope[]): Promise<void>;
+  /** Whether the broker answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Exclusive right to relay one shard (one active relay per shard, any number on standby).
+ * A lease that is lost (its holder's connection died) must report `isHeld() === false` from
+ * then on, so the holder stops publishing that shard at once.
+ */
+export interface ShardLease {
+  readonly shard: number;
+  /** Tries once, without waiting; true when this process now holds the lease. */
+  tryAcquire(): Promise<boolean>;
+  /** Verifies the lease is still ours (never throws: an error means "not held"). */
+  isHeld(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export type RelayLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: Record<string, unknown>) => void;

@@ -1,0 +1,57 @@
+import type { Registry } from 'prom-client';
+import type { EventPublisher, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
+import { RelayMetrics } from './relay-metrics';
+import { DEFAULT_SHARD_RELAY_OPTIONS, ShardRelay, type ShardRelayOptions, type ShardRelayStatus } from './shard-relay';
+
+export interface RelayedShard {
+  source: OutboxSource;
+  lease: ShardLease;
+}
+
+/**
+ * The relay of one process: an independent loop per shard (a slow or unreachable shard never
+ * holds up the others), all publishing through one producer. Start any number of processes on
+ * the same shards: each shard is relayed by whichever process holds its lease.
+ */
+export class OutboxRelay {
+  private readonly relays: ShardRelay[];
+
+  constructor(
+    private readonly shards: RelayedShard[],
+    private readonly publisher: EventPublisher,
+    registry: Registry,
+    options: Partial<ShardRelayOptions> = {},
+    log: RelayLog = () => {},
+  ) {
+    const metrics = new RelayMetrics(registry);
+    const merged = { ...DEFAULT_SHARD_RELAY_OPTIONS, ...options };
+    this.relays = shards.map(({ source, lease }) => new ShardRelay(source, lease, publisher, metrics, merged, log));
+  }
+
+  start(): void {
+    for (const relay of this.relays) relay.start();
+  }
+
+  /**
+   * Graceful stop: every shard loop stops polling, finishes its in-flight publish and delete,
+   * and releases its lease (a standby takes over within its lease retry interval). The publisher
+   * is left open: its owner closes it after this resolves.
+   */
+  async stop(): Promise<void> {
+    await Promise.all(this.relays.map((relay) => relay.stop()));
+  }
+
+  status(): ShardRelayStatus[] {
+    return this.relays.map((relay) => relay.status());
+  }
+
+  /** Readiness: does the broker answer, and does every shard? */
+  async readiness(): Promise<{ ready: boolean; kafka: boolean; shards: Array<{ shard: number; ok: boolean }> }> {
+    const [kafka, ...shards] = await Promise.all([
+      this.publisher.ping(),
+      ...this.shards.map(async ({ source }) => ({ shard: source.shard, ok: await source.ping() })),
+    ]);
+    const shardList = shards as Array<{ shard: number; ok: boolean }>;
+    return { ready: (kafka as boolean) && shardList.every((s) => s.ok), kafka: kafka as boolean, shards: shardList };
+  }
+}

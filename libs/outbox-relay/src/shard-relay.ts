@@ -1,0 +1,249 @@
+import { envelopeOf } from '@shardline/integration-events';
+import { Backoff } from './backoff';
+import type { EventPublisher, OutboxBacklog, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
+import type { RelayMetrics } from './relay-metrics';
+
+export interface ShardRelayOptions {
+  /** Outbox rows read and published per cycle. */
+  batchSize: number;
+  /** Idle polling: first wait after an empty read, doubling up to idleMaxMs while the outbox stays empty. */
+  idleMinMs: number;
+  idleMaxMs: number;
+  /** How often a standby tries to take the lease (= worst-case failover delay after the holder's connection dies). */
+  leaseRetryMs: number;
+  /** Backoff after a failed publish or outbox read/delete (capped exponential). */
+  errorBackoffMinMs: number;
+  errorBackoffMaxMs: number;
+  /** How often the backlog (rows, age) is measured. */
+  backlogSampleMs: number;
+}
+
+export const DEFAULT_SHARD_RELAY_OPTIONS: ShardRelayOptions = {
+  batchSize: 1000,
+  idleMinMs: 5,
+  idleMaxMs: 100,
+  leaseRetryMs: 1000,
+  errorBackoffMinMs: 100,
+  errorBackoffMaxMs: 10_000,
+  backlogSampleMs: 2000,
+};
+
+export interface ShardRelayStatus {
+  shard: number;
+  leader: boolean;
+  published: number;
+  publishErrors: number;
+  backlog: { rows: number; estimated: boolean; oldestAgeSeconds: number } | null;
+  lastError: string | null;
+}
+
+/**
+ * Relays one shard's outbox to the broker:
+ *
+ *   lease? ── no ──► wait leaseRetryMs, try again (standby)
+ *     │yes
+ *   read the first batchSize rows in outbox id order ── none ──► idle wait (5 ms doubling to idleMaxMs)
+ *     │
+ *   still holding the lease? ── no ──► drop the batch, become standby
+ *     │yes
+ *   publish (resolves after the broker acked all) ── fails ──► keep the rows, back off, retry the same rows
+ *     │
+ *   delete exactly the published rows ──► next cycle at once (tight loop while rows keep coming)
+ *
+ * Why deleting (and never a high-water mark) is correct: outbox ids are allocated at INSERT, not at
+ * commit, so id 10 may commit after id 11 was read, published and deleted. A relay remembering
+ * "done up to 11" would skip 10 forever; this relay just finds 10 on a later read, because it is
+ * still in the table. Per-stream order still holds: a stream's next version is only inserted
+ * after its previous version committed (the append reads the stream, and the unique key and the
+ * state-row guard serialise writers), so whenever version n+1 is visible, version n is visible
+ * too, with a lower id, and is therefore published in the same batch before it or in an earlier one.
+ *
+ * Delivery is at-least-once: a crash between the broker's ack and the delete, a lost lease, or a
+ * failed batch that was partly written republishes rows. Consumers dedupe by (stream_id,
+ * stream_version).
+ */
+export class ShardRelay {
+  private leader = false;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+  private published = 0;
+  private publishErrors = 0;
+  private lastError: string | null = null;
+  private backlog: OutboxBacklog | null = null;
+  private lastBacklogSample = Number.NEGATIVE_INFINITY;
+  private readonly idle: Backoff;
+  private readonly errors: Backoff;
+  private readonly label: { shard: string };
+
+  constructor(
+    private readonly source: OutboxSource,
+    private readonly lease: ShardLease,
+    private readonly publisher: EventPublisher,
+    private readonly metrics: RelayMetrics,
+    private readonly options: ShardRelayOptions = DEFAULT_SHARD_RELAY_OPTIONS,
+    private readonly log: RelayLog = () => {},
+    private readonly now: () => number = Date.now,
+  ) {
+    if (source.shard !== lease.shard) throw new Error(`outbox of shard ${source.shard} paired with the lease of shard ${lease.shard}`);
+    this.idle = new Backoff(options.idleMinMs, options.idleMaxMs);
+    this.errors = new Backoff(options.errorBackoffMinMs, options.errorBackoffMaxMs);
+    this.label = { shard: String(source.shard) };
+    metrics.leader.set(this.label, 0);
+    metrics.published.inc(this.label, 0);
+    metrics.publishErrors.inc(this.label, 0);
+  }
+
+  get shard(): number {
+    return this.source.shard;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  /** Stops polling, lets the in-flight publish+delete finish, releases the lease. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = null;
+  }
+
+  status(): ShardRelayStatus {
+    const b = this.backlog;
+    return {
+      shard: this.shard,
+      leader: this.leader,
+      published: this.published,
+      publishErrors: this.publishErrors,
+      backlog: b ? { rows: b.rows, estimated: b.estimated, oldestAgeSeconds: this.ageSeconds(b) } : null,
+      lastError: this.lastError,
+    };
+  }
+
+  /**
+   * One cycle; returns how long to wait before the next one (0: go on at once). Public so unit
+   * tests drive the loop step by step without timers.
+   */
+  async runOnce(): Promise<number> {
+    await this.sampleBacklog();
+    if (!this.leader) {
+      if (!(await this.lease.tryAcquire())) return this.options.leaseRetryMs;
+      this.becomeLeader(true);
+    }
+    let entries;
+    try {
+      entries = await this.source.readBatch(this.options.batchSize);
+    } catch (error) {
+      return this.failed('outbox read failed', error, false);
+    }
+    if (entries.length === 0) {
+      // An idle leader still proves its lease each cycle, so a lost lock is noticed while idle too.
+      if (!(await this.lease.isHeld())) return this.lostLease();
+      return this.idle.next();
+    }
+    this.idle.reset();
+    // Checked right before publishing: once our lock connection is gone a standby may already be
+    // relaying this shard, and we must not keep publishing behind it.
+    if (!(await this.lease.isHeld())) return this.lostLease();
+    const stopTimer = this.metrics.batchSeconds.startTimer(this.label);
+    try {
+      await this.publisher.publish(entries.map((entry) => envelopeOf(entry.event)));
+    } catch (error) {
+      // Nothing deleted: the same rows (plus any that committed meanwhile) are read again after the backoff.
+      return this.failed('publish failed; rows kept for retry', error, true);
+    }
+    stopTimer();
+    try {
+      await this.source.remove(entries.map((entry) => entry.outboxId));
+    } catch (error) {
+      // Published but not deleted: they will be published again (a harmless duplicate).
+      this.count(entries.length);
+      return this.failed('outbox delete failed; published rows will be republished', error, false);
+    }
+    this.count(entries.length);
+    this.errors.reset();
+    this.lastError = null;
+    return 0;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let delay: number;
+      try {
+        delay = await this.runOnce();
+      } catch (error) {
+        delay = this.failed('relay cycle failed', error, false);
+      }
+      if (delay > 0 && !this.stopping) await this.sleep(delay);
+    }
+    if (this.leader) {
+      this.becomeLeader(false);
+      await this.lease.release().catch((error: unknown) => this.log('warn', 'lease release failed', { shard: this.shard, error: String(error) }));
+    }
+  }
+
+  private count(n: number): void {
+    this.published += n;
+    this.metrics.published.inc(this.label, n);
+  }
+
+  private failed(message: string, error: unknown, publish: boolean): number {
+    this.lastError = `${message}: ${error instanceof Error ? error.message : String(error)}`;
+    if (publish) {
+      this.publishErrors += 1;
+      this.metrics.publishErrors.inc(this.label);
+    } else {
+      this.metrics.sourceErrors.inc(this.label);
+    }
+    const delay = this.errors.next();
+    this.log('warn', message, { shard: this.shard, error: this.lastError, retryInMs: delay });
+    return delay;
+  }
+
+  private lostLease(): number {
+    this.becomeLeader(false);
+    this.log('warn', 'shard lease lost; standing by', { shard: this.shard });
+    return this.options.leaseRetryMs;
+  }
+
+  private becomeLeader(leader: boolean): void {
+    if (leader === this.leader) return;
+    this.leader = leader;
+    this.metrics.leader.set(this.label, leader ? 1 : 0);
+    if (leader) this.log('info', 'shard lease acquired; relaying', { shard: this.shard });
+  }
+
+  private async sampleBacklog(): Promise<void> {
+    const now = this.now();
+    if (now - this.lastBacklogSample < this.options.backlogSampleMs) return;
+    this.lastBacklogSample = now;
+    try {
+      this.backlog = await this.source.backlog();
+      this.metrics.backlogRows.set(this.label, this.backlog.rows);
+      this.metrics.backlogAgeSeconds.set(this.label, this.ageSeconds(this.backlog));
+    } catch {
+      // The shard is unreachable: the read that follows reports it; the gauges keep their last value.
+    }
+  }
+
+  private ageSeconds(backlog: OutboxBacklog): number {
+    return backlog.oldestCreatedTime ? Math.max(0, (this.now() - backlog.oldestCreatedTime.getTime()) / 1000) : 0;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -15,6 +15,8 @@ const relayEnvSchema = z.object({
   /** Topic the relay publishes to (tests use a private one). */
   SHARDLINE_RELAY_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default(TOPICS.events),
   SHARDLINE_RELAY_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** A publish not acknowledged within this time is abandoned (rows kept) and retried with a new producer. */
+  SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SHARDLINE_RELAY_OPS_HOST: z.string().default('0.0.0.0'),
   SHARDLINE_RELAY_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Longest a graceful shutdown waits for in-flight batches before exiting anyway (they are republished later). */
@@ -36,6 +38,7 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
     kafka: kafkaConfigFromEnv(env, 'relay'),
     topic: e.SHARDLINE_RELAY_TOPIC,
     compression: e.SHARDLINE_RELAY_COMPRESSION,
+    publishTimeoutMs: e.SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS,
     relay: {
       batchSize: e.SHARDLINE_RELAY_BATCH_SIZE,
       idleMaxMs: e.SHARDLINE_RELAY_IDLE_MS,

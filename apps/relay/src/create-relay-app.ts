@@ -32,7 +32,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   const registry = createMetricsRegistry('relay');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
-  const publisher = new KafkaEventPublisher(kafka, { topic: config.topic, compression: config.compression }, log);
+  const publisher = new KafkaEventPublisher(kafka, { topic: config.topic, compression: config.compression, publishTimeoutMs: config.publishTimeoutMs }, log);
   const shards = databases.shardIndexes().map((shard) => ({
     source: new MysqlOutboxSource(databases, shard),
     lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000 }, log),
@@ -49,7 +49,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
       '/health/ready': async () => {
         const readiness = await relay.readiness();
         const ready = readiness.ready && topicReady;
-        return { status: ready ? 200 : 503, body: { status: ready ? 'ok' : 'unavailable', topic: topicReady, ...readiness } };
+        return { status: ready ? 200 : 503, body: { ...readiness, status: ready ? 'ok' : 'unavailable', ready, topicReady } };
       },
       '/admin/relay': async () => ({ status: 200, body: { topic: config.topic, topicReady, shards: relay.status() } }),
     },

@@ -13,6 +13,12 @@ export interface KafkaEventPublisherOptions {
   maxRequestBytes: number;
   /** kafkajs' own retries inside one publish; after them the relay's backoff takes over. */
   retries: number;
+  /**
+   * Longest one publish may take before the relay gives up on it (the producer is then replaced
+   * and the rows retried): bounds what kafkajs' connection and request retries can add up to
+   * when the broker is down or hangs, so the relay keeps checking its lease and can shut down.
+   */
+  publishTimeoutMs: number;
   /** Readiness probe timeout. */
   pingTimeoutMs: number;
 }
@@ -21,6 +27,7 @@ export const DEFAULT_KAFKA_PUBLISHER_OPTIONS: Omit<KafkaEventPublisherOptions, '
   compression: 'none',
   maxRequestBytes: 900 * 1024,
   retries: 3,
+  publishTimeoutMs: 15_000,
   pingTimeoutMs: 3000,
 };
 
@@ -56,19 +63,29 @@ export class KafkaEventPublisher implements EventPublisher {
   async publish(envelopes: RecordEventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     const current = this.current();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`publish not acknowledged within ${this.options.publishTimeoutMs} ms`)), this.options.publishTimeoutMs);
+    });
     try {
-      const producer = await current;
-      for (const messages of requests(envelopes.map(messageOf), this.options.maxRequestBytes)) {
-        await producer.send({
-          topic: this.options.topic,
-          acks: -1,
-          compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-          messages,
-        });
-      }
+      await Promise.race([this.send(current, envelopes), timeout]);
     } catch (error) {
       this.discard(current);
       throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async send(current: Promise<Producer>, envelopes: RecordEventEnvelope[]): Promise<void> {
+    const producer = await current;
+    for (const messages of requests(envelopes.map(messageOf), this.options.maxRequestBytes)) {
+      await producer.send({
+        topic: this.options.topic,
+        acks: -1,
+        compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        messages,
+      });
     }
   }
 

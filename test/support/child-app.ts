@@ -19,7 +19,7 @@ export class ChildApp {
   ) {}
 
   start(): this {
-    if (this.child && this.child.exitCode === null) throw new Error(`${this.name} is already running`);
+    if (this.running) throw new Error(`${this.name} is already running`);
     this.child = spawn(process.execPath, ['-r', `${ROOT}/scripts/register-ts.cjs`, `${ROOT}/${this.entry}`], {
       cwd: ROOT,
       env: { ...process.env, SHARDLINE_LOG_LEVEL: 'warn', ...this.env },

@@ -1,0 +1,81 @@
+/**
+ * Watches sampled record ids until they are visible in the read models and records, per id,
+ * the time from the write's acknowledgement to the first poll that saw it. Polls every
+ * POLL_MS, so each figure may read up to POLL_MS late (stated in the output).
+ */
+export const POLL_MS = 50;
+
+export interface Pending {
+  id: string;
+  ackedAt: number;
+}
+
+export class VisibilityWatcher {
+  private readonly pending = new Map<string, number>();
+  readonly lags: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  errors = 0;
+
+  constructor(
+    readonly name: string,
+    /** Returns which of the given ids are visible now. */
+    private readonly visible: (ids: string[]) => Promise<Set<string>>,
+  ) {}
+
+  add(items: Pending[]): void {
+    for (const item of items) this.pending.set(item.id, item.ackedAt);
+  }
+
+  get outstanding(): number {
+    return this.pending.size;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.pending.size === 0) return;
+    this.polling = true;
+    try {
+      const ids = [...this.pending.keys()].slice(0, 2000);
+      const seen = await this.visible(ids);
+      const now = performance.now();
+      for (const id of seen) {
+        const ackedAt = this.pending.get(id);
+        if (ackedAt === undefined) continue;
+        this.lags.push(now - ackedAt);
+        this.pending.delete(id);
+      }
+    } catch {
+      this.errors++;
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+export async function elasticsearchVisible(esUrl: string, alias: string, ids: string[]): Promise<Set<string>> {
+  const response = await fetch(`${esUrl}/${alias}/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size: ids.length, _source: false, query: { ids: { values: ids } } }),
+  });
+  if (!response.ok) throw new Error(`search ${response.status}`);
+  const body = (await response.json()) as { hits: { hits: { _id: string }[] } };
+  return new Set(body.hits.hits.map((h) => h._id));
+}
+
+export async function clickhouseVisible(chUrl: string, database: string, ids: string[]): Promise<Set<string>> {
+  // ids are digits only (Snowflake ids from our own API), so they are safe to inline.
+  if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('non-numeric id');
+  const sql = `SELECT toString(record_id) FROM ${database}.records_latest WHERE record_id IN (${ids.join(',')}) FORMAT TabSeparated`;
+  const response = await fetch(`${chUrl}/?query=${encodeURIComponent(sql)}`);
+  if (!response.ok) throw new Error(`clickhouse ${response.status}: ${await response.text()}`);
+  return new Set((await response.text()).split('\n').filter(Boolean));
+}

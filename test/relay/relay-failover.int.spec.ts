@@ -109,4 +109,45 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
     expect(standby.relay.status().reduce((n, s) => n + s.published, 0)).toBeGreaterThanOrEqual(300);
     expect(streamOrderViolations(collector.messages)).toEqual([]);
   });
+
+  it('hands shards over without a single duplicate on graceful stops (in-process stop, then SIGTERM of a child)', async () => {
+    // Now: the in-process relay leads every shard. A second child stands by.
+    const childPort = await freePort();
+    const child = new ChildApp(
+      'relay-c',
+      'apps/relay/src/main.ts',
+      childRelayEnv(dbs.config, topic, { SHARDLINE_RELAY_OPS_PORT: String(childPort), SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }),
+    ).start();
+    let last: RelayApp | undefined;
+    try {
+      await child.waitUntilReady(`http://127.0.0.1:${childPort}/health/ready`);
+      const childShards = async () => ((await (await fetch(`http://127.0.0.1:${childPort}/admin/relay`)).json()) as { shards: Array<{ leader: boolean }> }).shards;
+      expect((await childShards()).map((s) => s.leader)).toEqual([false, false, false, false]);
+      const before = collector.distinct().size;
+      const mine = () => collector.messages.filter((m) => /-(g1|g2|g3)-/.test(m.envelope.business_id));
+
+      await write(2000, 'g1');
+      await waitUntil(() => mine().length > 100, 30_000, () => 'g1 being published');
+      await standby.stop(); // graceful: the in-flight batch is published AND deleted before the locks go
+      expect(await outboxCounts(databases).then((c) => c.reduce((a, b) => a + b, 0))).toBeGreaterThan(0);
+      await waitUntil(async () => (await childShards()).every((s) => s.leader), 30_000, () => 'the child took every shard');
+      await write(300, 'g2');
+
+      last = await startRelayApp(testRelayConfig(dbs.config, topic, { SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }));
+      await last.started;
+      await write(2000, 'g3');
+      await waitUntil(() => mine().filter((m) => m.envelope.business_id.includes('-g3-')).length > 100, 30_000, () => 'g3 being published');
+      await child.stop('SIGTERM');
+      expect(child.running).toBe(false);
+      await waitUntil(() => last!.relay.status().every((s) => s.leader), 30_000, () => 'the last relay took every shard');
+
+      await collector.waitForDistinct(before + 4300, 60_000);
+      await waitUntil(async () => (await outboxCounts(databases)).every((n) => n === 0), 30_000, () => 'outbox drained');
+      expect(mine()).toHaveLength(4300); // exactly once: graceful handovers republish nothing
+      expect(streamOrderViolations(mine())).toEqual([]);
+    } finally {
+      await child.kill9();
+      await last?.stop();
+    }
+  });
 });

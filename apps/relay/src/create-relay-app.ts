@@ -83,23 +83,29 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
     }
   })();
 
+  let stopped: Promise<void> | null = null;
   return {
     relay,
     registry,
     opsPort: ops.port,
     started,
-    async stop() {
-      stopping = true;
-      wake(); // (a topic check still in flight is not awaited: the relay then never starts)
-      const finished = await Promise.race([
-        relay.stop().then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
-      ]);
-      // A batch still in flight after the timeout was not deleted: the next leader republishes it.
-      if (!finished) logger.warn('shutdown timeout: leaving in-flight batches to be republished');
-      await publisher.close();
-      await ops.close();
-      await databases.destroy();
+    stop() {
+      stopped ??= shutdown();
+      return stopped;
     },
   };
+
+  async function shutdown(): Promise<void> {
+    stopping = true;
+    wake(); // (a topic check still in flight is not awaited: the relay then never starts)
+    const finished = await Promise.race([
+      relay.stop().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
+    ]);
+    // A batch still in flight after the timeout was not deleted: the next leader republishes it.
+    if (!finished) logger.warn('shutdown timeout: leaving in-flight batches to be republished');
+    await publisher.close();
+    await ops.close();
+    await databases.destroy();
+  }
 }

@@ -1,6 +1,6 @@
 import { envelopeOf } from '@shardline/integration-events';
 import { Backoff } from './backoff';
-import type { EventPublisher, OutboxBacklog, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
+import type { EventPublisher, OutboxBacklog, OutboxEntry, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
 import type { RelayMetrics } from './relay-metrics';
 
 export interface ShardRelayOptions {
@@ -42,10 +42,10 @@ export interface ShardRelayStatus {
  *
  *   lease? ── no ──► wait leaseRetryMs, try again (standby)
  *     │yes
- *   read the first batchSize rows in outbox id order ── none ──► idle wait (5 ms doubling to idleMaxMs)
+ *   read the first batchSize rows in outbox id order
  *     │
  *   still holding the lease? ── no ──► drop the batch, become standby
- *     │yes
+ *     │yes          (read failed ──► back off; no rows ──► idle wait, 5 ms doubling to idleMaxMs)
  *   publish (resolves after the broker acked all) ── fails ──► keep the rows, back off, retry the same rows
  *     │
  *   delete exactly the published rows ──► next cycle at once (tight loop while rows keep coming)
@@ -134,21 +134,20 @@ export class ShardRelay {
       if (!(await this.lease.tryAcquire())) return this.options.leaseRetryMs;
       this.becomeLeader(true);
     }
-    let entries;
+    let entries: OutboxEntry[] = [];
+    let readError: unknown = null;
     try {
       entries = await this.source.readBatch(this.options.batchSize);
     } catch (error) {
-      return this.failed('outbox read failed', error, false);
+      readError = error;
     }
-    if (entries.length === 0) {
-      // An idle leader still proves its lease each cycle, so a lost lock is noticed while idle too.
-      if (!(await this.lease.isHeld())) return this.lostLease();
-      return this.idle.next();
-    }
-    this.idle.reset();
-    // Checked right before publishing: once our lock connection is gone a standby may already be
-    // relaying this shard, and we must not keep publishing behind it.
+    // Every cycle proves the lease (idle, failing or not), right before publishing: once our lock
+    // connection is gone a standby may already be relaying this shard, and we must not keep
+    // publishing behind it. An unreachable shard therefore also shows as "not leader".
     if (!(await this.lease.isHeld())) return this.lostLease();
+    if (readError) return this.failed('outbox read failed', readError, false);
+    if (entries.length === 0) return this.idle.next();
+    this.idle.reset();
     const stopTimer = this.metrics.batchSeconds.startTimer(this.label);
     try {
       await this.publisher.publish(entries.map((entry) => envelopeOf(entry.event)));

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
 async function measure(): Promise<void> {
   const es = new VisibilityWatcher('elasticsearch', (ids) => elasticsearchVisible(ES, env.SHARDLINE_ES_INDEX, ids));
   const ch = new VisibilityWatcher('clickhouse', (ids) => clickhouseVisible(CH, env.SHARDLINE_CLICKHOUSE_DATABASE, ids));
+  const kafkaSeen = await watchKafka();
   es.start();
   ch.start();
   const hot: { business_id: string; id: string }[] = [];
@@ -100,6 +101,7 @@ async function measure(): Promise<void> {
           acknowledged += ids.length;
           ackLatency.push(latency);
           const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / SAMPLE)) === 0).slice(0, SAMPLE);
+          kafkaSeen.add(sample.map((s) => ({ id: s.id, ackedAt })));
           es.add(sample.map((s) => ({ id: s.id, ackedAt })));
           ch.add(sample.map((s) => ({ id: s.id, ackedAt })));
           if (hot.length < 2000) hot.push(...sample);
@@ -112,17 +114,18 @@ async function measure(): Promise<void> {
   const writeSeconds = (performance.now() - started) / 1000;
   await queries.stop();
   const drainStarted = performance.now();
-  while ((es.outstanding > 0 || ch.outstanding > 0) && performance.now() - drainStarted < 120_000) await new Promise((r) => setTimeout(r, 200));
+  while ((es.outstanding > 0 || ch.outstanding > 0 || kafkaSeen.watcher.outstanding > 0) && performance.now() - drainStarted < 120_000) await new Promise((r) => setTimeout(r, 200));
   es.stop();
   ch.stop();
+  await kafkaSeen.stop();
 
   ackLatency.sort((a, b) => a - b);
   const rate = acknowledged / writeSeconds;
   console.log(`writes: ${fmt(rate)} events/s acknowledged (target ${RATE}) over ${writeSeconds.toFixed(1)}s; batch request p50 ${ms(percentile(ackLatency, 50))}, p99 ${ms(percentile(ackLatency, 99))}; failed requests ${failed}, skipped (32 in flight) ${skipped}`);
-  for (const w of [es, ch]) {
+  for (const w of [kafkaSeen.watcher, es, ch]) {
     const lags = w.lags.sort((a, b) => a - b);
     console.log(
-      `lag ack -> visible in ${w.name.padEnd(13)}: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1])}  [${lags.length} sampled records, ${w.outstanding} never seen, poll every ${POLL_MS} ms]`,
+      `lag ack -> visible in ${w.name.padEnd(13)}: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1])}  [${lags.length} sampled records, ${w.outstanding} never seen, poll every ${POLL_MS} ms${'errors' in w && w.errors ? `, ${w.errors} failed polls` : ''}]`,
     );
   }
   console.log(`search   (POST /data/search, ${QUERY_CONCURRENCY} concurrent) under load: ${queries.summary('search')}`);
@@ -132,6 +135,53 @@ async function measure(): Promise<void> {
   console.log(
     `targets: ${RATE}/s sustained ${rate >= RATE * 0.98 ? 'met' : 'missed'}; lag p99 < 1 s ES ${esLag < 1000 ? 'met' : 'missed'}, ClickHouse ${chLag < 1000 ? 'met' : 'missed'}; search p99 < 100 ms ${queries.p99('search') < 100 ? 'met' : 'missed'}; id lookup p99 < 10 ms ${queries.p99('lookup') < 10 ? 'met' : 'missed'}`,
   );
+}
+
+/**
+ * Stage timing: when each sampled record's event reaches the topic (the relay's share of the lag).
+ * A plain consumer of the benchmark's private topic; it only notes arrival times.
+ */
+async function watchKafka() {
+  const arrivals = new Map<string, number>();
+  const watcher = new VisibilityWatcher('kafka (relay)', async (ids) => new Set(ids.filter((id) => arrivals.has(id))));
+  const kafka = new Kafka({ clientId: 'bench-pipeline-watch', brokers: (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bench-${run}-watch`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: env.SHARDLINE_EVENTS_TOPIC, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = performance.now();
+      for (const message of batch.messages) {
+        // The envelope's record_id, without a full JSON parse of every message.
+        const match = /"record_id":"(\d+)"/.exec(message.value?.toString() ?? '');
+        if (match && !arrivals.has(match[1])) arrivals.set(match[1], now);
+      }
+    },
+  });
+  // Arrival times, not poll times: the watcher records the poll time, so report the recorded arrival.
+  const add = watcher.add.bind(watcher);
+  const acked = new Map<string, number>();
+  watcher.add = (items) => {
+    for (const item of items) acked.set(item.id, item.ackedAt);
+    add(items);
+  };
+  watcher.start();
+  return {
+    watcher: {
+      name: watcher.name,
+      get outstanding() {
+        return watcher.outstanding;
+      },
+      get lags() {
+        return [...acked].filter(([id]) => arrivals.has(id)).map(([id, ackedAt]) => Math.max(0, arrivals.get(id)! - ackedAt));
+      },
+    },
+    add: (items: { id: string; ackedAt: number }[]) => watcher.add(items),
+    stop: async () => {
+      watcher.stop();
+      await consumer.disconnect();
+    },
+  };
 }
 
 async function postBatch(n: number): Promise<{ ids: { business_id: string; id: string }[]; ackedAt: number; latency: number }> {

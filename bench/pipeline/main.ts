@@ -31,7 +31,6 @@ const ports = { api: 3990, query: 3991, relay: 9490, projector: 9491 };
 const env: Record<string, string> = {
   SHARDLINE_SHARD_DB_PREFIX: 'bench_pipe_data_db_',
   SHARDLINE_CONTROL_DB: 'bench_pipe_control',
-  SHARDLINE_RELAY_TOPIC: `bench.${run}.events`,
   SHARDLINE_EVENTS_TOPIC: `bench.${run}.events`,
   SHARDLINE_EVENTS_DLQ_TOPIC: `bench.${run}.events.dlq`,
   SHARDLINE_PROJECTOR_GROUP_PREFIX: `bench-${run}-`,

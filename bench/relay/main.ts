@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     await rawInsert(sharding, EVENTS, 10_000, 2, PAYLOAD);
     const config = relayConfigFromEnv({
       ...process.env,
-      SHARDLINE_RELAY_TOPIC: topic,
+      SHARDLINE_EVENTS_TOPIC: topic,
       SHARDLINE_RELAY_OPS_PORT: '0',
       SHARDLINE_RELAY_OPS_HOST: '127.0.0.1',
       SHARDLINE_RELAY_BATCH_SIZE: process.env.BENCH_RELAY_BATCH ?? '1000',

@@ -42,7 +42,6 @@ export function pipelineEnv(names: PipelineNames, dbs: TestDatabases): Record<st
     SHARDLINE_SHARD_DB_PREFIX: firstShard.slice(0, -1),
     SHARDLINE_SHARD_COUNT: String(dbs.config.shards.length),
     SHARDLINE_CONTROL_DB: dbs.config.control.database,
-    SHARDLINE_RELAY_TOPIC: names.events,
     SHARDLINE_EVENTS_TOPIC: names.events,
     SHARDLINE_EVENTS_DLQ_TOPIC: names.deadLetter,
     SHARDLINE_PROJECTOR_GROUP_PREFIX: names.groupPrefix,

@@ -15,7 +15,7 @@ export function testTopic(tag: string): string {
 /** Relay settings for a test: private shards and topic, ops port 0, quick failover and backoff. */
 export function testRelayConfig(sharding: ShardingConfig, topic: string, env: Record<string, string> = {}): RelayConfig {
   const config = relayConfigFromEnv({
-    SHARDLINE_RELAY_TOPIC: topic,
+    SHARDLINE_EVENTS_TOPIC: topic,
     SHARDLINE_RELAY_OPS_HOST: '127.0.0.1',
     SHARDLINE_RELAY_OPS_PORT: '0',
     SHARDLINE_RELAY_LEASE_RETRY_MS: '200',
@@ -33,7 +33,7 @@ export function childRelayEnv(sharding: ShardingConfig, topic: string, extra: Re
     SHARDLINE_SHARDS: sharding.shards.map(url).join(','),
     SHARDLINE_CONTROL_URL: url(sharding.control),
     SHARDLINE_KAFKA_BROKERS: BROKERS.join(','),
-    SHARDLINE_RELAY_TOPIC: topic,
+    SHARDLINE_EVENTS_TOPIC: topic,
     SHARDLINE_RELAY_OPS_HOST: '127.0.0.1',
     SHARDLINE_RELAY_LEASE_RETRY_MS: '200',
     SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS: '1000',

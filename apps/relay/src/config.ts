@@ -12,8 +12,8 @@ const relayEnvSchema = z.object({
   SHARDLINE_RELAY_LEASE_RETRY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Cap of the exponential backoff after a failed publish (Kafka down) or outbox error. */
   SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(10_000),
-  /** Topic the relay publishes to (tests use a private one). */
-  SHARDLINE_RELAY_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default(TOPICS.events),
+  /** Topic the relay publishes to; the same variable tells the projector what to consume (tests use a private one). */
+  SHARDLINE_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default(TOPICS.events),
   SHARDLINE_RELAY_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** A publish not acknowledged within this time is abandoned (rows kept) and retried with a new producer. */
   SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -36,7 +36,7 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
   return {
     sharding: shardingConfigFromEnv(env),
     kafka: kafkaConfigFromEnv(env, 'relay'),
-    topic: e.SHARDLINE_RELAY_TOPIC,
+    topic: e.SHARDLINE_EVENTS_TOPIC,
     compression: e.SHARDLINE_RELAY_COMPRESSION,
     publishTimeoutMs: e.SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS,
     relay: {

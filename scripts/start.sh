@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm start`: the whole system on one machine. Brings the engines up (idempotent), migrates every
+# shard, builds every app, then runs them side by side with their output prefixed:
+#   api :3000 (writes, reads)   query-api :3001 (cached reads, search, analytics)
+#   relay (ops :9464)   projector (ops :9465)   command-intake (ops :9466)
+# Ctrl-C (or SIGTERM) stops them all gracefully; if one exits, the others are stopped too.
+# SHARDLINE_START_APPS selects apps (default: all five); SHARDLINE_START_ENGINES selects engines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+scripts/stack/up.sh ${SHARDLINE_START_ENGINES:-}
+tsx apps/ops-cli/src/main.ts migrate
+nest build --all
+
+apps=(${SHARDLINE_START_APPS:-api query-api relay projector command-intake})
+declare -A worker_ids=([api]=0 [command-intake]=512)
+pids=()
+for app in "${apps[@]}"; do
+  # Snowflake worker ids must differ between processes that create records.
+  SHARDLINE_WORKER_ID="${worker_ids[$app]:-0}" \
+    node --enable-source-maps "dist/apps/$app/main.js" > >(sed -u "s/^/[$app] /") 2>&1 &
+  pids+=($!)
+done
+
+stop() {
+  trap - INT TERM
+  echo "[start] stopping: ${apps[*]}"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap 'stop; exit 130' INT TERM
+set +e
+wait -n "${pids[@]}"
+status=$?
+echo "[start] an app exited (status $status); stopping the others"
+stop
+exit "$status"

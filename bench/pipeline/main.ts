@@ -22,7 +22,8 @@ const SECONDS = num('BENCH_SECONDS', 60);
 const PER_REQUEST = num('BENCH_BATCH', 1_000);
 const SAMPLE = num('BENCH_SAMPLE_PER_REQUEST', 10);
 const QUERY_CONCURRENCY = num('BENCH_QUERY_CONCURRENCY', 2);
-const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '';
+/** Elasticsearch refresh interval of the benchmark's indices (the projector's default is 1s). */
+const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '250ms';
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
 const CH = process.env.SHARDLINE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const run = `p${Date.now().toString(36)}`;
@@ -39,7 +40,7 @@ const env: Record<string, string> = {
   SHARDLINE_CACHE_KEY_PREFIX: `bench:${run}:record:`,
   SHARDLINE_LOG_LEVEL: 'warn',
   SHARDLINE_ACCESS_LOG: 'off',
-  ...(REFRESH ? { SHARDLINE_ES_REFRESH_INTERVAL: REFRESH } : {}),
+  SHARDLINE_ES_REFRESH_INTERVAL: REFRESH,
 };
 
 async function main(): Promise<void> {
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     new AppProcess('api', `http://127.0.0.1:${ports.api}/health/ready`, { ...env, SHARDLINE_HTTP_PORT: String(ports.api), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '903' }),
     new AppProcess('query-api', `http://127.0.0.1:${ports.query}/health/ready`, { ...env, SHARDLINE_QUERY_HTTP_PORT: String(ports.query), SHARDLINE_QUERY_HTTP_HOST: '127.0.0.1' }),
   ];
-  console.log(`# pipeline benchmark: ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ${SAMPLE} sampled ids per batch, node ${process.version}`);
+  console.log(`# pipeline benchmark: ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ${SAMPLE} sampled ids per batch, ES refresh ${REFRESH}, node ${process.version}`);
   try {
     for (const app of apps) await app.start();
     await measure();

@@ -3,7 +3,7 @@ import { Logger } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import { TOPIC_SPECS } from '@shardline/integration-events';
 import { createKafka, ensureTopics } from '@shardline/kafka';
-import { METRICS_REGISTRY, startOpsHttpServer } from '@shardline/observability';
+import { exitGracefullyOnSignals, METRICS_REGISTRY, runMain, startOpsHttpServer } from '@shardline/observability';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { commandIntakeConfigFromEnv } from './config';
 import { createCommandIntake } from './create-command-intake';
@@ -39,16 +39,10 @@ async function main(): Promise<void> {
   });
   app.get(Logger).log(`shardline command-intake consuming ${config.topics.commands} -> ${config.topics.results}; ops on :${ops.port}`);
   // Stop consuming first (the in-flight command finishes and its result is published), then pools close.
-  const stop = async () => {
+  exitGracefullyOnSignals(async () => {
     await ops.close();
     await app.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  });
 }
 
-void main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,3 +1,4 @@
+import { exitGracefullyOnSignals, runMain } from '@shardline/observability';
 import { projectorConfigFromEnv } from './config';
 import { startProjectorApp } from './create-projector-app';
 
@@ -7,19 +8,7 @@ async function main(): Promise<void> {
   // Graceful shutdown: every runner finishes the chunk it is applying and commits it, then leaves
   // its group (partitions move to another projector at once). A second signal forces the exit;
   // nothing is lost either way (uncommitted events are re-delivered and applied idempotently).
-  const shutdown = () => {
-    process.once('SIGTERM', () => process.exit(130));
-    process.once('SIGINT', () => process.exit(130));
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  exitGracefullyOnSignals(() => app.stop());
   // A consumer kafkajs gave up on (non-retriable crash) cannot recover in-process: exit so the
   // supervisor restarts us from the committed offsets.
   setInterval(() => {
@@ -30,7 +19,4 @@ async function main(): Promise<void> {
   }, 5000).unref();
 }
 
-void main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

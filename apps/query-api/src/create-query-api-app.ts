@@ -11,6 +11,5 @@ export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiH
   });
   app.useLogger(app.get(Logger));
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,3 +1,4 @@
 // Metrics and the operations HTTP port shared by every app.
 export * from './metrics-registry';
 export * from './ops-http-server';
+export * from './graceful-exit';

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
@@ -37,6 +37,24 @@ class ShardPoolsLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** Per-shard pools (MySQL warnings to the Nest logger) and the slot-map router: both sides need them. */
+function shardPoolsAndRouter(sharding: ShardingConfig): Provider[] {
+  return [
+    {
+      provide: ShardDatabases,
+      useFactory: () => {
+        const logger = new Logger('mysql');
+        return new ShardDatabases(sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
+      },
+    },
+    {
+      provide: SHARD_ROUTER,
+      inject: [ShardDatabases],
+      useFactory: async (databases: ShardDatabases) => new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count)),
+    },
+  ];
+}
+
 /** Infrastructure for RecordsModule on sharded MySQL (see RecordsModule.withInfrastructure). */
 @Module({})
 export class RecordsMysqlModule {
@@ -45,19 +63,7 @@ export class RecordsMysqlModule {
       module: RecordsMysqlModule,
       global: true,
       providers: [
-        {
-          provide: ShardDatabases,
-          useFactory: () => {
-            const logger = new Logger('mysql');
-            return new ShardDatabases(options.sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
-          },
-        },
-        {
-          provide: SHARD_ROUTER,
-          inject: [ShardDatabases],
-          useFactory: async (databases: ShardDatabases) =>
-            new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count)),
-        },
+        ...shardPoolsAndRouter(options.sharding),
         {
           provide: EVENT_STORE,
           inject: [ShardDatabases],
@@ -82,19 +88,7 @@ export class RecordsMysqlModule {
       module: RecordsMysqlModule,
       global: true,
       providers: [
-        {
-          provide: ShardDatabases,
-          useFactory: () => {
-            const logger = new Logger('mysql');
-            return new ShardDatabases(options.sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
-          },
-        },
-        {
-          provide: SHARD_ROUTER,
-          inject: [ShardDatabases],
-          useFactory: async (databases: ShardDatabases) =>
-            new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count)),
-        },
+        ...shardPoolsAndRouter(options.sharding),
         {
           provide: RECORD_STATE_READER,
           inject: [ShardDatabases, { token: RECORD_STATE_READER_DECORATOR, optional: true }],

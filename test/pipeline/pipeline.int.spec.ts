@@ -5,6 +5,7 @@ import { INestMicroservice } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
 import { commandIntakeConfigFromEnv } from '../../apps/command-intake/src/config';
 import { createCommandIntake } from '../../apps/command-intake/src/create-command-intake';
+import { rebuildProjectionCommand } from '../../apps/ops-cli/src/rebuild-projection.command';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
 import { startQueryApi } from '../support/query-api-harness';
@@ -12,6 +13,7 @@ import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import {
   clickhouse,
+  ES_URL,
   createPipelineTopics,
   dropReadModels,
   elasticsearchDocuments,
@@ -76,6 +78,59 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     await dropReadModels(names);
   });
 
+
+  /** The truth (every stream's last version, deleted or not, and the event count) from the event tables. */
+  async function eventStoreTruth() {
+    const expected = new Map<string, { version: number; deleted: boolean }>();
+    let totalEvents = 0;
+    for (const shard of databases.shardIndexes()) {
+      const [rows] = await databases.shard(shard).raw(
+        `SELECT e.stream_id, e.stream_version, e.event_type FROM events e
+           JOIN (SELECT stream_id, MAX(stream_version) v FROM events GROUP BY stream_id) m ON m.stream_id = e.stream_id AND m.v = e.stream_version`,
+      );
+      for (const row of rows as { stream_id: string; stream_version: number; event_type: string }[]) {
+        expected.set(row.stream_id.replace(/^record-/, ''), { version: Number(row.stream_version), deleted: row.event_type === 'RecordDeleted' });
+      }
+      const [[count]] = await databases.shard(shard).raw('SELECT COUNT(*) AS n FROM events');
+      totalEvents += Number(count.n);
+    }
+    return { expected, totalEvents };
+  }
+
+  /** Elasticsearch and ClickHouse hold every event exactly once and every record at its last version. */
+  async function expectReadModelsToMatchTheEventStore(minRecords: number) {
+    const { expected, totalEvents } = await eventStoreTruth();
+    expect(expected.size).toBeGreaterThanOrEqual(minRecords);
+    await waitFor(
+      'Elasticsearch to match the event store',
+      async () => {
+        const docs = await elasticsearchDocuments(names.esIndex);
+        if (docs.size !== expected.size) return false;
+        for (const [id, want] of expected) {
+          const doc = docs.get(id);
+          if (!doc || doc.version !== want.version || doc.deleted !== want.deleted) return false;
+        }
+        return true;
+      },
+      120_000,
+    );
+    const db = names.chDatabase;
+    await waitFor(
+      'ClickHouse to match the event store',
+      async () => {
+        const [[events, distinct]] = await clickhouse(`SELECT count(), uniqExact(stream_id, stream_version) FROM ${db}.record_events FINAL`);
+        if (Number(events) !== totalEvents || Number(distinct) !== totalEvents) return false;
+        const latest = await clickhouse(`SELECT toString(record_id), version, deleted FROM ${db}.records_latest FINAL`);
+        if (latest.length !== expected.size) return false;
+        return latest.every(([id, version, deleted]) => {
+          const want = expected.get(id);
+          return want !== undefined && want.version === Number(version) && want.deleted === (deleted === '1');
+        });
+      },
+      120_000,
+    );
+  }
+
   const biz = (n: number) => `e2e-${names.tag}-${n}`;
   const search = async (keyword: string, business_id: string) =>
     (await query.request('POST', '/api/v1/data/search', { keyword, business_id, page_size: 10, sort: 'created_time_desc' })).body;
@@ -139,53 +194,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     writing = false;
     await writer;
 
-    // The truth: every stream's last version and whether it ends deleted, from the event tables.
-    const expected = new Map<string, { version: number; deleted: boolean }>();
-    let totalEvents = 0;
-    for (const shard of databases.shardIndexes()) {
-      const [rows] = await databases.shard(shard).raw(
-        `SELECT e.stream_id, e.stream_version, e.event_type FROM events e
-           JOIN (SELECT stream_id, MAX(stream_version) v FROM events GROUP BY stream_id) m ON m.stream_id = e.stream_id AND m.v = e.stream_version`,
-      );
-      for (const row of rows as { stream_id: string; stream_version: number; event_type: string }[]) {
-        expected.set(row.stream_id.replace(/^record-/, ''), { version: Number(row.stream_version), deleted: row.event_type === 'RecordDeleted' });
-      }
-      const [[count]] = await databases.shard(shard).raw('SELECT COUNT(*) AS n FROM events');
-      totalEvents += Number(count.n);
-    }
-    expect(expected.size).toBeGreaterThanOrEqual(800);
-
-    // Elasticsearch: one document per record at the last version, tombstones for deletes.
-    await waitFor(
-      'Elasticsearch to match the event store',
-      async () => {
-        const docs = await elasticsearchDocuments(names.esIndex);
-        if (docs.size !== expected.size) return false;
-        for (const [id, want] of expected) {
-          const doc = docs.get(id);
-          if (!doc || doc.version !== want.version || doc.deleted !== want.deleted) return false;
-        }
-        return true;
-      },
-      120_000,
-    );
-
-    // ClickHouse: every event exactly once after deduplication, latest state per record right.
-    const db = names.chDatabase;
-    await waitFor(
-      'ClickHouse to match the event store',
-      async () => {
-        const [[events, distinct]] = await clickhouse(`SELECT count(), uniqExact(stream_id, stream_version) FROM ${db}.record_events FINAL`);
-        if (Number(events) !== totalEvents || Number(distinct) !== totalEvents) return false;
-        const latest = await clickhouse(`SELECT toString(record_id), version, deleted FROM ${db}.records_latest FINAL`);
-        if (latest.length !== expected.size) return false;
-        return latest.every(([id, version, deleted]) => {
-          const want = expected.get(id);
-          return want !== undefined && want.version === Number(version) && want.deleted === (deleted === '1');
-        });
-      },
-      120_000,
-    );
+    await expectReadModelsToMatchTheEventStore(800);
   });
 
   it('sends a poison event to the dead-letter topic and keeps projecting', async () => {
@@ -212,5 +221,36 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     } finally {
       await consumer.disconnect();
     }
+  });
+
+  it('rebuilds both read models from the event store while writes go on, and the swapped-in models match it exactly', async () => {
+    let writing = true;
+    const writer = (async () => {
+      for (let round = 0; writing; round++) {
+        const batch = await api.request('POST', '/api/v1/data/batch', {
+          data: Array.from({ length: 20 }, (_, i) => ({ business_id: biz(20 + (i % 3)), user_id: 500 + i, data_content: { rebuild: round } })),
+        });
+        expect(batch.status).toBe(201);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      const rebuildEnv = { ...process.env, ...env };
+      const es = await rebuildProjectionCommand('elasticsearch', rebuildEnv);
+      const ch = await rebuildProjectionCommand('clickhouse', rebuildEnv);
+      expect(es.rebuildId).toMatch(/^r\d+$/);
+      expect(ch.rebuildId).toMatch(/^r\d+$/);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    // Reads now go to the rebuilt generation / tables...
+    const aliases = (await (await fetch(`${ES_URL}/_alias/${names.esIndex}`)).json()) as Record<string, unknown>;
+    expect(Object.keys(aliases).length).toBeGreaterThan(0);
+    expect(Object.keys(aliases).every((index) => /-r\d+-\d{4}\.\d{2}$/.test(index))).toBe(true);
+    const retired = await clickhouse(`SELECT name FROM system.tables WHERE database = '${names.chDatabase}' AND name LIKE '%__before_%'`);
+    expect(retired.length).toBeGreaterThan(0);
+    // ...and they hold exactly what the event store holds, including the writes made during the rebuild.
+    await expectReadModelsToMatchTheEventStore(800);
   });
 });

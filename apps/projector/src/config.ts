@@ -30,8 +30,12 @@ const projectorEnvSchema = z.object({
   SHARDLINE_PROJECTOR_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('shardline-projection-'),
   /** Most events per sink.apply (one ES bulk request / one ClickHouse insert per table). */
   SHARDLINE_PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
-  /** Partitions each projection processes at the same time. */
-  SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Partitions each projection processes at the same time (default: all 8 of records.events, so their chunks share one apply). */
+  SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** Chunks of partitions ready at the same time are applied together, up to this many events per sink.apply. */
+  SHARDLINE_PROJECTOR_APPLY_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5000),
+  /** How long the first chunk waits for other partitions' chunks to join its apply (ms; 0 = never waits). */
+  SHARDLINE_PROJECTOR_APPLY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
   SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
@@ -64,6 +68,7 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
     runner: {
       batchSize: e.SHARDLINE_PROJECTOR_BATCH_SIZE,
       partitionsConsumedConcurrently: e.SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY,
+      coalesce: { maxEvents: e.SHARDLINE_PROJECTOR_APPLY_MAX_EVENTS, lingerMs: e.SHARDLINE_PROJECTOR_APPLY_LINGER_MS },
       retry: { initialMs: e.SHARDLINE_PROJECTOR_RETRY_INITIAL_MS, maxMs: e.SHARDLINE_PROJECTOR_RETRY_MAX_MS },
       sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
     },

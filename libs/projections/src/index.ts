@@ -7,3 +7,4 @@ export * from './runner/projection-lag';
 export * from './runner/dead-letter';
 export * from './runner/backoff';
 export * from './rebuild/rebuild-projection';
+export * from './runner/apply-coalescer';

@@ -1,6 +1,7 @@
 import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { decodeEnvelope, EnvelopeDecodeError, TOPICS, type RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink } from '../projection-sink.port';
+import { ApplyCoalescer, type ApplyCoalescerOptions } from './apply-coalescer';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { deadLetterMessage, type DeadLetter } from './dead-letter';
 import type { ProjectionMetrics } from './projection-metrics';
@@ -26,8 +27,13 @@ export interface ProjectionRunnerOptions {
   projectionName?: string;
   /** Most events handed to one sink.apply() (a Kafka fetch is cut into chunks of this size). */
   batchSize?: number;
-  /** Partitions processed at the same time (sink.apply must then be safe to call concurrently). */
+  /** Partitions processed at the same time (their chunks are applied together, see `coalesce`). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How the chunks of partitions processed at the same time are merged into one sink.apply()
+   * (default: up to 5,000 events, the first chunk waiting up to 5 ms for the others).
+   */
+  coalesce?: ApplyCoalescerOptions;
   retry?: BackoffOptions;
   /** A brand-new group starts at the earliest retained message (default) rather than at the end. */
   fromBeginning?: boolean;
@@ -43,6 +49,8 @@ export interface ProjectionRunnerOptions {
 
 type RunnerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
+export const DEFAULT_COALESCE: ApplyCoalescerOptions = { maxEvents: 5000, lingerMs: 5 };
+
 /** Returned by `retrying` when the runner stops or loses the partition while waiting. */
 const GAVE_UP = Symbol('gave-up');
 
@@ -50,7 +58,8 @@ const GAVE_UP = Symbol('gave-up');
  * Feeds one read model (a ProjectionSink) from records.events.
  *
  * Per fetched batch of one partition, cut into chunks of `batchSize`:
- *   decode every message (an undecodable one is poison) -> sink.apply(valid events)
+ *   decode every message (an undecodable one is poison) -> sink.apply(valid events, together with
+ *   the chunks of other partitions ready at the same time: ApplyCoalescer)
  *   -> dead-letter the poison and the sink's rejections (original bytes + reason headers)
  *   -> commit the offset after the chunk.
  * The offset is committed only after the sink accepted the chunk and the dead letters were
@@ -66,6 +75,7 @@ export class ProjectionRunner {
   readonly topics: ProjectionTopics;
   private readonly kafka: Kafka;
   private readonly sink: ProjectionSink;
+  private readonly coalescer: ApplyCoalescer;
   private readonly batchSize: number;
   private readonly retry: BackoffOptions;
   private readonly log: RunnerLog;
@@ -89,6 +99,7 @@ export class ProjectionRunner {
     this.groupId = options.groupId ?? `shardline-projection-${options.sink.name}`;
     this.topics = options.topics ?? { events: TOPICS.events, deadLetter: TOPICS.eventsDeadLetter };
     this.batchSize = options.batchSize ?? 1000;
+    this.coalescer = new ApplyCoalescer(options.sink, options.coalesce ?? DEFAULT_COALESCE);
     this.retry = options.retry ?? DEFAULT_BACKOFF;
     this.log = options.log ?? (() => {});
     this.now = options.now ?? Date.now;
@@ -268,7 +279,7 @@ export class ProjectionRunner {
       }
     }
 
-    const rejections = events.length === 0 ? [] : await this.retrying(payload, 'apply', () => this.sink.apply(events));
+    const rejections = events.length === 0 ? [] : await this.retrying(payload, 'apply', () => this.coalescer.apply(events));
     if (rejections === GAVE_UP) return false;
     for (const rejection of rejections) {
       const message = messageOf.get(rejection.event) ?? chunk.find((m) => sameEvent(m, rejection.event));

@@ -28,14 +28,18 @@ const projectorEnvSchema = z.object({
   SHARDLINE_EVENTS_DLQ_TOPIC: topicName.default(TOPICS.eventsDeadLetter),
   /** Consumer group of a projection = prefix + its name (tests and side-by-side environments use their own). */
   SHARDLINE_PROJECTOR_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('shardline-projection-'),
-  /** Most events per sink.apply (one ES bulk request / one ClickHouse insert per table). */
-  SHARDLINE_PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /**
+   * A partition's fetched batch is applied in chunks of at most this many events (each committed
+   * after it was applied). Above what one fetch brings per partition (~1 MiB, ~1,100 bench events),
+   * so a batch is not cut into a big and a small chunk that take two applies.
+   */
+  SHARDLINE_PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2000),
   /** Partitions each projection processes at the same time (default: all 8 of records.events, so their chunks share one apply). */
   SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  /** Chunks of partitions ready at the same time are applied together, up to this many events per sink.apply. */
-  SHARDLINE_PROJECTOR_APPLY_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(5000),
-  /** How long the first chunk waits for other partitions' chunks to join its apply (ms; 0 = never waits). */
-  SHARDLINE_PROJECTOR_APPLY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  /** Chunks of partitions ready at the same time are applied together, up to this many events per sink.apply (one ES bulk / one ClickHouse insert per table). */
+  SHARDLINE_PROJECTOR_APPLY_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(10_000),
+  /** Longest a chunk waits for the chunks of other partitions being decoded to join its apply (ms; 0 = never waits). */
+  SHARDLINE_PROJECTOR_APPLY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
   SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),

@@ -4,7 +4,10 @@ import type { ProjectionSink, SinkRejection } from '../projection-sink.port';
 export interface ApplyCoalescerOptions {
   /** A flush takes waiting chunks until it holds at least this many events (a chunk is never split). */
   maxEvents: number;
-  /** How long the first chunk of an idle sink waits for the other partitions' chunks to join it (ms). */
+  /**
+   * Longest a chunk waits for the chunks of other partitions still being decoded to join it (ms).
+   * A flush starts earlier as soon as every partition in progress (see enter/leave) has its chunk waiting.
+   */
   lingerMs: number;
 }
 
@@ -17,7 +20,10 @@ interface Waiting {
 /**
  * Turns the concurrent apply() calls of one runner's partitions into fewer, larger sink.apply()
  * calls, one at a time (group commit): while a flush is in flight, arriving chunks wait and all go
- * into the next one. Every read model is cheaper per event in large batches: ClickHouse makes one
+ * into the next one. A flush starts when every partition batch in progress has its chunk waiting
+ * (kafkajs hands over one fetch's partition batches together and fetches again only once all were
+ * processed, so flushing the first chunks alone would split every fetch into sequential flushes),
+ * or after lingerMs, or once maxEvents are waiting. Every read model is cheaper per event in large batches: ClickHouse makes one
  * part per INSERT (many small inserts cost merge CPU), an Elasticsearch bulk has a fixed cost, and
  * each sink.apply() reads its handover/generation state once.
  *
@@ -31,11 +37,24 @@ export class ApplyCoalescer {
   private waiting: Waiting[] = [];
   private flushing = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Partition batches in progress: each will call apply() (again) or leave soon. */
+  private participants = 0;
 
   constructor(
     private readonly sink: ProjectionSink,
     private readonly options: ApplyCoalescerOptions,
   ) {}
+
+  /** A partition batch starts being processed: its chunks are worth waiting for. */
+  enter(): void {
+    this.participants += 1;
+  }
+
+  /** That batch is done (or abandoned): nobody waits for it any more. */
+  leave(): void {
+    this.participants = Math.max(0, this.participants - 1);
+    this.schedule();
+  }
 
   apply(events: readonly RecordEventEnvelope[]): Promise<SinkRejection[]> {
     return new Promise<SinkRejection[]>((resolve, reject) => {
@@ -45,13 +64,16 @@ export class ApplyCoalescer {
   }
 
   private schedule(): void {
-    if (this.flushing || this.timer || this.waiting.length === 0) return;
+    if (this.flushing || this.waiting.length === 0) return;
     const waitingEvents = this.waiting.reduce((n, w) => n + w.events.length, 0);
-    if (waitingEvents >= this.options.maxEvents || this.options.lingerMs <= 0) {
+    const everyoneIn = this.waiting.length >= this.participants;
+    if (everyoneIn || waitingEvents >= this.options.maxEvents || this.options.lingerMs <= 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
       void this.flush();
       return;
     }
-    this.timer = setTimeout(() => {
+    this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
     }, this.options.lingerMs);
@@ -85,8 +107,8 @@ export class ApplyCoalescer {
       for (const w of taken) w.reject(error);
     } finally {
       this.flushing = false;
-      // Whatever arrived meanwhile goes next, at once: it already waited for this flush.
-      if (this.waiting.length > 0) void this.flush();
+      // Whatever arrived meanwhile goes next, once the partitions just released had a chance to join.
+      this.schedule();
     }
   }
 }

@@ -63,4 +63,22 @@ describe('ApplyCoalescer', () => {
     await Promise.all(all);
     expect(sink.calls.map((c) => ids(c.events))).toEqual([['x'], ['a', 'b'], ['c', 'd'], ['e', 'f', 'g', 'h']]);
   });
+
+  it('waits for every partition in progress to hand in its chunk (or leave) before flushing', async () => {
+    const sink = new GatedSink();
+    const coalescer = new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 60_000 });
+    coalescer.enter();
+    coalescer.enter();
+    coalescer.enter();
+    const a = coalescer.apply([event('a')]);
+    await settled();
+    expect(sink.calls).toHaveLength(0); // two partitions are still decoding
+    const b = coalescer.apply([event('b')]);
+    await settled();
+    expect(sink.calls).toHaveLength(0);
+    coalescer.leave(); // the third had nothing to apply
+    expect(sink.calls.map((c) => ids(c.events))).toEqual([['a', 'b']]);
+    sink.calls[0].resolve([]);
+    await Promise.all([a, b]);
+  });
 });

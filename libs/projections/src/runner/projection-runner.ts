@@ -31,7 +31,7 @@ export interface ProjectionRunnerOptions {
   partitionsConsumedConcurrently?: number;
   /**
    * How the chunks of partitions processed at the same time are merged into one sink.apply()
-   * (default: up to 5,000 events, the first chunk waiting up to 5 ms for the others).
+   * (default: up to 5,000 events, a chunk waiting up to 50 ms for the others).
    */
   coalesce?: ApplyCoalescerOptions;
   retry?: BackoffOptions;
@@ -49,7 +49,7 @@ export interface ProjectionRunnerOptions {
 
 type RunnerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
-export const DEFAULT_COALESCE: ApplyCoalescerOptions = { maxEvents: 5000, lingerMs: 5 };
+export const DEFAULT_COALESCE: ApplyCoalescerOptions = { maxEvents: 5000, lingerMs: 50 };
 
 /** Returned by `retrying` when the runner stops or loses the partition while waiting. */
 const GAVE_UP = Symbol('gave-up');
@@ -240,6 +240,15 @@ export class ProjectionRunner {
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
+    this.coalescer.enter();
+    try {
+      await this.onBatchEntered(payload);
+    } finally {
+      this.coalescer.leave();
+    }
+  }
+
+  private async onBatchEntered(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const end = this.timerStart();
     for (let i = 0; i < batch.messages.length; i += this.batchSize) {

@@ -96,14 +96,22 @@ export async function clickhouse(sql: string): Promise<string[][]> {
 /** Every document of the read alias: id -> {version, deleted}. Small test data sets only (< 10,000). */
 export async function elasticsearchDocuments(alias: string): Promise<Map<string, { version: number; deleted: boolean }>> {
   await fetch(`${ES_URL}/${alias}/_refresh`, { method: 'POST' });
-  const response = await fetch(`${ES_URL}/${alias}/_search`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ size: 10_000, version: true, _source: ['deleted'], query: { match_all: {} } }),
-  });
-  if (!response.ok) throw new Error(`search ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { hits: { hits: { _id: string; _version: number; _source: { deleted?: boolean } }[] } };
-  return new Map(body.hits.hits.map((h) => [h._id, { version: h._version, deleted: h._source.deleted === true }]));
+  // Paged by record_id: one search stops at index.max_result_window (10,000 hits), fewer than the
+  // kill -9 and rebuild tests write together.
+  const docs = new Map<string, { version: number; deleted: boolean }>();
+  let after: unknown[] | undefined;
+  for (;;) {
+    const response = await fetch(`${ES_URL}/${alias}/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size: 5000, version: true, _source: ['deleted'], query: { match_all: {} }, sort: [{ record_id: 'asc' }], ...(after ? { search_after: after } : {}) }),
+    });
+    if (!response.ok) throw new Error(`search ${response.status}: ${await response.text()}`);
+    const body = (await response.json()) as { hits: { hits: { _id: string; _version: number; _source: { deleted?: boolean }; sort: unknown[] }[] } };
+    for (const h of body.hits.hits) docs.set(h._id, { version: h._version, deleted: h._source.deleted === true });
+    if (body.hits.hits.length < 5000) return docs;
+    after = body.hits.hits[body.hits.hits.length - 1].sort;
+  }
 }
 
 export async function dropReadModels(names: PipelineNames): Promise<void> {

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
-import { ErrorEnvelopeFilter } from '@shardline/http';
+import { ErrorEnvelopeFilter, httpLoggerModule } from '@shardline/http';
 import { RecordsModule } from '@shardline/records';
 import { RecordsHttpModule } from '@shardline/records-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
@@ -16,15 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.log.level,
-            autoLogging: config.log.access !== 'off',
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : config.log.access === 'all' ? 'info' : 'silent',
-            genReqId: (req) => (req.headers['x-correlation-id'] as string | undefined) ?? crypto.randomUUID(),
-          },
-        }),
+        httpLoggerModule(config.log),
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsHttpModule,

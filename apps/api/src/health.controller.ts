@@ -14,16 +14,7 @@ export class HealthController {
 
   @Get('health/ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const shards = await Promise.all(
-      this.databases.shardIndexes().map(async (shard) => {
-        try {
-          await this.databases.shard(shard).raw('SELECT 1');
-          return { shard, status: 'up' as const };
-        } catch (error) {
-          return { shard, status: 'down' as const, error: (error as Error).message };
-        }
-      }),
-    );
+    const shards = await this.databases.probeShards();
     const ok = shards.every((s) => s.status === 'up');
     reply.status(ok ? 200 : 503);
     return { status: ok ? 'ready' : 'degraded', shards };

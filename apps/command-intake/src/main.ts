@@ -24,14 +24,7 @@ async function main(): Promise<void> {
     routes: {
       // Ready while every shard answers (a command for a down shard gets a 503 result, not a stall).
       '/health/ready': async () => {
-        const shards = await Promise.all(
-          databases.shardIndexes().map((shard) =>
-            databases
-              .shard(shard)
-              .raw('SELECT 1')
-              .then(() => ({ shard, status: 'up' }), (error: Error) => ({ shard, status: 'down', error: error.message })),
-          ),
-        );
+        const shards = await databases.probeShards();
         const ok = shards.every((s) => s.status === 'up');
         return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'degraded', shards } };
       },

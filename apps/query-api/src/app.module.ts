@@ -1,7 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
-import { ErrorEnvelopeFilter } from '@shardline/http';
+import { ErrorEnvelopeFilter, httpLoggerModule } from '@shardline/http';
 import { createMetricsRegistry, METRICS_REGISTRY } from '@shardline/observability';
 import { RecordsModule } from '@shardline/records';
 import { RecordsCacheModule } from '@shardline/records-cache';
@@ -32,15 +31,7 @@ export class QueryAppModule {
       module: QueryAppModule,
       imports: [
         MetricsModule,
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.log.level,
-            autoLogging: config.log.access !== 'off',
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : config.log.access === 'all' ? 'info' : 'silent',
-            genReqId: (req) => (req.headers['x-correlation-id'] as string | undefined) ?? crypto.randomUUID(),
-          },
-        }),
+        httpLoggerModule(config.log),
         ...(config.cache.enabled ? [RecordsCacheModule.forReaders({ ...config.cache, afterShardRead: hooks.afterShardRead })] : []),
         RecordsModule.queriesWithInfrastructure(RecordsMysqlModule.forQueries({ sharding: config.sharding })),
         RecordsReadHttpModule,

@@ -31,9 +31,7 @@ export class QueryHealthController {
 
   @Get('health/ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const shards = await Promise.all(
-      this.databases.shardIndexes().map((shard) => probe(`shard${shard}`, () => this.databases.shard(shard).raw('SELECT 1'))),
-    );
+    const shards: Check[] = (await this.databases.probeShards()).map(({ shard, ...probed }) => ({ name: `shard${shard}`, ...probed }));
     const redis = this.redis ? await probe('redis', () => this.redis!.ping()) : { name: 'redis', status: 'down' as const, error: 'cache disabled' };
     const [elasticsearch, clickhouse] = await Promise.all([
       probe('elasticsearch', () => this.search.cluster.health()),

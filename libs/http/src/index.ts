@@ -1,2 +1,3 @@
 export * from './error-envelope.filter';
 export * from './request-context';
+export * from './http-logger.module';

@@ -49,11 +49,27 @@ export class ShardDatabases {
     return this.shardPools.map((_, i) => i);
   }
 
+  /** One `SELECT 1` per shard, in parallel: what every app's readiness reports per shard. */
+  async probeShards(): Promise<ShardProbe[]> {
+    return Promise.all(
+      this.shardIndexes().map((shard) =>
+        this.shard(shard)
+          .raw('SELECT 1')
+          .then(
+            (): ShardProbe => ({ shard, status: 'up' }),
+            (error: Error): ShardProbe => ({ shard, status: 'down', error: error.message }),
+          ),
+      ),
+    );
+  }
+
   async destroy(): Promise<void> {
     await Promise.all([...this.shardPools, this.control].map((pool) => pool.destroy()));
     await Promise.all(this.writerPools.map((pool) => pool.end()));
   }
 }
+
+export type ShardProbe = { shard: number; status: 'up' } | { shard: number; status: 'down'; error: string };
 
 export type PoolLog = (level: 'warn' | 'error' | 'deprecate', message: string) => void;
 

@@ -19,8 +19,11 @@ export class VisibilityWatcher {
 
   constructor(
     readonly name: string,
-    /** Returns which of the given ids are visible now. */
-    private readonly visible: (ids: string[]) => Promise<Set<string>>,
+    /**
+     * Returns which of the given ids are visible now, or (a Map) when each became visible, for a
+     * stage that knows the exact moment (the Kafka consumer notes arrivals).
+     */
+    private readonly visible: (ids: string[]) => Promise<Set<string> | Map<string, number>>,
   ) {}
 
   add(items: Pending[]): void {
@@ -46,10 +49,10 @@ export class VisibilityWatcher {
       const ids = [...this.pending.keys()].slice(0, 2000);
       const seen = await this.visible(ids);
       const now = performance.now();
-      for (const id of seen) {
+      for (const [id, seenAt] of seen instanceof Map ? seen : [...seen].map((id) => [id, now] as const)) {
         const ackedAt = this.pending.get(id);
         if (ackedAt === undefined) continue;
-        this.lags.push(now - ackedAt);
+        this.lags.push(Math.max(0, seenAt - ackedAt));
         this.pending.delete(id);
       }
     } catch {

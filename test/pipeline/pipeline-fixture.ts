@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { createKafka, ensureTopics, kafkaConfigFromEnv } from '@shardline/kafka';
 import type { TestDatabases } from '../support/test-databases';
@@ -55,17 +54,6 @@ export function pipelineEnv(names: PipelineNames, dbs: TestDatabases): Record<st
     SHARDLINE_LOG_LEVEL: 'error',
     SHARDLINE_ACCESS_LOG: 'off',
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {

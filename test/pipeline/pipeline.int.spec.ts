@@ -8,6 +8,7 @@ import { createCommandIntake } from '../../apps/command-intake/src/create-comman
 import { rebuildProjectionCommand } from '../../apps/ops-cli/src/rebuild-projection.command';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
+import { freePort } from '../support/free-port';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { ShardDatabases } from '@shardline/sharding/mysql';
@@ -17,7 +18,6 @@ import {
   createPipelineTopics,
   dropReadModels,
   elasticsearchDocuments,
-  freePort,
   pipelineEnv,
   pipelineNames,
   waitFor,
@@ -50,8 +50,8 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     const [relayPort, projectorPort] = [await freePort(), await freePort()];
     relayReady = `http://127.0.0.1:${relayPort}/health/live`;
     projectorReady = `http://127.0.0.1:${projectorPort}/health/ready`;
-    relay = new ChildApp('relay', 'apps/relay/src/main.ts', { ...env, SHARDLINE_RELAY_OPS_PORT: String(relayPort), SHARDLINE_RELAY_OPS_HOST: '127.0.0.1' }).start();
-    projector = new ChildApp('projector', 'apps/projector/src/main.ts', {
+    relay = ChildApp.fromSource('relay', 'apps/relay/src/main.ts', { ...env, SHARDLINE_RELAY_OPS_PORT: String(relayPort), SHARDLINE_RELAY_OPS_HOST: '127.0.0.1' }).start();
+    projector = ChildApp.fromSource('projector', 'apps/projector/src/main.ts', {
       ...env,
       SHARDLINE_PROJECTOR_OPS_PORT: String(projectorPort),
       SHARDLINE_PROJECTOR_OPS_HOST: '127.0.0.1',

@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { MysqlEventLogReader } from '@shardline/event-store/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
+import { freePort } from '../support/free-port';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { childRelayEnv, eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector, waitUntil } from './relay-test-kit';
 
 const BATCH = 20;
 const SHARDS = 4;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('relay: leader per shard, standby takes over when the leader is kill -9ed (MariaDB + Kafka, child process)', () => {
   let dbs: TestDatabases;
@@ -35,7 +27,7 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
     databases = new ShardDatabases(dbs.config);
     api = await startApi(dbs.config);
     leaderPort = await freePort();
-    leader = new ChildApp(
+    leader = ChildApp.fromSource(
       'relay-a',
       'apps/relay/src/main.ts',
       childRelayEnv(dbs.config, topic, { SHARDLINE_RELAY_OPS_PORT: String(leaderPort), SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }),
@@ -113,7 +105,7 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
   it('hands shards over without a single duplicate on graceful stops (in-process stop, then SIGTERM of a child)', async () => {
     // Now: the in-process relay leads every shard. A second child stands by.
     const childPort = await freePort();
-    const child = new ChildApp(
+    const child = ChildApp.fromSource(
       'relay-c',
       'apps/relay/src/main.ts',
       childRelayEnv(dbs.config, topic, { SHARDLINE_RELAY_OPS_PORT: String(childPort), SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }),

@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 
 /**
- * An app (relay, projector, api, ...) run from its TypeScript source as a child process, so a test
- * can SIGKILL it mid-stream and start it again: the crash a real deployment sees, not a polite
- * in-process close(). Output is kept (last 200 lines) for the failure message.
+ * An app (relay, projector, api, ...) as a child process, so a test can SIGKILL it mid-stream and
+ * start it again (the crash a real deployment sees, not a polite in-process close()), and a
+ * benchmark can run each app in its own process as in production. Output is kept (last 200 lines)
+ * for the failure message, and optionally copied whole to a file.
  */
 export class ChildApp {
   private child: ChildProcess | undefined;
@@ -14,13 +16,27 @@ export class ChildApp {
 
   constructor(
     readonly name: string,
-    private readonly entry: string,
+    /** Arguments of `node` (flags and the entry script). */
+    private readonly nodeArgs: string[],
     private readonly env: Record<string, string>,
+    private readonly options: { logFile?: string } = {},
   ) {}
+
+  /** Runs the app from its TypeScript source (no build needed): `entry` relative to the repository. */
+  static fromSource(name: string, entry: string, env: Record<string, string>): ChildApp {
+    return new ChildApp(name, ['-r', `${ROOT}/scripts/register-ts.cjs`, `${ROOT}/${entry}`], env);
+  }
+
+  /** Runs the built app `dist/apps/<app>/main.js` (npm run build), with extra node flags if given. */
+  static built(app: string, env: Record<string, string>, nodeFlags: string[] = [], options: { logFile?: string } = {}): ChildApp {
+    const entry = `${ROOT}/dist/apps/${app}/main.js`;
+    if (!existsSync(entry)) throw new Error(`${entry} missing: run npm run build first`);
+    return new ChildApp(app, [...nodeFlags, entry], env, options);
+  }
 
   start(): this {
     if (this.running) throw new Error(`${this.name} is already running`);
-    this.child = spawn(process.execPath, ['-r', `${ROOT}/scripts/register-ts.cjs`, `${ROOT}/${this.entry}`], {
+    this.child = spawn(process.execPath, this.nodeArgs, {
       cwd: ROOT,
       env: { ...process.env, SHARDLINE_LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,6 +47,11 @@ export class ChildApp {
     };
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
+    if (this.options.logFile) {
+      const file = createWriteStream(this.options.logFile);
+      this.child.stdout!.pipe(file);
+      this.child.stderr!.pipe(file);
+    }
     return this;
   }
 

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { ChildApp } from '../../test/support/child-app';
 
 /** A built app the pipeline benchmark runs as its own process (as in production), ready when `readyUrl` answers. */
@@ -13,6 +14,7 @@ export class AppProcess {
   async start(): Promise<void> {
     // BENCH_APP_LOG_DIR=/tmp/x keeps each app's whole output in /tmp/x/<app>.log (for diagnosis).
     const logDir = process.env.BENCH_APP_LOG_DIR;
+    if (logDir) mkdirSync(logDir, { recursive: true });
     this.app = ChildApp.built(this.name, this.env, nodeArgsOf(this.name), { logFile: logDir ? `${logDir}/${this.name}.log` : undefined }).start();
     await this.app.waitUntilReady(this.readyUrl, 90_000);
   }

@@ -5,6 +5,16 @@ import { resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 
 /**
+ * Children still running when this process exits (a crashed benchmark, an aborted test worker) are
+ * killed with it: an orphaned relay or api would hold its port and keep consuming, silently
+ * skewing the next run.
+ */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
  * An app (relay, projector, api, ...) as a child process, so a test can SIGKILL it mid-stream and
  * start it again (the crash a real deployment sees, not a polite in-process close()), and a
  * benchmark can run each app in its own process as in production. Output is kept (last 200 lines)
@@ -41,6 +51,9 @@ export class ChildApp {
       env: { ...process.env, SHARDLINE_LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const child = this.child;
+    live.add(child);
+    child.on('exit', () => live.delete(child));
     const keep = (chunk: Buffer) => {
       this.output.push(...chunk.toString().split('\n').filter(Boolean));
       if (this.output.length > 200) this.output.splice(0, this.output.length - 200);

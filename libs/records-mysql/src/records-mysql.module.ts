@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
@@ -15,13 +15,17 @@ export interface RecordsMysqlOptions {
   groupCommit: GroupCommitOptions;
 }
 
-/** Shuts down in order: finish queued group commits, then close the pools. */
+/** Opens the pools' connections at startup (ShardDatabases.warmUp); shuts down in order: finish queued group commits, then close the pools. */
 @Injectable()
-class RecordsMysqlLifecycle implements OnApplicationShutdown {
+class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: MysqlEventStore<unknown>,
     private readonly databases: ShardDatabases,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await warmUp(this.databases, { writers: true });
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.drain();
@@ -29,11 +33,24 @@ class RecordsMysqlLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** Read side: opens the knex pools' connections at startup, closes them at shutdown. */
 @Injectable()
-class ShardPoolsLifecycle implements OnApplicationShutdown {
+class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(private readonly databases: ShardDatabases) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await warmUp(this.databases, { writers: false });
+  }
   async onApplicationShutdown(): Promise<void> {
     await this.databases.destroy();
+  }
+}
+
+/** A shard down at startup is logged, not fatal: readiness reports it and the pools connect once it is back. */
+async function warmUp(databases: ShardDatabases, options: { writers: boolean }): Promise<void> {
+  const logger = new Logger('mysql');
+  for (const probe of await databases.warmUp(options)) {
+    if (probe.status === 'down') logger.warn(`shard ${probe.shard}: connections not opened at startup (${probe.error})`);
   }
 }
 

@@ -1,0 +1,71 @@
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { freePort } from '../support/free-port';
+import { createTestDatabases, TestDatabases } from '../support/test-databases';
+
+/**
+ * Connections the server sees on `database` (other than the one asking), once it settles on
+ * `expected` or after 3 s: the server ends the threads of a pool closed by the previous test
+ * asynchronously, so they may still be listed for a moment.
+ */
+async function serverConnections(admin: ShardDatabases, database: string, expected: number): Promise<number> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const [rows] = await admin.control.raw('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database]);
+    const n = Number((rows as Array<{ n: number }>)[0].n);
+    if (n === expected || Date.now() > deadline) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('shard pools open their connections at startup (warmUp)', () => {
+  let dbs: TestDatabases;
+  let admin: ShardDatabases;
+  beforeAll(async () => {
+    dbs = await createTestDatabases(2);
+    admin = new ShardDatabases(dbs.config);
+  });
+  afterAll(async () => {
+    await admin?.destroy();
+    await dbs?.drop();
+  });
+
+  it('opens two connections per shard in the writer and the knex pool, up to poolMax when asked, and keeps them', async () => {
+    const databases = new ShardDatabases({ ...dbs.config, poolMax: 3 });
+    try {
+      for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 0)).toBe(0);
+      expect(await databases.warmUp()).toEqual([
+        { shard: 0, status: 'up' },
+        { shard: 1, status: 'up' },
+      ]);
+      for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 4)).toBe(4);
+      // Never beyond the pools' limits.
+      await databases.warmUp({ connections: 50 });
+      for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 6)).toBe(6);
+    } finally {
+      await databases.destroy();
+    }
+  });
+
+  it('a read-only app warms only the knex pool', async () => {
+    const databases = new ShardDatabases({ ...dbs.config, poolMax: 3 });
+    try {
+      await databases.warmUp({ writers: false, connections: 2 });
+      for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 2)).toBe(2);
+    } finally {
+      await databases.destroy();
+    }
+  });
+
+  it('a shard that is down is reported, not thrown, and the others are warmed', async () => {
+    const closedPort = await freePort();
+    const databases = new ShardDatabases({ ...dbs.withShardAt(1, '127.0.0.1', closedPort), poolMax: 2 });
+    try {
+      const [up, down] = await databases.warmUp();
+      expect(up).toEqual({ shard: 0, status: 'up' });
+      expect(down).toMatchObject({ shard: 1, status: 'down', error: expect.stringContaining('ECONNREFUSED') });
+      expect(await serverConnections(admin, dbs.config.shards[0].database, 4)).toBe(4);
+    } finally {
+      await databases.destroy();
+    }
+  });
+});

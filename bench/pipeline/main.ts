@@ -7,12 +7,14 @@
  * Everything runs on private databases, topics, indices and cache keys, removed afterwards.
  * See README.md beside this file.
  */
+import { availableParallelism } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { migrateAll } from '../../migrations/migrate';
 import { makeRecord, percentile } from '../ingest/workload';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
+import { CpuUsage } from './cpu-usage';
 import { AppProcess } from './processes';
 import { clickhouseVisible, elasticsearchVisible, POLL_MS, VisibilityWatcher } from './visibility';
 
@@ -60,14 +62,14 @@ async function main(): Promise<void> {
   console.log(`# pipeline benchmark: ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ${SAMPLE} sampled ids per batch, ES refresh ${REFRESH}, node ${process.version}`);
   try {
     for (const app of apps) await app.start();
-    await measure();
+    await measure(new CpuUsage(() => Object.fromEntries(apps.map((a) => [a.name, a.pid]))));
   } finally {
     for (const app of [...apps].reverse()) await app.stop().catch(() => undefined);
     await cleanup();
   }
 }
 
-async function measure(): Promise<void> {
+async function measure(cpu: CpuUsage): Promise<void> {
   const es = new VisibilityWatcher('elasticsearch', (ids) => elasticsearchVisible(ES, env.SHARDLINE_ES_INDEX, ids));
   const ch = new VisibilityWatcher('clickhouse', (ids) => clickhouseVisible(CH, env.SHARDLINE_CLICKHOUSE_DATABASE, ids));
   const kafkaSeen = await watchKafka();
@@ -79,8 +81,10 @@ async function measure(): Promise<void> {
   // Open loop: a batch every interval, whatever the previous ones are doing (up to 32 in flight).
   const interval = (1000 * PER_REQUEST) / RATE;
   const started = performance.now();
+  cpu.begin();
   let acknowledged = 0;
   let failed = 0;
+  const failures = new Map<string, number>();
   let inFlight = 0;
   let skipped = 0;
   const ackLatency: number[] = [];
@@ -106,12 +110,17 @@ async function measure(): Promise<void> {
           ch.add(sample.map((s) => ({ id: s.id, ackedAt })));
           if (hot.length < 2000) hot.push(...sample);
         })
-        .catch(() => void failed++)
+        .catch((e: unknown) => {
+          failed++;
+          const reason = e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ''}` : String(e);
+          failures.set(reason, (failures.get(reason) ?? 0) + 1);
+        })
         .finally(() => void inFlight--),
     );
   }
   await Promise.all(requests);
   const writeSeconds = (performance.now() - started) / 1000;
+  const cpuShares = cpu.end();
   await queries.stop();
   const drainStarted = performance.now();
   while ((es.outstanding > 0 || ch.outstanding > 0 || kafkaSeen.watcher.outstanding > 0) && performance.now() - drainStarted < 120_000) await new Promise((r) => setTimeout(r, 200));
@@ -122,12 +131,17 @@ async function measure(): Promise<void> {
   ackLatency.sort((a, b) => a - b);
   const rate = acknowledged / writeSeconds;
   console.log(`writes: ${fmt(rate)} events/s acknowledged (target ${RATE}) over ${writeSeconds.toFixed(1)}s; batch request p50 ${ms(percentile(ackLatency, 50))}, p99 ${ms(percentile(ackLatency, 99))}; failed requests ${failed}, skipped (32 in flight) ${skipped}`);
+  for (const [reason, count] of failures) console.log(`  failed: ${count} x ${reason}`);
   for (const w of [kafkaSeen.watcher, es, ch]) {
     const lags = w.lags.sort((a, b) => a - b);
     console.log(
       `lag ack -> visible in ${w.name.padEnd(13)}: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1])}  [${lags.length} sampled records, ${w.outstanding} never seen, poll every ${POLL_MS} ms${w.errors ? `, ${w.errors} failed polls` : ''}]`,
     );
   }
+  const total = cpuShares.reduce((sum, c) => sum + c.percent, 0);
+  console.log(
+    `cpu during the writes (% of one core; this machine has ${availableParallelism()} cores): ${cpuShares.map((c) => `${c.name} ${c.percent.toFixed(0)}`).join(', ')}; total ${total.toFixed(0)}`,
+  );
   console.log(`search   (POST /data/search, ${QUERY_CONCURRENCY} concurrent) under load: ${queries.summary('search')}`);
   console.log(`id lookup (GET /data/:b/:id, ${QUERY_CONCURRENCY} concurrent, hot ids) under load: ${queries.summary('lookup')}`);
   const esLag = percentile(es.lags, 99);
@@ -175,7 +189,7 @@ async function postBatch(n: number): Promise<{ ids: { business_id: string; id: s
   const res = await fetch(`http://127.0.0.1:${ports.api}/api/v1/data/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const json = (await res.json()) as { results: { status: number; id: string; business_id: string }[] };
   const ackedAt = performance.now();
-  if (res.status !== 201) throw new Error(`batch ${res.status}`);
+  if (res.status !== 201) throw new Error(`batch ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
   return { ids: json.results.map((r) => ({ id: r.id, business_id: r.business_id })), ackedAt, latency: ackedAt - t0 };
 }
 

@@ -19,6 +19,10 @@ export class AppProcess {
     await this.app.waitUntilReady(this.readyUrl, 90_000);
   }
 
+  get pid(): number | undefined {
+    return this.app?.pid;
+  }
+
   async stop(): Promise<void> {
     await this.app?.stop('SIGTERM', 20_000);
   }

@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time per process over a window, read from /proc (Linux), so the benchmark can show where
+ * the machine's cores went while the load ran: each engine, each app, the load generator itself.
+ * Percent of one core: a 2-core machine has 200 % to give.
+ */
+export class CpuUsage {
+  private start = new Map<string, number>();
+  private startedAt = 0;
+
+  /** `apps`: name -> pid of the processes the benchmark started; engines are found by command line. */
+  constructor(private readonly apps: () => Record<string, number | undefined>) {}
+
+  begin(): void {
+    this.start = this.ticks();
+    this.startedAt = performance.now();
+  }
+
+  /** Percent of one core per process name since begin(), highest first (empty where /proc is missing). */
+  end(): Array<{ name: string; percent: number }> {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const hz = 100; // USER_HZ: 100 on every Linux ABI Node runs on
+    return [...this.ticks()]
+      .map(([name, ticks]) => ({ name, percent: ((ticks - (this.start.get(name) ?? 0)) / hz / seconds) * 100 }))
+      .sort((a, b) => b.percent - a.percent);
+  }
+
+  private ticks(): Map<string, number> {
+    const out = new Map<string, number>();
+    const add = (name: string, pid: number) => {
+      const t = ticksOf(pid);
+      if (t !== undefined) out.set(name, (out.get(name) ?? 0) + t);
+    };
+    for (const [name, pid] of Object.entries(this.apps())) if (pid) add(name, pid);
+    add('load generator', process.pid);
+    for (const pid of pids()) {
+      const engine = engineOf(pid);
+      if (engine) add(engine, pid);
+    }
+    return out;
+  }
+}
+
+const ENGINES: Array<[string, RegExp]> = [
+  ['mariadb', /(^|\/)(mariadbd|mysqld)( |$)/],
+  ['elasticsearch', /org\.elasticsearch\.bootstrap/],
+  ['kafka', /kafka\.Kafka( |$)/],
+  ['clickhouse', /clickhouse-server/],
+  ['redis', /redis-server/],
+];
+
+function engineOf(pid: number): string | undefined {
+  let cmd: string;
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+  return ENGINES.find(([, pattern]) => pattern.test(cmd))?.[0];
+}
+
+function pids(): number[] {
+  try {
+    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** utime + stime of a process (all its threads), in clock ticks. */
+function ticksOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}

@@ -18,6 +18,7 @@ SHARD_COUNT="${SHARDLINE_SHARD_COUNT:-4}"
 SHARD_BASE_PORT="${SHARDLINE_SHARD_BASE_PORT:-3307}"
 MYSQL_PORT="${SHARDLINE_MYSQL_PORT:-3306}"
 CONTROL_DB="${SHARDLINE_CONTROL_DB:-shardline_control}"
+MIN_CONNECTIONS=1000
 MDB_DIR="$STACK_DIR/mariadb"
 MODE_FILE="$MDB_DIR/shard-servers"
 
@@ -89,6 +90,15 @@ start_default() {
     sql+="CREATE DATABASE IF NOT EXISTS \`data_db_$i\` CHARACTER SET utf8mb4;"
   done
   tcp_sql "$MYSQL_PORT" "$sql" || die "could not create the databases on 127.0.0.1:$MYSQL_PORT"
+  # Every app instance keeps its write connections open (ShardDatabases.warmUp: poolMax writers +
+  # 2 readers per shard, ~40 with the defaults), and the test suite runs several instances at once;
+  # the server default of 151 is too few. Raised at runtime only (the machine's config is left as is).
+  local max
+  max="$(tcp_sql "$MYSQL_PORT" 'SELECT @@GLOBAL.max_connections')"
+  if ((max < MIN_CONNECTIONS)); then
+    tcp_sql "$MYSQL_PORT" "SET GLOBAL max_connections = $MIN_CONNECTIONS" >/dev/null
+    log "max_connections $max -> $MIN_CONNECTIONS"
+  fi
   log "databases ready on 127.0.0.1:$MYSQL_PORT: $CONTROL_DB data_db_0..data_db_$((SHARD_COUNT - 1))"
 }
 
@@ -129,7 +139,7 @@ log-error = $STACK_LOGS/mariadb-shard-$i.err
 innodb_buffer_pool_size = 64M
 innodb_log_file_size = 48M
 performance_schema = OFF
-max_connections = 300
+max_connections = 1000
 EOF
 }
 

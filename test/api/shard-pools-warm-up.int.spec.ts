@@ -29,27 +29,27 @@ describe('shard pools open their connections at startup (warmUp)', () => {
     await dbs?.drop();
   });
 
-  it('opens two connections per shard in the writer and the knex pool, up to poolMax when asked, and keeps them', async () => {
+  it('opens the writer and reader connections asked for per shard, at most poolMax each, and keeps them', async () => {
     const databases = new ShardDatabases({ ...dbs.config, poolMax: 3 });
     try {
       for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 0)).toBe(0);
-      expect(await databases.warmUp()).toEqual([
+      expect(await databases.warmUp({ writers: 2, readers: 2 })).toEqual([
         { shard: 0, status: 'up' },
         { shard: 1, status: 'up' },
       ]);
       for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 4)).toBe(4);
       // Never beyond the pools' limits.
-      await databases.warmUp({ connections: 50 });
+      await databases.warmUp({ writers: 50, readers: 50 });
       for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 6)).toBe(6);
     } finally {
       await databases.destroy();
     }
   });
 
-  it('a read-only app warms only the knex pool', async () => {
+  it('by default (a read-only app) only two knex connections', async () => {
     const databases = new ShardDatabases({ ...dbs.config, poolMax: 3 });
     try {
-      await databases.warmUp({ writers: false, connections: 2 });
+      await databases.warmUp();
       for (const shard of dbs.config.shards) expect(await serverConnections(admin, shard.database, 2)).toBe(2);
     } finally {
       await databases.destroy();
@@ -60,7 +60,7 @@ describe('shard pools open their connections at startup (warmUp)', () => {
     const closedPort = await freePort();
     const databases = new ShardDatabases({ ...dbs.withShardAt(1, '127.0.0.1', closedPort), poolMax: 2 });
     try {
-      const [up, down] = await databases.warmUp();
+      const [up, down] = await databases.warmUp({ writers: 2, readers: 2 });
       expect(up).toEqual({ shard: 0, status: 'up' });
       expect(down).toMatchObject({ shard: 1, status: 'down', error: expect.stringContaining('ECONNREFUSED') });
       expect(await serverConnections(admin, dbs.config.shards[0].database, 4)).toBe(4);

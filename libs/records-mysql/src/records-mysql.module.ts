@@ -24,7 +24,8 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await warmUp(this.databases, { writers: true });
+    // The write path: every writer connection (group commits run on up to poolMax per shard), two for reads.
+    await warmUp(this.databases, { writers: this.databases.config.poolMax, readers: 2 });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -39,7 +40,7 @@ class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(private readonly databases: ShardDatabases) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await warmUp(this.databases, { writers: false });
+    await warmUp(this.databases, { writers: 0, readers: 2 });
   }
   async onApplicationShutdown(): Promise<void> {
     await this.databases.destroy();
@@ -47,7 +48,7 @@ class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
 }
 
 /** A shard down at startup is logged, not fatal: readiness reports it and the pools connect once it is back. */
-async function warmUp(databases: ShardDatabases, options: { writers: boolean }): Promise<void> {
+async function warmUp(databases: ShardDatabases, options: { writers: number; readers: number }): Promise<void> {
   const logger = new Logger('mysql');
   for (const probe of await databases.warmUp(options)) {
     if (probe.status === 'down') logger.warn(`shard ${probe.shard}: connections not opened at startup (${probe.error})`);

@@ -64,26 +64,24 @@ export class ShardDatabases {
   }
 
   /**
-   * Opens `connections` (default 2, at most poolMax) connections per shard in the knex pool and, unless
-   * `writers` is false (read-only apps), in the writer pool, now (at startup), so the first
-   * burst of traffic does not also pay for connection setup. Under CPU overload a lazily opened
-   * connection can miss its connect timeout because the event loop is too busy to answer the
-   * server's handshake in time; the write then fails with 503 although the shard is fine (seen in
+   * Opens connections now (at startup) so that a burst of traffic does not also pay for
+   * connection setup: `writers` (default 0) per shard in the writer pool, `readers` (default 2)
+   * per shard in the knex pool, each at most poolMax. Under CPU overload a lazily opened connection
+   * can miss its connect timeout because the event loop is too busy to answer the server's
+   * handshake in time; the write then fails with 503 although the shard is fine (seen in
    * bench/pipeline at 10,000 events/s on 2 cores). Best effort: a shard that is down is not an
    * error here (readiness reports it, and the pools connect once it is back).
    */
-  async warmUp(options: { connections?: number; writers?: boolean } = {}): Promise<ShardProbe[]> {
-    // Two cover the steady state (group commit keeps about one write in flight per shard and
-    // process); more would hold server connections every instance pays for (max_connections).
-    const n = Math.max(1, Math.min(options.connections ?? 2, this.config.poolMax));
+  async warmUp(options: { writers?: number; readers?: number } = {}): Promise<ShardProbe[]> {
+    const cap = (n: number) => Math.max(0, Math.min(n, this.config.poolMax));
+    const writers = cap(options.writers ?? 0);
+    const readers = cap(options.readers ?? 2);
     return Promise.all(
       this.shardIndexes().map(async (shard): Promise<ShardProbe> => {
         try {
-          if (options.writers !== false) {
-            const writers = await Promise.all(Array.from({ length: n }, () => this.writer(shard).getConnection()));
-            for (const connection of writers) connection.release();
-          }
-          await Promise.all(Array.from({ length: n }, () => this.shard(shard).raw('SELECT 1')));
+          const opened = await Promise.all(Array.from({ length: writers }, () => this.writer(shard).getConnection()));
+          for (const connection of opened) connection.release();
+          await Promise.all(Array.from({ length: readers }, () => this.shard(shard).raw('SELECT 1')));
           return { shard, status: 'up' };
         } catch (error) {
           return { shard, status: 'down', error: (error as Error).message };

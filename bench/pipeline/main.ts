@@ -16,6 +16,7 @@ import { makeRecord, percentile } from '../ingest/workload';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { CpuUsage } from './cpu-usage';
 import { AppProcess } from './processes';
+import { QueryLoad } from './query-load';
 import { clickhouseVisible, elasticsearchVisible, POLL_MS, VisibilityWatcher } from './visibility';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -23,7 +24,8 @@ const RATE = num('BENCH_RATE', 10_000);
 const SECONDS = num('BENCH_SECONDS', 60);
 const PER_REQUEST = num('BENCH_BATCH', 1_000);
 const SAMPLE = num('BENCH_SAMPLE_PER_REQUEST', 10);
-const QUERY_CONCURRENCY = num('BENCH_QUERY_CONCURRENCY', 2);
+const SEARCH_RATE = num('BENCH_SEARCH_RATE', 50);
+const LOOKUP_RATE = num('BENCH_LOOKUP_RATE', 200);
 /** Elasticsearch refresh interval of the benchmark's indices (the projector's default is 1s). */
 const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '250ms';
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
@@ -70,13 +72,13 @@ async function main(): Promise<void> {
 }
 
 async function measure(cpu: CpuUsage): Promise<void> {
-  const es = new VisibilityWatcher('elasticsearch', (ids) => elasticsearchVisible(ES, env.SHARDLINE_ES_INDEX, ids));
-  const ch = new VisibilityWatcher('clickhouse', (ids) => clickhouseVisible(CH, env.SHARDLINE_CLICKHOUSE_DATABASE, ids));
+  const es = new VisibilityWatcher('elasticsearch', (records) => elasticsearchVisible(ES, env.SHARDLINE_ES_INDEX, records));
+  const ch = new VisibilityWatcher('clickhouse', (records) => clickhouseVisible(CH, env.SHARDLINE_CLICKHOUSE_DATABASE, records));
   const kafkaSeen = await watchKafka();
   es.start();
   ch.start();
   const hot: { business_id: string; id: string }[] = [];
-  const queries = new QueryLoad(hot);
+  const queries = new QueryLoad(`http://127.0.0.1:${ports.query}`, hot, { search: SEARCH_RATE, lookup: LOOKUP_RATE });
 
   // Open loop: a batch every interval, whatever the previous ones are doing (up to 32 in flight).
   const interval = (1000 * PER_REQUEST) / RATE;
@@ -93,7 +95,7 @@ async function measure(cpu: CpuUsage): Promise<void> {
     const due = started + n * interval;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (n === 20) queries.start(QUERY_CONCURRENCY);
+    if (n === 20) queries.start();
     if (inFlight >= 32) {
       skipped++;
       continue;
@@ -105,9 +107,9 @@ async function measure(cpu: CpuUsage): Promise<void> {
           acknowledged += ids.length;
           ackLatency.push(latency);
           const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / SAMPLE)) === 0).slice(0, SAMPLE);
-          kafkaSeen.watcher.add(sample.map((s) => ({ id: s.id, ackedAt })));
-          es.add(sample.map((s) => ({ id: s.id, ackedAt })));
-          ch.add(sample.map((s) => ({ id: s.id, ackedAt })));
+          kafkaSeen.watcher.add(sample.map((s) => ({ ...s, ackedAt })));
+          es.add(sample.map((s) => ({ ...s, ackedAt })));
+          ch.add(sample.map((s) => ({ ...s, ackedAt })));
           if (hot.length < 2000) hot.push(...sample);
         })
         .catch((e: unknown) => {
@@ -142,8 +144,8 @@ async function measure(cpu: CpuUsage): Promise<void> {
   console.log(
     `cpu during the writes (% of one core; this machine has ${availableParallelism()} cores): ${cpuShares.map((c) => `${c.name} ${c.percent.toFixed(0)}`).join(', ')}; total ${total.toFixed(0)}`,
   );
-  console.log(`search   (POST /data/search, ${QUERY_CONCURRENCY} concurrent) under load: ${queries.summary('search')}`);
-  console.log(`id lookup (GET /data/:b/:id, ${QUERY_CONCURRENCY} concurrent, hot ids) under load: ${queries.summary('lookup')}`);
+  console.log(`search    (POST /data/search, ${SEARCH_RATE}/s) under load: ${queries.summary('search')}`);
+  console.log(`id lookup (GET /data/:b/:id, ${LOOKUP_RATE}/s, 200 hot ids) under load: ${queries.summary('lookup')}`);
   const esLag = percentile(es.lags, 99);
   const chLag = percentile(ch.lags, 99);
   console.log(
@@ -158,7 +160,7 @@ async function measure(cpu: CpuUsage): Promise<void> {
 async function watchKafka() {
   const arrivals = new Map<string, number>();
   // Reports arrival times, not poll times, so this stage's figures are not 50 ms coarse.
-  const watcher = new VisibilityWatcher('kafka (relay)', async (ids) => new Map(ids.filter((id) => arrivals.has(id)).map((id) => [id, arrivals.get(id)!])));
+  const watcher = new VisibilityWatcher('kafka (relay)', async (records) => new Map(records.filter((r) => arrivals.has(r.id)).map((r) => [r.id, arrivals.get(r.id)!])));
   const kafka = new Kafka({ clientId: 'bench-pipeline-watch', brokers: (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bench-${run}-watch`, maxWaitTimeInMs: 50 });
   await consumer.connect();
@@ -191,62 +193,6 @@ async function postBatch(n: number): Promise<{ ids: { business_id: string; id: s
   const ackedAt = performance.now();
   if (res.status !== 201) throw new Error(`batch ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
   return { ids: json.results.map((r) => ({ id: r.id, business_id: r.business_id })), ackedAt, latency: ackedAt - t0 };
-}
-
-/** Closed-loop search and id-lookup clients against the query API while writes go on. */
-class QueryLoad {
-  private running = false;
-  private loops: Promise<void>[] = [];
-  private readonly latencies = { search: [] as number[], lookup: [] as number[] };
-  private readonly errors = { search: 0, lookup: 0 };
-
-  constructor(private readonly hot: { business_id: string; id: string }[]) {}
-
-  start(concurrency: number): void {
-    this.running = true;
-    for (let i = 0; i < concurrency; i++) this.loops.push(this.loop('search', i), this.loop('lookup', i));
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-  }
-
-  p99(kind: 'search' | 'lookup'): number {
-    return percentile([...this.latencies[kind]].sort((a, b) => a - b), 99);
-  }
-
-  summary(kind: 'search' | 'lookup'): string {
-    const sorted = [...this.latencies[kind]].sort((a, b) => a - b);
-    return `p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))} over ${sorted.length} requests, ${this.errors[kind]} errors`;
-  }
-
-  private async loop(kind: 'search' | 'lookup', seed: number): Promise<void> {
-    let i = seed;
-    while (this.running) {
-      if (this.hot.length === 0) {
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      const target = this.hot[(i += 7) % Math.min(this.hot.length, 200)];
-      const t0 = performance.now();
-      try {
-        const res =
-          kind === 'search'
-            ? await fetch(`http://127.0.0.1:${ports.query}/api/v1/data/search`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ keyword: 'paid', business_id: target.business_id, page_size: 20, sort: 'created_time_desc' }),
-              })
-            : await fetch(`http://127.0.0.1:${ports.query}/api/v1/data/${encodeURIComponent(target.business_id)}/${target.id}`);
-        await res.arrayBuffer();
-        if (res.status !== 200) this.errors[kind]++;
-        else this.latencies[kind].push(performance.now() - t0);
-      } catch {
-        this.errors[kind]++;
-      }
-    }
-  }
 }
 
 async function truncate(sharding: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {

@@ -7,6 +7,12 @@ const apiEnvSchema = z.object({
   SHARDLINE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Largest accepted request body; a 10,000-record batch of ~1 KiB records is ~10 MiB. */
   SHARDLINE_HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  /**
+   * Request-body bytes of writes this process works on at once; beyond, writes get 503
+   * SERVER.OVERLOADED with Retry-After at once (load shedding, see libs/http write-admission.ts).
+   */
+  SHARDLINE_HTTP_MAX_IN_FLIGHT_BYTES: z.coerce.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  SHARDLINE_HTTP_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
   /** Snowflake worker id; every running API process needs its own (0..1023). */
   SHARDLINE_WORKER_ID: z.coerce.number().int().min(0).max(1023).default(0),
   SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
@@ -27,7 +33,12 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
   }
   const e = parsed.data;
   return {
-    http: { host: e.SHARDLINE_HTTP_HOST, port: e.SHARDLINE_HTTP_PORT, bodyLimit: e.SHARDLINE_HTTP_BODY_LIMIT_BYTES },
+    http: {
+      host: e.SHARDLINE_HTTP_HOST,
+      port: e.SHARDLINE_HTTP_PORT,
+      bodyLimit: e.SHARDLINE_HTTP_BODY_LIMIT_BYTES,
+      writeAdmission: { maxInFlightBytes: e.SHARDLINE_HTTP_MAX_IN_FLIGHT_BYTES, retryAfterSeconds: e.SHARDLINE_HTTP_RETRY_AFTER_SECONDS },
+    },
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
     /** Read cache shared with query-api: the api invalidates it on every acknowledged update/delete. */
     cache: recordsCacheConfigFromEnv(env),

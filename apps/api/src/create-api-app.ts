@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { shedWritesBeyond } from '@shardline/http';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config';
 
@@ -13,6 +14,8 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   );
   app.useLogger(app.get(Logger));
   // JSON only: a text/plain body must get 415, not be validated as a string.
-  app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser(['text/plain']);
+  shedWritesBeyond(fastify, config.http.writeAdmission);
   return app;
 }

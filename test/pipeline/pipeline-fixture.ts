@@ -56,21 +56,6 @@ export function pipelineEnv(names: PipelineNames, dbs: TestDatabases): Record<st
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 export async function clickhouse(sql: string): Promise<string[][]> {
   const response = await fetch(`${CH_URL}/?query=${encodeURIComponent(`${sql} FORMAT TabSeparated`)}`);
   const text = await response.text();

@@ -11,6 +11,7 @@ import { ChildApp } from '../support/child-app';
 import { freePort } from '../support/free-port';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { waitFor } from '../support/wait-for';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import {
   clickhouse,
@@ -20,7 +21,6 @@ import {
   elasticsearchDocuments,
   pipelineEnv,
   pipelineNames,
-  waitFor,
 } from './pipeline-fixture';
 
 jest.setTimeout(300_000);
@@ -112,7 +112,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
         }
         return true;
       },
-      120_000,
+      { timeoutMs: 120_000, intervalMs: 250 },
     );
     const db = names.chDatabase;
     await waitFor(
@@ -127,7 +127,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
           return want !== undefined && want.version === Number(version) && want.deleted === (deleted === '1');
         });
       },
-      120_000,
+      { timeoutMs: 120_000, intervalMs: 250 },
     );
   }
 
@@ -146,7 +146,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     const hits = await waitFor('both records in search', async () => {
       const body = await search('zebraphone', biz(1));
       return body?.data?.length === 2 ? body.data : undefined;
-    });
+    }, { timeoutMs: 90_000, intervalMs: 250 });
     expect(hits.map((h: { user_id: string }) => h.user_id).sort()).toEqual(['7', '8']);
     expect(hits.map((h: { id: string }) => h.id)).toContain(rest.body.id);
 
@@ -154,7 +154,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     const perDay = await waitFor('analytics row', async () => {
       const r = await query.request('GET', `/api/v1/analytics/records-per-day?from=${day}&to=${day}&business_id=${biz(1)}`);
       return r.status === 200 && r.body.rows?.[0]?.records_created === 2 ? r.body.rows[0] : undefined;
-    });
+    }, { timeoutMs: 90_000, intervalMs: 250 });
     expect(perDay).toMatchObject({ business_id: biz(1), records_created: 2 });
   });
 
@@ -181,16 +181,16 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
       }
     })();
 
-    await waitFor('some records written', async () => created.length >= 200);
+    await waitFor('some records written', async () => created.length >= 200, { timeoutMs: 90_000, intervalMs: 250 });
     await relay.kill9();
-    await waitFor('writes while the relay is dead', async () => created.length >= 400);
+    await waitFor('writes while the relay is dead', async () => created.length >= 400, { timeoutMs: 90_000, intervalMs: 250 });
     await projector.kill9();
     relay.start();
-    await waitFor('writes while the projector is dead', async () => created.length >= 600);
+    await waitFor('writes while the projector is dead', async () => created.length >= 600, { timeoutMs: 90_000, intervalMs: 250 });
     projector.start();
     await relay.waitUntilReady(relayReady);
     await projector.waitUntilReady(projectorReady);
-    await waitFor('writes after the restarts', async () => created.length >= 800);
+    await waitFor('writes after the restarts', async () => created.length >= 800, { timeoutMs: 90_000, intervalMs: 250 });
     writing = false;
     await writer;
 
@@ -215,9 +215,9 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
       },
     });
     try {
-      const letter = await waitFor('the poison event in the DLQ', async () => letters.find((l) => l.value.includes('"garbage"')));
+      const letter = await waitFor('the poison event in the DLQ', async () => letters.find((l) => l.value.includes('"garbage"')), { timeoutMs: 90_000, intervalMs: 250 });
       expect(letter.headers['x-shardline-error']).toMatch(/envelope/i);
-      await waitFor('the next event projected', async () => (await search('quokkastone', biz(9)))?.data?.length === 1);
+      await waitFor('the next event projected', async () => (await search('quokkastone', biz(9)))?.data?.length === 1, { timeoutMs: 90_000, intervalMs: 250 });
     } finally {
       await consumer.disconnect();
     }

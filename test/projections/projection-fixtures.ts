@@ -6,6 +6,7 @@ import { encodeEnvelope, type RecordEventEnvelope } from '@shardline/integration
 import { createKafka, ensureTopics, kafkaConfigFromEnv } from '@shardline/kafka';
 import { createElasticsearchClient, type RecordDocument } from '@shardline/projection-elasticsearch';
 import type { ProjectionTopics } from '@shardline/projections';
+import { waitFor } from '../support/wait-for';
 
 /** Test-private names: a random prefix per test file, so parallel jest workers never meet. */
 export function randomTag(): string {
@@ -87,20 +88,10 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-    await waitFor(() => messages.length >= count, timeoutMs, `${count} messages on ${topic} (have ${messages.length})`);
+    await waitFor(() => `${count} messages on ${topic} (have ${messages.length})`, () => messages.length >= count, { timeoutMs, intervalMs: 200 });
     return messages;
   } finally {
     await consumer.disconnect();
-  }
-}
-
-/** Polls `check` until it holds (never a fixed sleep as the assertion). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

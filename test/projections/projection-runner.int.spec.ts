@@ -4,7 +4,8 @@ import { createMetricsRegistry } from '@shardline/observability';
 import { ElasticsearchRecordsSink } from '@shardline/projection-elasticsearch';
 import { DLQ_HEADERS, ProjectionMetrics, ProjectionRunner, type ProjectionSink, type ProjectionTopics } from '@shardline/projections';
 import { encodeEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
-import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, readTopic, RecordStory, shuffle, testEsClient, waitFor, type TestKafka } from './projection-fixtures';
+import { waitFor } from '../support/wait-for';
+import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, readTopic, RecordStory, shuffle, testEsClient, type TestKafka } from './projection-fixtures';
 
 /** The projection runner between real Kafka and real Elasticsearch. */
 describe('projection runner (Kafka -> Elasticsearch)', () => {
@@ -54,12 +55,12 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
 
   async function expectProjected(stories: RecordStory[]) {
     await waitFor(
+      'every record at its last version',
       async () => {
         const docs = await allDocuments(client, base);
         return stories.every((s) => docs.get(s.id)?.version === s.version);
       },
-      30_000,
-      'every record at its last version',
+      { timeoutMs: 30_000, intervalMs: 200 },
     );
     const docs = await allDocuments(client, base);
     for (const s of stories) {
@@ -83,7 +84,7 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
     await r.start();
     await expectProjected(stories);
 
-    await waitFor(async () => (await r.lag()).events_behind === 0, 30_000, 'lag 0');
+    await waitFor('lag 0', async () => (await r.lag()).events_behind === 0, { timeoutMs: 30_000, intervalMs: 200 });
     const lag = await r.lag();
     expect(lag).toMatchObject({ projection: 'elasticsearch', group_id: `${topics.events}.group`, topic: topics.events, events_behind: 0, seconds_behind: 0 });
     expect(lag.partitions).toHaveLength(4);
@@ -134,7 +135,7 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
       expect(header(offset, DLQ_HEADERS.sourcePartition)).toBe('0');
       expect(byOffset.get(offset)!.key!.toString()).toBe(business);
     }
-    await waitFor(async () => (await r.lag()).events_behind === 0, 30_000, 'poison committed past');
+    await waitFor('poison committed past', async () => (await r.lag()).events_behind === 0, { timeoutMs: 30_000, intervalMs: 200 });
   });
 
   it('retries a failed apply without committing, then applies and commits (one document per record)', async () => {
@@ -163,7 +164,7 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
     await expectProjected(stories);
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(committedDuringRetry[0].get(0)).toBe(-1n); // nothing committed while the batch was failing
-    await waitFor(async () => (await groupOffsets(kafka, groupId, topics.events)).get(0) === 20n, 30_000, 'offset 20 committed');
+    await waitFor('offset 20 committed', async () => (await groupOffsets(kafka, groupId, topics.events)).get(0) === 20n, { timeoutMs: 30_000, intervalMs: 200 });
     const docs = [...(await allDocuments(client, base)).values()].filter((d) => d.business_id === business);
     expect(docs).toHaveLength(10);
   });
@@ -198,13 +199,13 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
     const timeouts = { sessionTimeoutMs: 6000, rebalanceTimeoutMs: 6000 };
     const first = runner(kafka, topics, zombie, timeouts);
     await first.start();
-    await waitFor(() => zombieApplied > 0, 30_000, 'the first runner to apply');
+    await waitFor('the first runner to apply', () => zombieApplied > 0, { timeoutMs: 30_000, intervalMs: 200 });
     await expectProjected(stories); // the first runner's writes are visible...
     expect((await groupOffsets(kafka, first.groupId, topics.events)).get(0)).toBe(-1n); // ...but uncommitted
 
     const second = runner(kafka, topics, successor, timeouts);
     await second.start();
-    await waitFor(async () => (await groupOffsets(kafka, first.groupId, topics.events)).get(0) === 24n, 45_000, 'the successor to commit everything');
+    await waitFor('the successor to commit everything', async () => (await groupOffsets(kafka, first.groupId, topics.events)).get(0) === 24n, { timeoutMs: 45_000, intervalMs: 200 });
     expect(seenBySuccessor.length).toBeGreaterThanOrEqual(zombieApplied); // re-delivered
     release();
     const docs = [...(await allDocuments(client, base)).values()].filter((d) => d.business_id === business);
@@ -232,17 +233,17 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
     await produce(kafka, topics.events, asMessages(first.events));
     await r.start();
     await expectProjected([first]);
-    await waitFor(async () => (await r.lag()).events_behind === 0, 30_000, 'caught up');
+    await waitFor('caught up', async () => (await r.lag()).events_behind === 0, { timeoutMs: 30_000, intervalMs: 200 });
     open = false;
     const stuck = Array.from({ length: 5 }, () => new RecordStory(business, '6'));
     await produce(kafka, topics.events, asMessages(stuck.flatMap((s) => s.events)));
-    await waitFor(async () => (await r.lag()).events_behind === 5, 30_000, '5 events behind');
+    await waitFor('5 events behind', async () => (await r.lag()).events_behind === 5, { timeoutMs: 30_000, intervalMs: 200 });
     const lag = await r.lag();
     expect(lag.seconds_behind).toBeGreaterThanOrEqual(0);
     expect(lag.partitions[0]).toMatchObject({ partition: 0, events_behind: 5, committed_offset: '1', high_watermark: '6' });
     expect(await registry.metrics()).toMatch(/shardline_projection_events_behind\{projection="elasticsearch",partition="0",app="test"\} 5/);
     release();
     await expectProjected(stuck);
-    await waitFor(async () => (await r.lag()).events_behind === 0, 30_000, 'caught up again');
+    await waitFor('caught up again', async () => (await r.lag()).events_behind === 0, { timeoutMs: 30_000, intervalMs: 200 });
   });
 });

@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { projectorConfigFromEnv } from '../../apps/projector/src/config';
 import { startProjectorApp, type ProjectorApp } from '../../apps/projector/src/create-projector-app';
-import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, RecordStory, testEsClient, waitFor, type TestKafka } from './projection-fixtures';
+import { waitFor } from '../support/wait-for';
+import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
 
 /** The projector composition root: config from env, runners, and its ops port. */
 describe('apps/projector', () => {
@@ -47,11 +48,11 @@ describe('apps/projector', () => {
   });
 
   it('projects events and serves readiness, lag and metrics on its ops port', async () => {
-    await waitFor(async () => (await get('/health/ready')).status === 200, 30_000, 'ready');
+    await waitFor('ready', async () => (await get('/health/ready')).status === 200, { timeoutMs: 30_000, intervalMs: 200 });
     const story = new RecordStory(`biz-${base}`, '8', { hello: 'projector' }).update({ hello: 'again' });
     await produce(k.kafka, k.topics.events, asMessages(story.events));
-    await waitFor(async () => (await allDocuments(client, base)).get(story.id)?.version === 2, 30_000, 'the record projected');
-    await waitFor(async () => JSON.parse((await get('/admin/lag')).text).projections[0].events_behind === 0, 30_000, 'lag 0');
+    await waitFor('the record projected', async () => (await allDocuments(client, base)).get(story.id)?.version === 2, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('lag 0', async () => JSON.parse((await get('/admin/lag')).text).projections[0].events_behind === 0, { timeoutMs: 30_000, intervalMs: 200 });
     const lag = JSON.parse((await get('/admin/lag')).text);
     expect(lag.projections[0]).toMatchObject({ projection: 'elasticsearch', group_id: `${base.replace('-records', '')}-projection-elasticsearch`, topic: k.topics.events, events_behind: 0 });
     // The app ensures its events topic with the production partition count (grown from 2 to 8).

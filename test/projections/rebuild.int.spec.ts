@@ -6,7 +6,8 @@ import { newRebuildId, ProjectionRunner, rebuildProjection } from '@shardline/pr
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
-import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, testEsClient, waitFor, type TestKafka } from './projection-fixtures';
+import { waitFor } from '../support/wait-for';
+import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, testEsClient, type TestKafka } from './projection-fixtures';
 
 /**
  * Rebuild of the Elasticsearch read model from the event store of 4 real shards, while the live
@@ -86,7 +87,7 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
   }
 
   async function liveCaughtUp(): Promise<void> {
-    await waitFor(async () => (await runner.lag()).events_behind === 0, 45_000, 'the live projection to catch up');
+    await waitFor('the live projection to catch up', async () => (await runner.lag()).events_behind === 0, { timeoutMs: 45_000, intervalMs: 200 });
   }
 
   it('rebuilds a read model identical to the live one (same documents, same versions) and swaps reads to it', async () => {
@@ -96,7 +97,7 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
     const search = new ElasticsearchRecordSearch(client, base);
     const alive = [...expected.values()].filter((e) => !e.deleted).length;
     // Visible after the index refresh (refresh_interval), polled rather than slept.
-    await waitFor(async () => (await search.searchRecords({ keyword: 'a item', sort: 'created_time_asc', page_size: 100 })).items.length === alive, 15_000, 'phase a searchable');
+    await waitFor('phase a searchable', async () => (await search.searchRecords({ keyword: 'a item', sort: 'created_time_asc', page_size: 100 })).items.length === alive, { timeoutMs: 15_000, intervalMs: 200 });
 
     const rebuildId = newRebuildId();
     const report = await rebuildProjection({
@@ -162,7 +163,7 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
     for (const [id, e] of expected) expect(served.get(id)?.version).toBe(e.version);
     const phaseE = [...served.values()].filter((d) => !d.deleted && (d.data_content as { phase?: string }).phase === 'e').map((d) => d.record_id);
     expect(phaseE.length).toBeGreaterThan(0);
-    await waitFor(async () => (await search.searchRecords({ keyword: 'e item', sort: 'relevance', page_size: 100 })).items.length === phaseE.length, 15_000, 'phase e searchable');
+    await waitFor('phase e searchable', async () => (await search.searchRecords({ keyword: 'e item', sort: 'relevance', page_size: 100 })).items.length === phaseE.length, { timeoutMs: 15_000, intervalMs: 200 });
     const found = await search.searchRecords({ keyword: 'e item', sort: 'relevance', page_size: 100 });
     expect(found.items.map((i) => i.id).sort()).toEqual(phaseE.sort());
   });

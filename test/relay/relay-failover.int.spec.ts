@@ -6,7 +6,8 @@ import { ApiHarness, startApi } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
 import { freePort } from '../support/free-port';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-import { childRelayEnv, eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector, waitUntil } from './relay-test-kit';
+import { waitFor } from '../support/wait-for';
+import { childRelayEnv, eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
 const BATCH = 20;
 const SHARDS = 4;
@@ -33,7 +34,7 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
       childRelayEnv(dbs.config, topic, { SHARDLINE_RELAY_OPS_PORT: String(leaderPort), SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }),
     ).start();
     await leader.waitUntilReady(`http://127.0.0.1:${leaderPort}/health/ready`);
-    await waitUntil(async () => (await leaderStatus()).every((s) => s.leader), 30_000, () => 'the child relay leads every shard');
+    await waitFor('the child relay leads every shard', async () => (await leaderStatus()).every((s) => s.leader), { timeoutMs: 30_000 });
     standby = await startRelayApp(testRelayConfig(dbs.config, topic, { SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }));
     await standby.started;
     collector = new TopicCollector(topic);
@@ -63,21 +64,21 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
     // While the child holds every shard lock, the in-process relay stands by and publishes nothing.
     await write(200, 'calm');
     await collector.waitForDistinct(200);
-    await waitUntil(async () => (await leaderStatus()).reduce((n, s) => n + s.published, 0) === 200, 30_000, () => 'the leader counted 200');
+    await waitFor('the leader counted 200', async () => (await leaderStatus()).reduce((n, s) => n + s.published, 0) === 200, { timeoutMs: 30_000 });
     expect(standby.relay.status().map((s) => [s.leader, s.published])).toEqual(Array.from({ length: SHARDS }, () => [false, 0]));
 
     // Mid-stream: a backlog is being published in batches of 20 when the leader dies without any cleanup.
     await write(2000, 'burst');
-    await waitUntil(() => collector.distinct().size > 400, 30_000, () => 'the burst being published');
+    await waitFor('the burst being published', () => collector.distinct().size > 400, { timeoutMs: 30_000 });
     await leader.kill9();
     const leftByLeader = (await outboxCounts(databases)).reduce((a, b) => a + b, 0);
     expect(leftByLeader).toBeGreaterThan(0); // it really died mid-stream
     await write(300, 'after');
 
-    await waitUntil(() => standby.relay.status().every((s) => s.leader), 30_000, () => 'the standby took every shard');
+    await waitFor('the standby took every shard', () => standby.relay.status().every((s) => s.leader), { timeoutMs: 30_000 });
     const total = 200 + 2000 + 300;
     await collector.waitForDistinct(total, 60_000);
-    await waitUntil(async () => (await outboxCounts(databases)).every((n) => n === 0), 30_000, () => 'outbox drained');
+    await waitFor('outbox drained', async () => (await outboxCounts(databases)).every((n) => n === 0), { timeoutMs: 30_000 });
 
     // No acknowledged event is missing.
     const onTopic = collector.distinct();
@@ -119,22 +120,22 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
       const mine = () => collector.messages.filter((m) => /-(g1|g2|g3)-/.test(m.envelope.business_id));
 
       await write(2000, 'g1');
-      await waitUntil(() => mine().length > 100, 30_000, () => 'g1 being published');
+      await waitFor('g1 being published', () => mine().length > 100, { timeoutMs: 30_000 });
       await standby.stop(); // graceful: the in-flight batch is published AND deleted before the locks go
       expect(await outboxCounts(databases).then((c) => c.reduce((a, b) => a + b, 0))).toBeGreaterThan(0);
-      await waitUntil(async () => (await childShards()).every((s) => s.leader), 30_000, () => 'the child took every shard');
+      await waitFor('the child took every shard', async () => (await childShards()).every((s) => s.leader), { timeoutMs: 30_000 });
       await write(300, 'g2');
 
       last = await startRelayApp(testRelayConfig(dbs.config, topic, { SHARDLINE_RELAY_BATCH_SIZE: String(BATCH) }));
       await last.started;
       await write(2000, 'g3');
-      await waitUntil(() => mine().filter((m) => m.envelope.business_id.includes('-g3-')).length > 100, 30_000, () => 'g3 being published');
+      await waitFor('g3 being published', () => mine().filter((m) => m.envelope.business_id.includes('-g3-')).length > 100, { timeoutMs: 30_000 });
       await child.stop('SIGTERM');
       expect(child.running).toBe(false);
-      await waitUntil(() => last!.relay.status().every((s) => s.leader), 30_000, () => 'the last relay took every shard');
+      await waitFor('the last relay took every shard', () => last!.relay.status().every((s) => s.leader), { timeoutMs: 30_000 });
 
       await collector.waitForDistinct(before + 4300, 60_000);
-      await waitUntil(async () => (await outboxCounts(databases)).every((n) => n === 0), 30_000, () => 'outbox drained');
+      await waitFor('outbox drained', async () => (await outboxCounts(databases)).every((n) => n === 0), { timeoutMs: 30_000 });
       expect(mine()).toHaveLength(4300); // exactly once: graceful handovers republish nothing
       expect(streamOrderViolations(mine())).toEqual([]);
     } finally {

@@ -5,7 +5,8 @@ import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-
 import { ApiHarness, startApi } from '../support/api-harness';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-import { BROKERS, eventKey, kafkaThroughProxy, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector, waitUntil } from './relay-test-kit';
+import { waitFor } from '../support/wait-for';
+import { BROKERS, eventKey, kafkaThroughProxy, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
 describe('relay: Kafka unreachable for a while (MariaDB + Kafka behind a TCP proxy)', () => {
   let dbs: TestDatabases;
@@ -65,10 +66,10 @@ describe('relay: Kafka unreachable for a while (MariaDB + Kafka behind a TCP pro
     const written = 300 + 80;
 
     // The relay tried, failed, and kept every row.
-    await waitUntil(
-      () => relay.relay.status().reduce((n, s) => n + s.publishErrors, 0) >= 2,
-      45_000,
+    await waitFor(
       () => `publish failures (${JSON.stringify(relay.relay.status())})`,
+      () => relay.relay.status().reduce((n, s) => n + s.publishErrors, 0) >= 2,
+      { timeoutMs: 45_000 },
     );
     expect((await outboxCounts(databases)).reduce((a, b) => a + b, 0)).toBe(written);
     expect(await ready()).toBe(503);
@@ -79,7 +80,7 @@ describe('relay: Kafka unreachable for a while (MariaDB + Kafka behind a TCP pro
     await proxy.start(); // Kafka is back
 
     await collector.waitForDistinct(20 + written, 60_000);
-    await waitUntil(async () => (await outboxCounts(databases)).every((n) => n === 0), 30_000, () => 'outbox drained');
+    await waitFor('outbox drained', async () => (await outboxCounts(databases)).every((n) => n === 0), { timeoutMs: 30_000 });
     // Nothing acknowledged is missing: every stored event is on the topic, first deliveries in stream order.
     const reader = new MysqlEventLogReader(databases);
     const onTopic = collector.distinct();
@@ -89,6 +90,6 @@ describe('relay: Kafka unreachable for a while (MariaDB + Kafka behind a TCP pro
       }
     }
     expect(streamOrderViolations(collector.messages)).toEqual([]);
-    await waitUntil(async () => (await ready()) === 200, 30_000, () => 'ready again');
+    await waitFor('ready again', async () => (await ready()) === 200, { timeoutMs: 30_000 });
   });
 });

@@ -1,7 +1,7 @@
 import { MysqlOutboxSource, MysqlShardLease, relayLockName } from '@shardline/outbox-relay/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-import { waitUntil } from './relay-test-kit';
+import { waitFor } from '../support/wait-for';
 
 const LEASE = { connectTimeoutMs: 1500, queryTimeoutMs: 3000 };
 
@@ -33,7 +33,7 @@ describe('relay MySQL adapters (MariaDB)', () => {
         await databases.shard(0).raw(`KILL CONNECTION ${Number(rows[0].holder)}`);
 
         expect(await first.isHeld()).toBe(false);
-        await waitUntil(() => second.tryAcquire(), 10_000, () => 'the standby acquires the freed lock');
+        await waitFor('the standby acquires the freed lock', () => second.tryAcquire(), { timeoutMs: 10_000 });
         expect(await first.tryAcquire()).toBe(false); // reconnects, finds it taken
 
         await second.release();

@@ -5,7 +5,8 @@ import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-
 import { ApiHarness, startApi } from '../support/api-harness';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-import { outboxCounts, testRelayConfig, testTopic, TopicCollector, waitUntil } from './relay-test-kit';
+import { waitFor } from '../support/wait-for';
+import { outboxCounts, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
 const DOWN = 1;
 
@@ -52,13 +53,13 @@ describe('relay: one shard unreachable for the relay (MariaDB behind a TCP proxy
   const fromShard = (shard: number) => collector.messages.filter((m) => m.envelope.shard === shard).length;
 
   it('keeps relaying the other shards, stands down on the lost one, and resumes it when it returns', async () => {
-    await waitUntil(() => relay.relay.status().every((s) => s.leader), 30_000, () => 'leader of both shards');
+    await waitFor('leader of both shards', () => relay.relay.status().every((s) => s.leader), { timeoutMs: 30_000 });
     await proxy.stop();
-    await waitUntil(() => !relay.relay.status()[DOWN].leader, 30_000, () => 'the lost lock connection noticed');
+    await waitFor('the lost lock connection noticed', () => !relay.relay.status()[DOWN].leader, { timeoutMs: 30_000 });
 
     await write(0, 'up', 50);
     await write(DOWN, 'down', 50);
-    await waitUntil(() => fromShard(0) === 50, 30_000, () => `shard 0 published (${fromShard(0)})`);
+    await waitFor(() => `shard 0 published (${fromShard(0)})`, () => fromShard(0) === 50, { timeoutMs: 30_000 });
     expect(relay.relay.status()[0].leader).toBe(true);
     expect(fromShard(DOWN)).toBe(0);
     expect((await outboxCounts(databases))[DOWN]).toBe(50);
@@ -70,8 +71,8 @@ describe('relay: one shard unreachable for the relay (MariaDB behind a TCP proxy
     ]);
 
     await proxy.start();
-    await waitUntil(() => fromShard(DOWN) === 50, 30_000, () => `shard ${DOWN} published after it returned (${fromShard(DOWN)})`);
-    await waitUntil(async () => (await outboxCounts(databases)).every((n) => n === 0), 30_000, () => 'outbox drained');
+    await waitFor(() => `shard ${DOWN} published after it returned (${fromShard(DOWN)})`, () => fromShard(DOWN) === 50, { timeoutMs: 30_000 });
+    await waitFor('outbox drained', async () => (await outboxCounts(databases)).every((n) => n === 0), { timeoutMs: 30_000 });
     expect(relay.relay.status().every((s) => s.leader)).toBe(true);
     expect(collector.messages).toHaveLength(100);
   });

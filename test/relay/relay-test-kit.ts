@@ -5,6 +5,7 @@ import { decodeEnvelope, type RecordEventEnvelope } from '@shardline/integration
 import type { ShardingConfig } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { relayConfigFromEnv, type RelayConfig } from '../../apps/relay/src/config';
+import { waitFor } from '../support/wait-for';
 
 export const BROKERS = (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -99,7 +100,7 @@ export class TopicCollector {
   }
 
   async waitForDistinct(count: number, timeoutMs = 45_000): Promise<void> {
-    await waitUntil(() => this.distinct().size >= count, timeoutMs, () => `${this.distinct().size}/${count} distinct events on ${this.topic}`);
+    await waitFor(() => `${this.distinct().size}/${count} distinct events on ${this.topic}`, () => this.distinct().size >= count, { timeoutMs });
   }
 
   async close(): Promise<void> {
@@ -117,14 +118,6 @@ export function eventKey(e: { stream_id: string; stream_version: number }): stri
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
-}
-
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export async function outboxCounts(databases: ShardDatabases): Promise<number[]> {

@@ -8,7 +8,8 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-import { eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector, waitUntil } from './relay-test-kit';
+import { waitFor } from '../support/wait-for';
+import { eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
 function businessOnShard(shard: number, tag: string): string {
   for (let i = 0; ; i++) if (crc32(`${tag}-${i}`) % 4 === shard) return `${tag}-${i}`;
@@ -56,7 +57,7 @@ describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
     const expected = 200 + 100 + 10;
 
     await collector.waitForDistinct(expected);
-    await waitUntil(async () => (await outboxCounts(databases)).every((n) => n === 0), 30_000, () => 'outbox of every shard empty');
+    await waitFor('outbox of every shard empty', async () => (await outboxCounts(databases)).every((n) => n === 0), { timeoutMs: 30_000 });
     const mine = collector.messages.filter((m) => m.envelope.business_id.startsWith(`${tag}-biz-`));
     expect(mine).toHaveLength(expected); // once each: nothing failed, so nothing was redelivered
     expect(streamOrderViolations(mine)).toEqual([]);
@@ -116,13 +117,13 @@ describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
       const response = await api.request('POST', '/api/v1/data/batch', { data: later });
       expect(response.status).toBe(201);
       const laterIds = new Set((response.body.results as Array<{ id: string }>).map((r) => `record-${r.id}`));
-      await waitUntil(
+      await waitFor(
+        'the later events published',
         () => collector.messages.filter((m) => laterIds.has(m.envelope.stream_id)).length === 20,
-        30_000,
-        () => 'the later events published',
+        { timeoutMs: 30_000 },
       );
       let counts: number[] = [];
-      await waitUntil(async () => (counts = await outboxCounts(databases))[shard] === 0, 30_000, () => `later rows deleted (outbox rows ${counts})`);
+      await waitFor(() => `later rows deleted (outbox rows ${counts})`, async () => (counts = await outboxCounts(databases))[shard] === 0, { timeoutMs: 30_000 });
       const laterPositions = collector.messages.filter((m) => laterIds.has(m.envelope.stream_id)).map((m) => BigInt(m.envelope.position));
       expect(laterPositions.every((p) => p > BigInt(heldPosition))).toBe(true);
       const [[{ next }]] = (await databases
@@ -132,8 +133,8 @@ describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
       expect(collector.messages.some((m) => m.envelope.stream_id === streamId)).toBe(false);
 
       await held.query('COMMIT');
-      await waitUntil(() => collector.messages.some((m) => m.envelope.stream_id === streamId), 30_000, () => 'the late event published');
-      await waitUntil(async () => (await outboxCounts(databases))[shard] === 0, 30_000, () => 'late row deleted');
+      await waitFor('the late event published', () => collector.messages.some((m) => m.envelope.stream_id === streamId), { timeoutMs: 30_000 });
+      await waitFor('late row deleted', async () => (await outboxCounts(databases))[shard] === 0, { timeoutMs: 30_000 });
       const late = collector.messages.find((m) => m.envelope.stream_id === streamId)!;
       expect(late.envelope).toMatchObject({ position: String(heldPosition), business_id: business, event_id: `late-${recordId}`, shard });
     } finally {

@@ -162,6 +162,9 @@ describe('projection runner (Kafka -> Elasticsearch)', () => {
     const r = runner(kafka, topics, flaky);
     await r.start();
     await expectProjected(stories);
+    // The first (failed) apply already wrote the documents, so they can be visible before the
+    // retry has read the group's offsets: wait for that reading rather than race it.
+    await waitFor('the retry', () => committedDuringRetry.length > 0, { timeoutMs: 30_000, intervalMs: 100 });
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(committedDuringRetry[0].get(0)).toBe(-1n); // nothing committed while the batch was failing
     await waitFor('offset 20 committed', async () => (await groupOffsets(kafka, groupId, topics.events)).get(0) === 20n, { timeoutMs: 30_000, intervalMs: 200 });

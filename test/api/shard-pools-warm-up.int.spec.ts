@@ -56,6 +56,28 @@ describe('shard pools open their connections at startup (warmUp)', () => {
     }
   });
 
+  it('connections that did open go back to the pool when others fail (a shard near its connection limit)', async () => {
+    // An account limited to 2 connections: of 4 writer connections asked for, 2 open and 2 fail.
+    const user = `warm_${Math.random().toString(36).slice(2, 8)}`;
+    const shard0 = dbs.config.shards[0];
+    for (const host of ['127.0.0.1', 'localhost']) {
+      await admin.control.raw(`CREATE USER '${user}'@'${host}' IDENTIFIED BY 'pw' WITH MAX_USER_CONNECTIONS 2`);
+      await admin.control.raw(`GRANT ALL ON \`${shard0.database}\`.* TO '${user}'@'${host}'`);
+    }
+    const limited = { ...shard0, user, password: 'pw' };
+    const databases = new ShardDatabases({ ...dbs.config, shards: [limited], poolMax: 4 });
+    try {
+      const [probe] = await databases.warmUp({ writers: 4, readers: 0 });
+      expect(probe).toMatchObject({ shard: 0, status: 'down', error: expect.stringContaining('max_user_connections') });
+      // The two that opened are free again: the writer pool still works within the account's limit.
+      const [rows] = await databases.writer(0).query('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await databases.destroy();
+      for (const host of ['127.0.0.1', 'localhost']) await admin.control.raw(`DROP USER IF EXISTS '${user}'@'${host}'`);
+    }
+  });
+
   it('a shard that is down is reported, not thrown, and the others are warmed', async () => {
     const closedPort = await freePort();
     const databases = new ShardDatabases({ ...dbs.withShardAt(1, '127.0.0.1', closedPort), poolMax: 2 });

@@ -78,14 +78,13 @@ export class ShardDatabases {
     const readers = cap(options.readers ?? 2);
     return Promise.all(
       this.shardIndexes().map(async (shard): Promise<ShardProbe> => {
-        try {
-          const opened = await Promise.all(Array.from({ length: writers }, () => this.writer(shard).getConnection()));
-          for (const connection of opened) connection.release();
-          await Promise.all(Array.from({ length: readers }, () => this.shard(shard).raw('SELECT 1')));
-          return { shard, status: 'up' };
-        } catch (error) {
-          return { shard, status: 'down', error: (error as Error).message };
-        }
+        // allSettled, not all: the connections that did open must go back to the pool even when
+        // others failed (a shard at max_connections, or restarting), or they stay checked out for good.
+        const opened = await Promise.allSettled(Array.from({ length: writers }, () => this.writer(shard).getConnection()));
+        for (const result of opened) if (result.status === 'fulfilled') result.value.release();
+        const read = await Promise.allSettled(Array.from({ length: readers }, () => this.shard(shard).raw('SELECT 1')));
+        const failed = [...opened, ...read].find((result): result is PromiseRejectedResult => result.status === 'rejected');
+        return failed ? { shard, status: 'down', error: (failed.reason as Error).message } : { shard, status: 'up' };
       }),
     );
   }
@@ -123,8 +122,9 @@ export function createPool(connection: ConnectionConfig, options: Pick<ShardingC
       // Multi-row group inserts are built client-side; keep statements in one round trip.
       multipleStatements: false,
     },
-    // Idle connections are kept for minutes, not seconds: a reconnect during a burst is what
-    // risks a connect timeout (see ShardDatabases.warmUp). The server's wait_timeout is hours.
+    // Idle reader connections are kept for minutes, not seconds: a reconnect during a burst is
+    // what risks a connect timeout (see ShardDatabases.warmUp). min stays 0 so that a shard that
+    // is down is not reconnected to in the background; after 5 idle minutes the next reads connect again.
     pool: { min: 0, max: options.poolMax, idleTimeoutMillis: IDLE_CONNECTION_MS },
     acquireConnectionTimeout: options.connectTimeoutMs + 1000,
   });
@@ -156,6 +156,8 @@ function createWriterPool(connection: ConnectionConfig, options: Pick<ShardingCo
       throw new Error('the shard writer pool takes pre-escaped SQL only; use the knex pool for parameterised queries');
     },
     connectionLimit: options.poolMax,
+    // maxIdle = connectionLimit: mysql2 only closes idle connections beyond maxIdle, so the writer
+    // connections opened at startup stay open (until the server or the network drops one).
     maxIdle: options.poolMax,
     idleTimeout: IDLE_CONNECTION_MS,
     enableKeepAlive: true,

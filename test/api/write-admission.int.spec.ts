@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { ShardDatabases } from '@shardline/sharding/mysql';
 import { ApiHarness, startApi } from '../support/api-harness';
+import { waitFor } from '../support/wait-for';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
-/** A POST whose body the test sends in two halves, so the request stays in flight in between. */
-function slowPost(base: string, path: string, body: string): { sendRest: () => void; abort: () => void; response: Promise<{ status: number; body: any }> } {
+/** A request whose body the test sends in two halves, so the request stays in flight in between. */
+function slowPost(base: string, path: string, body: string, method = 'POST'): { sendRest: () => void; abort: () => void; response: Promise<{ status: number; body: any }> } {
   const url = new URL(path, base);
   let req!: ClientRequest;
   const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
-    req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res: IncomingMessage) => {
+    req = httpRequest(url, { method, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res: IncomingMessage) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -21,17 +23,30 @@ function slowPost(base: string, path: string, body: string): { sendRest: () => v
   return { sendRest: () => req.end(body.slice(half)), abort: () => req.destroy(), response };
 }
 
+/**
+ * Whether a write of about `bytes` would be admitted now: an invalid batch of that size answers
+ * 400 when admitted (nothing is written) and 503 when refused.
+ */
+async function admits(api: ApiHarness, bytes: number): Promise<boolean> {
+  const res = await api.request('POST', '/api/v1/data/batch', { data: [], pad: 'x'.repeat(bytes) });
+  if (res.status !== 400 && res.status !== 503) throw new Error(`unexpected ${res.status}`);
+  return res.status === 400;
+}
+
 describe('write admission: load shedding past the in-flight byte limit', () => {
   let dbs: TestDatabases;
   let api: ApiHarness;
+  let databases: ShardDatabases;
   const LIMIT = 4096;
 
   beforeAll(async () => {
     dbs = await createTestDatabases(2);
     api = await startApi(dbs.config, { SHARDLINE_HTTP_MAX_IN_FLIGHT_BYTES: String(LIMIT), SHARDLINE_HTTP_RETRY_AFTER_SECONDS: '2' });
+    databases = new ShardDatabases(dbs.config);
   });
   afterAll(async () => {
     await api?.close();
+    await databases?.destroy();
     await dbs?.drop();
   });
 
@@ -41,7 +56,7 @@ describe('write admission: load shedding past the in-flight byte limit', () => {
     const business = `adm-${randomUUID().slice(0, 8)}`;
     // 3,000 bytes in flight: the body arrives in two halves, the test holds the second one back.
     const first = slowPost(api.url.replace('[::1]', '127.0.0.1'), '/api/v1/data/single', JSON.stringify(record(business, 2900)));
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the slow request to be counted', async () => !(await admits(api, 1500)), { timeoutMs: 10_000, intervalMs: 20 });
 
     const refused = await api.request('POST', '/api/v1/data/batch', { data: [record(`${business}-refused`, 1500)] });
     expect(refused.status).toBe(503);
@@ -75,15 +90,48 @@ describe('write admission: load shedding past the in-flight byte limit', () => {
     const business = `adm-${randomUUID().slice(0, 8)}`;
     const dropped = slowPost(api.url.replace('[::1]', '127.0.0.1'), '/api/v1/data/single', JSON.stringify(record(business, 3500)));
     dropped.response.catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await api.request('POST', '/api/v1/data/single', record(business, 1000))).status).toBe(503);
+    await waitFor('the slow request to be counted', async () => !(await admits(api, 1000)), { timeoutMs: 10_000, intervalMs: 20 });
     // Abort mid-body: the server sees the connection close and gives the bytes back.
     dropped.abort();
-    const deadline = Date.now() + 5000;
-    let status = 0;
-    while (Date.now() < deadline && (status = (await api.request('POST', '/api/v1/data/single', record(business, 1000))).status) === 503) {
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the dropped request to be released', () => admits(api, 1000), { timeoutMs: 5000, intervalMs: 50 });
+    expect((await api.request('POST', '/api/v1/data/single', record(business, 1000))).status).toBe(201);
+  });
+
+  it('a client that gives up after sending its whole body stays counted until its write is done', async () => {
+    const business = `adm-${randomUUID().slice(0, 8)}`;
+    const created = await api.request('POST', '/api/v1/data/single', record(business));
+    expect(created.status).toBe(201);
+    // Hold the record's state row: the update below then waits inside its transaction.
+    const locks = await Promise.all(databases.shardIndexes().map((shard) => databases.shard(shard).transaction()));
+    try {
+      for (const trx of locks) await trx.raw('SELECT id FROM records WHERE id = ? FOR UPDATE', [created.body.id]);
+      const body = JSON.stringify({ data_content: { pad: 'y'.repeat(3000) } });
+      const patch = slowPost(api.url.replace('[::1]', '127.0.0.1'), `/api/v1/data/${business}/${created.body.id}`, body, 'PATCH');
+      patch.response.catch(() => undefined);
+      patch.sendRest();
+      await waitFor('the update to be counted', async () => !(await admits(api, 1500)), { timeoutMs: 10_000, intervalMs: 20 });
+      patch.abort(); // the client is gone, the update is still waiting for the row
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await admits(api, 1500)).toBe(false);
+    } finally {
+      for (const trx of locks) await trx.commit();
     }
-    expect(status).toBe(201);
+    // Once the update is through, its bytes are free again, and it was applied.
+    await waitFor('the update to finish and be released', () => admits(api, 1500), { timeoutMs: 10_000, intervalMs: 50 });
+    const read = await api.request('GET', `/api/v1/data/${business}/${created.body.id}`);
+    expect(read.body.version).toBe(2);
+  });
+
+  it('a body declared above the body limit gets 413 at once, not 503, even while busy', async () => {
+    const business = `adm-${randomUUID().slice(0, 8)}`;
+    const busy = slowPost(api.url.replace('[::1]', '127.0.0.1'), '/api/v1/data/single', JSON.stringify(record(business, 3500)));
+    busy.response.catch(() => undefined);
+    try {
+      await waitFor('the slow request to be counted', async () => !(await admits(api, 1000)), { timeoutMs: 10_000, intervalMs: 20 });
+      const huge = await api.request('POST', '/api/v1/data/single', record(business, 17 * 1024 * 1024));
+      expect([huge.status, huge.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    } finally {
+      busy.abort();
+    }
   });
 });

@@ -16,6 +16,6 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   // JSON only: a text/plain body must get 415, not be validated as a string.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
-  shedWritesBeyond(fastify, config.http.writeAdmission);
+  shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
   return app;
 }

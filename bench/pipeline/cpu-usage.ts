@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 /**
  * CPU time per process over a window, read from /proc (Linux), so the benchmark can show where
  * the machine's cores went while the load ran: each engine, each app, the load generator itself.
- * Percent of one core: a 2-core machine has 200 % to give.
+ * Percent of one core: a 2-core machine has 200 % to give. Engines are recognised by their
+ * command line anywhere on the machine, so a second stack running beside this one would be
+ * counted too.
  */
 export class CpuUsage {
   private start = new Map<string, number>();

@@ -55,6 +55,11 @@ export class QueryLoad {
     return percentile([...this.latencies[kind]].sort((a, b) => a - b), 99);
   }
 
+  /** Whether the p99 target holds: every request answered (none dropped, none failed) and p99 below it. */
+  meets(kind: QueryKind, p99TargetMs: number): boolean {
+    return this.latencies[kind].length > 0 && this.dropped[kind] === 0 && this.errors[kind] === 0 && this.p99(kind) < p99TargetMs;
+  }
+
   summary(kind: QueryKind): string {
     const sorted = [...this.latencies[kind]].sort((a, b) => a - b);
     const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ms` : 'n/a');

@@ -5,9 +5,11 @@ import { resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 
 /**
- * Children still running when this process exits (a crashed benchmark, an aborted test worker) are
- * killed with it: an orphaned relay or api would hold its port and keep consuming, silently
- * skewing the next run.
+ * Children still running when this process exits normally or on an uncaught error (a crashed
+ * benchmark) are killed with it: an orphaned relay or api would hold its port and keep consuming,
+ * silently skewing the next run. This does not cover jest (each test file gets its own `process`
+ * object whose 'exit' never fires) nor a parent killed by a signal: tests stop their children in
+ * afterAll/finally.
  */
 const live = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -3,8 +3,9 @@
  * (a boolean check therefore resolves to `true`). Tests wait on engines that settle asynchronously
  * (Kafka, Elasticsearch, ClickHouse, relay leases), so they poll instead of sleeping a fixed time.
  *
- * - A probe that throws is retried (an engine may refuse while it starts or recovers); the last
- *   error goes into the timeout message, so a failure shows why the probe never held.
+ * - A probe that throws is retried (an engine may refuse while it starts or recovers); if the
+ *   last attempt threw, its error goes into the timeout message, so a failure shows why the
+ *   probe never held.
  * - `what` may be a function: it is evaluated only at timeout, to describe the state then
  *   (e.g. "120/200 events"), not the state when the wait began.
  *
@@ -22,6 +23,7 @@ export async function waitFor<T>(
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
+      lastError = undefined; // the probe answers again: an old error no longer explains the wait
     } catch (error) {
       lastError = { error };
     }

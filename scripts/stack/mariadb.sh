@@ -53,6 +53,16 @@ default_ping() { mysqladmin --connect-timeout=2 -uroot ping >/dev/null 2>&1 || t
 tcp_ping() { mysqladmin --connect-timeout=2 --protocol=tcp -h127.0.0.1 -P"$1" -uroot ping >/dev/null 2>&1; }
 tcp_sql() { mysql --connect-timeout=5 --protocol=tcp -h127.0.0.1 -P"$1" -uroot -N -B -e "$2"; }
 
+# At least MIN_CONNECTIONS, at runtime (SET GLOBAL): also for a server that was already running.
+raise_max_connections() {
+  local port="$1" max
+  max="$(tcp_sql "$port" 'SELECT @@GLOBAL.max_connections')"
+  if ((max < MIN_CONNECTIONS)); then
+    tcp_sql "$port" "SET GLOBAL max_connections = $MIN_CONNECTIONS" >/dev/null
+    log "max_connections $max -> $MIN_CONNECTIONS"
+  fi
+}
+
 start_default() {
   if default_ping; then
     log "server already running (127.0.0.1:$MYSQL_PORT)"
@@ -93,12 +103,7 @@ start_default() {
   # Every app instance keeps its write connections open (ShardDatabases.warmUp: poolMax writers +
   # 2 readers per shard, ~40 with the defaults), and the test suite runs several instances at once;
   # the server default of 151 is too few. Raised at runtime only (the machine's config is left as is).
-  local max
-  max="$(tcp_sql "$MYSQL_PORT" 'SELECT @@GLOBAL.max_connections')"
-  if ((max < MIN_CONNECTIONS)); then
-    tcp_sql "$MYSQL_PORT" "SET GLOBAL max_connections = $MIN_CONNECTIONS" >/dev/null
-    log "max_connections $max -> $MIN_CONNECTIONS"
-  fi
+  raise_max_connections "$MYSQL_PORT"
   log "databases ready on 127.0.0.1:$MYSQL_PORT: $CONTROL_DB data_db_0..data_db_$((SHARD_COUNT - 1))"
 }
 
@@ -174,6 +179,7 @@ start_shard() {
   fi
   tcp_sql "$port" "CREATE DATABASE IF NOT EXISTS \`data_db_$i\` CHARACTER SET utf8mb4;" ||
     die "could not create data_db_$i on 127.0.0.1:$port"
+  raise_max_connections "$port"
   log "data_db_$i ready on 127.0.0.1:$port"
 }
 

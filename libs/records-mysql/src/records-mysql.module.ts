@@ -6,6 +6,7 @@ import { CLOCK, ID_GENERATOR, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
+import { openShardConnections } from './open-shard-connections';
 import { RecordsInlineProjection } from './records-inline.projection';
 
 export interface RecordsMysqlOptions {
@@ -25,7 +26,7 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     // The write path: every writer connection (group commits run on up to poolMax per shard), two for reads.
-    await warmUp(this.databases, { writers: this.databases.config.poolMax, readers: 2 });
+    await openShardConnections(this.databases, { writers: this.databases.config.poolMax, readers: 2 }, new Logger('mysql'));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -40,18 +41,10 @@ class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(private readonly databases: ShardDatabases) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await warmUp(this.databases, { writers: 0, readers: 2 });
+    await openShardConnections(this.databases, { writers: 0, readers: 2 }, new Logger('mysql'));
   }
   async onApplicationShutdown(): Promise<void> {
     await this.databases.destroy();
-  }
-}
-
-/** A shard down at startup is logged, not fatal: readiness reports it and the pools connect once it is back. */
-async function warmUp(databases: ShardDatabases, options: { writers: number; readers: number }): Promise<void> {
-  const logger = new Logger('mysql');
-  for (const probe of await databases.warmUp(options)) {
-    if (probe.status === 'down') logger.warn(`shard ${probe.shard}: connections not opened at startup (${probe.error})`);
   }
 }
 

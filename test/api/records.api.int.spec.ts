@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { ApiHarness, startApi } from '../support/api-harness';
+import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-
-/** Business ids that land on a given shard under the default map (crc32 % 4). */
-function businessOnShard(shard: number, tag = randomUUID().slice(0, 8)): string {
-  for (let i = 0; ; i++) {
-    const candidate = `biz-${tag}-${i}`;
-    if (crc32(candidate) % 4 === shard) return candidate;
-  }
-}
 
 async function countRows(databases: ShardDatabases, shard: number, table: string): Promise<number> {
   const [rows] = await databases.shard(shard).raw(`SELECT COUNT(*) AS n FROM ${table}`);
@@ -125,7 +117,7 @@ describe('records REST API on 4 real shard databases', () => {
 
   it('writes a batch across all four shards, one transaction per shard, with per-record results', async () => {
     const tag = randomUUID().slice(0, 8);
-    const data = Array.from({ length: 400 }, (_, i) => ({ business_id: businessOnShard(i % 4, `${tag}${i % 4}`), user_id: i + 1, data_content: { i } }));
+    const data = Array.from({ length: 400 }, (_, i) => ({ business_id: businessOnShard(i % 4, `biz-${tag}${i % 4}`), user_id: i + 1, data_content: { i } }));
     const before = await Promise.all([0, 1, 2, 3].map((s) => countRows(databases, s, 'records')));
     const res = await api.request('POST', '/api/v1/data/batch', { data });
     expect(res.status).toBe(201);

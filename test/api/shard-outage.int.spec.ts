@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { TcpProxy } from '../support/tcp-proxy';
+import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
 const DOWN = 2;
-
-function businessOnShard(shard: number, tag: string): string {
-  for (let i = 0; ; i++) if (crc32(`${tag}-${i}`) % 4 === shard) return `${tag}-${i}`;
-}
 
 describe('a shard becomes unreachable mid-test', () => {
   let dbs: TestDatabases;

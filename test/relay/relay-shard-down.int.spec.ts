@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { TcpProxy } from '../support/tcp-proxy';
+import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
 import { outboxCounts, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
 const DOWN = 1;
-
-function businessOnShard(shard: number, tag: string): string {
-  for (let i = 0; ; i++) if (crc32(`${tag}-${i}`) % 2 === shard) return `${tag}-${i}`;
-}
 
 describe('relay: one shard unreachable for the relay (MariaDB behind a TCP proxy + Kafka)', () => {
   let dbs: TestDatabases;
@@ -47,7 +43,7 @@ describe('relay: one shard unreachable for the relay (MariaDB behind a TCP proxy
   });
 
   const write = async (shard: number, round: string, count: number) => {
-    const data = Array.from({ length: count }, (_, i) => ({ business_id: businessOnShard(shard, `${tag}-${round}-${i % 5}`), user_id: 9, data_content: { i } }));
+    const data = Array.from({ length: count }, (_, i) => ({ business_id: businessOnShard(shard, `${tag}-${round}-${i % 5}`, 2), user_id: 9, data_content: { i } }));
     expect((await api.request('POST', '/api/v1/data/batch', { data })).status).toBe(201);
   };
   const fromShard = (shard: number) => collector.messages.filter((m) => m.envelope.shard === shard).length;

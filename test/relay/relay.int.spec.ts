@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { createConnection } from 'mysql2/promise';
 import { monthKeyOf } from '@shardline/event-store';
 import { MysqlEventLogReader } from '@shardline/event-store/mysql';
@@ -7,13 +6,10 @@ import { envelopeOf } from '@shardline/integration-events';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
 import { ApiHarness, startApi } from '../support/api-harness';
+import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
 import { eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
-
-function businessOnShard(shard: number, tag: string): string {
-  for (let i = 0; ; i++) if (crc32(`${tag}-${i}`) % 4 === shard) return `${tag}-${i}`;
-}
 
 describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
   let dbs: TestDatabases;

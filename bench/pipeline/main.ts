@@ -16,7 +16,7 @@ import { makeRecord, percentile } from '../ingest/workload';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { CpuUsage } from './cpu-usage';
 import { AppProcess } from './processes';
-import { QueryLoad } from './query-load';
+import { ms, QueryLoad } from './query-load';
 import { clickhouseVisible, elasticsearchVisible, POLL_MS, VisibilityWatcher } from './visibility';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -214,7 +214,6 @@ async function cleanup(): Promise<void> {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ms` : 'n/a');
 
 main().catch((error) => {
   console.error(error);

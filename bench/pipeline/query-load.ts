@@ -1,5 +1,8 @@
 import { percentile } from '../ingest/workload';
 
+/** A latency for the report: one decimal below 10 ms, 'n/a' when nothing was measured. */
+export const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ms` : 'n/a');
+
 export type QueryKind = 'search' | 'lookup';
 export interface HotRecord {
   business_id: string;
@@ -62,7 +65,6 @@ export class QueryLoad {
 
   summary(kind: QueryKind): string {
     const sorted = [...this.latencies[kind]].sort((a, b) => a - b);
-    const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ms` : 'n/a');
     return `p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1])} over ${sorted.length} requests, ${this.errors[kind]} errors, ${this.dropped[kind]} dropped`;
   }
 

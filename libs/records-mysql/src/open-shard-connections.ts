@@ -1,4 +1,4 @@
-import type { ShardDatabases } from '@shardline/sharding/mysql';
+import type { ShardDatabases, ShardProbe } from '@shardline/sharding/mysql';
 
 export interface WarnLog {
   warn(message: string): void;
@@ -24,8 +24,8 @@ export async function openShardConnections(
       log.warn(`shard connections not all opened within ${limitMs} ms at startup; starting anyway (readiness reports the shards)`);
       return 'timed-out';
     }
-    const down = probes.filter((probe) => probe.status === 'down');
-    for (const probe of down) log.warn(`shard ${probe.shard}: connections not opened at startup (${probe.status === 'down' ? probe.error : ''})`);
+    const down = probes.filter((probe): probe is Extract<ShardProbe, { status: 'down' }> => probe.status === 'down');
+    for (const probe of down) log.warn(`shard ${probe.shard}: connections not opened at startup (${probe.error})`);
     return down.length > 0 ? 'some-down' : 'opened';
   } finally {
     clearTimeout(timer);

@@ -1,0 +1,3 @@
+export * from './error-kind';
+export * from './shardline-error';
+export * from './common-errors';

@@ -6,6 +6,13 @@ const DRIVERS = '^(knex|mysql2|kafkajs|ioredis|bullmq|@elastic/elasticsearch|@cl
 module.exports = {
   forbidden: [
     {
+      name: 'errors-stay-transport-free',
+      comment: 'The error vocabulary is shared by every lib: it imports no other Shardline lib, no framework and no driver (zod only, for validate).',
+      severity: 'error',
+      from: { path: '^libs/errors/src' },
+      to: { path: ['^libs/(?!errors/)', '^apps', 'node_modules/(?!zod/)'] },
+    },
+    {
       name: 'no-domain-to-infra-deps',
       comment: 'The records domain (aggregate, commands, events, decisions, handlers) knows nothing of MySQL, Kafka, Redis or transports.',
       severity: 'error',

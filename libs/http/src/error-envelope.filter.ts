@@ -1,30 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-
-/** The one mapping from error kinds (set by libs) to HTTP statuses. */
-const STATUS_OF_KIND: Record<string, number> = {
-  validation: 400,
-  'not-found': 404,
-  conflict: 409,
-  'too-large': 413,
-  unprocessable: 422,
-  'rate-limited': 429,
-  'not-implemented': 501,
-  unavailable: 503,
-};
-
-interface KindedError {
-  code: string;
-  kind: string;
-  message: string;
-  details?: unknown;
-  retriable?: boolean;
-}
-
-export function isKindedError(error: unknown): error is KindedError {
-  const e = error as Partial<KindedError> | null;
-  return typeof e?.code === 'string' && typeof e.kind === 'string' && e.kind in STATUS_OF_KIND;
-}
+import { isShardlineError } from '@shardline/errors';
+import { STATUS_OF_KIND } from './status-of-kind';
 
 /** Errors Fastify raises before Nest sees the request (body parsing, limits). */
 const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
@@ -65,9 +42,14 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
 }
 
 export function toErrorResponse(exception: unknown): { status: number; body: ErrorBody } {
-  if (isKindedError(exception)) {
-    const details = Array.isArray(exception.details) ? exception.details : [];
-    return { status: STATUS_OF_KIND[exception.kind], body: envelope(exception.code, exception.message, details) };
+  if (isShardlineError(exception)) {
+    return { status: STATUS_OF_KIND[exception.kind], body: envelope(exception.code, exception.message, exception.details) };
+  }
+  // TRANSITIONAL (issue 8, removed once the records and read-side errors are ShardlineErrors).
+  const legacy = exception as { code?: unknown; kind?: unknown; message?: string; details?: unknown };
+  if (typeof legacy?.code === 'string' && typeof legacy.kind === 'string' && legacy.kind in STATUS_OF_KIND) {
+    const details = Array.isArray(legacy.details) ? legacy.details : [];
+    return { status: STATUS_OF_KIND[legacy.kind as keyof typeof STATUS_OF_KIND], body: envelope(legacy.code, legacy.message ?? '', details) };
   }
   const fastify = exception as { code?: string; statusCode?: number; message?: string };
   if (fastify?.code && FASTIFY_CODES[fastify.code]) {

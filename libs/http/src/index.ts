@@ -2,3 +2,4 @@ export * from './error-envelope.filter';
 export * from './request-context';
 export * from './http-logger.module';
 export * from './write-admission';
+export * from './status-of-kind';

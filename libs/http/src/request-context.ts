@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { ValidationError } from '@shardline/errors';
 
-/** Errors about request headers, in the same envelope as body validation. */
-export class HeaderError extends Error {
-  readonly code = 'VALIDATION_FAILED';
-  readonly kind = 'validation';
-  readonly retriable = false;
-  readonly details: Array<{ field: string; message: string }>;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.details = [{ field, message }];
-  }
-}
+/** A bad request header, in the same envelope as body validation (the header is the field). */
+const headerError = (field: string, message: string) => new ValidationError([{ field, message }]);
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,7 +19,7 @@ export interface RequestContextHeaders {
 export function commandContextFrom(headers: RequestContextHeaders, actor: string | null = null) {
   const key = single(headers['idempotency-key'], 'Idempotency-Key');
   if (key !== undefined && !KEY_PATTERN.test(key)) {
-    throw new HeaderError('Idempotency-Key', 'must be 1..200 printable ASCII characters');
+    throw headerError('Idempotency-Key', 'must be 1..200 printable ASCII characters');
   }
   const correlationId = correlationIdFrom(headers);
   return {
@@ -42,7 +34,7 @@ export function commandContextFrom(headers: RequestContextHeaders, actor: string
 export function correlationIdFrom(headers: RequestContextHeaders): string {
   const given = single(headers['x-correlation-id'], 'X-Correlation-Id');
   if (given !== undefined && !CORRELATION_PATTERN.test(given)) {
-    throw new HeaderError('X-Correlation-Id', 'must be 1..128 characters of [A-Za-z0-9._:-]');
+    throw headerError('X-Correlation-Id', 'must be 1..128 characters of [A-Za-z0-9._:-]');
   }
   return given ?? randomUUID();
 }
@@ -52,11 +44,11 @@ export function expectedVersionFrom(ifMatch: string | string[] | undefined): num
   const value = single(ifMatch, 'If-Match');
   if (value === undefined) return undefined;
   const match = /^(?:W\/)?"?([1-9][0-9]{0,9})"?$/.exec(value.trim());
-  if (!match) throw new HeaderError('If-Match', 'must be a record version such as "3"');
+  if (!match) throw headerError('If-Match', 'must be a record version such as "3"');
   return Number(match[1]);
 }
 
 function single(value: string | string[] | undefined, name: string): string | undefined {
-  if (Array.isArray(value)) throw new HeaderError(name, 'must be sent once');
+  if (Array.isArray(value)) throw headerError(name, 'must be sent once');
   return value;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShardlineError } from '@shardline/errors';
 
 /**
  * The versioned JSON envelope every event wears on Kafka (`records.events`) and in replays.
@@ -37,14 +38,15 @@ export const recordEventEnvelopeSchema = z.object({
 
 export type RecordEventEnvelope = z.infer<typeof recordEventEnvelopeSchema>;
 
-export class EnvelopeDecodeError extends Error {
+/** A message value that is not a valid event envelope: a poison message for the projections. */
+export class EnvelopeDecodeError extends ShardlineError {
   readonly code = 'ENVELOPE.INVALID';
+  readonly kind = 'validation';
   constructor(
     message: string,
     readonly issues: { path: string; message: string }[],
   ) {
-    super(message);
-    this.name = 'EnvelopeDecodeError';
+    super(message, { details: issues.map((i) => ({ field: i.path, message: i.message })) });
   }
 }
 

@@ -1,14 +1,13 @@
+import { messageOf, ShardlineError } from '@shardline/errors';
 import { RecordCacheInvalidator } from '@shardline/records';
 import { recordCacheKey, RecordCacheStore } from './record-cache-store.port';
 
 /** The write could not be made visible to cached readers; it is durable, retry with the same command id. */
-export class CacheInvalidationFailedError extends Error {
+export class CacheInvalidationFailedError extends ShardlineError {
   readonly code = 'CACHE.INVALIDATION_FAILED';
   readonly kind = 'unavailable';
-  readonly retriable = true;
-  readonly details = [];
   constructor(cause: unknown) {
-    super(`the write is stored but the read cache could not be invalidated (${(cause as Error)?.message ?? cause}); retry with the same Idempotency-Key / command_id`);
+    super(`the write is stored but the read cache could not be invalidated (${messageOf(cause)}); retry with the same Idempotency-Key / command_id`, { cause });
   }
 }
 

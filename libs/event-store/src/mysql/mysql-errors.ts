@@ -1,3 +1,4 @@
+import { knex } from 'knex';
 import { ShardUnavailableError } from '../event-store.errors';
 
 /** Classifies mysql2/knex errors into what the event store must do about them. */
@@ -21,7 +22,6 @@ const CONNECTION_ERRNOS = new Set([2006, 2013, 1053, 1927]);
 interface MysqlLikeError {
   code?: string;
   errno?: number;
-  name?: string;
   message?: string;
   fatal?: boolean;
 }
@@ -29,7 +29,7 @@ interface MysqlLikeError {
 export function isConnectionError(error: unknown): boolean {
   const e = error as MysqlLikeError | null;
   if (!e) return false;
-  if (e.name === 'KnexTimeoutError') return true; // no connection could be acquired in time
+  if (error instanceof knex.KnexTimeoutError) return true; // no connection could be acquired in time
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
   if (e.errno && CONNECTION_ERRNOS.has(e.errno)) return true;
   if (e.fatal) return true;

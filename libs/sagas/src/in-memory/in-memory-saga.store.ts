@@ -1,0 +1,41 @@
+import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
+import type { SagaState } from '../state/saga.state';
+
+/** SagaStore in memory (unit specs); states are copied in and out, as a database would. */
+export class InMemorySagaStore implements SagaStore {
+  private readonly sagas = new Map<string, SagaState>();
+
+  async create(state: SagaState): Promise<boolean> {
+    if (this.sagas.has(state.id)) return false;
+    this.sagas.set(state.id, structuredClone(state));
+    return true;
+  }
+
+  async load(id: string): Promise<SagaState | null> {
+    const state = this.sagas.get(id);
+    return state ? structuredClone(state) : null;
+  }
+
+  async save(state: SagaState, expectedVersion: number): Promise<boolean> {
+    const current = this.sagas.get(state.id);
+    if (!current || current.version !== expectedVersion) return false;
+    this.sagas.set(state.id, structuredClone(state));
+    return true;
+  }
+
+  async list(filter: SagaListFilter): Promise<SagaSummary[]> {
+    return [...this.sagas.values()]
+      .filter((s) => (!filter.status || s.status === filter.status) && (!filter.type || s.type === filter.type))
+      .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)))
+      .filter((s, _, all) => !filter.beforeId || all.findIndex((x) => x.id === filter.beforeId) < all.indexOf(s))
+      .slice(0, filter.limit)
+      .map(({ input: _input, results: _results, steps: _steps, failures: _failures, parkedFrom: _parkedFrom, ...summary }) => structuredClone(summary));
+  }
+
+  async findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {
+    return [...this.sagas.values()]
+      .filter((s) => (s.status === 'running' || s.status === 'compensating') && Date.parse(s.updatedAt) < before.getTime())
+      .slice(0, limit)
+      .map((s) => ({ id: s.id, version: s.version }));
+  }
+}

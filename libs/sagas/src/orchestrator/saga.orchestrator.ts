@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { isRetriable, isShardlineError, messageOf } from '@shardline/errors';
+import { stepCommandId, type SagaDefinition, type StepContext } from '../definition/saga.definition';
+import type { SagaJob, SagaJobOptions, SagaJobQueue } from '../ports/saga-job-queue.port';
+import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
+import { SagaIllegalStateError, SagaNotFoundError, UnknownSagaTypeError } from '../state/saga.errors';
+import { isFinished, phaseOf, type SagaState } from '../state/saga.state';
+import * as transitions from '../state/saga.transitions';
+import { runWithTimeout } from './run-with-timeout';
+import type { SagaMetrics } from './saga.metrics';
+
+/** A definition with the effects its steps are given (commands against shards, the control database...). */
+export interface RegisteredSaga<I = unknown, E = unknown> {
+  definition: SagaDefinition<I, E>;
+  effects: E;
+}
+
+export type SagaLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: Record<string, unknown>) => void;
+
+export interface SagaOrchestratorOptions {
+  sagas: RegisteredSaga<any, any>[];
+  store: SagaStore;
+  queue: SagaJobQueue;
+  /** First retry delay of a failed attempt (doubled per attempt by the queue). */
+  retryBackoffMs?: number;
+  metrics?: SagaMetrics;
+  log?: SagaLog;
+  now?: () => Date;
+}
+
+/** What one job delivery did: moved the saga, left it for a retry, or found it had moved on. */
+export type JobOutcome = 'moved' | 'retry' | 'stale';
+
+/** Thrown to the queue so it redelivers the job after its backoff (the failure is already recorded). */
+export class StepAttemptFailed extends Error {
+  constructor(cause: unknown) {
+    super(messageOf(cause), { cause });
+  }
+}
+
+/**
+ * Runs sagas over two ports, knowing nothing of BullMQ or MySQL. Each job delivery:
+ *   1. loads the saga; a job for another version, or for a finished/parked saga, is stale: nothing happens;
+ *   2. a saga past its deadline before its pivot turns to compensation instead of running the step;
+ *   3. records the attempt (compare-and-set on the version: a concurrent duplicate stops here or at 5);
+ *   4. runs the step's action or compensation under its timeout;
+ *   5. saves the transition (compare-and-set) and only then enqueues the job of the new version;
+ *   6. a retriable failure with attempts left is recorded and thrown back to the queue (backoff).
+ * A crash between 5's save and its enqueue leaves a saga no job runs for: `resumeIdle` re-enqueues
+ * it from the durable state, as it does after Redis lost every job.
+ */
+export class SagaOrchestrator {
+  private readonly byType = new Map<string, RegisteredSaga>();
+  private readonly now: () => Date;
+  private readonly log: SagaLog;
+  private readonly backoffMs: number;
+
+  constructor(private readonly options: SagaOrchestratorOptions) {
+    for (const saga of options.sagas) this.byType.set(saga.definition.type, saga);
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? (() => {});
+    this.backoffMs = options.retryBackoffMs ?? 200;
+  }
+
+  /**
+   * Starts a saga (durably, then its first job). With an `id` (e.g. derived from an idempotency
+   * key) a second start of the same id returns the saga that exists and starts nothing.
+   */
+  async start(type: string, rawInput: unknown, options: { id?: string } = {}): Promise<{ state: SagaState; created: boolean }> {
+    const { definition } = this.registered(type);
+    const input = definition.parseInput(rawInput);
+    const state = transitions.newSagaState(definition, options.id ?? randomUUID(), input, this.now());
+    if (!(await this.options.store.create(state))) {
+      const existing = await this.options.store.load(state.id);
+      if (!existing) throw new Error(`saga ${state.id} exists and cannot be read`);
+      if (existing.type !== type) throw new SagaIllegalStateError(state.id, `exists with type ${existing.type}, not ${type}`);
+      return { state: existing, created: false };
+    }
+    this.options.metrics?.started.inc({ type });
+    await this.enqueueFor(state);
+    return { state, created: true };
+  }
+
+  async runJob(job: SagaJob, signal?: AbortSignal): Promise<JobOutcome> {
+    const state = await this.options.store.load(job.sagaId);
+    if (!state || state.version !== job.version || !phaseOf(state)) return 'stale';
+    const { definition, effects } = this.registered(state.type);
+    if (transitions.isPastDeadline(state, this.now())) return this.move(state, transitions.deadlinePassed(state, definition, this.now()));
+
+    const started = transitions.attemptStarted(state, definition, this.now());
+    if (!(await this.options.store.save(started, state.version))) return 'stale';
+    const step = transitions.currentStep(started, definition);
+    const phase = phaseOf(started)!;
+    const t0 = performance.now();
+    const seconds = () => (performance.now() - t0) / 1000;
+    try {
+      const result = await runWithTimeout(step.name, step.timeoutMs, signal, (stepSignal) => {
+        const context = this.contextOf(started, effects, stepSignal);
+        return phase === 'action' ? step.action(context) : step.compensation!(context).then(() => null);
+      });
+      this.options.metrics?.recordStep(state.type, step.name, phase, 'ok', seconds());
+      return await this.move(started, transitions.stepSucceeded(started, definition, result, this.now()));
+    } catch (error) {
+      const final = !isRetriable(error) || started.attempts >= transitions.attemptsAllowed(started, definition);
+      this.options.metrics?.recordStep(state.type, step.name, phase, final ? 'failed' : 'retry', seconds());
+      const code = isShardlineError(error) ? error.code : 'INTERNAL';
+      this.log(final ? 'error' : 'warn', `saga ${state.id} (${state.type}) ${phase} of ${step.name} failed (attempt ${started.attempts})`, { code, error: messageOf(error), final });
+      const failed = transitions.stepFailed(started, definition, { code, message: messageOf(error) }, final, this.now());
+      if (final) return this.move(started, failed);
+      // Not a move: the version stays, so the queue's redelivery of this job is still valid.
+      if (!(await this.options.store.save(failed, started.version))) return 'stale';
+      throw new StepAttemptFailed(error);
+    }
+  }
+
+  async get(id: string): Promise<SagaState> {
+    const state = await this.options.store.load(id);
+    if (!state) throw new SagaNotFoundError(id);
+    return state;
+  }
+
+  list(filter: SagaListFilter): Promise<SagaSummary[]> {
+    return this.options.store.list(filter);
+  }
+
+  /** Operator: resume a parked saga where it stopped. */
+  async retry(id: string): Promise<SagaState> {
+    const state = await this.get(id);
+    return this.operatorMove(state, transitions.operatorRetry(state, this.now()));
+  }
+
+  /** Operator: compensate a saga before its pivot, or give up a parked one. */
+  async abort(id: string): Promise<SagaState> {
+    const state = await this.get(id);
+    return this.operatorMove(state, transitions.operatorAbort(state, this.registered(state.type).definition, this.now()));
+  }
+
+  /** Re-enqueues the job of every running or compensating saga that has not moved for `idleMs`. */
+  async resumeIdle(idleMs: number, limit = 500): Promise<number> {
+    const idle = await this.options.store.findIdle(new Date(this.now().getTime() - idleMs), limit);
+    for (const { id, version } of idle) {
+      const state = await this.options.store.load(id);
+      if (state && state.version === version && phaseOf(state)) await this.options.queue.ensure({ sagaId: id, version }, this.jobOptions(state));
+    }
+    return idle.length;
+  }
+
+  /** Polls the durable state until the saga is finished or parked (or the time is up). */
+  async awaitSettled(id: string, timeoutMs: number): Promise<SagaState> {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
+      const state = await this.get(id);
+      if (!phaseOf(state) || Date.now() >= deadline) return state;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  private async operatorMove(before: SagaState, after: SagaState): Promise<SagaState> {
+    if (!(await this.options.store.save(after, before.version))) throw new SagaIllegalStateError(before.id, 'changed while the operator acted; look again');
+    this.options.metrics?.recordMove(after.type, after.status);
+    await this.enqueueFor(after);
+    return after;
+  }
+
+  private async move(before: SagaState, after: SagaState): Promise<JobOutcome> {
+    if (!(await this.options.store.save(after, before.version))) return 'stale';
+    if (after.status !== before.status) {
+      this.options.metrics?.recordMove(after.type, after.status);
+      this.log(after.status === 'parked' ? 'error' : 'info', `saga ${after.id} (${after.type}) is ${after.status}`, { reason: after.reason });
+    }
+    await this.enqueueFor(after);
+    return 'moved';
+  }
+
+  private async enqueueFor(state: SagaState): Promise<void> {
+    if (isFinished(state) || !phaseOf(state)) return;
+    await this.options.queue.enqueue({ sagaId: state.id, version: state.version }, this.jobOptions(state));
+  }
+
+  private jobOptions(state: SagaState): SagaJobOptions {
+    // The durable attempt count decides when a step fails for good; the queue only needs to keep
+    // redelivering until then (plus room for deliveries lost to crashes before they were counted).
+    const allowed = transitions.attemptsAllowed(state, this.registered(state.type).definition);
+    return { attempts: allowed + 3, backoffMs: this.backoffMs };
+  }
+
+  private contextOf(state: SagaState, effects: unknown, signal: AbortSignal): StepContext<unknown, unknown> {
+    const step = this.registered(state.type).definition.steps[state.cursor];
+    return {
+      sagaId: state.id,
+      input: state.input,
+      results: state.results,
+      commandId: (part) => stepCommandId(state.id, step.name, part),
+      effects,
+      signal,
+    };
+  }
+
+  private registered(type: string): RegisteredSaga {
+    const saga = this.byType.get(type);
+    if (!saga) throw new UnknownSagaTypeError(type);
+    return saga;
+  }
+}

@@ -1,0 +1,27 @@
+import type { SagaState, SagaStatus } from '../state/saga.state';
+
+export interface SagaListFilter {
+  status?: SagaStatus;
+  type?: string;
+  /** Newest first; pass the last id of a page to get the next one. */
+  beforeId?: string;
+  limit: number;
+}
+
+/** What the admin list shows per saga (the full state comes from `load`). */
+export type SagaSummary = Pick<SagaState, 'id' | 'type' | 'status' | 'cursor' | 'version' | 'attempts' | 'pivotPassed' | 'deadline' | 'reason' | 'createdAt' | 'updatedAt' | 'finishedAt'>;
+
+/**
+ * Durable saga state (the control database). Every transition is a compare-and-set on the
+ * version, so two deliveries of one job cannot both move the saga.
+ */
+export interface SagaStore {
+  /** Inserts a new saga; false (and nothing written) when one with this id exists already. */
+  create(state: SagaState): Promise<boolean>;
+  load(id: string): Promise<SagaState | null>;
+  /** Writes `state` if the stored version is still `expectedVersion`; false when another writer won. */
+  save(state: SagaState, expectedVersion: number): Promise<boolean>;
+  list(filter: SagaListFilter): Promise<SagaSummary[]>;
+  /** Running or compensating sagas whose state has not changed since `before`: their job may be lost. */
+  findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>>;
+}

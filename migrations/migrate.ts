@@ -5,6 +5,7 @@ import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/
 import * as eventStore from './shard/0001_event_store';
 import * as records from './shard/0002_records';
 import * as slotMap from './control/0001_slot_map';
+import * as sagas from './control/0002_sagas';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -23,7 +24,7 @@ class ListedMigrations implements Knex.MigrationSource<string> {
 }
 
 export const shardMigrations = new ListedMigrations({ '0001_event_store': eventStore, '0002_records': records });
-export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap });
+export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap, '0002_sagas': sagas });
 
 /** Months of event partitions kept ready ahead of time. */
 export const PARTITION_MONTHS_AHEAD = 3;

@@ -7,6 +7,11 @@
 export interface StepContext<I, E> {
   readonly sagaId: string;
   readonly input: I;
+  /**
+   * The saga's payload, when it was started with one: bulk data (e.g. the 10,000 records of an
+   * atomic batch) stored durably beside the state but read only by the steps that need it.
+   */
+  payload<P>(): Promise<P>;
   /** Results of the steps that succeeded so far, by step name. */
   readonly results: Readonly<Record<string, unknown>>;
   /**

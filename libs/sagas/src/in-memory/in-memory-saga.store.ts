@@ -1,14 +1,20 @@
 import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
-import type { SagaState } from '../state/saga.state';
+import { isFinished, type SagaState } from '../state/saga.state';
 
 /** SagaStore in memory (unit specs); states are copied in and out, as a database would. */
 export class InMemorySagaStore implements SagaStore {
   private readonly sagas = new Map<string, SagaState>();
+  private readonly payloads = new Map<string, unknown>();
 
-  async create(state: SagaState): Promise<boolean> {
+  async create(state: SagaState, payload?: unknown): Promise<boolean> {
     if (this.sagas.has(state.id)) return false;
     this.sagas.set(state.id, structuredClone(state));
+    if (payload !== undefined) this.payloads.set(state.id, structuredClone(payload));
     return true;
+  }
+
+  async loadPayload(id: string): Promise<unknown> {
+    return structuredClone(this.payloads.get(id) ?? null);
   }
 
   async load(id: string): Promise<SagaState | null> {
@@ -20,6 +26,7 @@ export class InMemorySagaStore implements SagaStore {
     const current = this.sagas.get(state.id);
     if (!current || current.version !== expectedVersion) return false;
     this.sagas.set(state.id, structuredClone(state));
+    if (isFinished(state)) this.payloads.delete(state.id);
     return true;
   }
 

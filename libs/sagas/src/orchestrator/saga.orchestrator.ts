@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isRetriable, isShardlineError, messageOf } from '@shardline/errors';
+import { InternalError, isRetriable, isShardlineError, messageOf } from '@shardline/errors';
 import { stepCommandId, type SagaDefinition, type StepContext } from '../definition/saga.definition';
 import type { SagaJob, SagaJobOptions, SagaJobQueue } from '../ports/saga-job-queue.port';
 import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
@@ -64,13 +64,14 @@ export class SagaOrchestrator {
 
   /**
    * Starts a saga (durably, then its first job). With an `id` (e.g. derived from an idempotency
-   * key) a second start of the same id returns the saga that exists and starts nothing.
+   * key) a second start of the same id returns the saga that exists and starts nothing. `payload`
+   * is bulk input kept beside the state and read by the steps that ask for it.
    */
-  async start(type: string, rawInput: unknown, options: { id?: string } = {}): Promise<{ state: SagaState; created: boolean }> {
+  async start(type: string, rawInput: unknown, options: { id?: string; payload?: unknown } = {}): Promise<{ state: SagaState; created: boolean }> {
     const { definition } = this.registered(type);
     const input = definition.parseInput(rawInput);
     const state = transitions.newSagaState(definition, options.id ?? randomUUID(), input, this.now());
-    if (!(await this.options.store.create(state))) {
+    if (!(await this.options.store.create(state, options.payload))) {
       const existing = await this.options.store.load(state.id);
       if (!existing) throw new Error(`saga ${state.id} exists and cannot be read`);
       if (existing.type !== type) throw new SagaIllegalStateError(state.id, `exists with type ${existing.type}, not ${type}`);
@@ -190,6 +191,11 @@ export class SagaOrchestrator {
       sagaId: state.id,
       input: state.input,
       results: state.results,
+      payload: async <P>() => {
+        const payload = await this.options.store.loadPayload(state.id);
+        if (payload === null) throw new InternalError('SAGA.PAYLOAD_MISSING', `saga ${state.id} has no payload`);
+        return payload as P;
+      },
       commandId: (part) => stepCommandId(state.id, step.name, part),
       effects,
       signal,

@@ -181,6 +181,17 @@ describe('SagaOrchestrator', () => {
     await expect(h.orchestrator.start('no-such-saga', {})).rejects.toMatchObject({ code: 'SAGA.UNKNOWN_TYPE' });
   });
 
+  it('steps read the payload the saga was started with; it is dropped when the saga finishes', async () => {
+    const h = setup();
+    const seen: unknown[] = [];
+    const withPayload = defineSaga<{ n: number }, Effects>({ ...saga, type: 'with-payload', steps: [step('load', { action: async (c) => seen.push(await c.payload()) })] });
+    const orchestrator = new SagaOrchestrator({ sagas: [{ definition: withPayload, effects: h.effects }], store: h.store, queue: h.queue });
+    await orchestrator.start('with-payload', { n: 1 }, { id: 'p1', payload: { records: [1, 2, 3] } });
+    await orchestrator.runJob(h.queue.next()!);
+    expect(seen).toEqual([{ records: [1, 2, 3] }]);
+    expect(await h.store.loadPayload('p1')).toBeNull();
+  });
+
   it('an operator abort before the pivot compensates what ran', async () => {
     const h = setup();
     await h.orchestrator.start('three-steps', { n: 1 }, { id: 's13' });

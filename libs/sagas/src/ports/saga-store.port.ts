@@ -16,9 +16,14 @@ export type SagaSummary = Pick<SagaState, 'id' | 'type' | 'status' | 'cursor' | 
  * version, so two deliveries of one job cannot both move the saga.
  */
 export interface SagaStore {
-  /** Inserts a new saga; false (and nothing written) when one with this id exists already. */
-  create(state: SagaState): Promise<boolean>;
+  /**
+   * Inserts a new saga with its payload (bulk input, JSON), in one transaction; false (and nothing
+   * written) when one with this id exists already.
+   */
+  create(state: SagaState, payload?: unknown): Promise<boolean>;
   load(id: string): Promise<SagaState | null>;
+  /** The payload given to `create`; null when there was none or the saga finished (payloads are dropped then). */
+  loadPayload(id: string): Promise<unknown>;
   /** Writes `state` if the stored version is still `expectedVersion`; false when another writer won. */
   save(state: SagaState, expectedVersion: number): Promise<boolean>;
   list(filter: SagaListFilter): Promise<SagaSummary[]>;

@@ -1,0 +1,101 @@
+import type { Knex } from 'knex';
+import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
+import { isFinished, type SagaState } from '../state/saga.state';
+
+/** Payload chunks stay far below MariaDB's default max_allowed_packet (16 MiB). */
+const PAYLOAD_CHUNK_BYTES = 1 << 20;
+
+/**
+ * SagaStore on the control database (tables of migrations/control/0002_sagas). The version
+ * compare-and-set is the `WHERE version = ?` of one UPDATE, so concurrent deliveries of one job
+ * cannot both move a saga.
+ */
+export class MysqlSagaStore implements SagaStore {
+  constructor(private readonly control: Knex) {}
+
+  async create(state: SagaState, payload?: unknown): Promise<boolean> {
+    return this.control.transaction(async (trx) => {
+      const inserted = await trx.raw('INSERT IGNORE INTO sagas (id, type, status, version, state, created_time, updated_time) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        state.id,
+        state.type,
+        state.status,
+        state.version,
+        JSON.stringify(state),
+        new Date(state.createdAt),
+        new Date(state.updatedAt),
+      ]);
+      if (affectedRows(inserted) === 0) return false;
+      if (payload !== undefined) {
+        const bytes = Buffer.from(JSON.stringify(payload));
+        for (let chunk = 0, offset = 0; offset < bytes.length || chunk === 0; chunk++, offset += PAYLOAD_CHUNK_BYTES) {
+          await trx.raw('INSERT INTO saga_payloads (saga_id, chunk, data) VALUES (?, ?, ?)', [state.id, chunk, bytes.subarray(offset, offset + PAYLOAD_CHUNK_BYTES)]);
+        }
+      }
+      return true;
+    });
+  }
+
+  async load(id: string): Promise<SagaState | null> {
+    const row = await this.control('sagas').where({ id }).first('state');
+    return row ? parseJson<SagaState>(row.state) : null;
+  }
+
+  async loadPayload(id: string): Promise<unknown> {
+    const rows: Array<{ data: Buffer }> = await this.control('saga_payloads').where({ saga_id: id }).orderBy('chunk').select('data');
+    return rows.length === 0 ? null : JSON.parse(Buffer.concat(rows.map((r) => r.data)).toString('utf8'));
+  }
+
+  async save(state: SagaState, expectedVersion: number): Promise<boolean> {
+    return this.control.transaction(async (trx) => {
+      const updated = await trx.raw('UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ? WHERE id = ? AND version = ?', [
+        state.status,
+        state.version,
+        JSON.stringify(state),
+        new Date(state.updatedAt),
+        state.id,
+        expectedVersion,
+      ]);
+      if (affectedRows(updated) === 0) return false;
+      // The payload is bulk input for steps; a finished saga runs none (its records live on the shards now).
+      if (isFinished(state)) await trx('saga_payloads').where({ saga_id: state.id }).delete();
+      return true;
+    });
+  }
+
+  async list(filter: SagaListFilter): Promise<SagaSummary[]> {
+    const query = this.control('sagas').select('state').orderBy([{ column: 'created_time', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
+    if (filter.status) query.where('status', filter.status);
+    if (filter.type) query.where('type', filter.type);
+    if (filter.beforeId) {
+      const cursor = this.control('sagas').where({ id: filter.beforeId }).select('created_time');
+      query.where((q) => q.where('created_time', '<', cursor).orWhere((q2) => q2.where('created_time', '=', cursor).andWhere('id', '<', filter.beforeId!)));
+    }
+    const rows: Array<{ state: unknown }> = await query;
+    return rows.map((r) => summaryOf(parseJson<SagaState>(r.state)));
+  }
+
+  async findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {
+    const rows: Array<{ id: string; version: number }> = await this.control('sagas')
+      .whereIn('status', ['running', 'compensating'])
+      .andWhere('updated_time', '<', before)
+      .orderBy('updated_time')
+      .limit(limit)
+      .select('id', 'version');
+    return rows.map((r) => ({ id: r.id, version: Number(r.version) }));
+  }
+}
+
+function summaryOf(state: SagaState): SagaSummary {
+  const { id, type, status, cursor, version, attempts, pivotPassed, deadline, reason, createdAt, updatedAt, finishedAt } = state;
+  return { id, type, status, cursor, version, attempts, pivotPassed, deadline, reason, createdAt, updatedAt, finishedAt };
+}
+
+function affectedRows(result: unknown): number {
+  const header = Array.isArray(result) ? result[0] : result;
+  return Number((header as { affectedRows?: number }).affectedRows ?? 0);
+}
+
+/** JSON columns arrive as text or already parsed, depending on server and driver version. */
+function parseJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

@@ -1,0 +1,67 @@
+import { defineSaga, newSagaState, stepSucceeded, type SagaState, type SagaStore } from '@shardline/sagas';
+
+/**
+ * What every SagaStore must do, run against the in-memory double (unit) and the control database
+ * (integration), so the double cannot drift from the real adapter.
+ */
+export function sagaStoreContract(name: string, open: () => Promise<{ store: SagaStore; close(): Promise<void> }>) {
+  const definition = defineSaga({
+    type: 'contract',
+    deadlineMs: 60_000,
+    parseInput: (raw) => raw,
+    steps: [{ name: 'one', timeoutMs: 1000, action: async () => 'ok' }],
+  });
+  const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 0, 0, seconds));
+  const saga = (id: string, seconds = 0): SagaState => newSagaState(definition, id, { n: id }, at(seconds));
+
+  describe(`SagaStore contract: ${name}`, () => {
+    let store: SagaStore;
+    let close: () => Promise<void>;
+    beforeAll(async () => ({ store, close } = await open()));
+    afterAll(async () => close());
+
+    it('creates once per id and loads what it stored', async () => {
+      expect(await store.create(saga('a1'))).toBe(true);
+      expect(await store.create({ ...saga('a1'), input: { other: true } })).toBe(false);
+      expect(await store.load('a1')).toEqual(saga('a1'));
+      expect(await store.load('missing')).toBeNull();
+    });
+
+    it('saves only over the expected version', async () => {
+      await store.create(saga('b1'));
+      const next = stepSucceeded(saga('b1'), definition, { rows: 3 }, at(5));
+      expect(await store.save(next, 2)).toBe(false);
+      expect(await store.save(next, 1)).toBe(true);
+      expect(await store.save(next, 1)).toBe(false);
+      expect(await store.load('b1')).toMatchObject({ status: 'completed', version: 2, results: { one: { rows: 3 } } });
+    });
+
+    it('keeps a payload of several megabytes until the saga finishes', async () => {
+      const payload = { records: Array.from({ length: 20_000 }, (_, i) => ({ i, text: 'é'.repeat(100) })) };
+      await store.create(saga('c1'), payload);
+      expect(await store.loadPayload('c1')).toEqual(payload);
+      await store.save(stepSucceeded(saga('c1'), definition, null, at(1)), 1);
+      expect(await store.loadPayload('c1')).toBeNull();
+      expect(await store.loadPayload('never')).toBeNull();
+    });
+
+    it('lists newest first by status and type, page by page', async () => {
+      for (let i = 0; i < 5; i++) await store.create({ ...saga(`l${i}`, 100 + i), type: 'listed' });
+      const first = await store.list({ type: 'listed', limit: 3 });
+      expect(first.map((s) => s.id)).toEqual(['l4', 'l3', 'l2']);
+      expect(first[0]).not.toHaveProperty('input');
+      const second = await store.list({ type: 'listed', limit: 3, beforeId: 'l2' });
+      expect(second.map((s) => s.id)).toEqual(['l1', 'l0']);
+      expect((await store.list({ type: 'listed', status: 'completed', limit: 10 })).length).toBe(0);
+    });
+
+    it('finds running sagas that have not moved since a time', async () => {
+      await store.create({ ...saga('i1', 200), type: 'idle' });
+      await store.create({ ...saga('i2', 300), type: 'idle' });
+      const idle = await store.findIdle(at(250), 100);
+      expect(idle).toContainEqual({ id: 'i1', version: 1 });
+      expect(idle.map((s) => s.id)).not.toContain('i2');
+      expect(idle.map((s) => s.id)).not.toContain('b1');
+    });
+  });
+}

@@ -48,6 +48,27 @@ module.exports = {
       to: { path: ['^libs/outbox-relay/src/(mysql|kafka)', '^libs/[^/]+/src/mysql', `node_modules/${DRIVERS.slice(1)}`] },
     },
     {
+      name: 'saga-core-stays-driver-free',
+      comment: 'The saga runtime core (definitions, state, transitions, orchestrator, ports) knows no MySQL or BullMQ: adapters live in sagas/src/mysql and src/bullmq.',
+      severity: 'error',
+      from: { path: '^libs/sagas/src', pathNot: '^libs/sagas/src/(mysql|bullmq)' },
+      to: { path: ['^libs/sagas/src/(mysql|bullmq)', '^libs/[^/]+/src/mysql', `node_modules/${DRIVERS.slice(1)}`] },
+    },
+    {
+      name: 'saga-definitions-are-plain-modules',
+      comment: 'sagas/ holds definitions that read top to bottom: no framework, no driver, no adapter; effects are injected.',
+      severity: 'error',
+      from: { path: '^sagas/' },
+      to: { path: ['node_modules/@nestjs', `node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/(mysql|bullmq|kafka)', '^apps'] },
+    },
+    {
+      name: 'bullmq-only-in-saga-adapters',
+      comment: 'Only the saga runtime\'s BullMQ adapter (and tests, benchmarks) talks to BullMQ.',
+      severity: 'error',
+      from: { pathNot: '^(libs/sagas/src/bullmq|test|bench)' },
+      to: { path: 'node_modules/bullmq($|/)' },
+    },
+    {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs' },

@@ -13,6 +13,6 @@ fi
 echo "== typecheck"
 tsc -p tsconfig.json --noEmit
 echo "== layer rules (dependency-cruiser)"
-depcruise apps libs migrations --config .dependency-cruiser.cjs
+depcruise apps libs migrations sagas --config .dependency-cruiser.cjs
 echo "== jest (unit + integration)"
 exec jest --ci --maxWorkers=2 "$@"

@@ -173,9 +173,17 @@ export class SagaOrchestrator {
     return 'moved';
   }
 
+  /**
+   * The state is already durable here, so a queue that cannot take the job (Redis down) is not an
+   * error of the caller's: the resumer enqueues the job once the queue is back.
+   */
   private async enqueueFor(state: SagaState): Promise<void> {
     if (isFinished(state) || !phaseOf(state)) return;
-    await this.options.queue.enqueue({ sagaId: state.id, version: state.version }, this.jobOptions(state));
+    try {
+      await this.options.queue.enqueue({ sagaId: state.id, version: state.version }, this.jobOptions(state));
+    } catch (error) {
+      this.log('warn', `saga ${state.id}: could not enqueue its next job (the resumer will): ${messageOf(error)}`);
+    }
   }
 
   private jobOptions(state: SagaState): SagaJobOptions {

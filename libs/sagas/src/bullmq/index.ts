@@ -1,0 +1,3 @@
+export * from './saga-queue.config';
+export * from './bullmq-saga-job.queue';
+export * from './bullmq-saga.worker';

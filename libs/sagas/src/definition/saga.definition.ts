@@ -55,6 +55,8 @@ export interface SagaDefinition<I = unknown, E = unknown> {
   /** Validates the stored input (throw a ShardlineError of kind validation). */
   parseInput(raw: unknown): I;
   readonly steps: readonly SagaStep<I, E>[];
+  /** What the client is answered once the saga completed (default: the last step's result). */
+  result?(results: Readonly<Record<string, unknown>>, input: I): unknown;
 }
 
 export const DEFAULT_STEP_ATTEMPTS = 5;

@@ -15,6 +15,21 @@ export interface RegisteredSaga<I = unknown, E = unknown> {
   effects: E;
 }
 
+export const SAGA_ORCHESTRATOR = Symbol('SagaOrchestrator');
+
+/** What a client polling a saga sees (GET /api/v1/sagas/{id}). */
+export interface SagaClientView {
+  saga_id: string;
+  type: string;
+  status: SagaState['status'];
+  created_at: string;
+  finished_at: string | null;
+  /** Once completed: the definition's answer (e.g. an atomic batch's per-record results). */
+  result: unknown;
+  /** Once compensated, parked or aborted: why. */
+  error: { code: string; message: string; step: string | null } | null;
+}
+
 export type SagaLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: Record<string, unknown>) => void;
 
 export interface SagaOrchestratorOptions {
@@ -118,6 +133,23 @@ export class SagaOrchestrator {
     const state = await this.options.store.load(id);
     if (!state) throw new SagaNotFoundError(id);
     return state;
+  }
+
+  async clientView(id: string): Promise<SagaClientView> {
+    const state = await this.get(id);
+    const { definition } = this.registered(state.type);
+    const last = definition.steps[definition.steps.length - 1].name;
+    const result = state.status !== 'completed' ? null : definition.result ? definition.result(state.results, state.input) : (state.results[last] ?? null);
+    const failed = state.status === 'compensated' || state.status === 'parked' || state.status === 'aborted';
+    return {
+      saga_id: state.id,
+      type: state.type,
+      status: state.status,
+      created_at: state.createdAt,
+      finished_at: state.finishedAt,
+      result,
+      error: failed && state.reason ? { code: state.reason.code, message: state.reason.message, step: state.reason.step } : null,
+    };
   }
 
   list(filter: SagaListFilter): Promise<SagaSummary[]> {

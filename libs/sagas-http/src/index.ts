@@ -1,0 +1,2 @@
+export * from './sagas.http.controller';
+export * from './sagas-http.module';

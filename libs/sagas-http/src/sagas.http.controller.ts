@@ -1,0 +1,51 @@
+import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { validate } from '@shardline/errors';
+import { SAGA_ORCHESTRATOR, SAGA_STATUSES, type SagaClientView, type SagaOrchestrator, type SagaState, type SagaSummary } from '@shardline/sagas';
+
+const sagaIdSchema = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a saga id') });
+const listQuerySchema = z.strictObject({
+  status: z.enum(SAGA_STATUSES as [SagaState['status'], ...SagaState['status'][]]).optional(),
+  type: z.string().regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be a saga type').optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(100).default(20),
+  before: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a saga id').optional(),
+});
+
+/** The status URL a client gets with 202 Accepted: the saga's status, result or error. */
+@Controller('api/v1/sagas')
+export class SagaStatusHttpController {
+  constructor(@Inject(SAGA_ORCHESTRATOR) private readonly sagas: SagaOrchestrator) {}
+
+  @Get(':id')
+  status(@Param() params: unknown): Promise<SagaClientView> {
+    return this.sagas.clientView(validate(sagaIdSchema, params).id);
+  }
+}
+
+/** Operators: list, inspect (steps, timings, failures), retry a parked saga, abort one. */
+@Controller('admin/sagas')
+export class SagasAdminHttpController {
+  constructor(@Inject(SAGA_ORCHESTRATOR) private readonly sagas: SagaOrchestrator) {}
+
+  @Get()
+  async list(@Query() query: unknown): Promise<{ data: SagaSummary[]; next_before: string | null }> {
+    const q = validate(listQuerySchema, query);
+    const data = await this.sagas.list({ status: q.status, type: q.type, beforeId: q.before, limit: q.limit });
+    return { data, next_before: data.length === q.limit ? data[data.length - 1].id : null };
+  }
+
+  @Get(':id')
+  inspect(@Param() params: unknown): Promise<SagaState> {
+    return this.sagas.get(validate(sagaIdSchema, params).id);
+  }
+
+  @Post(':id/retry')
+  retry(@Param() params: unknown): Promise<SagaState> {
+    return this.sagas.retry(validate(sagaIdSchema, params).id);
+  }
+
+  @Post(':id/abort')
+  abort(@Param() params: unknown): Promise<SagaState> {
+    return this.sagas.abort(validate(sagaIdSchema, params).id);
+  }
+}

@@ -41,6 +41,35 @@ module.exports = {
       to: { path: [`node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/mysql'] },
     },
     {
+      name: 'read-model-ports-stay-engine-free',
+      comment: 'The search and analytics ports, their input schemas and errors belong to the query side; adapters import them, so they import no engine lib, driver or framework.',
+      severity: 'error',
+      from: { path: '^libs/read-models/src' },
+      to: { path: [`node_modules/${DRIVERS.slice(1)}`, 'node_modules/@nestjs/', '^libs/projection-(elasticsearch|clickhouse)', '^libs/query-http', '^libs/[^/]+/src/mysql'] },
+    },
+    {
+      name: 'query-routes-know-no-engine',
+      comment: 'The search and analytics routes talk to the ports of @shardline/read-models; which engine answers them is wired in apps/query-api.',
+      severity: 'error',
+      from: { path: '^libs/query-http/src' },
+      to: { path: ['^libs/projection-(elasticsearch|clickhouse)', 'node_modules/(@elastic/elasticsearch|@clickhouse/client)($|/)'] },
+    },
+    {
+      name: 'elasticsearch-client-only-in-its-lib',
+      comment:
+        'Only libs/projection-elasticsearch talks to Elasticsearch. Also allowed because they use it today: apps/query-api (the composition root types the client it creates, closes and probes for readiness) and test/ (fixtures, stack checks); bench/ does not.',
+      severity: 'error',
+      from: { pathNot: '^(libs/projection-elasticsearch|apps/query-api|test)/' },
+      to: { path: 'node_modules/@elastic/elasticsearch($|/)' },
+    },
+    {
+      name: 'clickhouse-client-only-in-its-lib',
+      comment: 'Only libs/projection-clickhouse (its gateway) talks to ClickHouse; test/ also uses the client today (stack checks). apps/ and bench/ go through the gateway.',
+      severity: 'error',
+      from: { pathNot: '^(libs/projection-clickhouse|test)/' },
+      to: { path: 'node_modules/@clickhouse/client($|/)' },
+    },
+    {
       name: 'relay-core-stays-driver-free',
       comment: 'The relay loop and its ports know no MySQL or Kafka: adapters live in outbox-relay/src/mysql and src/kafka.',
       severity: 'error',

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { timeOfId } from '@shardline/ids';
-import { createElasticsearchClient, ElasticsearchRecordSearch, ElasticsearchRecordsSink, InvalidSearchQueryError, type RecordSearchItem } from '@shardline/projection-elasticsearch';
+import { createElasticsearchClient, ElasticsearchRecordSearch, ElasticsearchRecordsSink } from '@shardline/projection-elasticsearch';
+import { InvalidSearchQueryError, type RecordSearchItem } from '@shardline/read-models';
 import { allDocuments, dropIndexBase, randomTag, RecordStory, shuffle, testEsClient } from './projection-fixtures';
 
 /** The Elasticsearch records sink and search adapter against the real engine (no Kafka here). */

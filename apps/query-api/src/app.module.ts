@@ -8,8 +8,8 @@ import { RecordsReadHttpModule } from '@shardline/records-http';
 import { QueryOpenApiController } from '@shardline/query-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { QueryApiConfig } from './config';
-import { QueryHealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
+import { QueryHealthController } from './health.http.controller';
+import { MetricsController } from './metrics.http.controller';
 import { ReadModelsModule } from './read-models.module';
 
 /** Test seams that never come from the environment. */

@@ -1,8 +1,9 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@elastic/elasticsearch';
 import { ClickHouseAnalytics, ClickHouseConfig, ClickHouseGateway, createClickHouseGateway } from '@shardline/projection-clickhouse';
-import { createElasticsearchClient, ElasticsearchRecordSearch, RECORD_SEARCH } from '@shardline/projection-elasticsearch';
-import { AnalyticsHttpController, RECORD_ANALYTICS, SearchHttpController } from '@shardline/query-http';
+import { createElasticsearchClient, ElasticsearchRecordSearch } from '@shardline/projection-elasticsearch';
+import { AnalyticsHttpController, SearchHttpController } from '@shardline/query-http';
+import { RECORD_ANALYTICS, RECORD_SEARCH, type RecordAnalytics, type RecordSearch } from '@shardline/read-models';
 
 export const SEARCH_CLIENT = Symbol('SearchClient');
 export const ANALYTICS_GATEWAY = Symbol('AnalyticsGateway');
@@ -23,7 +24,10 @@ class ReadModelClients implements OnApplicationShutdown {
   }
 }
 
-/** Search (Elasticsearch read alias) and analytics (ClickHouse) routes, with their clients. */
+/**
+ * Search and analytics routes with the engines behind their ports: the one place that knows the
+ * search port is answered by Elasticsearch (its read alias) and the analytics port by ClickHouse.
+ */
 @Module({})
 export class ReadModelsModule {
   static forRoot(options: ReadModelsOptions): DynamicModule {
@@ -33,9 +37,9 @@ export class ReadModelsModule {
       controllers: [SearchHttpController, AnalyticsHttpController],
       providers: [
         { provide: SEARCH_CLIENT, useFactory: () => createElasticsearchClient({ url: options.elasticsearch.url, requestTimeoutMs: options.elasticsearch.requestTimeoutMs, maxRetries: 1 }) },
-        { provide: RECORD_SEARCH, inject: [SEARCH_CLIENT], useFactory: (client: Client) => new ElasticsearchRecordSearch(client, options.elasticsearch.index) },
+        { provide: RECORD_SEARCH, inject: [SEARCH_CLIENT], useFactory: (client: Client): RecordSearch => new ElasticsearchRecordSearch(client, options.elasticsearch.index) },
         { provide: ANALYTICS_GATEWAY, useFactory: () => createClickHouseGateway(options.clickhouse) },
-        { provide: RECORD_ANALYTICS, inject: [ANALYTICS_GATEWAY], useFactory: (gateway: ClickHouseGateway) => new ClickHouseAnalytics(gateway, options.clickhouse.database) },
+        { provide: RECORD_ANALYTICS, inject: [ANALYTICS_GATEWAY], useFactory: (gateway: ClickHouseGateway): RecordAnalytics => new ClickHouseAnalytics(gateway, options.clickhouse.database) },
         ReadModelClients,
       ],
       exports: [SEARCH_CLIENT, ANALYTICS_GATEWAY],

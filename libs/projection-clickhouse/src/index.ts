@@ -1,4 +1,5 @@
-// ClickHouse read model of record events: the projection sink, its schema, and analytics queries.
+// ClickHouse read model of record events: the projection sink, its schema, and the adapter of the
+// query side's RecordAnalytics port (@shardline/read-models).
 export * from './clickhouse.config';
 export * from './clickhouse-gateway';
 export * from './sql/sql-literals';
@@ -6,6 +7,5 @@ export * from './schema/analytics-tables';
 export * from './schema/analytics-ddl';
 export * from './sink/event-rows';
 export * from './sink/clickhouse-projection.sink';
-export * from './analytics/analytics-inputs';
-export * from './analytics/clickhouse-analytics';
+export * from './analytics/clickhouse-analytics.adapter';
 export * from './verification/read-model-fingerprint';

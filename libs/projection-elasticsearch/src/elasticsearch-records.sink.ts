@@ -1,4 +1,5 @@
 import { errors, type Client } from '@elastic/elasticsearch';
+import { UnavailableError } from '@shardline/errors';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink, RebuildableProjectionSink, SinkRejection } from '@shardline/projections';
 import { bulkItemOutcome } from './bulk-outcome';
@@ -19,10 +20,9 @@ export interface ElasticsearchRecordsSinkOptions {
 }
 
 /** Thrown for answers that are about the cluster, not the documents: the runner retries the batch. */
-export class ElasticsearchTransientError extends Error {
+export class ElasticsearchTransientError extends UnavailableError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ElasticsearchTransientError';
+    super('ELASTICSEARCH.TRANSIENT', message);
   }
 }
 

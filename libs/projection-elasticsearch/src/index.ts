@@ -1,5 +1,5 @@
 // The records search read model in Elasticsearch: the projection sink (write side) and the
-// search adapter (read side, behind the driver-free RecordSearch port).
+// adapter of the query side's RecordSearch port (@shardline/read-models).
 export * from './elasticsearch-client';
 export * from './elasticsearch-records.sink';
 export * from './records-index-names';
@@ -7,6 +7,5 @@ export * from './records-index-template';
 export * from './record-document';
 export * from './generation-state';
 export * from './bulk-outcome';
-export * from './search/record-search.port';
 export * from './search/search-cursor';
-export * from './search/elasticsearch-record-search';
+export * from './search/elasticsearch-record-search.adapter';

@@ -1,7 +1,7 @@
 import { bulkItemOutcome } from './bulk-outcome';
 import { textOf } from './record-document';
 import { decodeCursor, encodeCursor } from './search/search-cursor';
-import { InvalidSearchQueryError } from './search/record-search.port';
+import { InvalidSearchQueryError } from '@shardline/read-models';
 import { RecordsIndexNames } from './records-index-names';
 
 describe('records documents and names', () => {

@@ -1,46 +1,47 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import type { ActiveUsersInput, ClickHouseAnalytics, GrowthInput, HotBusinessesInput, RecordsPerDayInput } from '@shardline/projection-clickhouse';
-import { translateReadModelError } from './query-errors';
-
-export const RECORD_ANALYTICS = Symbol('RecordAnalytics');
-
-/** What the analytics routes need (ClickHouseAnalytics implements it). */
-export type RecordAnalytics = Pick<ClickHouseAnalytics, 'recordsPerBusinessPerDay' | 'hotBusinesses' | 'growth' | 'activeUsers'>;
+import type { z } from 'zod';
+import { validate } from '@shardline/errors';
+import {
+  activeUsersQuerySchema,
+  growthQuerySchema,
+  hotBusinessesQuerySchema,
+  RECORD_ANALYTICS,
+  recordsPerDayQuerySchema,
+  type RecordAnalytics,
+} from '@shardline/read-models';
+import { fromReadModel } from './read-model.errors';
 
 /**
- * GET /api/v1/analytics/*: ClickHouse aggregates for analysts. Every route takes `from` and `to`
- * (UTC days, YYYY-MM-DD, inclusive, at most 366 days). The raw query strings go to the adapter,
- * whose zod schemas coerce and validate them and name bad fields (→ 400).
+ * GET /api/v1/analytics/*: aggregates for analysts. Every route takes `from` and `to` (UTC days,
+ * YYYY-MM-DD, inclusive, at most 366 days). The query strings are validated here with the port's
+ * schemas (coerced, bad fields named → 400), so the adapter receives typed queries only.
  */
 @Controller('api/v1/analytics')
 export class AnalyticsHttpController {
   constructor(@Inject(RECORD_ANALYTICS) private readonly analytics: RecordAnalytics) {}
 
   @Get('records-per-day')
-  recordsPerDay(@Query() query: Record<string, string>) {
-    return this.run(() => this.analytics.recordsPerBusinessPerDay(query as unknown as RecordsPerDayInput));
+  recordsPerDay(@Query() query: unknown) {
+    return this.answer(recordsPerDayQuerySchema, query, (q) => this.analytics.recordsPerBusinessPerDay(q));
   }
 
   @Get('hot-businesses')
-  hotBusinesses(@Query() query: Record<string, string>) {
-    return this.run(() => this.analytics.hotBusinesses(query as unknown as HotBusinessesInput));
+  hotBusinesses(@Query() query: unknown) {
+    return this.answer(hotBusinessesQuerySchema, query, (q) => this.analytics.hotBusinesses(q));
   }
 
   @Get('growth')
-  growth(@Query() query: Record<string, string>) {
-    return this.run(() => this.analytics.growth(query as unknown as GrowthInput));
+  growth(@Query() query: unknown) {
+    return this.answer(growthQuerySchema, query, (q) => this.analytics.growth(q));
   }
 
   @Get('active-users')
-  activeUsers(@Query() query: Record<string, string>) {
-    return this.run(() => this.analytics.activeUsers(query as unknown as ActiveUsersInput));
+  activeUsers(@Query() query: unknown) {
+    return this.answer(activeUsersQuerySchema, query, (q) => this.analytics.activeUsers(q));
   }
 
-  private async run<T>(query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      throw translateReadModelError(error, 'ANALYTICS.UNAVAILABLE');
-    }
+  private async answer<S extends z.ZodType, T>(schema: S, query: unknown, ask: (q: z.output<S>) => Promise<T>): Promise<T> {
+    const q = validate(schema, query);
+    return fromReadModel('ANALYTICS.UNAVAILABLE', () => ask(q));
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { recordsOpenApiDocument } from '@shardline/records-http';
-import { searchBodySchema } from './search.http.controller';
+import { recordSearchQuerySchema } from '@shardline/read-models';
 
 const dateParam = (name: 'from' | 'to') => ({ name, in: 'query', required: true, schema: { type: 'string', format: 'date' }, description: `UTC day, inclusive (${name})` });
 const query = (name: string, schema: object, description?: string) => ({ name, in: 'query', schema, ...(description ? { description } : {}) });
@@ -24,7 +24,7 @@ export function queryOpenApiDocument(): Record<string, unknown> {
       '/api/v1/data/search': {
         post: {
           summary: 'Keyword over data_content plus filters (Elasticsearch; eventually consistent, typically < 1 s behind writes)',
-          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(searchBodySchema, { io: 'input', unrepresentable: 'any' }) } } },
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(recordSearchQuerySchema, { io: 'input', unrepresentable: 'any' }) } } },
           responses: { '200': { description: '{ data: [record + score], page_size, next_cursor } — pass next_cursor as search_after' }, ...errors(400, 503) },
         },
       },

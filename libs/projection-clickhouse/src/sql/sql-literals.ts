@@ -1,3 +1,5 @@
+import { InternalError } from '@shardline/errors';
+
 /**
  * The ONLY way a value enters Shardline's ClickHouse SQL. ClickHouse 18.16 (the Debian server)
  * has no query parameters, so every value is rendered as a literal here and nowhere else; callers
@@ -7,11 +9,10 @@
  *
  * Rendered forms are valid on 18.16 and on current ClickHouse alike.
  */
-export class SqlLiteralError extends Error {
-  readonly code = 'SQL.INVALID_LITERAL';
+export class SqlLiteralError extends InternalError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SqlLiteralError';
+    // `internal`: input is validated before it gets here, so a value refused here is our bug (500), never a 400.
+    super('SQL.INVALID_LITERAL', message);
   }
 }
 
@@ -125,4 +126,10 @@ export function sqlDateTime(value: Date): Sql {
 export function sqlOneOf<T extends string>(value: string, allowed: readonly T[]): Sql {
   if (!allowed.includes(value as T)) throw new SqlLiteralError(`${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
   return sqlString(value);
+}
+
+/** Fixed SQL text picked by a key (a sort order, a bucket function); a key outside `choices` is refused, never rendered. */
+export function sqlChoice<K extends string>(key: K, choices: Readonly<Record<K, Sql>>): Sql {
+  if (typeof key !== 'string' || !Object.hasOwn(choices, key)) throw new SqlLiteralError(`${JSON.stringify(key)} is not one of ${Object.keys(choices).join(', ')}`);
+  return choices[key];
 }

@@ -1,5 +1,6 @@
 import {
   isValidDay,
+  sqlChoice,
   sqlDate,
   sqlDateTime,
   sqlIdentifier,
@@ -169,5 +170,15 @@ describe('sqlOneOf', () => {
   it('renders only listed values', () => {
     expect(sqlOneOf('RecordCreated', ['RecordCreated', 'RecordDeleted'])).toBe("'RecordCreated'");
     expect(() => sqlOneOf("RecordCreated'", ['RecordCreated'])).toThrow(SqlLiteralError);
+  });
+});
+
+describe('sqlChoice', () => {
+  it('picks fixed SQL text by key and refuses any other key as a bug of ours', () => {
+    const order = { events: 'events DESC', records_created: 'records_created DESC' };
+    expect(sqlChoice('events', order)).toBe('events DESC');
+    for (const bad of ['hour', 'toString', '__proto__', 'events DESC; DROP TABLE x']) {
+      expect(() => sqlChoice(bad as 'events', order)).toThrow(expect.objectContaining({ code: 'SQL.INVALID_LITERAL', kind: 'internal', retriable: false }));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidSearchQueryError, type RecordSearchSort } from './record-search.port';
+import { InvalidSearchQueryError, type RecordSearchSort } from '@shardline/read-models';
 
 type SortValue = string | number;
 
@@ -20,11 +20,11 @@ export function decodeCursor(cursor: string, sort: RecordSearchSort, expectedLen
     if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw new Error('not base64url');
     body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidSearchQueryError('search_after', 'search_after is not a cursor returned by this API');
+    throw new InvalidSearchQueryError('search_after', 'is not a cursor returned by this API');
   }
   if (body?.v !== 1 || !Array.isArray(body.a) || body.a.length !== expectedLength || !body.a.every((x) => typeof x === 'string' || typeof x === 'number')) {
-    throw new InvalidSearchQueryError('search_after', 'search_after is not a cursor returned by this API');
+    throw new InvalidSearchQueryError('search_after', 'is not a cursor returned by this API');
   }
-  if (body.s !== sort) throw new InvalidSearchQueryError('search_after', `search_after belongs to sort ${body.s}, not ${sort}`);
+  if (body.s !== sort) throw new InvalidSearchQueryError('search_after', `belongs to sort ${body.s}, not ${sort}`);
   return body.a;
 }

@@ -11,13 +11,14 @@ import {
   type RecordSearchPage,
   type RecordSearchQuery,
   type RecordSearchSort,
-} from './record-search.port';
+} from '@shardline/read-models';
 
 /**
- * Searches the read alias (`records`, or `<base>` in tests), so a rebuild's alias swap is invisible
- * to callers. Tombstones (deleted records) are always filtered out. Paging is search_after on a
- * total order (sort key + record_id as the tie-breaker, ids are unique), so walking the cursors
- * visits every matching record once: no skips, no repeats, and no deep from+size cost.
+ * The query side's RecordSearch port over Elasticsearch. Searches the read alias (`records`, or
+ * `<base>` in tests), so a rebuild's alias swap is invisible to callers. Tombstones (deleted
+ * records) are always filtered out. Paging is search_after on a total order (sort key + record_id
+ * as the tie-breaker, ids are unique), so walking the cursors visits every matching record once:
+ * no skips, no repeats, and no deep from+size cost.
  */
 export class ElasticsearchRecordSearch implements RecordSearch {
   constructor(
@@ -27,7 +28,8 @@ export class ElasticsearchRecordSearch implements RecordSearch {
 
   async searchRecords(query: RecordSearchQuery): Promise<RecordSearchPage> {
     const size = query.page_size;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_SEARCH_PAGE_SIZE) throw new InvalidSearchQueryError('page_size', `page_size must be 1..${MAX_SEARCH_PAGE_SIZE}`);
+    // The query side validated it already; `size` is what ES is asked to load, so it stays bounded here too.
+    if (!Number.isInteger(size) || size < 1 || size > MAX_SEARCH_PAGE_SIZE) throw new InvalidSearchQueryError('page_size', `must be 1..${MAX_SEARCH_PAGE_SIZE}`);
     const sort = sortOf(query.sort);
     const after = query.search_after ? decodeCursor(query.search_after, query.sort, sort.length) : undefined;
     let response: estypes.SearchResponse<RecordDocument>;
@@ -97,7 +99,8 @@ function itemOf(hit: estypes.SearchHit<RecordDocument>, sort: RecordSearchSort):
   };
 }
 
-function translate(error: unknown): Error {
+/** ES answers → the port's kinded errors; anything unrecognised is left for the query side (→ 503). */
+function translate(error: unknown): unknown {
   if (error instanceof errors.ResponseError) {
     const type = (error.body as { error?: { type?: string; root_cause?: Array<{ type?: string; reason?: string }> } })?.error;
     if (error.statusCode === 400) {
@@ -105,9 +108,9 @@ function translate(error: unknown): Error {
       // A malformed date in date_range is the caller's mistake.
       return new InvalidSearchQueryError('date_range', `invalid search: ${reason}`);
     }
-    if (error.statusCode === 404 && type?.type === 'index_not_found_exception') return new SearchUnavailableError('the records search index does not exist yet (is the projector running?)');
-    return new SearchUnavailableError(`search failed with ${error.statusCode}: ${error.message}`);
+    if (error.statusCode === 404 && type?.type === 'index_not_found_exception') return new SearchUnavailableError('the records search index does not exist yet (is the projector running?)', error);
+    return new SearchUnavailableError(`search failed with ${error.statusCode}: ${error.message}`, error);
   }
-  if (error instanceof errors.ElasticsearchClientError) return new SearchUnavailableError(`search engine unreachable: ${error.message}`);
-  return error as Error;
+  if (error instanceof errors.ElasticsearchClientError) return new SearchUnavailableError(`search engine unreachable: ${error.message}`, error);
+  return error;
 }

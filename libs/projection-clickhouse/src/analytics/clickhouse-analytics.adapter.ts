@@ -1,85 +1,42 @@
-import type { ClickHouseGateway } from '../clickhouse-gateway';
-import { liveTables } from '../schema/analytics-tables';
-import { type Sql, sqlDate, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
 import {
-  activeUsersInputSchema,
-  type ActiveUsersInput,
   addDays,
   bucketStarts,
-  type GrowthInput,
-  growthInputSchema,
+  type ActiveUsersQuery,
+  type ActiveUsersResult,
   type GrowthInterval,
-  hotBusinessesInputSchema,
-  type HotBusinessesInput,
-  parseAnalyticsInput,
-  recordsPerDayInputSchema,
-  type RecordsPerDayInput,
-} from './analytics-inputs';
-
-export interface BusinessDayStats {
-  business_id: string;
-  day: string;
-  records_created: number;
-  records_updated: number;
-  records_deleted: number;
-  events: number;
-  active_users: number;
-}
-export interface RecordsPerDayResult {
-  from: string;
-  to: string;
-  rows: BusinessDayStats[];
-  /** More (business, day) rows exist than `limit`; narrow the range or filter by business_id. */
-  truncated: boolean;
-}
-export interface HotBusiness {
-  business_id: string;
-  events: number;
-  records_created: number;
-}
-export interface GrowthBucket {
-  /** First day of the bucket (the Monday for weeks); the first and last buckets are clipped to the range. */
-  period_start: string;
-  records_created: number;
-  records_deleted: number;
-  net: number;
-  /** Running totals from the start of the range. */
-  cumulative_created: number;
-  cumulative_net: number;
-}
-export interface GrowthResult {
-  from: string;
-  to: string;
-  interval: GrowthInterval;
-  buckets: GrowthBucket[];
-}
-export interface ActiveUsersResult {
-  from: string;
-  to: string;
-  days: { day: string; active_users: number }[];
-  /** Distinct users over the whole range (not the sum of the days). */
-  total_active_users: number;
-}
+  type GrowthQuery,
+  type GrowthResult,
+  type HotBusinessesQuery,
+  type HotBusinessesResult,
+  type HotBusinessMetric,
+  type RecordAnalytics,
+  type RecordsPerDayQuery,
+  type RecordsPerDayResult,
+} from '@shardline/read-models';
+import type { ClickHouseGateway } from '../clickhouse-gateway';
+import { liveTables } from '../schema/analytics-tables';
+import { type Sql, sqlChoice, sqlDate, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
   day: 'event_date',
   week: 'toMonday(event_date)',
   month: 'toStartOfMonth(event_date)',
 };
-const HOT_ORDER_SQL: Record<'events' | 'records_created', Sql> = {
+const HOT_ORDER_SQL: Record<HotBusinessMetric, Sql> = {
   events: 'events DESC, records_created DESC',
   records_created: 'records_created DESC, events DESC',
 };
 
 /**
- * Analytics over the raw events table, for the query API and anyone else. Inputs are validated
- * (AnalyticsInputError → 400); days are UTC; ranges are inclusive and at most 366 days.
+ * The query side's RecordAnalytics port over the raw events table. Queries arrive validated by the
+ * port's schemas; every value still enters the SQL through sql-literals, so one that skipped
+ * validation is refused there (SqlLiteralError, a bug: 500) instead of reaching ClickHouse.
  * Counts of events read the table with FINAL, so a redelivered event that is not merged away yet
  * never counts twice (FINAL streams the merge: memory stays bounded however wide the range).
  * Distinct-user counts need no FINAL: a duplicate does not change a set. Counts come back as
  * numbers, ids as strings.
  */
-export class ClickHouseAnalytics {
+export class ClickHouseAnalytics implements RecordAnalytics {
   private readonly events: Sql;
 
   constructor(
@@ -89,8 +46,7 @@ export class ClickHouseAnalytics {
     this.events = liveTables(database).events;
   }
 
-  async recordsPerBusinessPerDay(input: RecordsPerDayInput): Promise<RecordsPerDayResult> {
-    const q = parseAnalyticsInput(recordsPerDayInputSchema, input);
+  async recordsPerBusinessPerDay(q: RecordsPerDayQuery): Promise<RecordsPerDayResult> {
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, toString(event_date) AS day,
   countIf(event_type = 'RecordCreated') AS records_created,
@@ -120,14 +76,13 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
     };
   }
 
-  async hotBusinesses(input: HotBusinessesInput): Promise<{ from: string; to: string; by: string; businesses: HotBusiness[] }> {
-    const q = parseAnalyticsInput(hotBusinessesInputSchema, input);
+  async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, count() AS events, countIf(event_type = 'RecordCreated') AS records_created
 FROM ${this.events} FINAL
 WHERE ${rangeSql(q.from, q.to)}
 GROUP BY business_id
-ORDER BY ${HOT_ORDER_SQL[q.by]}, business_id
+ORDER BY ${sqlChoice(q.by, HOT_ORDER_SQL)}, business_id
 LIMIT ${sqlInt(q.limit, 1, 1000)}`,
     );
     return {
@@ -138,10 +93,9 @@ LIMIT ${sqlInt(q.limit, 1, 1000)}`,
     };
   }
 
-  async growth(input: GrowthInput): Promise<GrowthResult> {
-    const q = parseAnalyticsInput(growthInputSchema, input);
+  async growth(q: GrowthQuery): Promise<GrowthResult> {
     const rows = await this.gateway.select<Record<string, string>>(
-      `SELECT toString(${BUCKET_SQL[q.interval]}) AS period_start,
+      `SELECT toString(${sqlChoice(q.interval, BUCKET_SQL)}) AS period_start,
   countIf(event_type = 'RecordCreated') AS records_created,
   countIf(event_type = 'RecordDeleted') AS records_deleted
 FROM ${this.events} FINAL
@@ -164,8 +118,7 @@ ORDER BY period_start`,
     return { from: q.from, to: q.to, interval: q.interval, buckets };
   }
 
-  async activeUsers(input: ActiveUsersInput): Promise<ActiveUsersResult> {
-    const q = parseAnalyticsInput(activeUsersInputSchema, input);
+  async activeUsers(q: ActiveUsersQuery): Promise<ActiveUsersResult> {
     const where = `${rangeSql(q.from, q.to)}${businessSql(q.business_id)}`;
     const [perDay, total] = await Promise.all([
       this.gateway.select<Record<string, string>>(
@@ -185,12 +138,14 @@ ORDER BY period_start`,
 
 /**
  * Whole UTC days [from, to]: on event_date for the primary key, and the same bounds on occurred_at
- * so the monthly partitions (toYYYYMM(occurred_at)) outside the range are skipped.
+ * so the monthly partitions (toYYYYMM(occurred_at)) outside the range are skipped. The days are
+ * rendered (and so checked) by sqlDate before they are used for the DateTime bounds.
  */
 function rangeSql(from: string, to: string): Sql {
+  const days = `event_date >= ${sqlDate(from)} AND event_date <= ${sqlDate(to)}`;
   const start = new Date(`${from}T00:00:00Z`);
   const end = new Date(`${addDays(to, 1)}T00:00:00Z`);
-  return `event_date >= ${sqlDate(from)} AND event_date <= ${sqlDate(to)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
+  return `${days} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
 }
 
 function businessSql(businessId: string | undefined): Sql {

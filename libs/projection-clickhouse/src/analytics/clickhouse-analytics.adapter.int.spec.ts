@@ -3,8 +3,8 @@ import { createClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { ClickHouseProjectionSink } from '../sink/clickhouse-projection.sink';
 import { type ClickHouseTestDatabase, createClickHouseTestDatabase } from '../testing/clickhouse-test-database';
-import { dataset, dayA1, dayB1, describeAnalyticsContract } from './analytics.contract';
-import { ClickHouseAnalytics } from './clickhouse-analytics';
+import { dataset, dayA1, dayB1, describeAnalyticsContract, validatingFront } from './analytics.contract';
+import { ClickHouseAnalytics } from './clickhouse-analytics.adapter';
 
 describeAnalyticsContract('the ClickHouse server (SHARDLINE_CLICKHOUSE_URL, 18.16 here)', async () => {
   const db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
@@ -25,7 +25,7 @@ describe('analyst access (ClickHouse server)', () => {
   it('the read-only analyst user can read the tables and the view but not write', async () => {
     const analyst = createClickHouseGateway({ ...db.config, username: 'analyst', password: '' });
     try {
-      const asAnalyst = new ClickHouseAnalytics(analyst, db.config.database);
+      const asAnalyst = validatingFront(new ClickHouseAnalytics(analyst, db.config.database));
       expect((await asAnalyst.recordsPerBusinessPerDay({ from: '2026-01-01', to: '2026-01-01' })).rows).toEqual([dayA1, dayB1]);
       const [latest] = await analyst.select<{ n: string }>(`SELECT count() AS n FROM ${liveTables(db.config.database).latest} FINAL WHERE deleted = 0`);
       expect(Number(latest.n)).toBe(9);

@@ -56,6 +56,8 @@ export class InMemoryPublisher implements EventPublisher {
   /** Called during publish, before the ack: lets a test observe the outbox mid-publish. */
   onPublish: (envelopes: RecordEventEnvelope[]) => void = () => {};
 
+  async prepare(): Promise<void> {}
+
   async publish(envelopes: RecordEventEnvelope[]): Promise<void> {
     this.attempts += 1;
     this.onPublish(envelopes);

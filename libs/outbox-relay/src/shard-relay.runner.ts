@@ -1,4 +1,4 @@
-import { InternalError, messageOf } from '@shardline/errors';
+import { InternalError, messageOf, UnavailableError } from '@shardline/errors';
 import { envelopeOf } from '@shardline/integration-events';
 import { Backoff, sleep } from '@shardline/worker';
 import type { EventPublisher, OutboxBacklog, OutboxEntry, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
@@ -146,7 +146,7 @@ export class ShardRelay {
       this.lease.isHeld(),
       this.source.readBatch(this.options.batchSize).then(
         (read) => void (entries = read),
-        (error: unknown) => void (readError = error ?? new Error('outbox read failed')),
+        (error: unknown) => void (readError = error ?? new UnavailableError('RELAY.OUTBOX_UNAVAILABLE', 'outbox read failed')),
       ),
     ]);
     if (!held) return this.lostLease();

@@ -98,6 +98,29 @@ module.exports = {
       to: { path: 'node_modules/bullmq($|/)' },
     },
     {
+      name: 'projections-core-stays-driver-free',
+      comment:
+        'The projection core (decode → apply → dead letters, lag, the rebuild protocol) and its ports know no broker or engine: only projections/src/kafka imports kafkajs and the Kafka plumbing (@shardline/kafka).',
+      severity: 'error',
+      from: { path: '^libs/projections/src', pathNot: '^libs/projections/src/kafka' },
+      to: { path: ['^libs/projections/src/kafka', '^libs/kafka/', '^libs/[^/]+/src/(mysql|kafka)', `node_modules/${DRIVERS.slice(1)}`] },
+    },
+    {
+      name: 'kafkajs-only-in-adapters',
+      comment:
+        'kafkajs is imported only where Kafka is the point: libs/kafka (client from config, topic provisioning), a lib\'s src/kafka adapter folder (outbox-relay/src/kafka, projections/src/kafka), libs/records-kafka (the Kafka command intake), and the composition roots, tests and benchmarks (apps, test, bench).',
+      severity: 'error',
+      from: { pathNot: '^(libs/kafka/src|libs/[^/]+/src/kafka|libs/records-kafka/src|apps|test|bench)/' },
+      to: { path: 'node_modules/kafkajs($|/)' },
+    },
+    {
+      name: 'worker-lifecycle-stays-generic',
+      comment: 'libs/worker is the lifecycle of every worker (relay, projections, sagas, slot moves): no driver, no Shardline lib but the error vocabulary.',
+      severity: 'error',
+      from: { path: '^libs/worker/src' },
+      to: { path: ['^libs/(?!worker/|errors/)', `node_modules/${DRIVERS.slice(1)}`] },
+    },
+    {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs' },

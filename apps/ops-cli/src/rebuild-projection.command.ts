@@ -1,10 +1,11 @@
 import pino from 'pino';
-import { TOPIC_SPECS } from '@shardline/integration-events';
-import { createKafka, ensureTopics } from '@shardline/kafka';
+import { createKafka } from '@shardline/kafka';
 import { MysqlEventLogReader } from '@shardline/event-store/mysql';
-import { isRebuildable, newRebuildId, rebuildProjection, type RebuildReport, type RunnerLog } from '@shardline/projections';
+import { isRebuildable, newRebuildId, type RebuildReport } from '@shardline/projections';
+import { ensureProjectionTopics, rebuildProjection } from '@shardline/projections/kafka';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import type { WorkerLog } from '@shardline/worker';
 import { PROJECTION_NAMES, projectorConfigFromEnv, type ProjectionName } from '../../projector/src/config';
 import { createSink } from '../../projector/src/sinks';
 
@@ -20,7 +21,7 @@ export async function rebuildProjectionCommand(projection: string | undefined, e
   const name = projection as ProjectionName;
   const config = projectorConfigFromEnv({ ...env, SHARDLINE_PROJECTIONS: name });
   const logger = pino({ name: 'shardline-rebuild', level: config.logLevel });
-  const log: RunnerLog = (level, message, extra = {}) => logger[level](extra, message);
+  const log: WorkerLog = (level, message, extra = {}) => logger[level](extra, message);
   const { sink, close } = createSink(name, config);
   const databases = new ShardDatabases(shardingConfigFromEnv(env));
   try {
@@ -28,10 +29,7 @@ export async function rebuildProjectionCommand(projection: string | undefined, e
     await sink.prepare();
     const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-rebuild` }, log);
     // Same topic provisioning as the projector: offsets of a missing topic cannot be captured.
-    await ensureTopics(
-      kafka,
-      [config.topics.events, config.topics.deadLetter].map((topic) => TOPIC_SPECS.find((t) => t.topic === topic) ?? { topic, numPartitions: topic === config.topics.events ? 8 : 1 }),
-    );
+    await ensureProjectionTopics(kafka, config.topics);
     return await rebuildProjection({
       kafka,
       liveSink: sink,

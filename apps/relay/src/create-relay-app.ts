@@ -1,13 +1,13 @@
 import type { Kafka } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { TOPIC_SPECS } from '@shardline/integration-events';
-import { createKafka, ensureTopics } from '@shardline/kafka';
+import { createKafka } from '@shardline/kafka';
 import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@shardline/observability';
-import { Backoff, OutboxRelay, type RelayLog } from '@shardline/outbox-relay';
+import { OutboxRelay, type RelayLog } from '@shardline/outbox-relay';
 import { KafkaEventPublisher } from '@shardline/outbox-relay/kafka';
 import { MysqlOutboxSource, MysqlShardLease } from '@shardline/outbox-relay/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import { WorkerLifecycle } from '@shardline/worker';
 import type { RelayConfig } from './config';
 
 export interface RelayApp {
@@ -38,50 +38,27 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
     lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000 }, log),
   }));
   const relay = new OutboxRelay(shards, publisher, registry, config.relay, log);
+  // The topic must exist with its partition count BEFORE the first publish (the relay's prepare).
+  // Kafka being down at start delays publishing (rows wait in the outbox); it does not stop the process.
+  const lifecycle = new WorkerLifecycle(relay, { backoff: { initialMs: 200, maxMs: config.relay.errorBackoffMaxMs }, log });
 
-  let topicReady = false;
-  let stopping = false;
-  let wake: () => void = () => {};
   const ops: OpsHttpServer = await startOpsHttpServer(registry, {
     host: config.ops.host,
     port: config.ops.port,
     routes: {
       '/health/ready': async () => {
         const readiness = await relay.readiness();
+        const topicReady = lifecycle.prepared;
         const ready = readiness.ready && topicReady;
         return { status: ready ? 200 : 503, body: { ...readiness, status: ready ? 'ok' : 'unavailable', ready, topicReady } };
       },
-      '/admin/relay': async () => ({ status: 200, body: { topic: config.topic, topicReady, shards: relay.status() } }),
+      '/admin/relay': async () => ({ status: 200, body: { topic: config.topic, topicReady: lifecycle.prepared, shards: relay.status() } }),
     },
   });
 
-  // The topic must exist with its partition count BEFORE the first publish: the broker would
-  // otherwise auto-create it with one partition. Kafka being down at start delays publishing
-  // (rows wait in the outbox), it does not stop the process.
-  const started = (async () => {
-    const spec = TOPIC_SPECS.find((t) => t.topic === config.topic) ?? { topic: config.topic, numPartitions: 8 };
-    const backoff = new Backoff(200, config.relay.errorBackoffMaxMs);
-    while (!stopping) {
-      try {
-        await ensureTopics(kafka, [spec]);
-        topicReady = true;
-        if (stopping) return;
-        relay.start();
-        logger.info({ topic: config.topic, shards: shards.length, opsPort: ops.port }, 'relay started');
-        return;
-      } catch (error) {
-        const delay = backoff.next();
-        logger.warn({ error: String(error), retryInMs: delay }, 'cannot ensure the topic yet; retrying');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
-  })();
+  const started = lifecycle.run().then((running) => {
+    if (running) logger.info({ topic: config.topic, shards: shards.length, opsPort: ops.port }, 'relay started');
+  });
 
   let stopped: Promise<void> | null = null;
   return {
@@ -96,12 +73,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   };
 
   async function shutdown(): Promise<void> {
-    stopping = true;
-    wake(); // (a topic check still in flight is not awaited: the relay then never starts)
-    const finished = await Promise.race([
-      relay.stop().then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
-    ]);
+    const finished = await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs });
     // A batch still in flight after the timeout was not deleted: the next leader republishes it.
     if (!finished) logger.warn('shutdown timeout: leaving in-flight batches to be republished');
     await publisher.close();

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@shardline/event-store';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
+import type { WorkerLog } from '@shardline/worker';
 
 /** An outbox row still to publish, joined with the event it points at. */
 export interface OutboxEntry {
@@ -38,6 +39,12 @@ export interface OutboxSource {
  * and the relay publishes the whole batch again: at-least-once).
  */
 export interface EventPublisher {
+  /**
+   * Creates the destination if it is missing (the topic, with its partition count: a broker would
+   * auto-create it with one partition at the first publish). Idempotent; the relay's lifecycle
+   * retries it until it succeeds, before any shard loop starts.
+   */
+  prepare(): Promise<void>;
   publish(envelopes: RecordEventEnvelope[]): Promise<void>;
   /** Whether the broker answers (readiness). */
   ping(): Promise<boolean>;
@@ -58,4 +65,4 @@ export interface ShardLease {
   release(): Promise<void>;
 }
 
-export type RelayLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: Record<string, unknown>) => void;
+export type RelayLog = WorkerLog;

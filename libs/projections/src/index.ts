@@ -1,10 +1,19 @@
-// Projection runtime: the sink port that read models implement, the Kafka runner around it,
-// and the rebuild that replays the event store into a fresh read model and swaps it in.
+// Projection runtime without a broker behind it (enforced by dependency-cruiser): the sink port
+// that read models implement, the apply core shared by the live runner and the rebuild, lag, the
+// rebuild protocol over ports, in-memory ports for unit tests. Kafka: `@shardline/projections/kafka`.
 export * from './projection-sink.port';
-export * from './runner/projection-runner';
-export * from './runner/projection-metrics';
-export * from './runner/projection-lag';
-export * from './runner/dead-letter';
-export * from './runner/backoff';
-export * from './rebuild/rebuild-projection';
-export * from './runner/apply-coalescer';
+export * from './projection-topics';
+export * from './projection.metrics';
+export * from './apply/source-message';
+export * from './apply/dead-letter.port';
+export * from './apply/apply-chunk';
+export * from './apply/apply-coalescer';
+export * from './apply/partition-batch.port';
+export * from './apply/partition-batch.processor';
+export * from './lag/projection-lag';
+export * from './lag/topic-offsets.port';
+export * from './lag/projection-lag.monitor';
+export * from './rebuild/rebuild.port';
+export * from './rebuild/rebuild-projection.runner';
+export * from './rebuild/rebuild-id';
+export * from './in-memory/in-memory-projection.ports';

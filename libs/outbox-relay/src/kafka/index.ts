@@ -1,1 +1,1 @@
-export * from './kafka-event-publisher';
+export * from './kafka-event.publisher';

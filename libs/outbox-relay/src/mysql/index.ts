@@ -1,2 +1,2 @@
-export * from './mysql-outbox-source';
-export * from './mysql-shard-lease';
+export * from './mysql-outbox.source';
+export * from './mysql-shard.lease';

@@ -1,5 +1,7 @@
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
-import { encodeEnvelope, ENVELOPE_VERSION, type RecordEventEnvelope } from '@shardline/integration-events';
+import { UnavailableError } from '@shardline/errors';
+import { encodeEnvelope, ENVELOPE_VERSION, TOPIC_SPECS, type RecordEventEnvelope } from '@shardline/integration-events';
+import { ensureTopics } from '@shardline/kafka';
 import type { EventPublisher, RelayLog } from '../outbox-relay.ports';
 
 export interface KafkaEventPublisherOptions {
@@ -66,13 +68,23 @@ export class KafkaEventPublisher implements EventPublisher {
     this.options = { ...DEFAULT_KAFKA_PUBLISHER_OPTIONS, ...options };
   }
 
+  /**
+   * Creates the topic, or grows it, to its partition count (TOPIC_SPECS; 8 for a topic not listed
+   * there) before the first publish, which would otherwise auto-create it with one partition.
+   */
+  async prepare(): Promise<void> {
+    const { topic } = this.options;
+    await ensureTopics(this.kafka, [TOPIC_SPECS.find((t) => t.topic === topic) ?? { topic, numPartitions: 8 }]);
+  }
+
   async publish(envelopes: RecordEventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     const lane = envelopes[0].shard;
     const current = this.current(lane);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`publish not acknowledged within ${this.options.publishTimeoutMs} ms`)), this.options.publishTimeoutMs);
+      const message = `publish not acknowledged within ${this.options.publishTimeoutMs} ms`;
+      timer = setTimeout(() => reject(new UnavailableError('RELAY.PUBLISH_TIMEOUT', message)), this.options.publishTimeoutMs);
     });
     try {
       await Promise.race([this.send(current, envelopes), timeout]);

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import type { StoredEvent } from '@shardline/event-store';
-import { InMemoryLeaseBoard, InMemoryOutbox, InMemoryPublisher } from './in-memory/in-memory-relay-ports';
-import { RelayMetrics } from './relay-metrics';
-import { DEFAULT_SHARD_RELAY_OPTIONS, ShardRelay, type ShardRelayOptions } from './shard-relay';
+import { InMemoryLeaseBoard, InMemoryOutbox, InMemoryPublisher } from './in-memory/in-memory-relay.ports';
+import { RelayMetrics } from './relay.metrics';
+import { DEFAULT_SHARD_RELAY_OPTIONS, ShardRelay, type ShardRelayOptions } from './shard-relay.runner';
 
 let position = 0;
 function event(business: string, version: number): StoredEvent {

@@ -1,7 +1,8 @@
+import { InternalError, messageOf, UnavailableError } from '@shardline/errors';
 import { envelopeOf } from '@shardline/integration-events';
-import { Backoff } from './backoff';
+import { Backoff, sleep } from '@shardline/worker';
 import type { EventPublisher, OutboxBacklog, OutboxEntry, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
-import type { RelayMetrics } from './relay-metrics';
+import type { RelayMetrics } from './relay.metrics';
 
 export interface ShardRelayOptions {
   /** Outbox rows read and published per cycle. */
@@ -63,8 +64,8 @@ export interface ShardRelayStatus {
  */
 export class ShardRelay {
   private leader = false;
-  private stopping = false;
-  private wake: (() => void) | null = null;
+  /** Aborted by stop(): the loop ends after its cycle and an idle or backoff wait ends at once. */
+  private stopSignal: AbortController | null = null;
   private running: Promise<void> | null = null;
   private published = 0;
   private publishErrors = 0;
@@ -84,9 +85,10 @@ export class ShardRelay {
     private readonly log: RelayLog = () => {},
     private readonly now: () => number = Date.now,
   ) {
-    if (source.shard !== lease.shard) throw new Error(`outbox of shard ${source.shard} paired with the lease of shard ${lease.shard}`);
-    this.idle = new Backoff(options.idleMinMs, options.idleMaxMs);
-    this.errors = new Backoff(options.errorBackoffMinMs, options.errorBackoffMaxMs);
+    if (source.shard !== lease.shard) throw new InternalError('RELAY.SHARD_MISMATCH', `outbox of shard ${source.shard} paired with the lease of shard ${lease.shard}`);
+    // No jitter: one loop per shard paces itself; the delays are exactly initial, 2x, 4x ... max.
+    this.idle = new Backoff({ initialMs: options.idleMinMs, maxMs: options.idleMaxMs, jitter: 'none' });
+    this.errors = new Backoff({ initialMs: options.errorBackoffMinMs, maxMs: options.errorBackoffMaxMs, jitter: 'none' });
     this.label = { shard: String(source.shard) };
     metrics.leader.set(this.label, 0);
     metrics.published.inc(this.label, 0);
@@ -99,14 +101,13 @@ export class ShardRelay {
 
   start(): void {
     if (this.running) return;
-    this.stopping = false;
-    this.running = this.loop();
+    this.stopSignal = new AbortController();
+    this.running = this.loop(this.stopSignal.signal);
   }
 
   /** Stops polling, lets the in-flight publish+delete finish, releases the lease. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
+    this.stopSignal?.abort();
     await this.running;
     this.running = null;
   }
@@ -145,7 +146,7 @@ export class ShardRelay {
       this.lease.isHeld(),
       this.source.readBatch(this.options.batchSize).then(
         (read) => void (entries = read),
-        (error: unknown) => void (readError = error ?? new Error('outbox read failed')),
+        (error: unknown) => void (readError = error ?? new UnavailableError('RELAY.OUTBOX_UNAVAILABLE', 'outbox read failed')),
       ),
     ]);
     if (!held) return this.lostLease();
@@ -173,15 +174,15 @@ export class ShardRelay {
     return 0;
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopping) {
+  private async loop(stop: AbortSignal): Promise<void> {
+    while (!stop.aborted) {
       let delay: number;
       try {
         delay = await this.runOnce();
       } catch (error) {
         delay = this.failed('relay cycle failed', error, false);
       }
-      if (delay > 0 && !this.stopping) await this.sleep(delay);
+      if (delay > 0) await sleep(delay, stop);
     }
     if (this.leader) {
       this.becomeLeader(false);
@@ -195,7 +196,7 @@ export class ShardRelay {
   }
 
   private failed(message: string, error: unknown, publish: boolean): number {
-    this.lastError = `${message}: ${error instanceof Error ? error.message : String(error)}`;
+    this.lastError = `${message}: ${messageOf(error)}`;
     if (publish) {
       this.publishErrors += 1;
       this.metrics.publishErrors.inc(this.label);
@@ -235,18 +236,5 @@ export class ShardRelay {
 
   private ageSeconds(backlog: OutboxBacklog): number {
     return backlog.oldestCreatedTime ? Math.max(0, (this.now() - backlog.oldestCreatedTime.getTime()) / 1000) : 0;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

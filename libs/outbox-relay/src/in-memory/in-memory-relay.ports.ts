@@ -1,3 +1,4 @@
+import { UnavailableError } from '@shardline/errors';
 import type { StoredEvent } from '@shardline/event-store';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 import type { EventPublisher, OutboxBacklog, OutboxEntry, OutboxSource, ShardLease } from '../outbox-relay.ports';
@@ -28,7 +29,7 @@ export class InMemoryOutbox implements OutboxSource {
   }
 
   async readBatch(limit: number): Promise<OutboxEntry[]> {
-    if (this.failReads) throw new Error('outbox unreachable');
+    if (this.failReads) throw new UnavailableError('MEMORY.DOWN', 'outbox unreachable');
     return this.rows.filter((r) => r.visible).slice(0, limit).map(({ outboxId, event }) => ({ outboxId, event }));
   }
 
@@ -56,10 +57,12 @@ export class InMemoryPublisher implements EventPublisher {
   /** Called during publish, before the ack: lets a test observe the outbox mid-publish. */
   onPublish: (envelopes: RecordEventEnvelope[]) => void = () => {};
 
+  async prepare(): Promise<void> {}
+
   async publish(envelopes: RecordEventEnvelope[]): Promise<void> {
     this.attempts += 1;
     this.onPublish(envelopes);
-    if (this.failing) throw new Error('broker down');
+    if (this.failing) throw new UnavailableError('MEMORY.DOWN', 'broker down');
     this.published.push(...envelopes);
   }
 

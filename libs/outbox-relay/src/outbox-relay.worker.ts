@@ -1,7 +1,8 @@
 import type { Registry } from 'prom-client';
+import type { Worker } from '@shardline/worker';
 import type { EventPublisher, OutboxSource, RelayLog, ShardLease } from './outbox-relay.ports';
-import { RelayMetrics } from './relay-metrics';
-import { DEFAULT_SHARD_RELAY_OPTIONS, ShardRelay, type ShardRelayOptions, type ShardRelayStatus } from './shard-relay';
+import { RelayMetrics } from './relay.metrics';
+import { DEFAULT_SHARD_RELAY_OPTIONS, ShardRelay, type ShardRelayOptions, type ShardRelayStatus } from './shard-relay.runner';
 
 export interface RelayedShard {
   source: OutboxSource;
@@ -10,10 +11,12 @@ export interface RelayedShard {
 
 /**
  * The relay of one process: an independent loop per shard (a slow or unreachable shard never
- * holds up the others), all publishing through one producer. Start any number of processes on
- * the same shards: each shard is relayed by whichever process holds its lease.
+ * holds up the others), all publishing through one publisher. Start any number of processes on
+ * the same shards: each shard is relayed by whichever process holds its lease. A Worker: apps run
+ * it through WorkerLifecycle (prepare the topic until the broker answers, then start the loops).
  */
-export class OutboxRelay {
+export class OutboxRelay implements Worker {
+  readonly name = 'relay';
   private readonly relays: ShardRelay[];
 
   constructor(
@@ -26,6 +29,11 @@ export class OutboxRelay {
     const metrics = new RelayMetrics(registry);
     const merged = { ...DEFAULT_SHARD_RELAY_OPTIONS, ...options };
     this.relays = shards.map(({ source, lease }) => new ShardRelay(source, lease, publisher, metrics, merged, log));
+  }
+
+  /** The topic must exist with its partition count before the first publish. */
+  async prepare(): Promise<void> {
+    await this.publisher.prepare();
   }
 
   start(): void {
@@ -43,6 +51,10 @@ export class OutboxRelay {
 
   status(): ShardRelayStatus[] {
     return this.relays.map((relay) => relay.status());
+  }
+
+  async isReady(): Promise<boolean> {
+    return (await this.readiness()).ready;
   }
 
   /** Readiness: does the broker answer, and does every shard? */

@@ -1,3 +1,4 @@
+import { InternalError } from '@shardline/errors';
 import { guardShard, STORED_EVENT_COLUMNS, storedEventOf } from '@shardline/event-store/mysql';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import type { OutboxBacklog, OutboxEntry, OutboxSource } from '../outbox-relay.ports';
@@ -58,7 +59,7 @@ export class MysqlOutboxSource implements OutboxSource {
   async remove(outboxIds: string[]): Promise<void> {
     if (outboxIds.length === 0) return;
     const ids = outboxIds.map((id) => {
-      if (!OUTBOX_ID.test(id)) throw new RangeError(`not an outbox id: ${id}`);
+      if (!OUTBOX_ID.test(id)) throw new InternalError('RELAY.BAD_OUTBOX_ID', `not an outbox id: ${id}`);
       return id;
     });
     const list = ids.map((id, i) => (i === 0 ? `SELECT ${id} AS id` : `SELECT ${id}`)).join(' UNION ALL ');

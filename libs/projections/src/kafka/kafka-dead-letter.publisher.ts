@@ -1,0 +1,67 @@
+import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import { UnavailableError } from '@shardline/errors';
+import type { DeadLetter, DeadLetterPublisher } from '../apply/dead-letter.port';
+import { connected } from './connected';
+
+/** Header names of a dead-lettered message; values are strings. */
+export const DLQ_HEADERS = {
+  reason: 'x-shardline-error',
+  kind: 'x-shardline-error-kind',
+  projection: 'x-shardline-projection',
+  sourceTopic: 'x-shardline-source-topic',
+  sourcePartition: 'x-shardline-source-partition',
+  sourceOffset: 'x-shardline-source-offset',
+  failedAt: 'x-shardline-failed-at',
+} as const;
+
+/**
+ * Sends dead letters to the dead-letter topic with an idempotent producer (a retried send never
+ * duplicates a letter), acks=all: publish() resolves once the broker has every one of them.
+ */
+export class KafkaDeadLetterPublisher implements DeadLetterPublisher {
+  private producer?: Producer;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async connect(): Promise<void> {
+    this.producer ??= await connected(this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }));
+  }
+
+  async publish(projection: string, letters: readonly DeadLetter[]): Promise<void> {
+    if (!this.producer) throw new UnavailableError('PROJECTION.DLQ_NOT_CONNECTED', `dead-letter producer of ${projection} is not connected`);
+    const at = new Date(this.now());
+    await this.producer.send({ topic: this.topic, acks: -1, messages: letters.map((letter) => deadLetterMessage(letter, projection, at)) });
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * The dead-letter copy of a message: the ORIGINAL key and value bytes (so it can be replayed to the
+ * source topic as it was once the cause is fixed), the original headers, and ours describing the
+ * failure and where the message came from.
+ */
+export function deadLetterMessage(letter: DeadLetter, projection: string, now: Date): Message {
+  const { message } = letter;
+  const headers: IHeaders = { ...message.headers };
+  headers[DLQ_HEADERS.reason] = truncate(letter.reason, 4000);
+  headers[DLQ_HEADERS.kind] = letter.kind;
+  headers[DLQ_HEADERS.projection] = projection;
+  headers[DLQ_HEADERS.sourceTopic] = message.position.topic;
+  headers[DLQ_HEADERS.sourcePartition] = String(message.position.partition);
+  headers[DLQ_HEADERS.sourceOffset] = message.position.offset;
+  headers[DLQ_HEADERS.failedAt] = now.toISOString();
+  return { key: message.key, value: message.value, headers };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,62 @@
+import { InternalError, messageOf } from '@shardline/errors';
+import type { EventLogReader, StoredEvent } from '@shardline/event-store';
+import { encodeEnvelope, envelopeOf } from '@shardline/integration-events';
+import { GAVE_UP, retryWithBackoff, type BackoffOptions, type WorkerLog } from '@shardline/worker';
+import { applyChunk } from '../apply/apply-chunk';
+import type { DeadLetterPublisher } from '../apply/dead-letter.port';
+import type { SourceMessage } from '../apply/source-message';
+import type { ProjectionSink } from '../projection-sink.port';
+
+export interface ReplayOptions {
+  reader: EventLogReader;
+  shards: readonly number[];
+  /** Events per table read and per sink.apply. */
+  batchSize: number;
+  /** Shards replayed at the same time. */
+  concurrency: number;
+  retry: BackoffOptions;
+  /** Attempts of one apply or dead-letter publish before the replay (and the rebuild) fails. */
+  maxAttempts: number;
+  log: WorkerLog;
+}
+
+/**
+ * Step 2 of the rebuild: every shard's event table in position order (keyset pages) into `target`,
+ * through applyChunk like the live runner: each stored event as the bytes the relay publishes
+ * (envelopeOf + encode), decoded again, so the replayed envelope is the one Kafka carries.
+ */
+export async function replayEventStore(options: ReplayOptions, target: ProjectionSink, deadLetters: DeadLetterPublisher): Promise<{ events: number; rejected: number }> {
+  const totals = { events: 0, rejected: 0 };
+  const queue = [...options.shards];
+  const worker = async () => {
+    for (let shard = queue.shift(); shard !== undefined; shard = queue.shift()) {
+      for (let after = '0'; ; ) {
+        const stored = await options.reader.readEventsAfter(shard, after, options.batchSize);
+        if (stored.length === 0) break;
+        after = stored[stored.length - 1].position;
+        const done = await applyChunk(stored.map(asSourceMessage), {
+          projection: target.name,
+          apply: (events) => target.apply(events),
+          deadLetters,
+          retry: (what, step) =>
+            retryWithBackoff(step, {
+              backoff: options.retry,
+              maxAttempts: options.maxAttempts,
+              onRetry: (error, attempt, delay) => options.log('warn', `replay of shard ${shard}: ${what} failed (attempt ${attempt}/${options.maxAttempts}), retrying in ${delay} ms`, { error: messageOf(error) }),
+            }),
+        });
+        // Without a signal or a wait that says stop, the retry either succeeds or throws.
+        if (done === GAVE_UP) throw new InternalError('PROJECTION.REPLAY_GAVE_UP', `replay of shard ${shard} gave up without an error`);
+        totals.events += stored.length;
+        totals.rejected += done.deadLetters.length;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  return totals;
+}
+
+/** A stored event as its Kafka message would be, placed at its shard's table and position (the dead letters say so). */
+function asSourceMessage(event: StoredEvent): SourceMessage {
+  return { key: null, value: encodeEnvelope(envelopeOf(event)), headers: {}, position: { topic: `event-store/shard-${event.shard}`, partition: event.shard, offset: event.position } };
+}

@@ -4,6 +4,8 @@ import { AppendCommand, EventStore, EventToAppend, isStreamVersionConflict, mont
 export interface EventStoreFixture {
   store: EventStore<unknown>;
   shardCount: number;
+  /** (stream, version) of the outbox rows of these streams, in outbox order: what the relay would publish. */
+  outboxOf(shard: number, streamIds: string[]): Promise<Array<[string, number]>>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,61 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
       expect(again).toEqual({ kind: 'duplicate', stored: { commandId: key, requestHash: 'h1', response: { ok: 1 } } });
       expect(await fixture.store.findCommandResult(0, key)).toEqual({ commandId: key, requestHash: 'h1', response: { ok: 1 } });
       expect(await fixture.store.findCommandResult(0, `missing-${key}`)).toBeNull();
+    });
+
+    describe('staged writes (a write set resolved against a commit point)', () => {
+      const staged = (shard: number, streamIds: string[], writeSetId: string, idempotency?: AppendCommand['idempotency']): AppendCommand => ({
+        shard,
+        stagedBy: writeSetId,
+        idempotency,
+        writes: streamIds.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion: 0, events: [event('A', { streamId })], partitionKey: `biz-${streamId}`, state: null })),
+      });
+      const streamsOf = (ids: string[]) => ids.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), partitionKey: `biz-${streamId}` }));
+
+      it('writes the events without outbox rows until the write set is released, then exactly once', async () => {
+        const ids = [`s-${randomUUID()}`, `s-${randomUUID()}`, `s-${randomUUID()}`];
+        const writeSet = `ws-${randomUUID()}`;
+        await fixture.store.appendBatch(staged(2, ids, writeSet));
+        expect((await fixture.store.readStream(2, ids[0])).map((e) => e.type)).toEqual(['A']);
+        expect(await fixture.outboxOf(2, ids)).toEqual([]);
+        expect(await fixture.store.releaseStaged(2, writeSet, streamsOf(ids))).toBe(3);
+        expect(await fixture.store.releaseStaged(2, writeSet, streamsOf(ids))).toBe(0);
+        expect((await fixture.outboxOf(2, ids)).sort()).toEqual(ids.map((id) => [id, 1]).sort());
+        // Once released the stream is ordinary: the next version gets its outbox row after the first.
+        await fixture.store.append(write(2, ids[0], 1, [event('B', {})]));
+        expect((await fixture.outboxOf(2, [ids[0]]))).toEqual([[ids[0], 1], [ids[0], 2]]);
+      });
+
+      it('concurrent releases of one write set publish each event once', async () => {
+        const ids = Array.from({ length: 20 }, () => `s-${randomUUID()}`);
+        const writeSet = `ws-${randomUUID()}`;
+        await fixture.store.appendBatch(staged(3, ids, writeSet));
+        const counts = await Promise.all([0, 1, 2, 3].map(() => fixture.store.releaseStaged(3, writeSet, streamsOf(ids))));
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(20);
+        expect(await fixture.outboxOf(3, ids)).toHaveLength(20);
+      });
+
+      it('discards what a voided write set staged, and only that', async () => {
+        const ids = [`s-${randomUUID()}`, `s-${randomUUID()}`];
+        const writeSet = `ws-${randomUUID()}`;
+        const other = `s-${randomUUID()}`;
+        await fixture.store.appendBatch(staged(1, ids, writeSet));
+        await fixture.store.append(write(1, other, 0, [event('A', {})]));
+        expect(await fixture.store.discardStaged(1, writeSet, streamsOf([...ids, other]))).toBe(2);
+        expect(await fixture.store.discardStaged(1, writeSet, streamsOf(ids))).toBe(0);
+        expect(await fixture.store.releaseStaged(1, writeSet, streamsOf(ids))).toBe(0);
+        for (const id of ids) expect(await fixture.store.readStream(1, id)).toEqual([]);
+        expect(await fixture.store.readStream(1, other)).toHaveLength(1);
+        expect(await fixture.outboxOf(1, ids)).toEqual([]);
+      });
+
+      it('a staged part is idempotent under its command id like any append', async () => {
+        const writeSet = `ws-${randomUUID()}`;
+        const idempotency = { commandId: `saga:${writeSet}:stage:0`, requestHash: 'h', response: { staged: 1 } };
+        const first = [`s-${randomUUID()}`];
+        expect(await fixture.store.appendBatch(staged(0, first, writeSet, idempotency))).toEqual({ kind: 'appended' });
+        expect(await fixture.store.appendBatch(staged(0, [`s-${randomUUID()}`], writeSet, idempotency))).toMatchObject({ kind: 'duplicate' });
+      });
     });
 
     it('writes a batch all-or-nothing: one conflicting stream voids the whole batch', async () => {

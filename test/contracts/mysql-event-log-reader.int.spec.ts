@@ -3,7 +3,7 @@ import { MysqlEventLogReader, MysqlEventStore, type MysqlInlineProjection } from
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
-const noState: MysqlInlineProjection<unknown> = { plan: () => [] };
+const noState: MysqlInlineProjection<unknown> = { plan: () => [], planRelease: () => [], planDiscard: () => [] };
 
 describe('MysqlEventLogReader.readEventsAfter (keyset over positions, across month partitions)', () => {
   let dbs: TestDatabases;
@@ -71,7 +71,6 @@ describe('MysqlEventLogReader.readEventsAfter (keyset over positions, across mon
     const [first] = await reader.readEventsAfter(1, '0', 1);
     expect(first).toMatchObject({ shard: 1, type: 'Happened', schemaVersion: 1, data: { i: 0, version: 1 }, metadata: { eventId: 'e-0-1' } });
     expect(first.createdTime).toBeInstanceOf(Date);
-    expect(await reader.readEventsAfter(0, '0', 10)).toEqual([]);
     expect(await reader.readEventsAfter(1, after, 10)).toEqual([]);
   });
 
@@ -79,6 +78,19 @@ describe('MysqlEventLogReader.readEventsAfter (keyset over positions, across mon
     const [plan] = await databases.shard(1).raw('EXPLAIN SELECT position FROM events WHERE position > 3 ORDER BY position LIMIT 7');
     expect(plan[0]).toMatchObject({ key: 'PRIMARY', type: 'range' });
     expect(String(plan[0].Extra)).not.toMatch(/filesort/i);
+  });
+
+  it('skips events still staged by a write set; they appear once released', async () => {
+    const month = monthKeyOf(new Date());
+    const metadata = { eventId: 'e-staged', commandId: 'c-staged', correlationId: 'x', causationId: null, actor: null };
+    await store.appendBatch({
+      shard: 0,
+      stagedBy: 'ws-1',
+      writes: [{ streamId: 'staged-1', partitionMonth: month, expectedVersion: 0, partitionKey: 'biz', state: null, events: [{ type: 'Happened', schemaVersion: 1, data: {}, metadata }] }],
+    });
+    expect(await reader.readEventsAfter(0, '0', 10)).toEqual([]);
+    await store.releaseStaged(0, 'ws-1', [{ streamId: 'staged-1', partitionMonth: month, partitionKey: 'biz' }]);
+    expect((await reader.readEventsAfter(0, '0', 10)).map((e) => e.streamId)).toEqual(['staged-1']);
   });
 
   it('refuses a position that is not a decimal integer', async () => {

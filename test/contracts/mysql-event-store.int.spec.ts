@@ -3,7 +3,7 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases } from '../support/test-databases';
 import { eventStoreContract } from './event-store.contract';
 
-const noState: MysqlInlineProjection<unknown> = { plan: () => [] };
+const noState: MysqlInlineProjection<unknown> = { plan: () => [], planRelease: () => [], planDiscard: () => [] };
 
 eventStoreContract('mysql (MariaDB, 4 shard databases, group commit)', async () => {
   const testDbs = await createTestDatabases(4);
@@ -12,6 +12,10 @@ eventStoreContract('mysql (MariaDB, 4 shard databases, group commit)', async () 
   return {
     store,
     shardCount: 4,
+    outboxOf: async (shard, streamIds) =>
+      (await databases.shard(shard)('outbox').whereIn('stream_id', streamIds).orderBy('id').select('stream_id', 'stream_version')).map(
+        (r: { stream_id: string; stream_version: number }): [string, number] => [r.stream_id, Number(r.stream_version)],
+      ),
     close: async () => {
       await databases.destroy();
       await testDbs.drop();

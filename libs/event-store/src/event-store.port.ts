@@ -60,6 +60,20 @@ export interface AppendCommand<TState = unknown> {
   writes: StreamWrite<TState>[];
   /** Present when the command id came from the client and must be remembered. */
   idempotency?: StoredCommandResult;
+  /**
+   * Stage the writes under this commit point id (docs/adr/0003): events and state rows are written
+   * marked and NO outbox rows, so nothing is published and readers resolve the marker against the
+   * commit point; `releaseStaged` or `discardStaged` ends the staging.
+   */
+  stagedBy?: string;
+}
+
+/** A stream staged by a write set, as release and discard need it. */
+export interface StagedStream {
+  streamId: string;
+  partitionMonth: number;
+  /** The outbox rows written at release carry it (the Kafka key). */
+  partitionKey: string;
 }
 
 export type AppendOutcome = { kind: 'appended' } | { kind: 'duplicate'; stored: StoredCommandResult };
@@ -70,5 +84,14 @@ export interface EventStore<TState = unknown> {
   /** Appends a pre-grouped command (a batch part for one shard) as one multi-row transaction. */
   appendBatch(command: AppendCommand<TState>): Promise<AppendOutcome>;
   findCommandResult(shard: number, commandId: string): Promise<StoredCommandResult | null>;
+  /** Every event of the stream, staged ones included. */
   readStream(shard: number, streamId: string): Promise<StoredEvent[]>;
+  /**
+   * The write set committed: its staged events on these streams get their outbox rows (in position
+   * order) and lose the marker, and so do their state rows, in one transaction. Idempotent: a
+   * stream already released is skipped. Returns the number of events released now.
+   */
+  releaseStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number>;
+  /** The write set was voided: its staged events and state rows on these streams are deleted (they were never visible). Idempotent. */
+  discardStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number>;
 }

@@ -1,7 +1,8 @@
 import { formatSql, InlineChange, insertStatements, MysqlInlineProjection, PlannedStatement } from '@shardline/event-store/mysql';
 import { RecordStateChange } from '@shardline/records';
 
-const INSERT_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time'];
+const INSERT_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time', 'staged_by'];
+const STREAM_PREFIX = 'record-';
 
 /**
  * Keeps `records` (current state) in the same transaction as the events. Inserts go in as
@@ -15,7 +16,7 @@ export class RecordsInlineProjection implements MysqlInlineProjection<RecordStat
     for (const change of changes) {
       const { op, record } = change.state;
       if (op === 'insert') {
-        inserts.push([record.id, record.businessId, record.userId, JSON.stringify(record.dataContent), record.version, record.createdTime, record.updatedTime]);
+        inserts.push([record.id, record.businessId, record.userId, JSON.stringify(record.dataContent), record.version, record.createdTime, record.updatedTime, change.stagedBy]);
       } else {
         guarded.push(change);
       }
@@ -39,4 +40,23 @@ export class RecordsInlineProjection implements MysqlInlineProjection<RecordStat
       })),
     ];
   }
+
+  planRelease(writeSetId: string, streamIds: readonly string[]): PlannedStatement[] {
+    return chunks(recordIdsOf(streamIds)).map((ids) => ({ sql: formatSql('UPDATE records SET staged_by = NULL WHERE id IN (?) AND staged_by = ?', [ids, writeSetId]) }));
+  }
+
+  planDiscard(writeSetId: string, streamIds: readonly string[]): PlannedStatement[] {
+    return chunks(recordIdsOf(streamIds)).map((ids) => ({ sql: formatSql('DELETE FROM records WHERE id IN (?) AND staged_by = ?', [ids, writeSetId]) }));
+  }
+}
+
+/** A record's stream is `record-<id>` (streamIdOf in the records domain). */
+function recordIdsOf(streamIds: readonly string[]): string[] {
+  return streamIds.filter((s) => s.startsWith(STREAM_PREFIX)).map((s) => s.slice(STREAM_PREFIX.length));
+}
+
+function chunks<T>(items: T[], size = 1000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -1,13 +1,17 @@
-import { AppendCommand, AppendOutcome, EventStore, StoredCommandResult, StoredEvent } from '../event-store.port';
+import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
 
 /** In-memory counterpart of a MySQL inline projection: sees each committed change in order. */
 export interface InMemoryInlineProjection<TState> {
-  apply(shard: number, changes: Array<{ streamId: string; expectedVersion: number; state: TState }>): void;
+  apply(shard: number, changes: Array<{ streamId: string; expectedVersion: number; state: TState; stagedBy: string | null }>): void;
+  /** The staging marker of these streams' state ends (release) or the state goes (discard). */
+  endStaging?(shard: number, writeSetId: string, streamIds: readonly string[], action: 'release' | 'discard'): void;
 }
 
 interface ShardState {
   streams: Map<string, StoredEvent[]>;
+  /** Write set id of every event still staged, by event position. */
+  staged: Map<string, string>;
   commands: Map<string, StoredCommandResult>;
   outbox: StoredEvent[];
   nextPosition: bigint;
@@ -28,6 +32,7 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
   ) {
     this.shards = Array.from({ length: shardCount }, () => ({
       streams: new Map(),
+      staged: new Map(),
       commands: new Map(),
       outbox: [],
       nextPosition: 1n,
@@ -49,6 +54,14 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
 
   async readStream(shard: number, streamId: string): Promise<StoredEvent[]> {
     return [...(this.reachable(shard).streams.get(streamId) ?? [])];
+  }
+
+  async releaseStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
+    return this.endStaging(shard, writeSetId, streams, 'release');
+  }
+
+  async discardStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
+    return this.endStaging(shard, writeSetId, streams, 'discard');
   }
 
   /** Test hook: make a shard fail like an unreachable server. */
@@ -84,16 +97,38 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
           createdTime: now,
         };
         stream.push(stored);
-        shard.outbox.push(stored);
+        if (command.stagedBy) shard.staged.set(stored.position, command.stagedBy);
+        else shard.outbox.push(stored);
       });
       shard.streams.set(write.streamId, stream);
     }
     this.projection?.apply(
       command.shard,
-      command.writes.map((w) => ({ streamId: w.streamId, expectedVersion: w.expectedVersion, state: w.state })),
+      command.writes.map((w) => ({ streamId: w.streamId, expectedVersion: w.expectedVersion, state: w.state, stagedBy: command.stagedBy ?? null })),
     );
     if (command.idempotency) shard.commands.set(command.idempotency.commandId, command.idempotency);
     return { kind: 'appended' };
+  }
+
+  private endStaging(index: number, writeSetId: string, streams: readonly StagedStream[], action: 'release' | 'discard'): number {
+    const shard = this.reachable(index);
+    let touched = 0;
+    for (const { streamId } of streams) {
+      const events = shard.streams.get(streamId) ?? [];
+      const staged = events.filter((e) => shard.staged.get(e.position) === writeSetId);
+      for (const event of staged) {
+        shard.staged.delete(event.position);
+        if (action === 'release') shard.outbox.push(event);
+      }
+      if (action === 'discard' && staged.length > 0) {
+        const kept = events.filter((e) => !staged.includes(e));
+        if (kept.length === 0) shard.streams.delete(streamId);
+        else shard.streams.set(streamId, kept);
+      }
+      touched += staged.length;
+    }
+    this.projection?.endStaging?.(index, writeSetId, streams.map((s) => s.streamId), action);
+    return touched;
   }
 
   private reachable(index: number): ShardState {

@@ -34,6 +34,9 @@ export class MysqlEventLogReader implements EventLogReader {
         // Inlined as an integer literal (validated above): exact for 64-bit positions, where a
         // bound string would be compared with the BIGINT column as a double.
         .whereRaw(`position > ${afterPosition}`)
+        // Staged events are not part of the log yet: released later, they reach Kafka after any
+        // offsets captured now (the same argument as a late commit, above).
+        .whereNull('staged_by')
         .orderBy('position', 'asc')
         .limit(limit)
         .select(...STORED_EVENT_COLUMNS),

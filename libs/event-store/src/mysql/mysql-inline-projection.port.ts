@@ -4,6 +4,8 @@ export interface InlineChange<TState> {
   streamId: string;
   expectedVersion: number;
   state: TState;
+  /** The write set the change is staged under (its rows carry the marker), null for ordinary writes. */
+  stagedBy: string | null;
 }
 
 /**
@@ -13,4 +15,8 @@ export interface InlineChange<TState> {
  */
 export interface MysqlInlineProjection<TState> {
   plan(changes: InlineChange<TState>[]): PlannedStatement[];
+  /** Clears the staging marker of these streams' state rows (run inside releaseStaged's transaction). */
+  planRelease(writeSetId: string, streamIds: readonly string[]): PlannedStatement[];
+  /** Deletes these streams' state rows still staged under the write set (inside discardStaged's transaction). */
+  planDiscard(writeSetId: string, streamIds: readonly string[]): PlannedStatement[];
 }

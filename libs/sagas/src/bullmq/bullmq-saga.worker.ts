@@ -1,4 +1,6 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { UnavailableError } from '@shardline/errors';
+import type { Worker as LifecycleWorker } from '@shardline/worker';
 import type { SagaJob } from '../ports/saga-job-queue.port';
 import type { JobOutcome, SagaLog, SagaOrchestrator } from '../orchestrator/saga.orchestrator';
 import { bullmqConnection, type SagaQueueConfig } from './saga-queue.config';
@@ -29,10 +31,12 @@ export const DEFAULT_SAGA_WORKER_OPTIONS: SagaWorkerOptions = {
 };
 
 /**
- * Runs saga step jobs from BullMQ through the orchestrator, and the resumer. A thrown
- * StepAttemptFailed makes BullMQ redeliver the job after its exponential backoff.
+ * Runs saga step jobs from BullMQ through the orchestrator, and the resumer; driven by
+ * WorkerLifecycle (prepare = Redis answers; start; graceful stop). A thrown StepAttemptFailed makes
+ * BullMQ redeliver the job after its exponential backoff.
  */
-export class BullmqSagaWorker {
+export class BullmqSagaWorker implements LifecycleWorker {
+  readonly name = 'saga-worker';
   private worker?: Worker<SagaJob, JobOutcome>;
   private resumer?: NodeJS.Timeout;
   private resuming?: Promise<unknown>;
@@ -43,6 +47,22 @@ export class BullmqSagaWorker {
     private readonly options: SagaWorkerOptions = DEFAULT_SAGA_WORKER_OPTIONS,
     private readonly log: SagaLog = () => {},
   ) {}
+
+  /** Redis must answer before the worker starts (BullMQ would otherwise wait for it silently). */
+  async prepare(): Promise<void> {
+    const probe = new Queue(this.config.queue, { connection: bullmqConnection(this.config.redisUrl), prefix: this.config.prefix });
+    probe.on('error', () => {});
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        probe.waitUntilReady(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new UnavailableError('SAGA.QUEUE_UNAVAILABLE', `Redis at ${this.config.redisUrl} did not answer`)), 2000))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      await probe.close().catch(() => {});
+    }
+  }
 
   async start(): Promise<void> {
     if (this.worker) return;
@@ -75,7 +95,7 @@ export class BullmqSagaWorker {
     this.worker = undefined;
   }
 
-  isRunning(): boolean {
+  isReady(): boolean {
     return this.worker?.isRunning() ?? false;
   }
 }

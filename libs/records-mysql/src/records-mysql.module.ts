@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
+import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
 import { CLOCK, ID_GENERATOR, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
@@ -81,7 +82,12 @@ export class RecordsMysqlModule {
           useFactory: (databases: ShardDatabases) =>
             new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: options.groupCommit }),
         },
-        { provide: RECORD_STATE_READER, inject: [ShardDatabases], useFactory: (databases: ShardDatabases) => new MysqlRecordStateReader(databases) },
+        {
+          provide: RECORD_STATE_READER,
+          inject: [ShardDatabases, EVENT_STORE],
+          useFactory: (databases: ShardDatabases, store: MysqlEventStore<unknown>) =>
+            new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control), release: (shard, writeSet, streams) => store.releaseStaged(shard, writeSet, streams) }),
+        },
         { provide: CLOCK, useValue: () => new Date() },
         { provide: ID_GENERATOR, useValue: new SnowflakeIdGenerator(options.workerId) },
         RecordsMysqlLifecycle,
@@ -104,7 +110,7 @@ export class RecordsMysqlModule {
           provide: RECORD_STATE_READER,
           inject: [ShardDatabases, { token: RECORD_STATE_READER_DECORATOR, optional: true }],
           useFactory: (databases: ShardDatabases, decorate?: RecordStateReaderDecorator) => {
-            const reader = new MysqlRecordStateReader(databases);
+            const reader = new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control) });
             return decorate ? decorate(reader) : reader;
           },
         },

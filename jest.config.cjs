@@ -10,7 +10,13 @@ const moduleNameMapper = Object.fromEntries(
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
+    // ESM-only dependencies (content-disposition 3, under Bull Board's @fastify/static) compiled to
+    // CommonJS for jest's module registry; Node itself loads them natively (require(esm)).
+    '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { swcrc: false, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper,
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/tools', '<rootDir>/.stack'],
 };

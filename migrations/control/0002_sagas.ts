@@ -4,7 +4,8 @@ import { Knex } from 'knex';
  * Durable saga state (libs/sagas/src/mysql). One row per saga: the columns the admin API filters
  * and the resumer scans by, and the whole state as JSON (what the admin API shows). Bulk input
  * (an atomic batch's records) lives in saga_payloads, cut into chunks far below max_allowed_packet,
- * read only by the steps that need it and deleted when the saga finishes.
+ * read only by the steps that need it (and a finished saga's answer), and purged a while after the
+ * saga finished.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -16,7 +17,9 @@ export async function up(knex: Knex): Promise<void> {
       state JSON NOT NULL,
       created_time DATETIME(3) NOT NULL,
       updated_time DATETIME(3) NOT NULL,
+      finished_time DATETIME(3) NULL,
       KEY idx_status_updated (status, updated_time),
+      KEY idx_finished (finished_time),
       KEY idx_created (created_time, id),
       KEY idx_type_created (type, created_time, id)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);

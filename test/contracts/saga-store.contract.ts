@@ -36,12 +36,17 @@ export function sagaStoreContract(name: string, open: () => Promise<{ store: Sag
       expect(await store.load('b1')).toMatchObject({ status: 'completed', version: 2, results: { one: { rows: 3 } } });
     });
 
-    it('keeps a payload of several megabytes until the saga finishes', async () => {
+    it('keeps a payload of several megabytes until it is purged after the saga finished', async () => {
       const payload = { records: Array.from({ length: 20_000 }, (_, i) => ({ i, text: 'é'.repeat(100) })) };
       await store.create(saga('c1'), payload);
+      await store.create(saga('c2'), { small: true });
       expect(await store.loadPayload('c1')).toEqual(payload);
       await store.save(stepSucceeded(saga('c1'), definition, null, at(1)), 1);
+      expect(await store.loadPayload('c1')).toEqual(payload);
+      expect(await store.purgeFinishedPayloads(at(1), 100)).toBe(0);
+      expect(await store.purgeFinishedPayloads(at(2), 100)).toBe(1);
       expect(await store.loadPayload('c1')).toBeNull();
+      expect(await store.loadPayload('c2')).toEqual({ small: true });
       expect(await store.loadPayload('never')).toBeNull();
     });
 

@@ -20,6 +20,8 @@ export interface SagaWorkerOptions {
   resumeIntervalMs: number;
   /** A running saga unchanged for this long gets its job re-enqueued (a no-op when the job exists). */
   resumeIdleMs: number;
+  /** Payloads (e.g. an atomic batch's records) are kept this long after their saga finished, for its answer. */
+  payloadRetentionMs: number;
 }
 
 export const DEFAULT_SAGA_WORKER_OPTIONS: SagaWorkerOptions = {
@@ -28,6 +30,7 @@ export const DEFAULT_SAGA_WORKER_OPTIONS: SagaWorkerOptions = {
   stalledIntervalMs: 15_000,
   resumeIntervalMs: 5_000,
   resumeIdleMs: 10_000,
+  payloadRetentionMs: 24 * 3600_000,
 };
 
 /**
@@ -81,6 +84,7 @@ export class BullmqSagaWorker implements LifecycleWorker {
       this.resuming ??= this.orchestrator
         .resumeIdle(this.options.resumeIdleMs)
         .then((n) => n > 0 && this.log('info', `saga resumer: re-enqueued the jobs of ${n} idle sagas`))
+        .then(() => this.orchestrator.purgePayloads(this.options.payloadRetentionMs))
         .catch((error) => this.log('warn', `saga resumer: ${(error as Error).message}`))
         .finally(() => (this.resuming = undefined));
     }, this.options.resumeIntervalMs);

@@ -25,6 +25,14 @@ export interface StepContext<I, E> {
   readonly signal: AbortSignal;
 }
 
+export interface CompletedSaga<I> {
+  readonly sagaId: string;
+  readonly input: I;
+  readonly results: Readonly<Record<string, unknown>>;
+  /** The payload, kept for a while after the saga finished (see SagaStore.purgeFinished). */
+  payload<P>(): Promise<P>;
+}
+
 export interface SagaStep<I, E> {
   readonly name: string;
   /** Longest one attempt may take; then it is abandoned (signal aborted) and retried. */
@@ -56,7 +64,7 @@ export interface SagaDefinition<I = unknown, E = unknown> {
   parseInput(raw: unknown): I;
   readonly steps: readonly SagaStep<I, E>[];
   /** What the client is answered once the saga completed (default: the last step's result). */
-  result?(results: Readonly<Record<string, unknown>>, input: I): unknown;
+  result?(completed: CompletedSaga<I>): Promise<unknown>;
 }
 
 export const DEFAULT_STEP_ATTEMPTS = 5;

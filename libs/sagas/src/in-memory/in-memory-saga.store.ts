@@ -26,8 +26,13 @@ export class InMemorySagaStore implements SagaStore {
     const current = this.sagas.get(state.id);
     if (!current || current.version !== expectedVersion) return false;
     this.sagas.set(state.id, structuredClone(state));
-    if (isFinished(state)) this.payloads.delete(state.id);
     return true;
+  }
+
+  async purgeFinishedPayloads(before: Date, limit: number): Promise<number> {
+    const purged = [...this.sagas.values()].filter((s) => isFinished(s) && s.finishedAt !== null && Date.parse(s.finishedAt) < before.getTime() && this.payloads.has(s.id)).slice(0, limit);
+    for (const s of purged) this.payloads.delete(s.id);
+    return purged.length;
   }
 
   async list(filter: SagaListFilter): Promise<SagaSummary[]> {

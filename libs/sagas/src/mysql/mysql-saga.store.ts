@@ -46,20 +46,23 @@ export class MysqlSagaStore implements SagaStore {
   }
 
   async save(state: SagaState, expectedVersion: number): Promise<boolean> {
-    return this.control.transaction(async (trx) => {
-      const updated = await trx.raw('UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ? WHERE id = ? AND version = ?', [
-        state.status,
-        state.version,
-        JSON.stringify(state),
-        new Date(state.updatedAt),
-        state.id,
-        expectedVersion,
-      ]);
-      if (affectedRows(updated) === 0) return false;
-      // The payload is bulk input for steps; a finished saga runs none (its records live on the shards now).
-      if (isFinished(state)) await trx('saga_payloads').where({ saga_id: state.id }).delete();
-      return true;
-    });
+    const updated = await this.control.raw('UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ?, finished_time = ? WHERE id = ? AND version = ?', [
+      state.status,
+      state.version,
+      JSON.stringify(state),
+      new Date(state.updatedAt),
+      isFinished(state) && state.finishedAt ? new Date(state.finishedAt) : null,
+      state.id,
+      expectedVersion,
+    ]);
+    return affectedRows(updated) > 0;
+  }
+
+  async purgeFinishedPayloads(before: Date, limit: number): Promise<number> {
+    const ids: Array<{ id: string }> = await this.control('sagas').where('finished_time', '<', before).whereExists(this.control('saga_payloads').whereRaw('saga_payloads.saga_id = sagas.id').select(this.control.raw('1'))).limit(limit).select('id');
+    if (ids.length === 0) return 0;
+    await this.control('saga_payloads').whereIn('saga_id', ids.map((r) => r.id)).delete();
+    return ids.length;
   }
 
   async list(filter: SagaListFilter): Promise<SagaSummary[]> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InternalError, isRetriable, isShardlineError, messageOf } from '@shardline/errors';
+import { hasErrorCode, InternalError, isRetriable, isShardlineError, messageOf } from '@shardline/errors';
 import { stepCommandId, type SagaDefinition, type StepContext } from '../definition/saga.definition';
 import type { SagaJob, SagaJobOptions, SagaJobQueue } from '../ports/saga-job-queue.port';
 import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
@@ -117,6 +117,10 @@ export class SagaOrchestrator {
       this.options.metrics?.recordStep(state.type, step.name, phase, 'ok', seconds());
       return await this.move(started, transitions.stepSucceeded(started, definition, result, this.now()));
     } catch (error) {
+      if (phase === 'compensation' && hasErrorCode(error, 'SAGA.PIVOT_REACHED')) {
+        this.log('warn', `saga ${state.id} (${state.type}): ${messageOf(error)}; going forward instead`);
+        return this.move(started, transitions.pivotReached(started, definition, this.now()));
+      }
       const final = !isRetriable(error) || started.attempts >= transitions.attemptsAllowed(started, definition);
       this.options.metrics?.recordStep(state.type, step.name, phase, final ? 'failed' : 'retry', seconds());
       const code = isShardlineError(error) ? error.code : 'INTERNAL';
@@ -139,7 +143,8 @@ export class SagaOrchestrator {
     const state = await this.get(id);
     const { definition } = this.registered(state.type);
     const last = definition.steps[definition.steps.length - 1].name;
-    const result = state.status !== 'completed' ? null : definition.result ? definition.result(state.results, state.input) : (state.results[last] ?? null);
+    const completed = { sagaId: state.id, input: state.input, results: state.results, payload: <P>() => this.payloadOf<P>(state.id) };
+    const result = state.status !== 'completed' ? null : definition.result ? await definition.result(completed) : (state.results[last] ?? null);
     const failed = state.status === 'compensated' || state.status === 'parked' || state.status === 'aborted';
     return {
       saga_id: state.id,
@@ -176,6 +181,11 @@ export class SagaOrchestrator {
       if (state && state.version === version && phaseOf(state)) await this.options.queue.ensure({ sagaId: id, version }, this.jobOptions(state));
     }
     return idle.length;
+  }
+
+  /** Drops the payloads of sagas finished more than `retentionMs` ago (their answers no longer list the records). */
+  purgePayloads(retentionMs: number, limit = 500): Promise<number> {
+    return this.options.store.purgeFinishedPayloads(new Date(this.now().getTime() - retentionMs), limit);
   }
 
   /** Polls the durable state until the saga is finished or parked (or the time is up). */
@@ -231,15 +241,17 @@ export class SagaOrchestrator {
       sagaId: state.id,
       input: state.input,
       results: state.results,
-      payload: async <P>() => {
-        const payload = await this.options.store.loadPayload(state.id);
-        if (payload === null) throw new InternalError('SAGA.PAYLOAD_MISSING', `saga ${state.id} has no payload`);
-        return payload as P;
-      },
+      payload: <P>() => this.payloadOf<P>(state.id),
       commandId: (part) => stepCommandId(state.id, step.name, part),
       effects,
       signal,
     };
+  }
+
+  private async payloadOf<P>(id: string): Promise<P> {
+    const payload = await this.options.store.loadPayload(id);
+    if (payload === null) throw new InternalError('SAGA.PAYLOAD_MISSING', `saga ${id} has no payload (none given, or purged)`);
+    return payload as P;
   }
 
   private registered(type: string): RegisteredSaga {

@@ -2,6 +2,7 @@ import { UnavailableError, ValidationError } from '@shardline/errors';
 import { defineSaga, type SagaStep } from '../definition/saga.definition';
 import { InMemorySagaJobQueue } from '../in-memory/in-memory-saga-job.queue';
 import { InMemorySagaStore } from '../in-memory/in-memory-saga.store';
+import { PivotReachedError } from '../state/saga.errors';
 import { SagaOrchestrator, StepAttemptFailed } from './saga.orchestrator';
 
 /** Effects that log what ran and fail where a spec says so. */
@@ -181,7 +182,7 @@ describe('SagaOrchestrator', () => {
     await expect(h.orchestrator.start('no-such-saga', {})).rejects.toMatchObject({ code: 'SAGA.UNKNOWN_TYPE' });
   });
 
-  it('steps read the payload the saga was started with; it is dropped when the saga finishes', async () => {
+  it('steps read the payload the saga was started with; it is kept until purged', async () => {
     const h = setup();
     const seen: unknown[] = [];
     const withPayload = defineSaga<{ n: number }, Effects>({ ...saga, type: 'with-payload', steps: [step('load', { action: async (c) => seen.push(await c.payload()) })] });
@@ -189,7 +190,25 @@ describe('SagaOrchestrator', () => {
     await orchestrator.start('with-payload', { n: 1 }, { id: 'p1', payload: { records: [1, 2, 3] } });
     await orchestrator.runJob(h.queue.next()!);
     expect(seen).toEqual([{ records: [1, 2, 3] }]);
+    expect(await h.store.purgeFinishedPayloads(new Date(Date.now() + 1000), 10)).toBe(1);
     expect(await h.store.loadPayload('p1')).toBeNull();
+  });
+
+  it('a compensation that finds the pivot passed after all turns the saga forward again', async () => {
+    const h = setup();
+    const forward = defineSaga<{ n: number }, Effects>({
+      ...saga,
+      type: 'late-pivot',
+      steps: [
+        step('commit', { pivot: true, attempts: 1, action: async () => Promise.reject(new ValidationError([{ field: 'x', message: 'lost' }])), compensation: async () => Promise.reject(new PivotReachedError('committed by a late attempt')) }),
+        step('publish'),
+      ],
+    });
+    const orchestrator = new SagaOrchestrator({ sagas: [{ definition: forward, effects: h.effects }], store: h.store, queue: h.queue });
+    await orchestrator.start('late-pivot', { n: 1 }, { id: 'lp' });
+    for (let job = h.queue.next(); job; job = h.queue.next()) await orchestrator.runJob(job);
+    expect(await orchestrator.get('lp')).toMatchObject({ status: 'completed', pivotPassed: true });
+    expect(h.effects.log).toEqual(['publish@saga:lp:publish']);
   });
 
   it('an operator abort before the pivot compensates what ran', async () => {

@@ -22,8 +22,10 @@ export interface SagaStore {
    */
   create(state: SagaState, payload?: unknown): Promise<boolean>;
   load(id: string): Promise<SagaState | null>;
-  /** The payload given to `create`; null when there was none or the saga finished (payloads are dropped then). */
+  /** The payload given to `create`; null when there was none or it was purged. */
   loadPayload(id: string): Promise<unknown>;
+  /** Deletes the payloads of sagas that finished before `before` (retention); returns how many. */
+  purgeFinishedPayloads(before: Date, limit: number): Promise<number>;
   /** Writes `state` if the stored version is still `expectedVersion`; false when another writer won. */
   save(state: SagaState, expectedVersion: number): Promise<boolean>;
   list(filter: SagaListFilter): Promise<SagaSummary[]>;

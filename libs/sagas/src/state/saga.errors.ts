@@ -27,3 +27,16 @@ export class UnknownSagaTypeError extends ShardlineError {
     super(`no saga of type ${type} is registered`, { details: [{ field: 'type', message: `unknown saga type ${type}` }] });
   }
 }
+
+/**
+ * Thrown by a compensation that finds the pivot already passed (e.g. voiding a commit point that a
+ * late attempt of the commit step committed after all): the saga stops compensating and goes
+ * forward from the step after the pivot, as if the pivot step had succeeded.
+ */
+export class PivotReachedError extends ShardlineError {
+  readonly code = 'SAGA.PIVOT_REACHED';
+  readonly kind = 'conflict';
+  constructor(message: string) {
+    super(message);
+  }
+}

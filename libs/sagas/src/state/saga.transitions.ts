@@ -100,6 +100,19 @@ export function stepFailed(state: SagaState, definition: Definition, error: { co
   return moved({ ...logged, status: 'parked', parkedFrom: state.status === 'compensating' ? 'compensating' : 'running', reason }, at);
 }
 
+/**
+ * A compensation found the pivot already passed (PivotReachedError): going back is impossible, so
+ * the saga resumes forward after the pivot step (whose result is unknown here: null).
+ */
+export function pivotReached(state: SagaState, definition: Definition, now: Date): SagaState {
+  const pivot = definition.steps.findIndex((s) => s.pivot);
+  if (pivot < 0) throw new SagaIllegalStateError(state.id, `saga type ${definition.type} has no pivot`);
+  const at = now.toISOString();
+  const results = { ...state.results, [definition.steps[pivot].name]: state.results[definition.steps[pivot].name] ?? null };
+  const next: SagaState = { ...state, status: 'running', cursor: pivot + 1, attempts: 0, pivotPassed: true, results };
+  return next.cursor >= definition.steps.length ? moved({ ...next, status: 'completed', finishedAt: at }, at) : moved(next, at);
+}
+
 /** True when the saga should give up going forward: before its pivot and past its deadline. */
 export function isPastDeadline(state: SagaState, now: Date): boolean {
   return state.status === 'running' && !state.pivotPassed && now.getTime() > Date.parse(state.deadline);

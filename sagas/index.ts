@@ -1,0 +1,4 @@
+// Saga definitions: plain modules that read top to bottom (step, action, compensation), with the
+// effects they need declared beside them. The saga worker registers them with their effects.
+export * from './atomic-batch/atomic-batch.effects';
+export * from './atomic-batch/atomic-batch.saga';

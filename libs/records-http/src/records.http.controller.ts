@@ -11,16 +11,14 @@ import {
   CreateRecordsBatch,
   DeletedRecordView,
   DeleteRecord,
-  InvalidRecordError,
   newRecordSchema,
   patchSchema,
   RecordLimits,
   RecordTooLargeError,
   RecordView,
   UpdateRecord,
-  validate,
 } from '@shardline/records';
-import { NotImplementedError } from './not-implemented.error';
+import { FieldIssue, hasErrorKind, NotImplementedError, validate, ValidationError } from '@shardline/errors';
 import { recordPathSchema as pathSchema } from './records-read.http.controller';
 
 type Headers = RequestContextHeaders & { 'if-match'?: string | string[] };
@@ -94,16 +92,17 @@ export class RecordsHttpController {
 /** Validates every record and reports all bad fields at once, as data[i].field. */
 function validateEach(items: unknown[]) {
   const out: Array<{ businessId: string; userId: string; dataContent: Record<string, unknown> }> = [];
-  const issues: Array<{ field: string; message: string }> = [];
+  const issues: FieldIssue[] = [];
   for (let i = 0; i < items.length; i++) {
     try {
       const r = validate(newRecordSchema, items[i], `data[${i}]`);
       out.push({ businessId: r.business_id, userId: r.user_id, dataContent: r.data_content });
     } catch (error) {
-      issues.push(...(error as { details: Array<{ field: string; message: string }> }).details);
+      if (!hasErrorKind(error, 'validation')) throw error;
+      issues.push(...error.details);
       if (issues.length >= 100) break; // enough to fix the request; keep the answer small
     }
   }
-  if (issues.length > 0) throw new InvalidRecordError(issues);
+  if (issues.length > 0) throw new ValidationError(issues);
   return out;
 }

@@ -8,12 +8,11 @@ import {
   CreateRecord,
   CreateRecordsBatch,
   DeleteRecord,
-  InvalidRecordError,
-  issuesOf,
   RecordLimits,
   RecordTooLargeError,
   UpdateRecord,
 } from '@shardline/records';
+import { issuesOf, NotImplementedError, ValidationError } from '@shardline/errors';
 import { COMMAND_TYPES, commandIdSchema, CommandMessage, commandMessageSchemas, CommandType } from './command-message.schemas';
 import { CommandResult, CommandSource } from './command-result';
 
@@ -28,16 +27,6 @@ export interface OutgoingResult {
   /** business_id when known, else the incoming key, else `topic/partition/offset`. */
   key: string;
   result: CommandResult;
-}
-
-class NotImplementedError extends Error {
-  readonly code = 'NOT_IMPLEMENTED';
-  readonly kind = 'not-implemented';
-  readonly details: Array<{ field: string; message: string }>;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.details = [{ field, message }];
-  }
 }
 
 /**
@@ -59,13 +48,13 @@ export class RecordCommandIntake {
     try {
       const value = asObject(incoming.value);
       const id = commandIdSchema.safeParse(value.command_id);
-      if (!id.success) throw new InvalidRecordError(issuesOf(id.error, 'command_id'));
+      if (!id.success) throw new ValidationError(issuesOf(id.error, 'command_id'));
       commandId = id.data;
       if (!COMMAND_TYPES.includes(value.type as CommandType)) {
-        throw new InvalidRecordError([{ field: 'type', message: `must be one of ${COMMAND_TYPES.join(', ')}` }]);
+        throw new ValidationError([{ field: 'type', message: `must be one of ${COMMAND_TYPES.join(', ')}` }]);
       }
       const parsed = commandMessageSchemas[value.type as CommandType].safeParse(value);
-      if (!parsed.success) throw new InvalidRecordError(issuesOf(parsed.error));
+      if (!parsed.success) throw new ValidationError(issuesOf(parsed.error));
       const message = parsed.data as CommandMessage;
       if (message.type !== 'create_batch') key = message.business_id;
       const { status, outcome } = await this.dispatch(message, {
@@ -96,7 +85,7 @@ export class RecordCommandIntake {
       case 'delete':
         return { status: 200, outcome: await this.commands.execute(new DeleteRecord(message.business_id, message.id, message.expected_version, context)) };
       case 'create_batch': {
-        if (message.data.length === 0) throw new InvalidRecordError([{ field: 'data', message: 'must hold at least one record' }]);
+        if (message.data.length === 0) throw new ValidationError([{ field: 'data', message: 'must hold at least one record' }]);
         if (message.data.length > RecordLimits.batchMaxRecords) {
           throw new RecordTooLargeError([{ field: 'data', message: `holds ${message.data.length} records; the limit is ${RecordLimits.batchMaxRecords}` }]);
         }
@@ -118,11 +107,11 @@ function asObject(value: unknown): Record<string, unknown> {
     try {
       v = JSON.parse(v);
     } catch {
-      throw Object.assign(new InvalidRecordError([{ field: '(body)', message: 'is not valid JSON' }]), { code: 'INVALID_JSON' });
+      throw new ValidationError([{ field: '(body)', message: 'is not valid JSON' }], 'INVALID_JSON');
     }
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new InvalidRecordError([{ field: '(body)', message: v === null ? 'is empty (a tombstone or null)' : 'must be a JSON object' }]);
+    throw new ValidationError([{ field: '(body)', message: v === null ? 'is empty (a tombstone or null)' : 'must be a JSON object' }]);
   }
   return v as Record<string, unknown>;
 }

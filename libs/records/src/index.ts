@@ -25,4 +25,5 @@ export * from './queries/list-records/list-records.handler';
 export * from './queries/list-records/page-cursor';
 export * from './module/records.module';
 export * from './in-memory/in-memory-record-state';
-export * from './domain/validate';
+// libs/query-http still imports validate from here; it moves to @shardline/errors with that lib.
+export { validate, issuesOf } from '@shardline/errors';

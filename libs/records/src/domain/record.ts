@@ -1,6 +1,3 @@
-import { timeOfId } from '@shardline/ids';
-import { monthKeyOf } from '@shardline/event-store';
-
 /** Current state of one record: what the inline `records` table holds and GET returns. */
 export interface RecordState {
   id: string;
@@ -16,9 +13,4 @@ export interface RecordState {
 /** One record is one event stream. */
 export function streamIdOf(recordId: string): string {
   return `record-${recordId}`;
-}
-
-/** A record's events live in the month partition of its creation, readable from its Snowflake id. */
-export function partitionMonthOf(recordId: string): number {
-  return monthKeyOf(timeOfId(recordId));
 }

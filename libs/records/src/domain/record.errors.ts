@@ -30,8 +30,9 @@ export class RecordVersionMismatchError extends ShardlineError {
 
 /** A record (or a batch) over a documented limit, naming the field by its path in the command. */
 export class RecordTooLargeError extends TooLargeError {
+  static readonly CODE = 'RECORD.TOO_LARGE';
   constructor(issues: FieldIssue[]) {
-    super(issues, 'RECORD.TOO_LARGE');
+    super(issues, RecordTooLargeError.CODE);
   }
 }
 

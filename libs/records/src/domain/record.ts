@@ -14,3 +14,10 @@ export interface RecordState {
 export function streamIdOf(recordId: string): string {
   return `record-${recordId}`;
 }
+
+/** A new record as a client describes it (REST body, Kafka message, one item of a batch). */
+export interface NewRecord {
+  businessId: string;
+  userId: string;
+  dataContent: Record<string, unknown>;
+}

@@ -1,4 +1,4 @@
-export * from './domain/record';
+export * from './domain/record.state';
 export * from './domain/record.events';
 export * from './domain/record.errors';
 export * from './domain/record.fields';
@@ -24,7 +24,7 @@ export * from './commands/create-records-batch/create-records-batch.result';
 export * from './queries/get-record/get-record.query';
 export * from './queries/list-records/list-records.query';
 export * from './queries/list-records/list-records.handler';
-export * from './queries/list-records/page-cursor';
+export * from './queries/list-records/list-records.cursor';
 export * from './module/records.module';
 export * from './in-memory/in-memory-record-state';
 // libs/query-http still imports validate from here; it moves to @shardline/errors with that lib.

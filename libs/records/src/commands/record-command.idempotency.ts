@@ -3,7 +3,7 @@ import { StoredCommandResult } from '@shardline/event-store';
 import { IdempotencyKeyReusedError } from '../domain/record.errors';
 import { CommandOutcome, CommandStatus } from './command-outcome';
 import { CreateRecordsBatch } from './create-records-batch/create-records-batch.command';
-import { NewRecord } from '../domain/record';
+import { NewRecord } from '../domain/record.state';
 import { RecordCommand } from './record.commands';
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_STORE, EventStore, isStreamVersionConflict } from '@shardline/event-store';
 import { InternalError } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
-import { RecordState } from '../domain/record';
+import { RecordState } from '../domain/record.state';
 import { RecordVersionMismatchError } from '../domain/record.errors';
 import { initialState } from '../domain/record.evolve';
 import { DeletedRecordView, RecordView, toDeletedRecordView, toRecordView } from '../domain/record.view';

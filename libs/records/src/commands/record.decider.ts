@@ -1,4 +1,4 @@
-import { RecordState } from '../domain/record';
+import { RecordState } from '../domain/record.state';
 import { RecordEvent } from '../domain/record.events';
 import { evolve, initialState } from '../domain/record.evolve';
 import { decideCreateRecord } from './create-record/create-record.decide';

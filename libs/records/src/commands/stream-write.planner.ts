@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventToAppend, monthKeyOf, StreamWrite } from '@shardline/event-store';
 import { InternalError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
-import { RecordState, streamIdOf } from '../domain/record';
+import { RecordState, streamIdOf } from '../domain/record.state';
 import { RecordEvent } from '../domain/record.events';
 import { RecordStateChange } from '../ports/record-state.port';
 import { CommandContext } from './command-context';

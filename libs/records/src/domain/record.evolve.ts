@@ -1,4 +1,4 @@
-import { RecordState } from './record';
+import { RecordState } from './record.state';
 import { RecordEvent } from './record.events';
 
 /** A record stream before its first event: no record (also what a deletion leaves). */

@@ -1,4 +1,4 @@
-import { RecordState } from './record';
+import { RecordState } from './record.state';
 import { RecordNotFoundError, RecordVersionMismatchError } from './record.errors';
 
 /** Which existing record a command acts on, as the client named it. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isPositiveInt64 } from '@shardline/ids';
 import { RecordLimits } from './record.limits';
 import { isPlainObject } from './merge-patch';
-import { NewRecord } from './record';
+import { NewRecord } from './record.state';
 
 /**
  * Input shapes shared by every client transport (REST, Kafka). zod gives per-field paths, which

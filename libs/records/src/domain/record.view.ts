@@ -1,4 +1,4 @@
-import { RecordState } from './record';
+import { RecordState } from './record.state';
 
 /** The public JSON representation of a record (also what idempotent replays return). */
 export interface RecordView {

@@ -3,7 +3,7 @@ import { RecordEvent } from '../domain/record.events';
 import { replay } from '../domain/record.evolve';
 import { CommandContext } from '../commands/command-context';
 import { CreateRecord } from '../commands/create-record/create-record.command';
-import { NewRecord } from '../domain/record';
+import { NewRecord } from '../domain/record.state';
 import { CreateRecordsBatch } from '../commands/create-records-batch/create-records-batch.command';
 import { BatchRecordDecision, decideCreateRecordsBatch } from '../commands/create-records-batch/create-records-batch.decide';
 import { DeleteRecord } from '../commands/delete-record/delete-record.command';

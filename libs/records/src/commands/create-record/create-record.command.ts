@@ -1,4 +1,4 @@
-import { NewRecord } from '../../domain/record';
+import { NewRecord } from '../../domain/record.state';
 import { CommandContext } from '../command-context';
 
 /** Create one record. Its id is minted by the runner when deciding (see DecisionStamp). */

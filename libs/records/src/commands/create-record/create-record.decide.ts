@@ -1,7 +1,7 @@
 import { InternalError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
-import { assertDataContentSize } from '../../domain/data-content';
-import { RecordState } from '../../domain/record';
+import { assertDataContentSize } from '../../domain/record.limits';
+import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
 import { Decidable } from '../record.commands';
 import { CreateRecord } from './create-record.command';

@@ -1,5 +1,5 @@
 import { CommandContext } from '../command-context';
-import { NewRecord } from '../../domain/record';
+import { NewRecord } from '../../domain/record.state';
 
 /** Create many records: each one as a CreateRecord would, written one transaction per shard. */
 export class CreateRecordsBatch {

@@ -4,7 +4,7 @@ import { RecordEvent } from '../../domain/record.events';
 import { initialState } from '../../domain/record.evolve';
 import { batchRecordField, RecordFields } from '../../domain/record.fields';
 import { RecordLimits } from '../../domain/record.limits';
-import { RecordState } from '../../domain/record';
+import { RecordState } from '../../domain/record.state';
 import { CreateRecord } from '../create-record/create-record.command';
 import { DecisionStamp, stamped } from '../record.commands';
 import { decideAndEvolve } from '../record.decider';

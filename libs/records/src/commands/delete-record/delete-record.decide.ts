@@ -1,4 +1,4 @@
-import { RecordState } from '../../domain/record';
+import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
 import { recordToChange } from '../../domain/record.preconditions';
 import { Decidable } from '../record.commands';

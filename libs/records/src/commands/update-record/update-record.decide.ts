@@ -1,7 +1,7 @@
 import { InternalError } from '@shardline/errors';
-import { assertDataContentSize } from '../../domain/data-content';
+import { assertDataContentSize } from '../../domain/record.limits';
 import { applyMergePatch, isPlainObject } from '../../domain/merge-patch';
-import { RecordState } from '../../domain/record';
+import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
 import { recordToChange } from '../../domain/record.preconditions';
 import { Decidable } from '../record.commands';

@@ -5,7 +5,7 @@ import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { RecordLimits } from '../../domain/record.limits';
 import { RecordView, toRecordView } from '../../domain/record.view';
 import { RECORD_STATE_READER, RecordStateReader } from '../../ports/record-state.port';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { decodeCursor, encodeCursor } from './list-records.cursor';
 import { ListRecords } from './list-records.query';
 
 export interface RecordPage {

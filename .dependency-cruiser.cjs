@@ -20,6 +20,20 @@ module.exports = {
       to: { path: [`node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/mysql', '^libs/records-(mysql|http)', '^libs/http'] },
     },
     {
+      name: 'records-domain-knows-no-storage',
+      comment:
+        'The records domain and its decisions (domain/, the commands, decide and evolve) import no storage: no event store (partition months included), no sharding, no cache, no messaging, no driver and no framework. The runner and handlers (application layer) bring those.',
+      severity: 'error',
+      from: { path: '^libs/records/src/(domain/|commands/.+[.](command|commands|decide|decider)[.]ts$)' },
+      to: {
+        path: [
+          '^libs/(event-store|sharding|records-mysql|records-cache|outbox-relay|projections|projection-[^/]+|kafka|integration-events)/',
+          `node_modules/${DRIVERS.slice(1)}`,
+          'node_modules/(@nestjs|lru-cache|prom-client)/',
+        ],
+      },
+    },
+    {
       name: 'mysql-only-in-adapters',
       comment: 'Only MySQL adapters (a lib\'s src/mysql folder), records-mysql and migrations talk to MySQL.',
       severity: 'error',

@@ -45,12 +45,6 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
   if (isShardlineError(exception)) {
     return { status: STATUS_OF_KIND[exception.kind], body: envelope(exception.code, exception.message, exception.details) };
   }
-  // TRANSITIONAL (issue 8, removed once the records and read-side errors are ShardlineErrors).
-  const legacy = exception as { code?: unknown; kind?: unknown; message?: string; details?: unknown };
-  if (typeof legacy?.code === 'string' && typeof legacy.kind === 'string' && legacy.kind in STATUS_OF_KIND) {
-    const details = Array.isArray(legacy.details) ? legacy.details : [];
-    return { status: STATUS_OF_KIND[legacy.kind as keyof typeof STATUS_OF_KIND], body: envelope(legacy.code, legacy.message ?? '', details) };
-  }
   const fastify = exception as { code?: string; statusCode?: number; message?: string };
   if (fastify?.code && FASTIFY_CODES[fastify.code]) {
     const known = FASTIFY_CODES[fastify.code];

@@ -1,4 +1,4 @@
 export * from './records-http.module';
 export * from './records.http.controller';
 export * from './records-read.http.controller';
-export * from './openapi';
+export * from './records.openapi';

@@ -1,7 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { RecordsHttpController } from './records.http.controller';
 import { RecordsReadHttpController } from './records-read.http.controller';
-import { recordsOpenApiDocument } from './openapi';
+import { recordsOpenApiDocument } from './records.openapi';
 
 @Controller('api/v1')
 class OpenApiController {

@@ -3,7 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { correlationIdFrom, RequestContextHeaders } from '@shardline/http';
-import { businessIdSchema, GetRecord, ListRecords, RecordLimits, RecordPage, recordIdSchema, RecordView, userIdSchema, validate } from '@shardline/records';
+import { businessIdSchema, GetRecord, ListRecords, RecordLimits, RecordPage, recordIdSchema, RecordView, userIdSchema } from '@shardline/records';
+import { validate } from '@shardline/errors';
 
 export const recordPathSchema = z.object({ business_id: businessIdSchema, id: recordIdSchema });
 const pageQuerySchema = z.strictObject({

@@ -1,31 +1,34 @@
 import { Body, Controller, Delete, Headers, Param, Patch, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import { FieldIssue, hasErrorKind, validate, ValidationError } from '@shardline/errors';
 import { commandContextFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
 import {
+  assertBatchAcceptable,
+  batchRecordPath,
   batchSchema,
   BatchResult,
+  CommandContext,
   CommandOutcome,
   CreateRecord,
   CreateRecordsBatch,
   DeletedRecordView,
   DeleteRecord,
-  InvalidRecordError,
+  NewRecord,
+  newRecordOf,
   newRecordSchema,
   patchSchema,
-  RecordLimits,
-  RecordTooLargeError,
   RecordView,
   UpdateRecord,
-  validate,
 } from '@shardline/records';
-import { NotImplementedError } from './not-implemented.error';
 import { recordPathSchema as pathSchema } from './records-read.http.controller';
 
 type Headers = RequestContextHeaders & { 'if-match'?: string | string[] };
 
-/** /api/v1/data commands go to the CommandBus; no logic lives here (reads: RecordsReadHttpController). */
+/**
+ * /api/v1/data commands: parse the request into a records command, send it on the CommandBus,
+ * write the outcome (its status included) as the answer. No logic lives here (reads: RecordsReadHttpController).
+ */
 @Controller('api/v1/data')
 export class RecordsHttpController {
   constructor(private readonly commands: CommandBus) {}
@@ -33,27 +36,14 @@ export class RecordsHttpController {
   @Post('single')
   async createOne(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
     const context = commandContextFrom(headers);
-    const input = validate(newRecordSchema, body);
-    const outcome: CommandOutcome<RecordView> = await this.commands.execute(
-      new CreateRecord({ businessId: input.business_id, userId: input.user_id, dataContent: input.data_content }, context),
-    );
-    return this.answer(reply, 201, outcome, context.correlationId);
+    const command = new CreateRecord(newRecordOf(validate(newRecordSchema, body)), context);
+    return answerWithRecord<RecordView>(reply, await this.commands.execute(command), context);
   }
 
   @Post('batch')
   async createBatch(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResult> {
     const context = commandContextFrom(headers);
-    const batch = validate(batchSchema, body);
-    if (batch.data.length === 0) validate(z.object({ data: z.array(z.unknown()).min(1, 'must hold at least one record') }), batch);
-    if (batch.data.length > RecordLimits.batchMaxRecords) {
-      throw new RecordTooLargeError([{ field: 'data', message: `holds ${batch.data.length} records; the limit is ${RecordLimits.batchMaxRecords}` }]);
-    }
-    if (batch.atomic) throw new NotImplementedError('atomic', 'atomic cross-shard batches arrive with the saga runtime');
-    const records = validateEach(batch.data);
-    const result: BatchResult = await this.commands.execute(new CreateRecordsBatch(records, context));
-    reply.header('x-correlation-id', context.correlationId);
-    reply.status(result.failed === 0 ? 201 : result.created === 0 ? 503 : 207);
-    return result;
+    return answer<BatchResult>(reply, await this.commands.execute(batchCommandOf(body, context)), context);
   }
 
   @Patch(':business_id/:id')
@@ -66,44 +56,59 @@ export class RecordsHttpController {
     const context = commandContextFrom(headers);
     const { business_id, id } = validate(pathSchema, params);
     const { data_content } = validate(patchSchema, body);
-    const outcome: CommandOutcome<RecordView> = await this.commands.execute(
-      new UpdateRecord(business_id, id, data_content, expectedVersionFrom(headers['if-match']), context),
-    );
-    return this.answer(reply, 200, outcome, context.correlationId);
+    const expectedVersion = expectedVersionFrom(headers['if-match']);
+    const command = new UpdateRecord({ businessId: business_id, recordId: id, patch: data_content, expectedVersion }, context);
+    return answerWithRecord<RecordView>(reply, await this.commands.execute(command), context);
   }
 
   @Delete(':business_id/:id')
   async remove(@Param() params: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeletedRecordView> {
     const context = commandContextFrom(headers);
     const { business_id, id } = validate(pathSchema, params);
-    const outcome: CommandOutcome<DeletedRecordView> = await this.commands.execute(
-      new DeleteRecord(business_id, id, expectedVersionFrom(headers['if-match']), context),
-    );
-    return this.answer(reply, 200, outcome, context.correlationId);
-  }
-
-  private answer<T extends { version: number }>(reply: FastifyReply, status: number, outcome: CommandOutcome<T>, correlationId: string): T {
-    reply.status(status);
-    reply.header('x-correlation-id', correlationId);
-    reply.header('etag', `"${outcome.response.version}"`);
-    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-    return outcome.response;
+    const command = new DeleteRecord({ businessId: business_id, recordId: id, expectedVersion: expectedVersionFrom(headers['if-match']) }, context);
+    return answerWithRecord<DeletedRecordView>(reply, await this.commands.execute(command), context);
   }
 }
 
-/** Validates every record and reports all bad fields at once, as data[i].field. */
-function validateEach(items: unknown[]) {
-  const out: Array<{ businessId: string; userId: string; dataContent: Record<string, unknown> }> = [];
-  const issues: Array<{ field: string; message: string }> = [];
+/** The outcome as the HTTP answer: its status, the correlation id, and whether it was a replay. */
+function answer<T>(reply: FastifyReply, outcome: CommandOutcome<T>, context: CommandContext): T {
+  reply.status(outcome.status);
+  reply.header('x-correlation-id', context.correlationId);
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+  return outcome.response;
+}
+
+/** Answers about one record also carry its version as the ETag (what If-Match sends back). */
+function answerWithRecord<T extends { version: number }>(reply: FastifyReply, outcome: CommandOutcome<T>, context: CommandContext): T {
+  reply.header('etag', `"${outcome.response.version}"`);
+  return answer(reply, outcome, context);
+}
+
+/**
+ * The batch body as a command. The batch's own rules (count, atomic) are applied before its
+ * records are parsed, so a body of 10,001 records is refused by its count (413) without parsing
+ * any of them; decide applies them again, for every transport.
+ */
+function batchCommandOf(body: unknown, context: CommandContext): CreateRecordsBatch {
+  const batch = validate(batchSchema, body);
+  const atomic = batch.atomic ?? false;
+  assertBatchAcceptable(batch.data.length, atomic);
+  return new CreateRecordsBatch({ records: parseEach(batch.data), atomic }, context);
+}
+
+/** Parses every record, reporting the bad fields of all of them at once as data[i].field. */
+function parseEach(items: unknown[]): NewRecord[] {
+  const records: NewRecord[] = [];
+  const issues: FieldIssue[] = [];
   for (let i = 0; i < items.length; i++) {
     try {
-      const r = validate(newRecordSchema, items[i], `data[${i}]`);
-      out.push({ businessId: r.business_id, userId: r.user_id, dataContent: r.data_content });
+      records.push(newRecordOf(validate(newRecordSchema, items[i], batchRecordPath(i))));
     } catch (error) {
-      issues.push(...(error as { details: Array<{ field: string; message: string }> }).details);
+      if (!hasErrorKind(error, 'validation')) throw error;
+      issues.push(...error.details);
       if (issues.length >= 100) break; // enough to fix the request; keep the answer small
     }
   }
-  if (issues.length > 0) throw new InvalidRecordError(issues);
-  return out;
+  if (issues.length > 0) throw new ValidationError(issues);
+  return records;
 }

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { OutgoingResult } from './record-command-intake';
+import { OutgoingResult } from './command-result.message';
 
 /**
  * Publishes one result, keyed like the command (business_id) with the command id in the

@@ -3,7 +3,7 @@ import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { Counter, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { publishCommandResult } from './command-result.publisher';
-import { RecordCommandIntake } from './record-command-intake';
+import { RecordCommandIntake } from './record-command.intake';
 
 export interface CommandTopics {
   commands: string;

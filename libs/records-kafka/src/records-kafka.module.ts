@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { RecordCommandIntake } from './record-command-intake';
+import { RecordCommandIntake } from './record-command.intake';
 import { CommandTopics, recordCommandsKafkaController } from './record-commands.kafka-controller';
 
 /** Kafka command intake; needs RecordsModule (CommandBus + handlers) and a Kafka microservice transport. */

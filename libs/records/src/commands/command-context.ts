@@ -1,4 +1,4 @@
-/** Who/why of a command, copied into every event's metadata. */
+/** Who/why of a command, copied into every event's metadata. Transports build it (headers, message fields). */
 export interface CommandContext {
   commandId: string;
   /** True when the client chose the id (Idempotency-Key, Kafka command id): remember the result. */

@@ -1,39 +1,31 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { EVENT_STORE, EventStore, EventToAppend, isStreamVersionConflict, StoredCommandResult } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, isStreamVersionConflict } from '@shardline/event-store';
+import { InternalError } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
-import { partitionMonthOf, RecordState, streamIdOf } from '../domain/record';
-import { RecordEvent } from '../domain/record.events';
-import { IdempotencyKeyReusedError, RecordVersionMismatchError } from '../domain/record.errors';
-import { RECORD_STATE_READER, RecordStateChange, RecordStateReader } from '../ports/record-state.port';
-import { CLOCK, Clock } from '../ports/clock.port';
+import { RecordState } from '../domain/record.state';
+import { RecordVersionMismatchError } from '../domain/record.errors';
+import { initialState } from '../domain/record.evolve';
+import { DeletedRecordView, RecordView, toDeletedRecordView, toRecordView } from '../domain/record.view';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { noRecordCache, RECORD_CACHE_INVALIDATOR, RecordCacheInvalidator } from '../ports/record-cache-invalidator.port';
-import { CommandContext } from './command-context';
+import { RECORD_STATE_READER, RecordStateChange, RecordStateReader } from '../ports/record-state.port';
+import { CommandOutcome } from './command-outcome';
+import { DeleteRecord } from './delete-record/delete-record.command';
+import { RecordCommand, stamped } from './record.commands';
+import { replayOf, requestHashOf } from './record-command.idempotency';
+import { decideAndEvolve } from './record.decider';
+import { planStreamWrite } from './stream-write.planner';
 
-export interface Decision<TResponse> {
-  /** Empty when the command changes nothing (e.g. a no-op patch). */
-  events: RecordEvent[];
-  change: RecordStateChange | null;
-  response: TResponse;
-}
+/** What each command answers: the record as it is after the command, or the tombstone of a delete. */
+export type AnswerOf<C extends RecordCommand> = C extends DeleteRecord ? DeletedRecordView : RecordView;
 
-export interface SingleRecordCommand<TResponse> {
+/** The record a command is about, and where its stream lives. */
+interface RecordStream {
+  shard: number;
   businessId: string;
   recordId: string;
-  context: CommandContext;
-  /** What identifies the request for Idempotency-Key reuse detection. */
-  fingerprint: unknown;
-  /** Load current state first (false for creates: a fresh id has none). */
-  loadState: boolean;
-  /** Retry a lost optimistic-concurrency race with fresh state (false when the client pinned the version). */
-  retryConflicts: boolean;
-  decide(state: RecordState | null, now: Date): Decision<TResponse>;
-}
-
-export interface CommandOutcome<TResponse> {
-  response: TResponse;
-  /** True when an earlier execution's response was returned and nothing was written. */
-  replayed: boolean;
+  /** A CreateRecord's stream: no state to load, no cache entry to invalidate, no race to retry. */
+  isNew: boolean;
 }
 
 /** Unpinned commands retry lost races this often (each round one racer wins), with jittered backoff. */
@@ -42,11 +34,15 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
 
 /**
  * The one routine every single-record command goes through:
- *   1. a known client command id returns its stored response (nothing is written);
- *   2. load the current state from the shard;
- *   3. decide (pure);
- *   4. append events + state + outbox (+ command id) with the expected version, in one transaction;
- *   5. if another writer won the race, reload and decide again — unless the client pinned the version.
+ *   1. address the record's stream (a CreateRecord's record gets its id here: ids are effects);
+ *   2. a known client command id returns its stored response (nothing is written);
+ *   3. load the current state from the shard (a new record has none);
+ *   4. decide (pure) and evolve: the events, and the state they leave;
+ *   5. no events: answer with the state as it is and write nothing (a no-op patch);
+ *   6. append events + `records` row change + outbox (+ command id) with the expected version, in one transaction;
+ *   7. if another writer won the race, back to 3 — unless the client pinned the version;
+ *   8. updates and deletes invalidate read caches after the commit and before answering.
+ * The row change and the answer are read off the states before and after (planStreamWrite, answerOf).
  */
 @Injectable()
 export class RecordCommandRunner {
@@ -55,62 +51,63 @@ export class RecordCommandRunner {
     @Inject(RECORD_STATE_READER) private readonly reader: RecordStateReader,
     @Inject(SHARD_ROUTER) private readonly router: ShardRouter,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Optional() @Inject(RECORD_CACHE_INVALIDATOR) private readonly cache: RecordCacheInvalidator = noRecordCache,
   ) {}
 
-  async run<TResponse>(command: SingleRecordCommand<TResponse>): Promise<CommandOutcome<TResponse>> {
-    // Creates (loadState false) have no prior state a cache could hold; see RecordCacheInvalidator.
-    if (!command.loadState) return this.execute(command);
-    let outcome: CommandOutcome<TResponse>;
+  async run<C extends RecordCommand>(command: C): Promise<CommandOutcome<AnswerOf<C>>> {
+    const stream = this.streamOf(command);
+    // A new record has no prior state a cache could hold; see RecordCacheInvalidator.
+    if (stream.isNew) return this.execute(command, stream);
+    let outcome: CommandOutcome<AnswerOf<C>>;
     try {
-      outcome = await this.execute(command);
+      outcome = await this.execute(command, stream);
     } catch (error) {
       // The append may have committed before the error (e.g. a lost connection at COMMIT):
       // invalidate anyway so the cache cannot keep the old state; the command's own error wins.
-      await this.cache.invalidate(command.businessId, command.recordId).catch(() => undefined);
+      await this.cache.invalidate(stream.businessId, stream.recordId).catch(() => undefined);
       throw error;
     }
     // Also on replays: the first execution may have committed and then failed to invalidate.
-    await this.cache.invalidate(command.businessId, command.recordId);
+    await this.cache.invalidate(stream.businessId, stream.recordId);
     return outcome;
   }
 
-  private async execute<TResponse>(command: SingleRecordCommand<TResponse>): Promise<CommandOutcome<TResponse>> {
-    const shard = this.router.shardFor(command.businessId);
-    const { context } = command;
+  private streamOf(command: RecordCommand): RecordStream {
+    const { businessId } = command.data;
+    const shard = this.router.shardFor(businessId);
+    if (command.type === 'CreateRecord') return { shard, businessId, recordId: this.ids.next(), isNew: true };
+    return { shard, businessId, recordId: command.data.recordId, isNew: false };
+  }
+
+  private async execute<C extends RecordCommand>(command: C, stream: RecordStream): Promise<CommandOutcome<AnswerOf<C>>> {
+    const context = command.metadata;
+    const status = stream.isNew ? 201 : 200;
     // Only client-chosen command ids are remembered, so only they need a request fingerprint.
-    const requestHash = context.clientSupplied ? fingerprintOf(command.fingerprint) : '';
+    const requestHash = context.clientSupplied ? requestHashOf(command) : '';
     if (context.clientSupplied) {
-      const stored = await this.store.findCommandResult(shard, context.commandId);
-      if (stored) return replayOf<TResponse>(stored, requestHash);
+      const stored = await this.store.findCommandResult(stream.shard, context.commandId);
+      if (stored) return replayOf(stored, requestHash, status);
     }
+    const retryConflicts = !isPinned(command);
     for (let attempt = 1; ; attempt++) {
-      const state = command.loadState ? await this.reader.get(shard, command.businessId, command.recordId) : null;
-      const decision = command.decide(state, this.clock());
-      if (decision.events.length === 0 || !decision.change) return { response: decision.response, replayed: false };
-      const expectedVersion = state?.version ?? 0;
+      const before = stream.isNew ? initialState() : await this.reader.get(stream.shard, stream.businessId, stream.recordId);
+      const { events, after } = decideAndEvolve(stamped<RecordCommand>(command, { now: this.clock(), recordId: stream.recordId }), before);
+      const response = answerOf(before, after, (before?.version ?? 0) + events.length) as AnswerOf<C>;
+      if (events.length === 0) return { status, response, replayed: false };
       try {
         const outcome = await this.store.append({
-          shard,
-          writes: [
-            {
-              streamId: streamIdOf(command.recordId),
-              partitionMonth: partitionMonthOf(command.recordId),
-              expectedVersion,
-              events: decision.events.map((event) => toAppend(event, context)),
-              partitionKey: command.businessId,
-              state: decision.change,
-            },
-          ],
-          idempotency: context.clientSupplied ? { commandId: context.commandId, requestHash, response: decision.response } : undefined,
+          shard: stream.shard,
+          writes: [planStreamWrite(context, { ...stream, events, before, after })],
+          idempotency: context.clientSupplied ? { commandId: context.commandId, requestHash, response } : undefined,
         });
-        if (outcome.kind === 'duplicate') return replayOf<TResponse>(outcome.stored, requestHash);
-        return { response: decision.response, replayed: false };
+        if (outcome.kind === 'duplicate') return replayOf(outcome.stored, requestHash, status);
+        return { status, response, replayed: false };
       } catch (error) {
         if (!isStreamVersionConflict(error)) throw error;
-        if (!command.retryConflicts || attempt >= MAX_ATTEMPTS) {
-          const current = await this.reader.get(shard, command.businessId, command.recordId);
-          throw new RecordVersionMismatchError(command.recordId, expectedVersion, current?.version ?? 0);
+        if (!retryConflicts || attempt >= MAX_ATTEMPTS) {
+          const current = await this.reader.get(stream.shard, stream.businessId, stream.recordId);
+          throw new RecordVersionMismatchError(stream.recordId, before?.version ?? 0, current?.version ?? 0);
         }
         await backoff(attempt);
       }
@@ -118,26 +115,14 @@ export class RecordCommandRunner {
   }
 }
 
-export function toAppend(event: RecordEvent, context: CommandContext): EventToAppend {
-  return {
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: {
-      eventId: randomUUID(),
-      commandId: context.commandId,
-      correlationId: context.correlationId,
-      causationId: context.causationId,
-      actor: context.actor,
-    },
-  };
+/** A create's fresh stream cannot lose a race; an If-Match (expected version) forbids applying on top of a winner. */
+function isPinned(command: RecordCommand): boolean {
+  return command.type === 'CreateRecord' || command.data.expectedVersion !== undefined;
 }
 
-export function fingerprintOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
-}
-
-export function replayOf<TResponse>(stored: StoredCommandResult, requestHash: string): CommandOutcome<TResponse> {
-  if (stored.requestHash !== requestHash) throw new IdempotencyKeyReusedError(stored.commandId);
-  return { response: stored.response as TResponse, replayed: true };
+/** The answer read off the states: the record as it now is, or, when it went, its tombstone at the stream's new version. */
+function answerOf(before: RecordState | null, after: RecordState | null, version: number): RecordView | DeletedRecordView {
+  if (after) return toRecordView(after);
+  if (before) return toDeletedRecordView(before, version);
+  throw new InternalError('RECORD.EMPTY_DECISION', 'a decision left no record before or after it');
 }

@@ -1,22 +1,12 @@
+import { ShardlineError, TooLargeError } from '@shardline/errors';
+import type { FieldIssue } from '@shardline/errors';
+
 /**
- * Domain errors: a stable code, a kind the HTTP edge maps to a status in one place, and details
- * naming the offending field where there is one.
+ * The records domain's errors: the stable codes of the records API on the one Shardline base
+ * (@shardline/errors), so every edge maps their kinds to statuses in one table. Malformed input is
+ * the generic ValidationError; nothing here is retriable (the base decides by kind).
  */
-export type ErrorKind = 'validation' | 'not-found' | 'conflict' | 'too-large' | 'unprocessable';
-
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
-
-export abstract class RecordsError extends Error {
-  abstract readonly code: string;
-  abstract readonly kind: ErrorKind;
-  readonly retriable = false;
-  details: FieldIssue[] = [];
-}
-
-export class RecordNotFoundError extends RecordsError {
+export class RecordNotFoundError extends ShardlineError {
   readonly code = 'RECORD.NOT_FOUND';
   readonly kind = 'not-found';
   constructor(businessId: string, id: string) {
@@ -24,7 +14,7 @@ export class RecordNotFoundError extends RecordsError {
   }
 }
 
-export class RecordVersionMismatchError extends RecordsError {
+export class RecordVersionMismatchError extends ShardlineError {
   readonly code = 'RECORD.VERSION_CONFLICT';
   readonly kind = 'conflict';
   constructor(
@@ -32,34 +22,26 @@ export class RecordVersionMismatchError extends RecordsError {
     readonly expectedVersion: number,
     readonly actualVersion: number,
   ) {
-    super(`record ${id} is at version ${actualVersion}, not ${expectedVersion}`);
-    this.details = [{ field: 'If-Match', message: `current version is ${actualVersion}` }];
+    super(`record ${id} is at version ${actualVersion}, not ${expectedVersion}`, {
+      details: [{ field: 'If-Match', message: `current version is ${actualVersion}` }],
+    });
   }
 }
 
-export class InvalidRecordError extends RecordsError {
-  readonly code = 'VALIDATION_FAILED';
-  readonly kind = 'validation';
+/** A record (or a batch) over a documented limit, naming the field by its path in the command. */
+export class RecordTooLargeError extends TooLargeError {
+  static readonly CODE = 'RECORD.TOO_LARGE';
   constructor(issues: FieldIssue[]) {
-    super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
-    this.details = issues;
+    super(issues, RecordTooLargeError.CODE);
   }
 }
 
-export class RecordTooLargeError extends RecordsError {
-  readonly code = 'RECORD.TOO_LARGE';
-  readonly kind = 'too-large';
-  constructor(issues: FieldIssue[]) {
-    super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
-    this.details = issues;
-  }
-}
-
-export class IdempotencyKeyReusedError extends RecordsError {
+export class IdempotencyKeyReusedError extends ShardlineError {
   readonly code = 'IDEMPOTENCY_KEY.REUSED';
   readonly kind = 'unprocessable';
   constructor(key: string) {
-    super(`Idempotency-Key ${key} was already used for a different request`);
-    this.details = [{ field: 'Idempotency-Key', message: 'reused with a different request body' }];
+    super(`Idempotency-Key ${key} was already used for a different request`, {
+      details: [{ field: 'Idempotency-Key', message: 'reused with a different request body' }],
+    });
   }
 }

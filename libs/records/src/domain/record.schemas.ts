@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isPositiveInt64 } from '@shardline/ids';
 import { RecordLimits } from './record.limits';
 import { isPlainObject } from './merge-patch';
+import { NewRecord } from './record.state';
 
 /**
  * Input shapes shared by every client transport (REST, Kafka). zod gives per-field paths, which
@@ -27,6 +28,11 @@ export const newRecordSchema = z.strictObject({
   data_content: dataContentSchema,
 });
 export type NewRecordBody = z.input<typeof newRecordSchema>;
+
+/** A parsed new-record body (REST, a Kafka message, a batch item) as the domain's NewRecord. */
+export function newRecordOf(body: z.output<typeof newRecordSchema>): NewRecord {
+  return { businessId: body.business_id, userId: body.user_id, dataContent: body.data_content };
+}
 
 export const batchSchema = z.strictObject({
   data: z.array(z.unknown(), { error: 'must be an array of records' }),

@@ -1,4 +1,4 @@
-import { RecordState } from './record';
+import { RecordState } from './record.state';
 
 /** The public JSON representation of a record (also what idempotent replays return). */
 export interface RecordView {
@@ -11,6 +11,14 @@ export interface RecordView {
   updated_time: string;
 }
 
+/** What a delete answers: the record's last stream version, the one its RecordDeleted took. */
+export interface DeletedRecordView {
+  id: string;
+  business_id: string;
+  version: number;
+  deleted: true;
+}
+
 export function toRecordView(state: RecordState): RecordView {
   return {
     id: state.id,
@@ -21,4 +29,8 @@ export function toRecordView(state: RecordState): RecordView {
     created_time: state.createdTime.toISOString(),
     updated_time: state.updatedTime.toISOString(),
   };
+}
+
+export function toDeletedRecordView(state: RecordState, version: number): DeletedRecordView {
+  return { id: state.id, business_id: state.businessId, version, deleted: true };
 }

@@ -1,5 +1,5 @@
 import { InMemoryInlineProjection } from '@shardline/event-store';
-import { RecordState } from '../domain/record';
+import { RecordState } from '../domain/record.state';
 import { RecordPageFilter, RecordStateChange, RecordStateReader } from '../ports/record-state.port';
 
 /** In-memory `records` state table: the inline projection and its reader, for unit tests. */

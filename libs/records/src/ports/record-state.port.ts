@@ -1,4 +1,4 @@
-import { RecordState } from '../domain/record';
+import { RecordState } from '../domain/record.state';
 
 export const RECORD_STATE_READER = Symbol('RecordStateReader');
 

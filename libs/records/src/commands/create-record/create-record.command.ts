@@ -1,14 +1,11 @@
+import { NewRecord } from '../../domain/record.state';
 import { CommandContext } from '../command-context';
 
-export interface NewRecordInput {
-  businessId: string;
-  userId: string;
-  dataContent: Record<string, unknown>;
-}
-
+/** Create one record. Its id is minted by the runner when deciding (see DecisionStamp). */
 export class CreateRecord {
+  readonly type = 'CreateRecord';
   constructor(
-    readonly input: NewRecordInput,
-    readonly context: CommandContext,
+    readonly data: NewRecord,
+    readonly metadata: CommandContext,
   ) {}
 }

@@ -1,35 +1,27 @@
+import { InternalError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
-import { RecordState } from '../../domain/record';
-import { RecordCreated } from '../../domain/record.events';
-import { assertDataContentSize } from '../../domain/data-content';
-import { NewRecordInput } from './create-record.command';
+import { assertDataContentSize } from '../../domain/record.limits';
+import { RecordState } from '../../domain/record.state';
+import { RecordEvent } from '../../domain/record.events';
+import { Decidable } from '../record.commands';
+import { CreateRecord } from './create-record.command';
 
 /**
- * Creating a record always succeeds for valid input: the id is fresh, so there is no prior state.
- * created_time is the time inside the id, which keeps "order by id" == "order by created_time".
+ * Creating a record succeeds for any valid input within the size limit: its stream is new (the
+ * runner minted the id). created_time is the time inside the id, which keeps "order by id" ==
+ * "order by created_time".
  */
-export function decideCreateRecord(input: NewRecordInput, id: string, field = 'data_content'): { event: RecordCreated; state: RecordState } {
-  assertDataContentSize(input.dataContent, field);
-  const createdTime = timeOfId(id);
-  const event: RecordCreated = {
-    type: 'RecordCreated',
-    schemaVersion: 1,
-    data: {
-      id,
-      business_id: input.businessId,
-      user_id: input.userId,
-      data_content: input.dataContent,
-      created_time: createdTime.toISOString(),
+export function decideCreateRecord(command: Decidable<CreateRecord>, state: RecordState | null): RecordEvent[] {
+  const { recordId } = command.metadata;
+  // Ids are minted fresh for every create, so an existing stream is a bug, never a client error.
+  if (state) throw new InternalError('RECORD.ID_TAKEN', `record id ${recordId} was minted twice`);
+  assertDataContentSize(command.data.dataContent);
+  const { businessId, userId, dataContent } = command.data;
+  return [
+    {
+      type: 'RecordCreated',
+      schemaVersion: 1,
+      data: { id: recordId, business_id: businessId, user_id: userId, data_content: dataContent, created_time: timeOfId(recordId).toISOString() },
     },
-  };
-  const state: RecordState = {
-    id,
-    businessId: input.businessId,
-    userId: input.userId,
-    dataContent: input.dataContent,
-    version: 1,
-    createdTime,
-    updatedTime: createdTime,
-  };
-  return { event, state };
+  ];
 }

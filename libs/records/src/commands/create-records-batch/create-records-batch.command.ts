@@ -1,19 +1,15 @@
 import { CommandContext } from '../command-context';
-import { NewRecordInput } from '../create-record/create-record.command';
+import { NewRecord } from '../../domain/record.state';
 
+/** Create many records: each one as a CreateRecord would, written one transaction per shard. */
 export class CreateRecordsBatch {
+  readonly type = 'CreateRecordsBatch';
   constructor(
-    readonly records: NewRecordInput[],
-    readonly context: CommandContext,
+    readonly data: {
+      records: NewRecord[];
+      /** All-or-nothing across shards: refused (501) until the saga runtime lands. */
+      atomic: boolean;
+    },
+    readonly metadata: CommandContext,
   ) {}
-}
-
-export type BatchItemResult =
-  | { index: number; status: 201; id: string; version: number; business_id: string }
-  | { index: number; status: 503; error: { code: string; message: string } };
-
-export interface BatchResult {
-  results: BatchItemResult[];
-  created: number;
-  failed: number;
 }

@@ -1,99 +1,76 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AppendCommand, EVENT_STORE, EventStore, StoredCommandResult, StreamWrite } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, StreamWrite } from '@shardline/event-store';
+import { hasErrorKind } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
-import { partitionMonthOf, streamIdOf } from '../../domain/record';
-import { FieldIssue, RecordsError, RecordTooLargeError } from '../../domain/record.errors';
-import { ID_GENERATOR, IdGenerator } from '../../ports/clock.port';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../ports/clock.port';
 import { RecordStateChange } from '../../ports/record-state.port';
-import { decideCreateRecord } from '../create-record/create-record.decide';
-import { fingerprintOf, replayOf, toAppend } from '../record-command.runner';
-import { BatchItemResult, BatchResult, CreateRecordsBatch } from './create-records-batch.command';
+import { CommandOutcome } from '../command-outcome';
+import { requestHashOf, storedResponseOf } from '../record-command.idempotency';
+import { planStreamWrite } from '../stream-write.planner';
+import { CreateRecordsBatch } from './create-records-batch.command';
+import { decideCreateRecordsBatch } from './create-records-batch.decide';
+import { BatchItemResult, batchOutcomeOf, BatchResult } from './create-records-batch.result';
 
-type CreatedItem = Extract<BatchItemResult, { status: 201 }>;
+/** The records of one batch that live on one shard: written as ONE multi-row transaction. */
+interface ShardPart {
+  shard: number;
+  writes: StreamWrite<RecordStateChange>[];
+  items: BatchItemResult[];
+}
 
 /**
- * A batch is split by shard; each shard's part is ONE multi-row transaction, and the parts run in
- * parallel. Parts succeed or fail independently (a down shard answers 503 for its records only).
- * With an Idempotency-Key each part remembers its results under `${key}#shard${n}`, so a retry
- * returns what already landed and writes only the parts that failed before.
+ * A batch, split by shard:
+ *   1. decide the batch (pure): refused whole, or one CreateRecord decision per record, each with a fresh id;
+ *   2. group the decisions by shard, each record planned as a single create would be (planStreamWrite);
+ *   3. write the parts in parallel. With an Idempotency-Key each part remembers its results under
+ *      `${key}#shard${n}`, so a retry returns what already landed and writes only the parts that failed;
+ *   4. a part whose shard is unavailable answers 503 for its records; the other parts stand (207).
  */
 @CommandHandler(CreateRecordsBatch)
-export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsBatch, BatchResult> {
+export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsBatch, CommandOutcome<BatchResult>> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore<RecordStateChange>,
     @Inject(SHARD_ROUTER) private readonly router: ShardRouter,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(command: CreateRecordsBatch): Promise<BatchResult> {
-    const { context } = command;
-    const requestHash = fingerprintOf(['CreateRecordsBatch', command.records]);
-    const parts = new Map<number, { writes: StreamWrite<RecordStateChange>[]; items: CreatedItem[] }>();
-    const tooLarge: FieldIssue[] = [];
-    command.records.forEach((input, index) => {
-      const id = this.ids.next();
-      try {
-        const { event, state } = decideCreateRecord(input, id, `data[${index}].data_content`);
-        const shard = this.router.shardFor(input.businessId);
-        const part = parts.get(shard) ?? { writes: [], items: [] };
-        part.writes.push({
-          streamId: streamIdOf(id),
-          partitionMonth: partitionMonthOf(id),
-          expectedVersion: 0,
-          events: [toAppend(event, context)],
-          partitionKey: input.businessId,
-          state: { op: 'insert', record: state },
-        });
-        part.items.push({ index, status: 201, id, version: 1, business_id: input.businessId });
-        parts.set(shard, part);
-      } catch (error) {
-        if (!(error instanceof RecordsError)) throw error;
-        tooLarge.push(...error.details);
-      }
-    });
-    // Nothing is written unless every record is acceptable.
-    if (tooLarge.length > 0) throw new RecordTooLargeError(tooLarge);
-
-    const settled = await Promise.all(
-      [...parts].map(async ([shard, part]) => {
-        try {
-          return await this.writePart(shard, part.writes, part.items, context.clientSupplied ? `${context.commandId}#shard${shard}` : null, requestHash);
-        } catch (error) {
-          const e = error as { code?: string; message?: string; kind?: string };
-          if (e.kind !== 'unavailable') throw error;
-          return part.items.map(
-            (item): BatchItemResult => ({ index: item.index, status: 503, error: { code: e.code ?? 'UNAVAILABLE', message: e.message ?? 'unavailable' } }),
-          );
-        }
-      }),
-    );
-    const results = settled.flat().sort((a, b) => a.index - b.index);
-    const created = results.filter((r) => r.status === 201).length;
-    return { results, created, failed: results.length - created };
-  }
-
-  private async writePart(
-    shard: number,
-    writes: StreamWrite<RecordStateChange>[],
-    items: CreatedItem[],
-    commandId: string | null,
-    requestHash: string,
-  ): Promise<BatchItemResult[]> {
-    if (commandId) {
-      const stored = await this.store.findCommandResult(shard, commandId);
-      if (stored) return replayPart(stored, requestHash);
+  async execute(command: CreateRecordsBatch): Promise<CommandOutcome<BatchResult>> {
+    const now = this.clock();
+    const decisions = decideCreateRecordsBatch(command, () => ({ now, recordId: this.ids.next() }));
+    const parts = new Map<number, ShardPart>();
+    for (const decision of decisions) {
+      const shard = this.router.shardFor(decision.businessId);
+      const part = parts.get(shard) ?? { shard, writes: [], items: [] };
+      const write = planStreamWrite(command.metadata, { ...decision, before: null });
+      part.writes.push(write);
+      part.items.push({ index: decision.index, status: 201, id: decision.recordId, version: write.state.record.version, business_id: decision.businessId });
+      parts.set(shard, part);
     }
-    const append: AppendCommand<RecordStateChange> = {
-      shard,
-      writes,
-      idempotency: commandId ? { commandId, requestHash, response: items } : undefined,
-    };
-    const outcome = await this.store.appendBatch(append);
-    return outcome.kind === 'duplicate' ? replayPart(outcome.stored, requestHash) : items;
+    const requestHash = requestHashOf(command);
+    const settled = await Promise.all([...parts.values()].map((part) => this.writePart(part, command, requestHash)));
+    return batchOutcomeOf(settled.flat());
   }
-}
 
-function replayPart(stored: StoredCommandResult, requestHash: string): BatchItemResult[] {
-  return replayOf<BatchItemResult[]>(stored, requestHash).response;
+  private async writePart(part: ShardPart, command: CreateRecordsBatch, requestHash: string): Promise<BatchItemResult[]> {
+    const { metadata: context } = command;
+    const commandId = context.clientSupplied ? `${context.commandId}#shard${part.shard}` : null;
+    try {
+      if (commandId) {
+        const stored = await this.store.findCommandResult(part.shard, commandId);
+        if (stored) return storedResponseOf(stored, requestHash);
+      }
+      const outcome = await this.store.appendBatch({
+        shard: part.shard,
+        writes: part.writes,
+        idempotency: commandId ? { commandId, requestHash, response: part.items } : undefined,
+      });
+      return outcome.kind === 'duplicate' ? storedResponseOf(outcome.stored, requestHash) : part.items;
+    } catch (error) {
+      // A part whose shard cannot be reached answers 503 for its records; the other parts stand.
+      if (!hasErrorKind(error, 'unavailable')) throw error;
+      return part.items.map((item): BatchItemResult => ({ index: item.index, status: 503, error: { code: error.code, message: error.message } }));
+    }
+  }
 }

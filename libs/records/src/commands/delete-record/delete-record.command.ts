@@ -1,10 +1,10 @@
+import { RecordTarget } from '../../domain/record.preconditions';
 import { CommandContext } from '../command-context';
 
 export class DeleteRecord {
+  readonly type = 'DeleteRecord';
   constructor(
-    readonly businessId: string,
-    readonly id: string,
-    readonly expectedVersion: number | undefined,
-    readonly context: CommandContext,
+    readonly data: RecordTarget,
+    readonly metadata: CommandContext,
   ) {}
 }

@@ -1,16 +1,16 @@
-import { RecordState } from '../../domain/record';
-import { RecordDeleted } from '../../domain/record.events';
-import { RecordNotFoundError, RecordVersionMismatchError } from '../../domain/record.errors';
+import { RecordState } from '../../domain/record.state';
+import { RecordEvent } from '../../domain/record.events';
+import { recordToChange } from '../../domain/record.preconditions';
+import { Decidable } from '../record.commands';
 import { DeleteRecord } from './delete-record.command';
 
-export function decideDeleteRecord(state: RecordState | null, command: DeleteRecord, now: Date): RecordDeleted {
-  if (!state || state.businessId !== command.businessId) throw new RecordNotFoundError(command.businessId, command.id);
-  if (command.expectedVersion !== undefined && command.expectedVersion !== state.version) {
-    throw new RecordVersionMismatchError(state.id, command.expectedVersion, state.version);
-  }
-  return {
-    type: 'RecordDeleted',
-    schemaVersion: 1,
-    data: { id: state.id, business_id: state.businessId, user_id: state.userId, deleted_time: now.toISOString() },
-  };
+export function decideDeleteRecord(command: Decidable<DeleteRecord>, state: RecordState | null): RecordEvent[] {
+  const record = recordToChange(state, command.data);
+  return [
+    {
+      type: 'RecordDeleted',
+      schemaVersion: 1,
+      data: { id: record.id, business_id: record.businessId, user_id: record.userId, deleted_time: command.metadata.now.toISOString() },
+    },
+  ];
 }

@@ -1,13 +1,16 @@
+import { RecordTarget } from '../../domain/record.preconditions';
 import { CommandContext } from '../command-context';
 
+export interface RecordPatch extends RecordTarget {
+  /** RFC 7386 merge patch applied to data_content. */
+  patch: Record<string, unknown>;
+}
+
+/** Merge-patch one record's data_content. */
 export class UpdateRecord {
+  readonly type = 'UpdateRecord';
   constructor(
-    readonly businessId: string,
-    readonly id: string,
-    /** RFC 7386 merge patch applied to data_content. */
-    readonly patch: Record<string, unknown>,
-    /** From If-Match: refuse unless the record is at exactly this version. */
-    readonly expectedVersion: number | undefined,
-    readonly context: CommandContext,
+    readonly data: RecordPatch,
+    readonly metadata: CommandContext,
   ) {}
 }

@@ -1,11 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { ValidationError } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
-import { InvalidRecordError } from '../../domain/record.errors';
 import { RecordLimits } from '../../domain/record.limits';
 import { RecordView, toRecordView } from '../../domain/record.view';
 import { RECORD_STATE_READER, RecordStateReader } from '../../ports/record-state.port';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { decodeCursor, encodeCursor } from './list-records.cursor';
 import { ListRecords } from './list-records.query';
 
 export interface RecordPage {
@@ -29,14 +29,14 @@ export class ListRecordsHandler implements IQueryHandler<ListRecords, RecordPage
   async execute(query: ListRecords): Promise<RecordPage> {
     const { filter, pageSize } = query;
     if (!filter.businessId && !filter.userId) {
-      throw new InvalidRecordError([{ field: 'business_id', message: 'business_id or user_id is required' }]);
+      throw new ValidationError([{ field: 'business_id', message: 'business_id or user_id is required' }]);
     }
     if (query.cursor && query.pageNum) {
-      throw new InvalidRecordError([{ field: 'page_num', message: 'use either cursor or page_num, not both' }]);
+      throw new ValidationError([{ field: 'page_num', message: 'use either cursor or page_num, not both' }]);
     }
     const offset = query.pageNum ? (query.pageNum - 1) * pageSize : 0;
     if (offset > RecordLimits.pageNumMaxOffset) {
-      throw new InvalidRecordError([
+      throw new ValidationError([
         {
           field: 'page_num',
           message: `page_num paging is limited to the first ${RecordLimits.pageNumMaxOffset} rows; follow next_cursor for deeper pages`,

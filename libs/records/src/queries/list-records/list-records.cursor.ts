@@ -1,5 +1,5 @@
 import { isPositiveInt64 } from '@shardline/ids';
-import { InvalidRecordError } from '../../domain/record.errors';
+import { ValidationError } from '@shardline/errors';
 
 /**
  * Keyset cursor: the id of the last row served. Ids are time-ordered (created_time is the id's
@@ -13,6 +13,6 @@ export function encodeCursor(lastId: string): string {
 export function decodeCursor(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const id = text.startsWith('v1:') ? text.slice(3) : '';
-  if (!isPositiveInt64(id)) throw new InvalidRecordError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+  if (!isPositiveInt64(id)) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
   return id;
 }

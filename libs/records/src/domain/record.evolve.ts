@@ -1,7 +1,12 @@
-import { RecordState } from './record';
+import { RecordState } from './record.state';
 import { RecordEvent } from './record.events';
 
-/** Folds one event into the state (null = no record / deleted). Pure; used for replays and tests. */
+/** A record stream before its first event: no record (also what a deletion leaves). */
+export function initialState(): RecordState | null {
+  return null;
+}
+
+/** Folds one event into the state. Pure: the runner derives the `records` row and the answer from it. */
 export function evolve(state: RecordState | null, event: RecordEvent): RecordState | null {
   switch (event.type) {
     case 'RecordCreated':
@@ -23,5 +28,5 @@ export function evolve(state: RecordState | null, event: RecordEvent): RecordSta
 }
 
 export function replay(events: RecordEvent[]): RecordState | null {
-  return events.reduce<RecordState | null>(evolve, null);
+  return events.reduce(evolve, initialState());
 }

@@ -1,6 +1,3 @@
-import { timeOfId } from '@shardline/ids';
-import { monthKeyOf } from '@shardline/event-store';
-
 /** Current state of one record: what the inline `records` table holds and GET returns. */
 export interface RecordState {
   id: string;
@@ -18,7 +15,9 @@ export function streamIdOf(recordId: string): string {
   return `record-${recordId}`;
 }
 
-/** A record's events live in the month partition of its creation, readable from its Snowflake id. */
-export function partitionMonthOf(recordId: string): number {
-  return monthKeyOf(timeOfId(recordId));
+/** A new record as a client describes it (REST body, Kafka message, one item of a batch). */
+export interface NewRecord {
+  businessId: string;
+  userId: string;
+  dataContent: Record<string, unknown>;
 }

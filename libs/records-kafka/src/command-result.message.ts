@@ -5,6 +5,13 @@ export interface CommandSource {
   offset: string;
 }
 
+/** A message from the commands topic, value already decoded (JSON object, or the raw text/bytes when it was not JSON). */
+export interface IncomingCommand {
+  value: unknown;
+  key: string | null;
+  source: CommandSource;
+}
+
 /** One message on records.command-results per message on records.commands. */
 export type CommandResult = {
   /** null when the message carried no usable command_id (then correlate by `source`). */
@@ -18,3 +25,9 @@ export type CommandResult = {
   | { status: 'ok'; result: unknown }
   | { status: 'error'; error: { code: string; message: string; details: unknown[] } }
 );
+
+export interface OutgoingResult {
+  /** business_id when known, else the incoming key, else `topic/partition/offset`. */
+  key: string;
+  result: CommandResult;
+}

@@ -37,3 +37,8 @@ export class ApiHarness {
     await this.app.close();
   }
 }
+
+/** Asserts a response's status and shows its body when it differs, so a failure explains itself. */
+export function expectStatus(response: ApiResponse, status: number): void {
+  if (response.status !== status) throw new Error(`expected HTTP ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
+}

@@ -38,7 +38,9 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
  *   2. a known client command id returns its stored response (nothing is written);
  *   3. load the current state from the shard (a new record has none);
  *   4. decide (pure) and evolve: the events, and the state they leave;
- *   5. no events: answer with the state as it is and write nothing (a no-op patch);
+ *   5. no events: answer with the state as it is and write nothing (a no-op patch), but remember the
+ *      answer under a client command id like any other, so its retry replays it instead of deciding
+ *      again against a record someone else changed since;
  *   6. append events + `records` row change + outbox (+ command id) with the expected version, in one transaction;
  *   7. if another writer won the race, back to 3 — unless the client pinned the version;
  *   8. updates and deletes invalidate read caches after the commit and before answering.
@@ -94,11 +96,11 @@ export class RecordCommandRunner {
       const before = stream.isNew ? initialState() : await this.reader.get(stream.shard, stream.businessId, stream.recordId);
       const { events, after } = decideAndEvolve(stamped<RecordCommand>(command, { now: this.clock(), recordId: stream.recordId }), before);
       const response = answerOf(before, after, (before?.version ?? 0) + events.length) as AnswerOf<C>;
-      if (events.length === 0) return { status, response, replayed: false };
+      if (events.length === 0 && !context.clientSupplied) return { status, response, replayed: false };
       try {
         const outcome = await this.store.append({
           shard: stream.shard,
-          writes: [planStreamWrite(context, { ...stream, events, before, after })],
+          writes: events.length === 0 ? [] : [planStreamWrite(context, { ...stream, events, before, after })],
           idempotency: context.clientSupplied ? { commandId: context.commandId, requestHash, response } : undefined,
         });
         if (outcome.kind === 'duplicate') return replayOf(outcome.stored, requestHash, status);

@@ -17,7 +17,7 @@ describe('record command handlers on in-memory adapters', () => {
     expect(h.store.outbox(shard)).toHaveLength(1);
   });
 
-  it('update and delete answer 200 with the state after; a no-op patch answers the record unchanged and writes nothing', async () => {
+  it('update and delete answer 200 with the state after; a no-op patch answers the record unchanged, appends nothing and remembers its key', async () => {
     const h = recordsInMemory();
     const { response: rec } = await h.create.execute(new CreateRecord(newRecord('acme', { a: 1 }), ctx()));
     const shard = h.router.shardFor('acme');
@@ -25,7 +25,7 @@ describe('record command handlers on in-memory adapters', () => {
     expect(patched).toMatchObject({ status: 200, response: { version: 2, data_content: { a: 1, b: 2 } } });
     const noop = await h.update.execute(new UpdateRecord({ businessId: 'acme', recordId: rec.id, patch: { b: 2 } }, ctx('noop', true)));
     expect(noop).toEqual({ status: 200, replayed: false, response: patched.response });
-    expect(await h.store.findCommandResult(shard, 'noop')).toBeNull();
+    expect(await h.store.findCommandResult(shard, 'noop')).toMatchObject({ response: patched.response });
     expect(await h.store.readStream(shard, `record-${rec.id}`)).toHaveLength(2);
     const deleted = await h.remove.execute(new DeleteRecord({ businessId: 'acme', recordId: rec.id, expectedVersion: 2 }, ctx()));
     expect(deleted).toEqual({ status: 200, replayed: false, response: { id: rec.id, business_id: 'acme', version: 3, deleted: true } });
@@ -58,6 +58,30 @@ describe('record command handlers on in-memory adapters', () => {
     const retry = await h.batch.execute(batch());
     expect(retry).toMatchObject({ status: 201, response: { failed: 0 } });
     for (const r of first.response.results) if (r.status === 201) expect(retry.response.results[r.index]).toEqual(r);
+  });
+
+  it('a batch part failing for another reason is reported per record; the parts that committed are reported too (207)', async () => {
+    const h = recordsInMemory();
+    const broken = h.router.shardFor('a');
+    const appendBatch = h.store.appendBatch.bind(h.store);
+    h.store.appendBatch = async (command) => (command.shard === broken ? Promise.reject(new Error('disk full')) : appendBatch(command));
+    const businesses = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const outcome = await h.batch.execute(new CreateRecordsBatch({ records: businesses.map((b) => newRecord(b)), atomic: false }, ctx()));
+    expect(outcome.status).toBe(207);
+    for (const r of outcome.response.results) {
+      if (h.router.shardFor(businesses[r.index]) === broken) expect(r).toMatchObject({ status: 500, error: { code: 'INTERNAL' } });
+      else expect(r.status).toBe(201);
+    }
+  });
+
+  it('a batch key used before with another body is refused before anything is written', async () => {
+    const h = recordsInMemory();
+    await h.batch.execute(new CreateRecordsBatch({ records: [newRecord('a')], atomic: false }, ctx('bk', true)));
+    const other = h.router.shardFor('a') === h.router.shardFor('b') ? 'c' : 'b';
+    await expect(h.batch.execute(new CreateRecordsBatch({ records: [newRecord(other)], atomic: false }, ctx('bk', true)))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY.REUSED',
+    });
+    expect(h.store.outbox(h.router.shardFor(other)).filter((e) => (e.data as { business_id: string }).business_id === other)).toHaveLength(0);
   });
 
   it('a batch whose every shard is down answers 503', async () => {

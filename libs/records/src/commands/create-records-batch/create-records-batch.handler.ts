@@ -1,7 +1,7 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore, StreamWrite } from '@shardline/event-store';
-import { hasErrorKind } from '@shardline/errors';
+import { hasErrorKind, isShardlineError, messageOf } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../ports/clock.port';
 import { RecordStateChange } from '../../ports/record-state.port';
@@ -23,12 +23,18 @@ interface ShardPart {
  * A batch, split by shard:
  *   1. decide the batch (pure): refused whole, or one CreateRecord decision per record, each with a fresh id;
  *   2. group the decisions by shard, each record planned as a single create would be (planStreamWrite);
- *   3. write the parts in parallel. With an Idempotency-Key each part remembers its results under
+ *   3. with an Idempotency-Key, look up what the key remembers on EVERY shard first: a key used for
+ *      another request (on any shard, by any part) is refused with 422 before anything is written;
+ *   4. write the parts in parallel. With a key each part remembers its results under
  *      `${key}#shard${n}`, so a retry returns what already landed and writes only the parts that failed;
- *   4. a part whose shard is unavailable answers 503 for its records; the other parts stand (207).
+ *   5. every part reports its true outcome: a part whose shard is unavailable answers 503 for its
+ *      records, one that lost a race to a concurrent request with the same key 422; the other parts
+ *      stand (207). Nothing that committed goes unreported.
  */
 @CommandHandler(CreateRecordsBatch)
 export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsBatch, CommandOutcome<BatchResult>> {
+  private readonly logger = new Logger('records-batch');
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore<RecordStateChange>,
     @Inject(SHARD_ROUTER) private readonly router: ShardRouter,
@@ -49,13 +55,25 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
       parts.set(shard, part);
     }
     const requestHash = requestHashOf(command);
+    if (command.metadata.clientSupplied) await this.refuseReusedKey(command.metadata.commandId, requestHash);
     const settled = await Promise.all([...parts.values()].map((part) => this.writePart(part, command, requestHash)));
     return batchOutcomeOf(settled.flat());
   }
 
+  /**
+   * Step 3. Every shard, not only this request's: the same key with another body may have written
+   * a part on a shard this body does not touch. A shard that cannot be read does not block the batch
+   * (its part, if any, answers 503; a later retry checks again).
+   */
+  private async refuseReusedKey(key: string, requestHash: string): Promise<void> {
+    const shards = Array.from({ length: this.router.shardCount }, (_, shard) => shard);
+    const lookups = await Promise.allSettled(shards.map((shard) => this.store.findCommandResult(shard, partKeyOf(key, shard))));
+    for (const lookup of lookups) if (lookup.status === 'fulfilled' && lookup.value) storedResponseOf(lookup.value, requestHash);
+  }
+
   private async writePart(part: ShardPart, command: CreateRecordsBatch, requestHash: string): Promise<BatchItemResult[]> {
     const { metadata: context } = command;
-    const commandId = context.clientSupplied ? `${context.commandId}#shard${part.shard}` : null;
+    const commandId = context.clientSupplied ? partKeyOf(context.commandId, part.shard) : null;
     try {
       if (commandId) {
         const stored = await this.store.findCommandResult(part.shard, commandId);
@@ -68,9 +86,16 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
       });
       return outcome.kind === 'duplicate' ? storedResponseOf(outcome.stored, requestHash) : part.items;
     } catch (error) {
-      // A part whose shard cannot be reached answers 503 for its records; the other parts stand.
-      if (!hasErrorKind(error, 'unavailable')) throw error;
-      return part.items.map((item): BatchItemResult => ({ index: item.index, status: 503, error: { code: error.code, message: error.message } }));
+      // Step 5: the other parts may have committed; this one says what happened to its records.
+      const status = hasErrorKind(error, 'unavailable') ? 503 : hasErrorKind(error, 'unprocessable') ? 422 : 500;
+      const code = isShardlineError(error) ? error.code : 'INTERNAL';
+      if (status === 500) this.logger.error(`batch part on shard ${part.shard} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      return part.items.map((item): BatchItemResult => ({ index: item.index, status, error: { code, message: status === 500 ? 'internal error' : messageOf(error) } }));
     }
   }
+}
+
+/** Where a batch part remembers its results: one processed-command row per (key, shard). */
+function partKeyOf(key: string, shard: number): string {
+  return `${key}#shard${shard}`;
 }

@@ -2,9 +2,9 @@
 # `npm start`: the whole system on one machine. Brings the engines up (idempotent), migrates every
 # shard, builds every app, then runs them side by side with their output prefixed:
 #   api :3000 (writes, reads)   query-api :3001 (cached reads, search, analytics)
-#   relay (ops :9464)   projector (ops :9465)   command-intake (ops :9466)
+#   relay (ops :9464)   projector (ops :9465)   command-intake (ops :9466)   saga-worker (ops :9467)
 # Ctrl-C (or SIGTERM) stops them all gracefully; if one exits, the others are stopped too.
-# SHARDLINE_START_APPS selects apps (default: all five); SHARDLINE_START_ENGINES selects engines.
+# SHARDLINE_START_APPS selects apps (default: all six); SHARDLINE_START_ENGINES selects engines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -12,7 +12,7 @@ scripts/stack/up.sh ${SHARDLINE_START_ENGINES:-}
 tsx apps/ops-cli/src/main.ts migrate
 nest build --all
 
-apps=(${SHARDLINE_START_APPS:-api query-api relay projector command-intake})
+apps=(${SHARDLINE_START_APPS:-api query-api relay projector command-intake saga-worker})
 declare -A worker_ids=([api]=0 [command-intake]=512)
 pids=()
 for app in "${apps[@]}"; do

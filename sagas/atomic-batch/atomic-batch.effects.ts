@@ -19,12 +19,21 @@ export interface AtomicBatchPart {
   records: AtomicBatchRecord[];
 }
 
+export interface StageContext {
+  writeSetId: string;
+  /** The step's command id for this part: the shard's idempotency store answers a repeat. */
+  commandId: string;
+  /** The client request's correlation id, carried into every event's metadata. */
+  correlationId: string;
+  signal: AbortSignal;
+}
+
 export type CommitPointDecision = 'committed' | 'voided';
 
 export interface AtomicBatchEffects {
   openCommitPoint(writeSetId: string): Promise<void>;
-  /** Writes the part's records and events marked with the write set, without outbox rows; idempotent under `commandId`. */
-  stagePart(part: AtomicBatchPart, writeSetId: string, commandId: string, signal: AbortSignal): Promise<void>;
+  /** Writes the part's records and events marked with the write set, without outbox rows; idempotent under `stage.commandId`. */
+  stagePart(part: AtomicBatchPart, stage: StageContext): Promise<void>;
   /** pending → committed; answers the decision that holds (voided if a void came first). */
   commit(writeSetId: string): Promise<CommitPointDecision | 'pending'>;
   /** pending → voided; answers the decision that holds (committed if the commit came first). */

@@ -8,7 +8,8 @@ import type { AtomicBatchEffects, AtomicBatchPart, AtomicBatchRecord } from './a
  * does (docs/adr/0003). The records themselves are the saga's payload; the input is small.
  *
  *   1. stage    — open the commit point; stage every shard's part (marked, unpublished), in parallel.
- *                 Compensation: discard every part's staged rows.
+ *                 Compensation: void the commit point (so no late commit can make a part visible),
+ *                 then discard every part's staged rows.
  *   2. commit   — PIVOT: the commit point goes pending → committed; from here the batch is visible.
  *                 Compensation (before the pivot only): void the commit point — if a late attempt
  *                 committed it after all, go forward instead (PivotReachedError).
@@ -22,6 +23,7 @@ const inputSchema = z.strictObject({
   request_hash: z.string().min(1),
   records: z.number().int().min(1).max(10_000),
   shards: z.array(z.number().int().min(0)).min(1),
+  correlation_id: z.string().min(1).max(255),
 });
 export type AtomicBatchInput = z.output<typeof inputSchema>;
 
@@ -45,6 +47,13 @@ async function partsOf(context: StepContext<AtomicBatchInput, AtomicBatchEffects
   return [...byShard].map(([shard, rows]) => ({ shard, records: rows }));
 }
 
+/** Voids the commit point; if a late attempt of the commit step committed it after all, the batch must go forward instead. */
+async function voidOrGoForward(context: StepContext<AtomicBatchInput, AtomicBatchEffects>): Promise<void> {
+  await context.effects.openCommitPoint(writeSetOf(context));
+  const decision = await context.effects.void(writeSetOf(context));
+  if (decision === 'committed') throw new PivotReachedError(`the commit point of ${context.sagaId} was committed by an earlier attempt`);
+}
+
 export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>({
   type: ATOMIC_BATCH,
   deadlineMs: 60_000,
@@ -57,10 +66,15 @@ export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>(
       async action(context) {
         await context.effects.openCommitPoint(writeSetOf(context));
         const parts = await partsOf(context);
-        await Promise.all(parts.map((part) => context.effects.stagePart(part, writeSetOf(context), context.commandId(part.shard), context.signal)));
+        await Promise.all(
+          parts.map((part) =>
+            context.effects.stagePart(part, { writeSetId: writeSetOf(context), commandId: context.commandId(part.shard), correlationId: context.input.correlation_id, signal: context.signal }),
+          ),
+        );
         return { staged: parts.map((p) => ({ shard: p.shard, records: p.records.length })) };
       },
       async compensation(context) {
+        await voidOrGoForward(context);
         const parts = await partsOf(context);
         await Promise.all(parts.map((part) => context.effects.discardPart(part, writeSetOf(context))));
       },
@@ -76,10 +90,7 @@ export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>(
         if (decision !== 'committed') throw new UnavailableError('BATCH.COMMIT_POINT_UNDECIDED', 'the commit point is still pending');
         return { committed: true };
       },
-      async compensation(context) {
-        const decision = await context.effects.void(writeSetOf(context));
-        if (decision === 'committed') throw new PivotReachedError(`the commit point of ${context.sagaId} was committed by an earlier attempt`);
-      },
+      compensation: voidOrGoForward,
     },
     {
       name: 'release',

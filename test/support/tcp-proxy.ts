@@ -31,6 +31,10 @@ export class TcpProxy {
     return this.port;
   }
 
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
   /** Refuses new connections and cuts every open one. */
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();

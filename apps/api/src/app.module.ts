@@ -5,6 +5,7 @@ import { RecordsModule } from '@shardline/records';
 import { RecordsHttpModule } from '@shardline/records-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { RecordsCacheModule } from '@shardline/records-cache';
+import { RecordsSagasModule } from '@shardline/records-sagas';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
 
@@ -19,6 +20,7 @@ export class AppModule {
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsHttpModule,
+        ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],

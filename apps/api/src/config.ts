@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { recordsSagasConfigFromEnv } from '@shardline/records-sagas';
 
 const apiEnvSchema = z.object({
   SHARDLINE_HTTP_HOST: z.string().default('0.0.0.0'),
@@ -42,6 +43,8 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
     /** Read cache shared with query-api: the api invalidates it on every acknowledged update/delete. */
     cache: recordsCacheConfigFromEnv(env),
+    /** Atomic batches and the saga routes (null: disabled, atomic batches answer 501). */
+    sagas: recordsSagasConfigFromEnv(env),
     records: {
       sharding: shardingConfigFromEnv(env),
       workerId: e.SHARDLINE_WORKER_ID,

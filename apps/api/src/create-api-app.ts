@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { shedWritesBeyond } from '@shardline/http';
+import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
+import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config';
 
@@ -17,5 +19,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
+  // Bull Board for the saga queue, beside the saga admin API (/admin/sagas).
+  if (config.sagas) await mountBullBoard(app, [app.get<RecordsSagaRuntime>(RECORDS_SAGA_RUNTIME).queue.queue]);
   return app;
 }

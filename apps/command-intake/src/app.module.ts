@@ -5,6 +5,7 @@ import { RecordsModule } from '@shardline/records';
 import { RecordsCacheModule } from '@shardline/records-cache';
 import { RecordsKafkaModule } from '@shardline/records-kafka';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
+import { RecordsSagasModule } from '@shardline/records-sagas';
 import { CommandIntakeConfig } from './config';
 
 @Global()
@@ -23,6 +24,7 @@ export class CommandIntakeModule {
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsKafkaModule.forIntake(config.topics),
+        ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
     };
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TOPICS } from '@shardline/integration-events';
 import { kafkaConfigFromEnv } from '@shardline/kafka';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { recordsSagasConfigFromEnv } from '@shardline/records-sagas';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 
 const intakeEnvSchema = z.object({
@@ -34,6 +35,8 @@ export function commandIntakeConfigFromEnv(env: Record<string, string | undefine
     ops: { host: e.SHARDLINE_OPS_HOST, port: e.SHARDLINE_COMMAND_INTAKE_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,
     cache: recordsCacheConfigFromEnv(env),
+    /** Atomic batches (create_batch with atomic: true) through the atomic-batch saga; null: 501. */
+    sagas: recordsSagasConfigFromEnv(env),
     records: {
       sharding: shardingConfigFromEnv(env),
       workerId: e.SHARDLINE_WORKER_ID,

@@ -5,6 +5,7 @@ import { FieldIssue, hasErrorKind, validate, ValidationError } from '@shardline/
 import { commandContextFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
 import {
   assertBatchAcceptable,
+  AtomicBatchAccepted,
   batchRecordPath,
   batchSchema,
   BatchResult,
@@ -23,7 +24,13 @@ import {
 } from '@shardline/records';
 import { recordPathSchema as pathSchema } from './records-read.http.controller';
 
-type Headers = RequestContextHeaders & { 'if-match'?: string | string[] };
+type Headers = RequestContextHeaders & { 'if-match'?: string | string[]; prefer?: string | string[] };
+
+/** RFC 7240 `Prefer: respond-async`: an atomic batch answers 202 with its status URL at once. */
+function prefersAsync(headers: Headers): boolean {
+  const prefer = Array.isArray(headers.prefer) ? headers.prefer.join(',') : (headers.prefer ?? '');
+  return prefer.split(',').some((p) => p.trim().toLowerCase() === 'respond-async');
+}
 
 /**
  * /api/v1/data commands: parse the request into a records command, send it on the CommandBus,
@@ -41,9 +48,11 @@ export class RecordsHttpController {
   }
 
   @Post('batch')
-  async createBatch(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResult> {
+  async createBatch(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResult | AtomicBatchAccepted> {
     const context = commandContextFrom(headers);
-    return answer<BatchResult>(reply, await this.commands.execute(batchCommandOf(body, context)), context);
+    const outcome: CommandOutcome<BatchResult | AtomicBatchAccepted> = await this.commands.execute(batchCommandOf(body, context, prefersAsync(headers)));
+    if (outcome.status === 202) reply.header('location', (outcome.response as AtomicBatchAccepted).status_url);
+    return answer(reply, outcome, context);
   }
 
   @Patch(':business_id/:id')
@@ -89,11 +98,10 @@ function answerWithRecord<T extends { version: number }>(reply: FastifyReply, ou
  * records are parsed, so a body of 10,001 records is refused by its count (413) without parsing
  * any of them; decide applies them again, for every transport.
  */
-function batchCommandOf(body: unknown, context: CommandContext): CreateRecordsBatch {
+function batchCommandOf(body: unknown, context: CommandContext, respondAsync: boolean): CreateRecordsBatch {
   const batch = validate(batchSchema, body);
-  const atomic = batch.atomic ?? false;
-  assertBatchAcceptable(batch.data.length, atomic);
-  return new CreateRecordsBatch({ records: parseEach(batch.data), atomic }, context);
+  assertBatchAcceptable(batch.data.length);
+  return new CreateRecordsBatch({ records: parseEach(batch.data), atomic: batch.atomic ?? false, respondAsync }, context);
 }
 
 /** Parses every record, reporting the bad fields of all of them at once as data[i].field. */

@@ -1,8 +1,8 @@
 import { Knex } from 'knex';
 import type { CommitPoints } from '@shardline/commit-points';
-import { monthKeyOf, type StagedStream } from '@shardline/event-store';
+import type { StagedStream } from '@shardline/event-store';
 import { guardShard, jsonColumn } from '@shardline/event-store/mysql';
-import { RecordPageFilter, RecordState, RecordStateReader } from '@shardline/records';
+import { RecordPageFilter, RecordState, RecordStateReader, stagedStreamOf } from '@shardline/records';
 import { newestFirst } from '@shardline/records';
 import { timeOfId } from '@shardline/ids';
 import { ShardDatabases } from '@shardline/sharding/mysql';
@@ -51,8 +51,7 @@ export class MysqlRecordStateReader implements RecordStateReader {
     if (row.staged_by === null) return toState(row);
     const status = (await this.staging.commitPoints.statusOf([row.staged_by])).get(row.staged_by);
     if (status !== 'committed') return null;
-    const stream: StagedStream = { streamId: `record-${row.id}`, partitionMonth: monthKeyOf(timeOfId(String(row.id))), partitionKey: row.business_id };
-    await this.staging.release?.(shard, row.staged_by, [stream]);
+    await this.staging.release?.(shard, row.staged_by, [stagedStreamOf(String(row.id), row.business_id)]);
     return toState(row);
   }
 

@@ -16,6 +16,8 @@ export const shardingConfigSchema = z.object({
   poolMax: z.coerce.number().int().min(1).max(256).default(8),
   /** How long to wait for a shard before answering 503 instead of hanging the request. */
   connectTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** Connections to the control database (slot map, sagas, commit points). */
+  controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
 });
 export type ShardingConfig = z.infer<typeof shardingConfigSchema>;
 
@@ -46,6 +48,7 @@ export function shardingConfigFromEnv(env: Record<string, string | undefined>): 
     control,
     poolMax: env.SHARDLINE_MYSQL_POOL_MAX,
     connectTimeoutMs: env.SHARDLINE_MYSQL_CONNECT_TIMEOUT_MS,
+    controlPoolMax: env.SHARDLINE_CONTROL_POOL_MAX,
   });
 }
 

@@ -1,8 +1,13 @@
 import { ctx, recordsInMemory } from '../testing/in-memory-records.spec-helper';
 import { CreateRecord } from './create-record/create-record.command';
+import { CommandOutcome } from './command-outcome';
 import { CreateRecordsBatch } from './create-records-batch/create-records-batch.command';
+import { BatchResult } from './create-records-batch/create-records-batch.result';
 import { DeleteRecord } from './delete-record/delete-record.command';
 import { UpdateRecord } from './update-record/update-record.command';
+
+/** A non-atomic batch answers a BatchResult. */
+const plain = (h: ReturnType<typeof recordsInMemory>, command: CreateRecordsBatch) => h.batch.execute(command) as Promise<CommandOutcome<BatchResult>>;
 
 const newRecord = (businessId = 'acme', dataContent: Record<string, unknown> = {}) => ({ businessId, userId: '1', dataContent });
 
@@ -49,13 +54,13 @@ describe('record command handlers on in-memory adapters', () => {
     const batch = () => new CreateRecordsBatch({ records: businesses.map((b) => newRecord(b)), atomic: false }, ctx('k1', true));
     const down = h.router.shardFor('a');
     h.store.setUnavailable(down, true);
-    const first = await h.batch.execute(batch());
+    const first = await plain(h, batch());
     expect(first.status).toBe(207);
     for (const r of first.response.results) expect(r.status).toBe(h.router.shardFor(businesses[r.index]) === down ? 503 : 201);
     expect(first.response.created + first.response.failed).toBe(8);
 
     h.store.setUnavailable(down, false);
-    const retry = await h.batch.execute(batch());
+    const retry = await plain(h, batch());
     expect(retry).toMatchObject({ status: 201, response: { failed: 0 } });
     for (const r of first.response.results) if (r.status === 201) expect(retry.response.results[r.index]).toEqual(r);
   });
@@ -66,7 +71,7 @@ describe('record command handlers on in-memory adapters', () => {
     const appendBatch = h.store.appendBatch.bind(h.store);
     h.store.appendBatch = async (command) => (command.shard === broken ? Promise.reject(new Error('disk full')) : appendBatch(command));
     const businesses = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-    const outcome = await h.batch.execute(new CreateRecordsBatch({ records: businesses.map((b) => newRecord(b)), atomic: false }, ctx()));
+    const outcome = await plain(h, new CreateRecordsBatch({ records: businesses.map((b) => newRecord(b)), atomic: false }, ctx()));
     expect(outcome.status).toBe(207);
     for (const r of outcome.response.results) {
       if (h.router.shardFor(businesses[r.index]) === broken) expect(r).toMatchObject({ status: 500, error: { code: 'INTERNAL' } });
@@ -76,9 +81,9 @@ describe('record command handlers on in-memory adapters', () => {
 
   it('a batch key used before with another body is refused before anything is written', async () => {
     const h = recordsInMemory();
-    await h.batch.execute(new CreateRecordsBatch({ records: [newRecord('a')], atomic: false }, ctx('bk', true)));
+    await plain(h, new CreateRecordsBatch({ records: [newRecord('a')], atomic: false }, ctx('bk', true)));
     const other = h.router.shardFor('a') === h.router.shardFor('b') ? 'c' : 'b';
-    await expect(h.batch.execute(new CreateRecordsBatch({ records: [newRecord(other)], atomic: false }, ctx('bk', true)))).rejects.toMatchObject({
+    await expect(plain(h, new CreateRecordsBatch({ records: [newRecord(other)], atomic: false }, ctx('bk', true)))).rejects.toMatchObject({
       code: 'IDEMPOTENCY_KEY.REUSED',
     });
     expect(h.store.outbox(h.router.shardFor(other)).filter((e) => (e.data as { business_id: string }).business_id === other)).toHaveLength(0);
@@ -87,7 +92,7 @@ describe('record command handlers on in-memory adapters', () => {
   it('a batch whose every shard is down answers 503', async () => {
     const h = recordsInMemory();
     for (let shard = 0; shard < 4; shard++) h.store.setUnavailable(shard, true);
-    const outcome = await h.batch.execute(new CreateRecordsBatch({ records: [newRecord('a'), newRecord('b')], atomic: false }, ctx()));
+    const outcome = await plain(h, new CreateRecordsBatch({ records: [newRecord('a'), newRecord('b')], atomic: false }, ctx()));
     expect(outcome).toMatchObject({ status: 503, response: { created: 0, failed: 2 } });
   });
 

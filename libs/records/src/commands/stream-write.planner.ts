@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventToAppend, monthKeyOf, StreamWrite } from '@shardline/event-store';
+import { EventToAppend, monthKeyOf, StagedStream, StreamWrite } from '@shardline/event-store';
 import { InternalError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
 import { RecordState, streamIdOf } from '../domain/record.state';
@@ -50,6 +50,11 @@ function stateChangeOf(before: RecordState | null, after: RecordState | null, ve
  */
 function partitionMonthOf(recordId: string): number {
   return monthKeyOf(timeOfId(recordId));
+}
+
+/** A record's stream as the event store's staged-write release and discard take it. */
+export function stagedStreamOf(recordId: string, businessId: string): StagedStream {
+  return { streamId: streamIdOf(recordId), partitionMonth: partitionMonthOf(recordId), partitionKey: businessId };
 }
 
 function toAppend(event: RecordEvent, context: CommandContext): EventToAppend {

@@ -139,12 +139,14 @@ export class SagaOrchestrator {
     return state;
   }
 
-  async clientView(id: string): Promise<SagaClientView> {
+  /** `asIfCompleted`: answer the result as soon as the pivot passed (the outcome is decided; later steps only carry it out). */
+  async clientView(id: string, options: { asIfCompleted?: boolean } = {}): Promise<SagaClientView> {
     const state = await this.get(id);
     const { definition } = this.registered(state.type);
     const last = definition.steps[definition.steps.length - 1].name;
     const completed = { sagaId: state.id, input: state.input, results: state.results, payload: <P>() => this.payloadOf<P>(state.id) };
-    const result = state.status !== 'completed' ? null : definition.result ? await definition.result(completed) : (state.results[last] ?? null);
+    const decided = state.status === 'completed' || (options.asIfCompleted === true && state.pivotPassed);
+    const result = !decided ? null : definition.result ? await definition.result(completed) : (state.results[last] ?? null);
     const failed = state.status === 'compensated' || state.status === 'parked' || state.status === 'aborted';
     return {
       saga_id: state.id,
@@ -188,12 +190,15 @@ export class SagaOrchestrator {
     return this.options.store.purgeFinishedPayloads(new Date(this.now().getTime() - retentionMs), limit);
   }
 
-  /** Polls the durable state until the saga is finished or parked (or the time is up). */
-  async awaitSettled(id: string, timeoutMs: number): Promise<SagaState> {
+  /**
+   * Polls the durable state until `until` holds (default: the saga is finished or parked) or the
+   * time is up, and returns the last state seen.
+   */
+  async awaitSettled(id: string, timeoutMs: number, until: (state: SagaState) => boolean = (s) => !phaseOf(s)): Promise<SagaState> {
     const deadline = Date.now() + timeoutMs;
-    for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
+    for (let wait = 5; ; wait = Math.min(50, wait * 2)) {
       const state = await this.get(id);
-      if (!phaseOf(state) || Date.now() >= deadline) return state;
+      if (until(state) || Date.now() >= deadline) return state;
       await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(1, deadline - Date.now()))));
     }
   }

@@ -21,7 +21,7 @@ export class ShardDatabases {
   ) {
     this.shardPools = config.shards.map((c) => createPool(c, config, log));
     this.writerPools = config.shards.map((c) => createWriterPool(c, config));
-    this.control = createPool(config.control, { ...config, poolMax: 2 }, log);
+    this.control = createPool(config.control, { ...config, poolMax: config.controlPoolMax ?? 8 }, log);
   }
 
   get count(): number {

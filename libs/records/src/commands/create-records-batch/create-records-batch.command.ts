@@ -7,8 +7,10 @@ export class CreateRecordsBatch {
   constructor(
     readonly data: {
       records: NewRecord[];
-      /** All-or-nothing across shards: refused (501) until the saga runtime lands. */
+      /** All-or-nothing across shards, visible at once (the atomic-batch saga; 501 where it is not wired). */
       atomic: boolean;
+      /** For atomic batches: answer 202 with the saga's status URL at once instead of waiting. */
+      respondAsync?: boolean;
     },
     readonly metadata: CommandContext,
   ) {}

@@ -1,4 +1,4 @@
-import { FieldIssue, hasErrorCode, NotImplementedError, ValidationError } from '@shardline/errors';
+import { FieldIssue, hasErrorCode, ValidationError } from '@shardline/errors';
 import { RecordTooLargeError } from '../../domain/record.errors';
 import { RecordEvent } from '../../domain/record.events';
 import { initialState } from '../../domain/record.evolve';
@@ -20,18 +20,17 @@ export interface BatchRecordDecision {
 }
 
 /**
- * The batch's own rules, before any record is looked at: 1..10,000 records, and no `atomic`
- * (501 until the saga runtime lands). Exported so that REST can refuse an oversized body before
- * parsing its records; decideCreateRecordsBatch applies it first in any case.
+ * The batch's own rules, before any record is looked at: 1..10,000 records, atomic or not.
+ * Exported so that REST can refuse an oversized body before parsing its records;
+ * decideCreateRecordsBatch applies it first in any case.
  */
-export function assertBatchAcceptable(recordCount: number, atomic: boolean): void {
+export function assertBatchAcceptable(recordCount: number): void {
   if (recordCount === 0) throw new ValidationError([{ field: RecordFields.batchRecords, message: 'must hold at least one record' }]);
   if (recordCount > RecordLimits.batchMaxRecords) {
     throw new RecordTooLargeError([
       { field: RecordFields.batchRecords, message: `holds ${recordCount} records; the limit is ${RecordLimits.batchMaxRecords}` },
     ]);
   }
-  if (atomic) throw new NotImplementedError(RecordFields.atomic, 'atomic cross-shard batches arrive with the saga runtime');
 }
 
 /**
@@ -42,7 +41,7 @@ export function assertBatchAcceptable(recordCount: number, atomic: boolean): voi
  *      place in the command (`data[3].data_content`), the same for every transport.
  */
 export function decideCreateRecordsBatch(batch: CreateRecordsBatch, stampOf: () => DecisionStamp): BatchRecordDecision[] {
-  assertBatchAcceptable(batch.data.records.length, batch.data.atomic);
+  assertBatchAcceptable(batch.data.records.length);
   const decided: BatchRecordDecision[] = [];
   const tooLarge: FieldIssue[] = [];
   batch.data.records.forEach((record, index) => {

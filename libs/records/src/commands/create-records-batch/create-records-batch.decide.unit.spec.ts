@@ -36,7 +36,7 @@ describe('CreateRecordsBatch', () => {
     given([]).whenBatch(createRecordsBatch(tooMany), []).thenFails('RECORD.TOO_LARGE', [{ field: 'data', message: 'holds 10001 records; the limit is 10000' }]);
   });
 
-  it('refuses atomic batches (501) until the saga runtime lands', () => {
-    given([]).whenBatch(createRecordsBatch([small('a')], true), [ID]).thenFails('NOT_IMPLEMENTED', [{ field: 'atomic', message: expect.any(String) }]);
+  it('decides an atomic batch like any other (the saga writes it)', () => {
+    given([]).whenBatch(createRecordsBatch([small('a')], true), [ID]).then([expect.objectContaining({ index: 0, recordId: ID })]);
   });
 });

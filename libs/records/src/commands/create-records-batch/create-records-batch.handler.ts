@@ -1,7 +1,9 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore, StreamWrite } from '@shardline/event-store';
-import { hasErrorKind, isShardlineError, messageOf } from '@shardline/errors';
+import { hasErrorKind, isShardlineError, messageOf, NotImplementedError } from '@shardline/errors';
+import { RecordFields } from '../../domain/record.fields';
+import { ATOMIC_BATCHES, AtomicBatchAccepted, AtomicBatches } from '../../ports/atomic-batches.port';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../ports/clock.port';
 import { RecordStateChange } from '../../ports/record-state.port';
@@ -9,7 +11,7 @@ import { CommandOutcome } from '../command-outcome';
 import { requestHashOf, storedResponseOf } from '../record-command.idempotency';
 import { planStreamWrite } from '../stream-write.planner';
 import { CreateRecordsBatch } from './create-records-batch.command';
-import { decideCreateRecordsBatch } from './create-records-batch.decide';
+import { BatchRecordDecision, decideCreateRecordsBatch } from './create-records-batch.decide';
 import { BatchItemResult, batchOutcomeOf, BatchResult } from './create-records-batch.result';
 
 /** The records of one batch that live on one shard: written as ONE multi-row transaction. */
@@ -32,7 +34,7 @@ interface ShardPart {
  *      stand (207). Nothing that committed goes unreported.
  */
 @CommandHandler(CreateRecordsBatch)
-export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsBatch, CommandOutcome<BatchResult>> {
+export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsBatch, CommandOutcome<BatchResult | AtomicBatchAccepted>> {
   private readonly logger = new Logger('records-batch');
 
   constructor(
@@ -40,11 +42,13 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     @Inject(SHARD_ROUTER) private readonly router: ShardRouter,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(ATOMIC_BATCHES) private readonly atomic?: AtomicBatches,
   ) {}
 
-  async execute(command: CreateRecordsBatch): Promise<CommandOutcome<BatchResult>> {
+  async execute(command: CreateRecordsBatch): Promise<CommandOutcome<BatchResult | AtomicBatchAccepted>> {
     const now = this.clock();
     const decisions = decideCreateRecordsBatch(command, () => ({ now, recordId: this.ids.next() }));
+    if (command.data.atomic) return this.runAtomic(command, decisions);
     const parts = new Map<number, ShardPart>();
     for (const decision of decisions) {
       const shard = this.router.shardFor(decision.businessId);
@@ -58,6 +62,19 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     if (command.metadata.clientSupplied) await this.refuseReusedKey(command.metadata.commandId, requestHash);
     const settled = await Promise.all([...parts.values()].map((part) => this.writePart(part, command, requestHash)));
     return batchOutcomeOf(settled.flat());
+  }
+
+  /**
+   * An atomic batch is decided the same way (ids fixed now, so every attempt of the saga stages the
+   * same records), then handed to the atomic-batch saga, which writes it all-or-nothing.
+   */
+  private runAtomic(command: CreateRecordsBatch, decisions: BatchRecordDecision[]): Promise<CommandOutcome<BatchResult | AtomicBatchAccepted>> {
+    if (!this.atomic) throw new NotImplementedError(RecordFields.atomic, 'atomic batches need the saga runtime, which this process is not wired to');
+    const records = decisions.map((d, i) => {
+      const { userId, dataContent } = command.data.records[i];
+      return { index: d.index, recordId: d.recordId, shard: this.router.shardFor(d.businessId), businessId: d.businessId, userId, dataContent };
+    });
+    return this.atomic.run({ context: command.metadata, requestHash: requestHashOf(command), records, respondAsync: command.data.respondAsync ?? false });
   }
 
   /**

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
+import { shardingConfigFromEnv } from '@shardline/sharding';
+
+const workerEnvSchema = z.object({
+  SHARDLINE_SAGA_OPS_HOST: z.string().default('0.0.0.0'),
+  SHARDLINE_SAGA_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9467),
+  /** Longest a graceful shutdown waits for running steps (an unfinished one is redone by the next worker). */
+  SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
+  SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
+  SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type SagaWorkerConfig = ReturnType<typeof sagaWorkerConfigFromEnv>;
+
+/** The only place the saga worker reads process.env; every setting is validated and has a default. */
+export function sagaWorkerConfigFromEnv(env: Record<string, string | undefined>) {
+  const parsed = workerEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    sharding: shardingConfigFromEnv(env),
+    sagas: sagaRuntimeConfigFromEnv(env),
+    groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
+    ops: { host: e.SHARDLINE_SAGA_OPS_HOST, port: e.SHARDLINE_SAGA_OPS_PORT },
+    shutdownTimeoutMs: e.SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.SHARDLINE_LOG_LEVEL,
+  };
+}

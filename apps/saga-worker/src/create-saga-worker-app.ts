@@ -1,0 +1,68 @@
+import pino, { type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { MysqlEventStore } from '@shardline/event-store/mysql';
+import { createMetricsRegistry, startOpsHttpServer } from '@shardline/observability';
+import { RecordsInlineProjection } from '@shardline/records-mysql';
+import { createRecordsSagaRuntime } from '@shardline/records-sagas';
+import type { SagaLog } from '@shardline/sagas';
+import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { WorkerLifecycle } from '@shardline/worker';
+import type { SagaWorkerConfig } from './config';
+
+export interface SagaWorkerApp {
+  readonly registry: Registry;
+  readonly opsPort: number;
+  /** Resolves once the worker takes jobs (retries while Redis is unreachable at start). */
+  readonly started: Promise<void>;
+  /** Graceful stop: no new jobs; running steps finish and save their state (bounded by the shutdown timeout). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition root of the saga worker, a plain bootstrap like the relay: the records' event store
+ * (staging, release, discard) and the saga runtime, a BullMQ worker driven by the worker lifecycle,
+ * and the ops port (/metrics, /health/live, /health/ready). Operators use the api's /admin/sagas.
+ */
+export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logger?: Logger } = {}): Promise<SagaWorkerApp> {
+  const logger = deps.logger ?? pino({ name: 'shardline-saga-worker', level: config.logLevel });
+  const log: SagaLog = (level, message, extra = {}) => logger[level](extra, message);
+  const registry = createMetricsRegistry('saga-worker');
+  const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
+  const store = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit });
+  const runtime = createRecordsSagaRuntime({ databases, store, config: config.sagas, registry, log });
+  const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
+  const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
+
+  const ops = await startOpsHttpServer(registry, {
+    host: config.ops.host,
+    port: config.ops.port,
+    routes: {
+      '/health/ready': async () => {
+        const [ready, shards] = await Promise.all([lifecycle.isReady(), databases.probeShards()]);
+        const ok = ready && shards.every((s) => s.status === 'up');
+        return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'unavailable', worker: ready, shards } };
+      },
+    },
+  });
+  const started = lifecycle.run().then((running) => {
+    if (running) logger.info({ queue: config.sagas.queue.queue, concurrency: config.sagas.worker.concurrency, opsPort: ops.port }, 'saga worker started');
+  });
+
+  let stopped: Promise<void> | null = null;
+  return {
+    registry,
+    opsPort: ops.port,
+    started,
+    stop() {
+      stopped ??= (async () => {
+        if (!(await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs }))) logger.warn('shutdown timeout: unfinished steps are redone by the next worker');
+        await runtime.close();
+        await store.drain();
+        await ops.close();
+        await databases.destroy();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Registry } from 'prom-client';
+import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
+import type { EventStore } from '@shardline/event-store';
+import type { RecordStateChange } from '@shardline/records';
+import { atomicBatchSaga } from '@shardline/saga-definitions';
+import { SagaMetrics, SagaOrchestrator, type SagaLog } from '@shardline/sagas';
+import { BullmqSagaJobQueue, type SagaRuntimeConfig } from '@shardline/sagas/bullmq';
+import { MysqlSagaStore } from '@shardline/sagas/mysql';
+import type { ShardDatabases } from '@shardline/sharding/mysql';
+import { RecordsAtomicBatchEffects } from './records-atomic-batch.effects';
+
+export interface RecordsSagaRuntime {
+  orchestrator: SagaOrchestrator;
+  queue: BullmqSagaJobQueue;
+  close(): Promise<void>;
+}
+
+/**
+ * The saga runtime of the records application, as every process needs it: the api and the Kafka
+ * intake start sagas and wait for them; the saga worker also runs their jobs. State and commit
+ * points in the control database, jobs on BullMQ, each saga registered with its effects.
+ */
+export function createRecordsSagaRuntime(deps: {
+  databases: ShardDatabases;
+  store: EventStore<RecordStateChange>;
+  config: SagaRuntimeConfig;
+  registry?: Registry;
+  log?: SagaLog;
+}): RecordsSagaRuntime {
+  const commitPoints = new MysqlCommitPoints(deps.databases.control);
+  const queue = new BullmqSagaJobQueue(deps.config.queue);
+  const orchestrator = new SagaOrchestrator({
+    sagas: [{ definition: atomicBatchSaga, effects: new RecordsAtomicBatchEffects(deps.store, commitPoints) }],
+    store: new MysqlSagaStore(deps.databases.control),
+    queue,
+    retryBackoffMs: deps.config.retryBackoffMs,
+    metrics: deps.registry ? new SagaMetrics(deps.registry) : undefined,
+    log: deps.log,
+  });
+  return { orchestrator, queue, close: () => queue.close() };
+}

@@ -1,0 +1,58 @@
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '@shardline/event-store';
+import { ATOMIC_BATCHES, type RecordStateChange } from '@shardline/records';
+import { SAGA_ORCHESTRATOR } from '@shardline/sagas';
+import type { SagaRuntimeConfig } from '@shardline/sagas/bullmq';
+import { SagasHttpModule } from '@shardline/sagas-http';
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { createRecordsSagaRuntime, type RecordsSagaRuntime } from './records-saga.runtime';
+import { SagaAtomicBatches } from './saga-atomic-batches';
+
+export const RECORDS_SAGA_RUNTIME = Symbol('RecordsSagaRuntime');
+
+export interface RecordsSagasOptions {
+  sagas: SagaRuntimeConfig;
+  /** How long an atomic batch request waits for its commit point before answering 202. */
+  atomicBatchWaitMs: number;
+}
+
+@Injectable()
+class RecordsSagaRuntimeLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(RECORDS_SAGA_RUNTIME) private readonly runtime: RecordsSagaRuntime) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
+  }
+}
+
+/**
+ * Sagas in a request-serving app (api, command-intake): atomic batches through the atomic-batch
+ * saga (ATOMIC_BATCHES), the saga routes (status URL, admin). Jobs run in apps/saga-worker.
+ * Needs RecordsMysqlModule (ShardDatabases, EVENT_STORE).
+ */
+@Module({})
+export class RecordsSagasModule {
+  static forRoot(options: RecordsSagasOptions): DynamicModule {
+    const logger = new Logger('sagas');
+    return {
+      module: RecordsSagasModule,
+      global: true,
+      imports: [SagasHttpModule],
+      providers: [
+        {
+          provide: RECORDS_SAGA_RUNTIME,
+          inject: [ShardDatabases, EVENT_STORE],
+          useFactory: (databases: ShardDatabases, store: EventStore<RecordStateChange>) =>
+            createRecordsSagaRuntime({ databases, store, config: options.sagas, log: (level, message) => logger[level === 'info' ? 'log' : level](message) }),
+        },
+        { provide: SAGA_ORCHESTRATOR, inject: [RECORDS_SAGA_RUNTIME], useFactory: (runtime: RecordsSagaRuntime) => runtime.orchestrator },
+        {
+          provide: ATOMIC_BATCHES,
+          inject: [RECORDS_SAGA_RUNTIME],
+          useFactory: (runtime: RecordsSagaRuntime) => new SagaAtomicBatches(runtime.orchestrator, { waitMs: options.atomicBatchWaitMs, statusUrl: (id) => `/api/v1/sagas/${id}` }),
+        },
+        RecordsSagaRuntimeLifecycle,
+      ],
+      exports: [RECORDS_SAGA_RUNTIME, SAGA_ORCHESTRATOR, ATOMIC_BATCHES],
+    };
+  }
+}

@@ -16,7 +16,8 @@ describe('records REST API on 4 real shard databases', () => {
 
   beforeAll(async () => {
     dbs = await createTestDatabases(4);
-    api = await startApi(dbs.config);
+    // Sagas off: this file checks the plain write path, and that an atomic batch then answers 501.
+    api = await startApi(dbs.config, { SHARDLINE_SAGAS_ENABLED: 'false' });
     databases = new ShardDatabases(dbs.config);
   });
   afterAll(async () => {

@@ -55,20 +55,34 @@ export function recordsOpenApiDocument(): Record<string, unknown> {
       '/api/v1/data/batch': {
         post: {
           summary: `Create up to ${RecordLimits.batchMaxRecords} records; one transaction per shard, shards in parallel`,
-          parameters: [idempotencyKey],
+          parameters: [
+            idempotencyKey,
+            { name: 'Prefer', in: 'header', schema: { type: 'string', example: 'respond-async' }, description: 'atomic batches: answer 202 with the status URL at once' },
+          ],
           requestBody: {
             required: true,
             ...json({
               type: 'object',
               required: ['data'],
-              properties: { data: { type: 'array', maxItems: RecordLimits.batchMaxRecords, items: { $ref: '#/components/schemas/NewRecord' } }, atomic: { type: 'boolean' } },
+              properties: {
+                data: { type: 'array', maxItems: RecordLimits.batchMaxRecords, items: { $ref: '#/components/schemas/NewRecord' } },
+                atomic: { type: 'boolean', description: 'all-or-nothing across shards, visible at once (the atomic-batch saga)' },
+              },
             }),
           },
           responses: {
-            '201': { description: 'all created; per-record results' },
-            '207': { description: 'some shards failed (their records have status 503); retry with the same Idempotency-Key' },
+            '201': { description: 'all created (an atomic batch: committed, visible at once); per-record results' },
+            '202': { description: 'atomic batch accepted, not yet committed: {saga_id, status, status_url}; Location = status_url' },
+            '207': { description: 'some parts failed (their records carry status 503, 422 or 500); retry with the same Idempotency-Key' },
             ...errors(400, 413, 422, 501, 503),
           },
+        },
+      },
+      '/api/v1/sagas/{id}': {
+        get: {
+          summary: 'Status of a saga (the status URL of a 202): status, result once completed, error once failed',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{saga_id, type, status, created_at, finished_at, result, error}' }, ...errors(400, 404) },
         },
       },
       '/api/v1/data/page': {

@@ -4,12 +4,12 @@ import { ShardUnavailableError, StreamVersionConflictError } from '../event-stor
 import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/group-committer';
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
-import { insertStatements, PlannedStatement } from './sql-statements';
+import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
 import { storedEventOf } from './stored-event-row';
+import { endStaging } from './staged-writes';
 import type { PoolConnection } from 'mysql2/promise';
 
 const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by'];
-const OUTBOX_COLUMNS = ['stream_id', 'stream_version', 'month_key', 'partition_key', 'created_time'];
 const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time'];
 
 export interface MysqlEventStoreOptions {
@@ -77,51 +77,14 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     return rows.map((row: Record<string, unknown>) => storedEventOf(shard, row));
   }
 
-  async releaseStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
-    return this.stagedTransaction(shard, writeSetId, streams, 'release');
-  }
-
-  async discardStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
-    return this.stagedTransaction(shard, writeSetId, streams, 'discard');
-  }
-
-  /**
-   * Release or discard in one local transaction. Release locks the staged events first (SELECT …
-   * FOR UPDATE) and writes outbox rows only for what it locked, so two concurrent releases of one
-   * stream (the saga and a writer rolling it forward) publish it once. Streams are taken month by
-   * month so each statement prunes to one partition and uses the (stream_id, …) unique key.
-   */
-  private async stagedTransaction(shard: number, writeSetId: string, streams: readonly StagedStream[], action: 'release' | 'discard', attempt = 1): Promise<number> {
-    if (streams.length === 0) return 0;
+  releaseStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
     this.committerFor(shard);
-    const keyOf = new Map(streams.map((s) => [s.streamId, s.partitionKey]));
-    try {
-      return await guardShard(shard, () =>
-        this.databases.shard(shard).transaction(async (trx) => {
-          let touched = 0;
-          for (const [month, ids] of byMonth(streams)) {
-            const events = () => trx('events').where('month_key', month).whereIn('stream_id', ids).andWhere('staged_by', writeSetId);
-            if (action === 'discard') {
-              touched += await events().delete();
-              continue;
-            }
-            const rows: Array<{ stream_id: string; stream_version: number }> = await events().orderBy('position').forUpdate().select('stream_id', 'stream_version');
-            if (rows.length === 0) continue;
-            const now = this.clock();
-            for (const statement of insertStatements('outbox', OUTBOX_COLUMNS, rows.map((r) => [r.stream_id, r.stream_version, month, keyOf.get(r.stream_id), now]))) await trx.raw(statement.sql);
-            await events().update({ staged_by: null });
-            touched += rows.length;
-          }
-          const ids = streams.map((s) => s.streamId);
-          const plan = action === 'release' ? this.projection.planRelease(writeSetId, ids) : this.projection.planDiscard(writeSetId, ids);
-          for (const statement of plan) await trx.raw(statement.sql);
-          return touched;
-        }),
-      );
-    } catch (error) {
-      if (isDeadlock(error) && attempt < 3) return this.stagedTransaction(shard, writeSetId, streams, action, attempt + 1);
-      throw error;
-    }
+    return endStaging(this.databases.shard(shard), shard, this.projection, this.clock, { writeSetId, streams, action: 'release' });
+  }
+
+  discardStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
+    this.committerFor(shard);
+    return endStaging(this.databases.shard(shard), shard, this.projection, this.clock, { writeSetId, streams, action: 'discard' });
   }
 
   /** Waits for queued and in-flight groups (graceful shutdown loses nothing acknowledged-to-be). */
@@ -286,19 +249,6 @@ function packets(statements: PlannedStatement[]): PlannedStatement[][] {
     bytes += statement.sql.length;
   }
   if (current.length > 0) out.push(current);
-  return out;
-}
-
-/** Stream ids by partition month, at most 1,000 per group (IN lists of a bounded size). */
-function byMonth(streams: readonly StagedStream[]): Array<[number, string[]]> {
-  const groups = new Map<number, string[]>();
-  for (const s of streams) {
-    const ids = groups.get(s.partitionMonth);
-    if (ids) ids.push(s.streamId);
-    else groups.set(s.partitionMonth, [s.streamId]);
-  }
-  const out: Array<[number, string[]]> = [];
-  for (const [month, ids] of groups) for (let i = 0; i < ids.length; i += 1000) out.push([month, ids.slice(i, i + 1000)]);
   return out;
 }
 

@@ -13,6 +13,9 @@ export interface PlannedStatement {
 
 const MAX_ROWS_PER_STATEMENT = 1000;
 
+/** The outbox row of one event: what the relay publishes (and deletes once Kafka acknowledged it). */
+export const OUTBOX_COLUMNS = ['stream_id', 'stream_version', 'month_key', 'partition_key', 'created_time'] as const;
+
 /**
  * Multi-row INSERTs for `rows`, at most 1,000 rows per statement.
  *

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { StagedStream } from '../event-store.port';
 import { guardShard, isDeadlock } from './mysql-errors';
 import type { MysqlInlineProjection } from './mysql-inline-projection.port';
-import { insertStatements, OUTBOX_COLUMNS } from './sql-statements';
+import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
 
 
 /**
@@ -28,31 +28,44 @@ export async function endStaging<TState>(
   const keyOf = new Map(streams.map((s) => [s.streamId, s.partitionKey]));
   try {
     return await guardShard(shard, () =>
+      // READ COMMITTED: the locking read below locks the staged rows it finds and no gaps, so it
+      // never blocks (or deadlocks with) other transactions inserting new streams beside them.
       db.transaction(async (trx) => {
         let touched = 0;
         for (const [month, ids] of byMonth(streams)) {
-          const events = () => trx('events').where('month_key', month).whereIn('stream_id', ids).andWhere('staged_by', writeSetId);
+          // The unique key (stream_id, …) is forced: with a few hundred ids, and for the SELECT an
+          // ORDER BY position, the optimizer otherwise scans the whole partition by primary key
+          // (measured: 7x the MariaDB CPU of the staging itself).
+          const from = formatSql('FROM events e FORCE INDEX (uq_stream_version) WHERE e.month_key = ? AND e.stream_id IN (?) AND e.staged_by = ?', [month, ids, writeSetId]);
           if (action === 'discard') {
-            touched += await events().delete();
+            // The multi-table form: single-table DELETE takes no index hint.
+            touched += affectedRows(await trx.raw(`DELETE e ${from}`));
             continue;
           }
-          const rows: Array<{ stream_id: string; stream_version: number }> = await events().orderBy('position').forUpdate().select('stream_id', 'stream_version');
-          if (rows.length === 0) continue;
+          const [found] = (await trx.raw(`SELECT e.position, e.stream_id, e.stream_version ${from} FOR UPDATE`)) as [Array<{ position: string | number; stream_id: string; stream_version: number }>];
+          if (found.length === 0) continue;
+          // Outbox rows in position order: a stream's events publish in version order.
+          const rows = [...found].sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
           const now = clock();
           for (const statement of insertStatements('outbox', OUTBOX_COLUMNS, rows.map((r) => [r.stream_id, r.stream_version, month, keyOf.get(r.stream_id), now]))) await trx.raw(statement.sql);
-          await events().update({ staged_by: null });
+          await trx.raw(formatSql('UPDATE events FORCE INDEX (uq_stream_version) SET staged_by = NULL WHERE month_key = ? AND stream_id IN (?) AND staged_by = ?', [month, ids, writeSetId]));
           touched += rows.length;
         }
         const ids = streams.map((s) => s.streamId);
         const plan = action === 'release' ? projection.planRelease(writeSetId, ids) : projection.planDiscard(writeSetId, ids);
         for (const statement of plan) await trx.raw(statement.sql);
         return touched;
-      }),
+      }, { isolationLevel: 'read committed' }),
     );
   } catch (error) {
     if (isDeadlock(error) && attempt < 3) return endStaging(db, shard, projection, clock, work, attempt + 1);
     throw error;
   }
+}
+
+function affectedRows(result: unknown): number {
+  const header = Array.isArray(result) ? result[0] : result;
+  return Number((header as { affectedRows?: number }).affectedRows ?? 0);
 }
 
 /** Stream ids by partition month, at most 1,000 per group (IN lists of a bounded size). */

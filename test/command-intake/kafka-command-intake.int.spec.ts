@@ -5,6 +5,8 @@ import { createKafka, ensureTopics, kafkaConfigFromEnv } from '@shardline/kafka'
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { commandIntakeConfigFromEnv } from '../../apps/command-intake/src/config';
 import { createCommandIntake } from '../../apps/command-intake/src/create-command-intake';
+import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
+import { startSagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worker-app';
 import { ApiHarness } from '../support/api-harness';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
@@ -25,6 +27,8 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
     SHARDLINE_COMMAND_INTAKE_GROUP_ID: `t${tag}-intake`,
     SHARDLINE_WORKER_ID: '11',
     SHARDLINE_LOG_LEVEL: 'error',
+    SHARDLINE_SAGA_QUEUE_PREFIX: `t${tag}`,
+    SHARDLINE_SAGA_RETRY_BACKOFF_MS: '20',
   };
   const kafka = createKafka(kafkaConfigFromEnv(process.env, `test-${tag}`));
   const results: Result[] = [];
@@ -115,6 +119,22 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
     expect(batch.key).toBe('batch-key');
     expect(batch.value).toMatchObject({ status: 'ok', http_status: 201, result: { created: 3, failed: 0 } });
     expect((await read(batch.value.result.results[2].id)).body.data_content).toEqual({ i: 2 });
+  });
+
+  it('an atomic create_batch runs the atomic-batch saga: one result once committed, the records readable', async () => {
+    const worker = await startSagaWorkerApp(
+      sagaWorkerConfigFromEnv({ ...env, SHARDLINE_SAGA_OPS_PORT: '0', SHARDLINE_LOG_LEVEL: 'silent', SHARDLINE_SHARDS: dbs.shardUrls(), SHARDLINE_CONTROL_URL: dbs.controlUrl() }),
+    );
+    try {
+      await worker.started;
+      const data = [0, 1, 2, 3, 4, 5].map((i) => ({ business_id: `${biz}-atomic-${i}`, user_id: 7, data_content: { i } }));
+      const batch = await send({ command_id: `atomic-${randomUUID()}`, type: 'create_batch', atomic: true, data }, 'atomic-key');
+      expect(batch.value).toMatchObject({ status: 'ok', http_status: 201, result: { created: 6, failed: 0 } });
+      const third = batch.value.result.results[2];
+      expect((await query.request('GET', `/api/v1/data/${third.business_id}/${third.id}`)).body.data_content).toEqual({ i: 2 });
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('answers every invalid message with an error result naming the field, and keeps consuming', async () => {

@@ -29,7 +29,7 @@ describe('atomic cross-shard batches (saga on MariaDB + BullMQ)', () => {
     SHARDLINE_SAGA_RESUME_IDLE_MS: '1000',
   };
   /** The worker reaches shard 2 through the proxy, so a test can take that shard away from it. */
-  const workerEnv = () => ({ ...sagaEnv, SHARDLINE_LOG_LEVEL: 'silent', SHARDLINE_SAGA_OPS_PORT: '0', SHARDLINE_SHARDS: shardUrls(dbs, 2, proxy.port), SHARDLINE_CONTROL_URL: controlUrl(dbs) });
+  const workerEnv = () => ({ ...sagaEnv, SHARDLINE_LOG_LEVEL: 'silent', SHARDLINE_SAGA_OPS_PORT: '0', SHARDLINE_SHARDS: dbs.shardUrls({ shard: 2, port: proxy.port }), SHARDLINE_CONTROL_URL: dbs.controlUrl() });
   const startWorker = async () => {
     const app = await startSagaWorkerApp(sagaWorkerConfigFromEnv(workerEnv()));
     await app.started;
@@ -181,14 +181,3 @@ describe('atomic cross-shard batches (saga on MariaDB + BullMQ)', () => {
     }
   });
 });
-
-function shardUrls(dbs: TestDatabases, proxiedShard: number, proxyPort: number): string {
-  return dbs.config.shards
-    .map((s, i) => `mysql://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${i === proxiedShard ? proxyPort : s.port}/${s.database}`)
-    .join(',');
-}
-
-function controlUrl(dbs: TestDatabases): string {
-  const c = dbs.config.control;
-  return `mysql://${c.user}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${c.database}`;
-}

@@ -30,6 +30,16 @@ export class TestDatabases {
     return { ...this.config, shards: this.config.shards.map((s, i) => (i === index ? { ...s, host, port } : s)) };
   }
 
+  /** SHARDLINE_SHARDS for an app reaching these shards (shard `via.shard` through port `via.port`, e.g. a TcpProxy). */
+  shardUrls(via?: { shard: number; port: number }): string {
+    return this.config.shards.map((s, i) => mysqlUrl(s, via && i === via.shard ? via.port : s.port)).join(',');
+  }
+
+  /** SHARDLINE_CONTROL_URL of the control database (through `port` when given). */
+  controlUrl(port?: number): string {
+    return mysqlUrl(this.config.control, port ?? this.config.control.port);
+  }
+
   async drop(): Promise<void> {
     const server = createServerPool(this.config.control);
     try {
@@ -38,4 +48,8 @@ export class TestDatabases {
       await server.destroy();
     }
   }
+}
+
+function mysqlUrl(c: { user: string; password: string; host: string; port: number; database: string }, port: number): string {
+  return `mysql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${c.host}:${port}/${c.database}`;
 }

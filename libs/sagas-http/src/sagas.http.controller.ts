@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { validate } from '@shardline/errors';
 import { SAGA_ORCHESTRATOR, SAGA_STATUSES, type SagaClientView, type SagaOrchestrator, type SagaState, type SagaSummary } from '@shardline/sagas';
@@ -40,11 +40,13 @@ export class SagasAdminHttpController {
   }
 
   @Post(':id/retry')
+  @HttpCode(200)
   retry(@Param() params: unknown): Promise<SagaState> {
     return this.sagas.retry(validate(sagaIdSchema, params).id);
   }
 
   @Post(':id/abort')
+  @HttpCode(200)
   abort(@Param() params: unknown): Promise<SagaState> {
     return this.sagas.abort(validate(sagaIdSchema, params).id);
   }

@@ -1,0 +1,116 @@
+import { UnavailableError } from '@shardline/errors';
+import { InMemorySagaJobQueue, InMemorySagaStore, SagaOrchestrator, StepAttemptFailed } from '@shardline/sagas';
+import type { EraseUserEffects } from './erase-user.effects';
+import { ERASE_USER, eraseUserSaga, type ErasureReport } from './erase-user.saga';
+
+/** Effects over an in-memory "world": what the user has where, and faults to inject. */
+function world() {
+  const held = { key: true, records: new Map([[0, 2], [1, 0], [2, 5], [3, 1]]), documents: 8, rows: 16 };
+  const calls: string[] = [];
+  const failing = new Set<string>();
+  /** What each shard's erasure counted when it began, by command id (the shard's idempotency store does this). */
+  const counted = new Map<string, number>();
+  const effects: EraseUserEffects = {
+    shards: () => [0, 1, 2, 3],
+    async forgetKey() {
+      calls.push('forget-key');
+      const keyExisted = held.key;
+      held.key = false;
+      return { keyExisted, unreadableFrom: '2026-12-02T00:00:30.000Z' };
+    },
+    async eraseRecordsOnShard(_user, shard, commandId) {
+      if (failing.has(`records:${shard}`)) throw new UnavailableError('EVENT_STORE.SHARD_UNAVAILABLE', `shard ${shard} is down`);
+      calls.push(`records:${shard}`);
+      if (!counted.has(commandId)) counted.set(commandId, held.records.get(shard) ?? 0);
+      held.records.set(shard, 0);
+      return { records: counted.get(commandId)! };
+    },
+    async eraseSearch() {
+      if (failing.has('search')) throw new UnavailableError('SEARCH.UNAVAILABLE', 'es is down');
+      calls.push('search');
+      const documents = held.documents;
+      held.documents = 0;
+      return { documents };
+    },
+    async eraseAnalytics() {
+      calls.push('analytics');
+      const rows = held.rows;
+      held.rows = 0;
+      return { rows };
+    },
+  };
+  const store = new InMemorySagaStore();
+  const queue = new InMemorySagaJobQueue();
+  const orchestrator = new SagaOrchestrator({ sagas: [{ definition: eraseUserSaga, effects }], store, queue });
+  const drain = async () => {
+    for (let job = queue.next(), n = 0; job && n < 200; job = queue.next(), n++) {
+      await orchestrator.runJob(job).catch((error) => {
+        if (!(error instanceof StepAttemptFailed)) throw error;
+        queue.waiting.push({ ...job!, options: { attempts: 1, backoffMs: 0 } });
+      });
+    }
+  };
+  return { held, calls, failing, orchestrator, drain };
+}
+
+describe('erase-user saga', () => {
+  it('forgets the key first, then erases every shard, the search and the analytics read models, and reports what it found', async () => {
+    const w = world();
+    await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e1' });
+    await w.drain();
+    expect(w.calls[0]).toBe('forget-key');
+    expect(w.calls.slice(-2)).toEqual(['search', 'analytics']);
+    const view = await w.orchestrator.clientView('e1');
+    expect(view.status).toBe('completed');
+    expect(view.result as ErasureReport).toEqual({
+      user_id: '42',
+      key: { keyExisted: true, unreadableFrom: '2026-12-02T00:00:30.000Z' },
+      records: { total: 8, by_shard: [{ shard: 0, records: 2 }, { shard: 1, records: 0 }, { shard: 2, records: 5 }, { shard: 3, records: 1 }] },
+      search_documents: 8,
+      analytics_rows: 16,
+    });
+  });
+
+  it('cannot be compensated: a store down past the attempts parks the saga (the key is already gone); an operator retry finishes it', async () => {
+    const w = world();
+    w.failing.add('search');
+    await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e2' });
+    await w.drain();
+    expect(await w.orchestrator.get('e2')).toMatchObject({ status: 'parked', parkedFrom: 'running', pivotPassed: true, reason: { step: 'erase-search', code: 'SEARCH.UNAVAILABLE' } });
+    expect(w.held.key).toBe(false);
+    await expect(w.orchestrator.abort('e2')).resolves.toMatchObject({ status: 'aborted' });
+
+    const v = world();
+    v.failing.add('search');
+    await v.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e3' });
+    await v.drain();
+    v.failing.delete('search');
+    await v.orchestrator.retry('e3');
+    await v.drain();
+    expect(await v.orchestrator.get('e3')).toMatchObject({ status: 'completed' });
+  });
+
+  it('a shard down during erase-records is retried; erasing again finds nothing more (every step is safe to repeat)', async () => {
+    const w = world();
+    w.failing.add('records:2');
+    await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e4' });
+    const first = w.orchestrator;
+    for (let i = 0; i < 3; i++) {
+      const state = await first.get('e4');
+      await first.runJob({ sagaId: 'e4', version: state.version }).catch(() => undefined);
+    }
+    w.failing.delete('records:2');
+    await w.drain();
+    const report = (await w.orchestrator.clientView('e4')).result as ErasureReport;
+    expect(report.records.total).toBe(8);
+    // A second erasure of the same user finds the key gone and nothing left.
+    await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e5' });
+    await w.drain();
+    expect((await w.orchestrator.clientView('e5')).result).toMatchObject({ key: { keyExisted: false }, records: { total: 0 }, search_documents: 0, analytics_rows: 0 });
+  });
+
+  it('refuses an input that is not a user id', async () => {
+    const w = world();
+    await expect(w.orchestrator.start(ERASE_USER, { user_id: '0' })).rejects.toMatchObject({ kind: 'validation', details: [{ field: 'user_id' }] });
+  });
+});

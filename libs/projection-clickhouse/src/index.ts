@@ -9,3 +9,4 @@ export * from './sink/event-rows';
 export * from './sink/clickhouse-projection.sink';
 export * from './analytics/clickhouse-analytics.adapter';
 export * from './verification/read-model-fingerprint';
+export * from './erasure/clickhouse-user.erasure';

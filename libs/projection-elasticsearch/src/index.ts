@@ -9,3 +9,4 @@ export * from './generation-state';
 export * from './bulk-outcome';
 export * from './search/search-cursor';
 export * from './search/elasticsearch-record-search.adapter';
+export * from './erasure/elasticsearch-user.erasure';

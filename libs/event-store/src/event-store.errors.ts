@@ -25,6 +25,18 @@ export class ShardUnavailableError extends ShardlineError {
   }
 }
 
+/** A row the command needs stayed locked by another transaction past the lock wait timeout: try again shortly. */
+export class WriteContentionError extends ShardlineError {
+  readonly code = 'EVENT_STORE.CONTENTION';
+  readonly kind = 'unavailable';
+  constructor(
+    readonly shard: number,
+    cause: unknown,
+  ) {
+    super(`a row this write needs on shard ${shard} is locked by another transaction (waited past the lock wait timeout); retry with the same Idempotency-Key`, { cause });
+  }
+}
+
 export function isStreamVersionConflict(error: unknown): error is StreamVersionConflictError {
   return hasErrorCode(error, 'EVENT_STORE.VERSION_CONFLICT');
 }

@@ -16,6 +16,11 @@ export const shardingConfigSchema = z.object({
   poolMax: z.coerce.number().int().min(1).max(256).default(8),
   /** How long to wait for a shard before answering 503 instead of hanging the request. */
   connectTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /**
+   * innodb_lock_wait_timeout of every shard session (seconds): a write waiting on a row another
+   * transaction holds gives up after this instead of InnoDB's 50 s default, and fails alone.
+   */
+  lockWaitTimeoutS: z.coerce.number().int().min(1).max(3600).default(3),
   /** Connections to the control database (slot map, sagas, commit points). */
   controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
 });
@@ -49,6 +54,7 @@ export function shardingConfigFromEnv(env: Record<string, string | undefined>): 
     poolMax: env.SHARDLINE_MYSQL_POOL_MAX,
     connectTimeoutMs: env.SHARDLINE_MYSQL_CONNECT_TIMEOUT_MS,
     controlPoolMax: env.SHARDLINE_CONTROL_POOL_MAX,
+    lockWaitTimeoutS: env.SHARDLINE_MYSQL_LOCK_WAIT_TIMEOUT_S,
   });
 }
 

@@ -14,7 +14,6 @@ const CONNECTION_CODES = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
-  'ER_LOCK_WAIT_TIMEOUT',
 ]);
 // 2006 server gone away, 2013 lost connection during query, 1053 server shutdown, 1927 connection killed.
 const CONNECTION_ERRNOS = new Set([2006, 2013, 1053, 1927]);
@@ -40,6 +39,15 @@ export function isDuplicateKey(error: unknown, keyName?: string): boolean {
   const e = error as MysqlLikeError | null;
   if (e?.code !== 'ER_DUP_ENTRY') return false;
   return keyName === undefined || (e.message ?? '').includes(`'${keyName}'`);
+}
+
+/**
+ * A statement waited for a row lock longer than innodb_lock_wait_timeout (set short per session,
+ * see ShardDatabases): the row is busy, the shard is fine. It concerns the command that touched the
+ * row, not the others of its group.
+ */
+export function isLockWaitTimeout(error: unknown): boolean {
+  return (error as MysqlLikeError | null)?.code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
 export function isDeadlock(error: unknown): boolean {

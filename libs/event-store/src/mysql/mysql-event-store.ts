@@ -1,8 +1,8 @@
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
-import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
+import { ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
 import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/group-committer';
-import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey } from './mysql-errors';
+import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
 import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
 import { storedEventOf } from './stored-event-row';
@@ -133,6 +133,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
         if (stored) return { kind: 'duplicate', stored };
       }
       if (isDeadlock(cause) && attempt < 3) return this.writeAlone(shard, command, attempt + 1);
+      if (isLockWaitTimeout(cause)) throw new WriteContentionError(shard, cause);
       if (isConnectionError(cause)) throw new ShardUnavailableError(shard, cause, error.step === 'commit');
       throw cause;
     }

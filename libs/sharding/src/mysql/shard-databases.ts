@@ -21,6 +21,9 @@ export class ShardDatabases {
   ) {
     this.shardPools = config.shards.map((c) => createPool(c, config, log));
     this.writerPools = config.shards.map((c) => createWriterPool(c, config));
+    // Every session on a shard waits at most lockWaitTimeoutS for a row lock (not InnoDB's 50 s).
+    const lockWait = Math.round(config.lockWaitTimeoutS ?? 3);
+    for (const pool of this.writerPools) pool.pool.on('connection', (connection) => connection.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`));
     this.control = createPool(config.control, { ...config, poolMax: config.controlPoolMax ?? 8 }, log);
   }
 
@@ -101,7 +104,7 @@ export type ShardProbe = { shard: number; status: 'up' } | { shard: number; stat
 
 export type PoolLog = (level: 'warn' | 'error' | 'deprecate', message: string) => void;
 
-export function createPool(connection: ConnectionConfig, options: Pick<ShardingConfig, 'poolMax' | 'connectTimeoutMs'>, log: PoolLog = () => {}): Knex {
+export function createPool(connection: ConnectionConfig, options: Pick<ShardingConfig, 'poolMax' | 'connectTimeoutMs'> & { lockWaitTimeoutS?: number }, log: PoolLog = () => {}): Knex {
   return knex({
     log: {
       warn: (m: unknown) => log('warn', String(m)),
@@ -125,7 +128,13 @@ export function createPool(connection: ConnectionConfig, options: Pick<ShardingC
     // Idle reader connections are kept for minutes, not seconds: a reconnect during a burst is
     // what risks a connect timeout (see ShardDatabases.warmUp). min stays 0 so that a shard that
     // is down is not reconnected to in the background; after 5 idle minutes the next reads connect again.
-    pool: { min: 0, max: options.poolMax, idleTimeoutMillis: IDLE_CONNECTION_MS },
+    pool: {
+      min: 0,
+      max: options.poolMax,
+      idleTimeoutMillis: IDLE_CONNECTION_MS,
+      afterCreate: (raw: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) =>
+        raw.query(`SET SESSION innodb_lock_wait_timeout = ${Math.round(options.lockWaitTimeoutS ?? 3)}`, (error) => done(error, raw)),
+    },
     acquireConnectionTimeout: options.connectTimeoutMs + 1000,
   });
 }

@@ -2,3 +2,4 @@
 export * from './record-event-envelope';
 export * from './topics';
 export * from './envelope-of';
+export * from './envelope-limits';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ShardlineError } from '@shardline/errors';
+import { ENVELOPE_LIMITS } from './envelope-limits';
 
 /**
  * The versioned JSON envelope every event wears on Kafka (`records.events`) and in replays.
@@ -19,12 +20,12 @@ export const recordEventEnvelopeSchema = z.object({
   event_id: z.string().min(1).max(64),
   event_type: z.string().min(1).max(64),
   schema_version: z.number().int().min(1),
-  stream_id: z.string().min(1).max(96),
+  stream_id: z.string().min(1).max(ENVELOPE_LIMITS.streamIdMaxChars),
   stream_version: z.number().int().min(1),
   /** Shard that stored the event and its per-shard position (a decimal string: 64-bit). */
   shard: z.number().int().min(0),
   position: int64String,
-  business_id: z.string().min(1).max(64),
+  business_id: z.string().min(1).max(ENVELOPE_LIMITS.businessIdMaxChars),
   user_id: int64String,
   record_id: int64String,
   /** When the event was appended (ISO 8601, UTC, millisecond precision). */

@@ -1,5 +1,5 @@
 import { timeOfId } from '@shardline/ids';
-import type { RecordEventEnvelope } from '@shardline/integration-events';
+import { characterCount, ENVELOPE_LIMITS, type RecordEventEnvelope } from '@shardline/integration-events';
 
 /** Event types this projection understands; anything else is rejected to the dead-letter topic. */
 export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted'] as const;
@@ -78,8 +78,9 @@ function isUInt64(value: unknown): value is string {
 function isIntIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
-function isText(value: unknown, maxLength: number, allowEmpty = false): value is string {
-  return typeof value === 'string' && (allowEmpty || value.length > 0) && value.length <= maxLength && !LONE_SURROGATE.test(value);
+/** Limits count characters (code points) as the write side and MySQL do, never UTF-16 units. */
+function isText(value: unknown, maxChars: number, allowEmpty = false): value is string {
+  return typeof value === 'string' && (allowEmpty || value.length > 0) && value.length <= maxChars * 2 && characterCount(value) <= maxChars && !LONE_SURROGATE.test(value);
 }
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,8 +89,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function problemOf(e: RecordEventEnvelope): string | null {
   if (!isPlainObject(e)) return 'envelope is not an object';
   if (!(RECORD_EVENT_TYPES as readonly string[]).includes(e.event_type)) return `unknown event type ${JSON.stringify(e.event_type)}`;
-  if (!isText(e.business_id, 64)) return 'business_id must be 1..64 characters of valid UTF-16';
-  if (!isText(e.stream_id, 96)) return 'stream_id must be 1..96 characters of valid UTF-16';
+  if (!isText(e.business_id, ENVELOPE_LIMITS.businessIdMaxChars)) return `business_id must be 1..${ENVELOPE_LIMITS.businessIdMaxChars} characters of valid UTF-16`;
+  if (!isText(e.stream_id, ENVELOPE_LIMITS.streamIdMaxChars)) return `stream_id must be 1..${ENVELOPE_LIMITS.streamIdMaxChars} characters of valid UTF-16`;
   if (!isIntIn(e.stream_version, 1, 4294967295)) return `stream_version out of range: ${String(e.stream_version)}`;
   if (!isIntIn(e.schema_version, 1, 65535)) return `schema_version out of range: ${String(e.schema_version)}`;
   if (!isIntIn(e.shard, 0, 65535)) return `shard out of range: ${String(e.shard)}`;
@@ -99,7 +100,7 @@ function problemOf(e: RecordEventEnvelope): string | null {
   const at = typeof e.occurred_at === 'string' ? Date.parse(e.occurred_at) : NaN;
   if (!(at >= 0 && at <= MAX_DATETIME_MS)) return `occurred_at is not a time within 1970..2105: ${JSON.stringify(e.occurred_at)}`;
   for (const [name, value] of [['event_id', e.event_id], ['correlation_id', e.correlation_id], ['causation_id', e.causation_id ?? ''], ['actor', e.actor ?? ''], ['command_id', e.command_id]] as const) {
-    if (!isText(value, 255, name !== 'event_id')) return `${name} must be at most 255 characters of valid UTF-16`;
+    if (!isText(value, ENVELOPE_LIMITS.metadataMaxChars, name !== 'event_id')) return `${name} must be at most ${ENVELOPE_LIMITS.metadataMaxChars} characters of valid UTF-16`;
   }
   if (!isPlainObject(e.data)) return 'data is not an object';
   if (e.event_type !== 'RecordDeleted' && !isPlainObject(e.data.data_content)) return `${e.event_type} without a data_content object`;

@@ -2,3 +2,5 @@
 // effects they need declared beside them. The saga worker registers them with their effects.
 export * from './atomic-batch/atomic-batch.effects';
 export * from './atomic-batch/atomic-batch.saga';
+export * from './move-records/move-records.effects';
+export * from './move-records/move-records.saga';

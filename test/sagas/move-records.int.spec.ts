@@ -3,7 +3,7 @@ import { bullmqConnection } from '@shardline/sagas/bullmq';
 import { expectStatus } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
 import { waitFor } from '../support/wait-for';
-import { FROM_SHARD, MoveRecordsFixture, TO_SHARD, type Seeded } from './support/move-records.fixture';
+import { MoveRecordsFixture, TO_SHARD } from './support/move-records.fixture';
 
 jest.setTimeout(120_000);
 
@@ -20,51 +20,13 @@ describe('moving records to another business on another shard (saga on MariaDB +
   afterEach(() => f.stopWorker());
   afterAll(() => f.close());
 
-  const eventsOf = async (shard: number, id: string) => {
-    const [rows] = await f.databases.shard(shard).raw('SELECT stream_version, event_type, data, metadata, staged_by FROM events WHERE stream_id = ? ORDER BY stream_version', [`record-${id}`]);
-    return (rows as Array<{ stream_version: number; event_type: string; data: string; metadata: string; staged_by: string | null }>).map((r) => ({
-      version: Number(r.stream_version),
-      type: r.event_type,
-      data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-      staged: r.staged_by,
-    }));
-  };
-
-  /** After a completed move: the copies hold the sources' content under the new business, the sources are gone, the histories reference each other. */
-  async function expectMoved(seeded: Seeded, moved: Array<{ from_id: string; to_id: string }>, sagaId: string) {
-    expect(moved.map((p) => p.from_id).sort()).toEqual(seeded.records.map((r) => r.id).sort());
-    const copies = new Map((await f.visible(seeded.to)).map((r) => [r.id, r]));
-    expect(copies.size).toBe(seeded.records.length);
-    expect(await f.visible(seeded.from)).toEqual([]);
-    const byId = new Map(seeded.records.map((r) => [r.id, r]));
-    for (const pair of moved) {
-      const source = byId.get(pair.from_id)!;
-      expect(copies.get(pair.to_id)).toMatchObject({ business_id: seeded.to, user_id: seeded.userId, version: 1, data_content: { i: source.i } });
-    }
-    const sample = moved[0];
-    const source = byId.get(sample.from_id)!;
-    expectStatus(await f.api.request('GET', `/api/v1/data/${seeded.from}/${sample.from_id}`), 404);
-    await waitFor('the sources retired and the copies released', async () => {
-      const m = await f.markers();
-      return m.held === 0 && m.staged === 0 && m.stagedEvents === 0;
-    });
-    const sourceEvents = await eventsOf(FROM_SHARD, sample.from_id);
-    expect(sourceEvents[sourceEvents.length - 1]).toMatchObject({ version: source.version + 1, type: 'RecordMovedOut', data: { to: { business_id: seeded.to, id: sample.to_id } }, staged: null });
-    expect(await eventsOf(TO_SHARD, sample.to_id)).toEqual([
-      expect.objectContaining({ version: 1, type: 'RecordMovedIn', staged: null, data: expect.objectContaining({ moved_from: expect.objectContaining({ business_id: seeded.from, id: sample.from_id, version: source.version }) }) }),
-    ]);
-    // Published through the outbox: one RecordMovedIn per copy, one RecordMovedOut per source.
-    expect(await f.count(TO_SHARD, 'SELECT COUNT(*) AS n FROM outbox WHERE partition_key = ?', [seeded.to])).toBe(seeded.records.length);
-    expect(await f.count(FROM_SHARD, "SELECT COUNT(*) AS n FROM events WHERE event_type = 'RecordMovedOut' AND JSON_VALUE(metadata, '$.causationId') = ?", [sagaId])).toBe(seeded.records.length);
-  }
-
   it('moves every record of a business at one commit point: 201 with the new ids, the copies readable at once, the sources gone, the histories referenced', async () => {
     await f.startWorker();
     const seeded = await f.seed(1200); // three copy chunks
     const moved = await f.move({ from_business_id: seeded.from, to_business_id: seeded.to });
     expectStatus(moved, 201);
     expect(moved.body).toMatchObject({ saga_id: expect.stringMatching(/^mv-/), from_business_id: seeded.from, to_business_id: seeded.to, count: 1200 });
-    await expectMoved(seeded, moved.body.moved, moved.body.saga_id);
+    await f.expectMoved(seeded, moved.body.moved, moved.body.saga_id);
   });
 
   it('refuses writes to the sources while they move with 423 RECORD.LOCKED naming the saga; reads still see them until the commit point', async () => {
@@ -94,7 +56,7 @@ describe('moving records to another business on another shard (saga on MariaDB +
         const status = await f.api.request('GET', accepted.body.status_url);
         return status.body.status === 'completed' && status.body;
       });
-      await expectMoved(seeded, done.result.moved, accepted.body.saga_id);
+      await f.expectMoved(seeded, done.result.moved, accepted.body.saga_id);
     } finally {
       if (!f.proxies.to.listening) await f.proxies.to.start(f.proxies.to.port);
     }
@@ -214,8 +176,9 @@ describe('moving records to another business on another shard (saga on MariaDB +
         const status = await f.api.request('GET', accepted.status_url);
         return status.body.status === 'completed' && status.body;
       }, { timeoutMs: 30_000 });
-      await expectMoved(seeded, done.result.moved, accepted.saga_id);
+      await f.expectMoved(seeded, done.result.moved, accepted.saga_id);
       expect(await f.count(TO_SHARD, "SELECT COUNT(*) AS n FROM events WHERE event_type = 'RecordMovedIn' AND JSON_VALUE(metadata, '$.causationId') = ?", [accepted.saga_id])).toBe(30);
+      expect(await f.published(TO_SHARD, 'RecordMovedIn', accepted.saga_id)).toBe(30);
       const inspected = await f.api.request('GET', `/admin/sagas/${accepted.saga_id}`);
       expect(inspected.body.steps.find((s: { step: string }) => s.step === 'copy').attempts).toBeGreaterThanOrEqual(2);
     } finally {
@@ -236,6 +199,6 @@ describe('moving records to another business on another shard (saga on MariaDB +
       const status = await f.api.request('GET', accepted.status_url);
       return status.body.status === 'completed' && status.body;
     });
-    await expectMoved(seeded, done.result.moved, accepted.saga_id);
+    await f.expectMoved(seeded, done.result.moved, accepted.saga_id);
   });
 });

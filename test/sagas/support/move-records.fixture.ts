@@ -14,6 +14,7 @@ import { ApiHarness, ApiResponse, expectStatus, startApi } from '../../support/a
 import { businessOnShard } from '../../support/business-on-shard';
 import { TcpProxy } from '../../support/tcp-proxy';
 import { createTestDatabases, TestDatabases } from '../../support/test-databases';
+import { waitFor } from '../../support/wait-for';
 
 /** Moves go from a business on shard 1 to one on shard 2; both shards reach the saga side through a proxy a test can cut. */
 export const FROM_SHARD = 1;
@@ -170,6 +171,57 @@ export class MoveRecordsFixture {
       staged: await this.count(TO_SHARD, 'SELECT COUNT(*) AS n FROM records WHERE staged_by IS NOT NULL'),
       stagedEvents: await this.count(TO_SHARD, 'SELECT COUNT(*) AS n FROM events WHERE staged_by IS NOT NULL'),
     };
+  }
+
+  /** A record stream's events on a shard, oldest first. */
+  async eventsOf(shard: number, id: string): Promise<Array<{ version: number; type: string; data: Record<string, any>; staged: string | null }>> {
+    const [rows] = await this.databases.shard(shard).raw('SELECT stream_version, event_type, data, staged_by FROM events WHERE stream_id = ? ORDER BY stream_version', [`record-${id}`]);
+    return (rows as Array<{ stream_version: number; event_type: string; data: unknown; staged_by: string | null }>).map((r) => ({
+      version: Number(r.stream_version),
+      type: r.event_type,
+      data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+      staged: r.staged_by,
+    }));
+  }
+
+  /** Outbox rows of a shard's events of this type caused by the saga (what the relay publishes). */
+  published(shard: number, type: string, sagaId: string): Promise<number> {
+    return this.count(
+      shard,
+      `SELECT COUNT(*) AS n FROM outbox o JOIN events e ON e.stream_id = o.stream_id AND e.stream_version = o.stream_version AND e.month_key = o.month_key
+        WHERE e.event_type = ? AND JSON_VALUE(e.metadata, '$.causationId') = ?`,
+      [type, sagaId],
+    );
+  }
+
+  /**
+   * After a completed move: the copies hold the sources' content under the new business, the
+   * sources are gone, the histories reference each other, and both ends are published (outbox).
+   */
+  async expectMoved(seeded: Seeded, moved: Array<{ from_id: string; to_id: string }>, sagaId: string): Promise<void> {
+    expect(moved.map((p) => p.from_id).sort()).toEqual(seeded.records.map((r) => r.id).sort());
+    const copies = new Map((await this.visible(seeded.to)).map((r) => [r.id, r]));
+    expect(copies.size).toBe(seeded.records.length);
+    expect(await this.visible(seeded.from)).toEqual([]);
+    const byId = new Map(seeded.records.map((r) => [r.id, r]));
+    for (const pair of moved) expect(copies.get(pair.to_id)).toMatchObject({ business_id: seeded.to, user_id: seeded.userId, data_content: { i: byId.get(pair.from_id)!.i } });
+    const sample = moved[0];
+    const source = byId.get(sample.from_id)!;
+    expectStatus(await this.api.request('GET', `/api/v1/data/${seeded.from}/${sample.from_id}`), 404);
+    await waitFor('the sources retired and the copies released', async () => {
+      const m = await this.markers();
+      return m.held === 0 && m.staged === 0 && m.stagedEvents === 0;
+    });
+    const sourceEvents = await this.eventsOf(FROM_SHARD, sample.from_id);
+    expect(sourceEvents[sourceEvents.length - 1]).toMatchObject({ version: source.version + 1, type: 'RecordMovedOut', data: { to: { business_id: seeded.to, id: sample.to_id } }, staged: null });
+    expect((await this.eventsOf(TO_SHARD, sample.to_id))[0]).toMatchObject({
+      version: 1,
+      type: 'RecordMovedIn',
+      staged: null,
+      data: { business_id: seeded.to, moved_from: { business_id: seeded.from, id: sample.from_id, version: source.version } },
+    });
+    expect(await this.published(TO_SHARD, 'RecordMovedIn', sagaId)).toBe(seeded.records.length);
+    expect(await this.published(FROM_SHARD, 'RecordMovedOut', sagaId)).toBe(seeded.records.length);
   }
 
   private proxiedSharding(): ShardingConfig {

@@ -113,6 +113,8 @@ describe('moving records to another business on another shard (saga on MariaDB +
     const empty = await f.move({ from_business_id: `${seeded.from}-none`, to_business_id: seeded.to });
     expectStatus(empty, 404);
     expect(empty.body.error.code).toBe('MOVE.NOTHING_TO_MOVE');
+    const doc = await f.api.request('GET', '/api/v1/openapi.json');
+    expect(doc.body.paths['/api/v1/data/moves'].post.responses).toHaveProperty('423');
   });
 
   it('an Idempotency-Key replays the move (also once its source business is empty); another body under it is refused with 422', async () => {

@@ -1,4 +1,4 @@
-import type { CommitPointDecision } from '../atomic-batch/atomic-batch.effects';
+import type { CommitPointEffects } from '../commit-point';
 
 /**
  * What the move-records saga needs done, as commands against the shards, the control database and
@@ -34,12 +34,8 @@ export interface MoveFingerprint {
   checksum: string;
 }
 
-export interface MoveRecordsEffects {
-  openCommitPoint(writeSetId: string): Promise<void>;
-  /** pending → committed; answers the decision that holds (voided if a void came first). */
-  commit(writeSetId: string): Promise<CommitPointDecision | 'pending'>;
-  /** pending → voided; answers the decision that holds (committed if the commit came first). */
-  void(writeSetId: string): Promise<CommitPointDecision | 'pending'>;
+/** The move's commit point is named by its saga id, like its lock. */
+export interface MoveRecordsEffects extends CommitPointEffects {
   /**
    * Marks every source row as moving out under the saga, all or none, while its commit point is
    * pending. A source gone from the business, or held by another saga, refuses the move for good.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ShardlineError, UnavailableError, validate } from '@shardline/errors';
-import { defineSaga, PivotReachedError, type StepContext } from '@shardline/sagas';
+import { defineSaga, type StepContext } from '@shardline/sagas';
+import { voidOrGoForward } from '../commit-point';
 import type { MovePair, MoveRecordsEffects, MoveScope } from './move-records.effects';
 
 /**
@@ -82,12 +83,6 @@ function chunksOf(pairs: MovePair[]): MovePair[][] {
   return out;
 }
 
-/** Voids the commit point; if a late attempt of the commit step committed it after all, the move must go forward instead. */
-async function voidOrGoForward(context: Context): Promise<void> {
-  await context.effects.openCommitPoint(context.sagaId);
-  const decision = await context.effects.void(context.sagaId);
-  if (decision === 'committed') throw new PivotReachedError(`the commit point of ${context.sagaId} was committed by an earlier attempt`);
-}
 
 export const moveRecordsSaga = defineSaga<MoveRecordsInput, MoveRecordsEffects>({
   type: MOVE_RECORDS,
@@ -103,7 +98,7 @@ export const moveRecordsSaga = defineSaga<MoveRecordsInput, MoveRecordsEffects>(
         return { locked: await context.effects.lockSources(scopeOf(context), await pairsOf(context)) };
       },
       async compensation(context) {
-        await voidOrGoForward(context);
+        await voidOrGoForward(context.effects, context.sagaId);
         await context.effects.unlockSources(scopeOf(context), await pairsOf(context));
       },
     },
@@ -120,7 +115,7 @@ export const moveRecordsSaga = defineSaga<MoveRecordsInput, MoveRecordsEffects>(
         return { staged };
       },
       async compensation(context) {
-        await voidOrGoForward(context);
+        await voidOrGoForward(context.effects, context.sagaId);
         await context.effects.discardCopies(scopeOf(context), await pairsOf(context));
       },
     },
@@ -150,7 +145,7 @@ export const moveRecordsSaga = defineSaga<MoveRecordsInput, MoveRecordsEffects>(
         await context.effects.forgetCachedSources(scopeOf(context), await pairsOf(context));
         return { committed: true };
       },
-      compensation: voidOrGoForward,
+      compensation: (context) => voidOrGoForward(context.effects, context.sagaId),
     },
     {
       name: 'release',

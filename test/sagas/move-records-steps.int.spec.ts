@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { MysqlRecordMoveStore } from '@shardline/records-mysql';
+import { MysqlEventStore } from '@shardline/event-store/mysql';
+import { SnowflakeIdGenerator } from '@shardline/ids';
+import { RecordCommandRunner, UpdateRecord, type RecordStateReader } from '@shardline/records';
+import { MysqlRecordMoveStore, MysqlRecordStateReader, RecordsInlineProjection } from '@shardline/records-mysql';
+import { SlotMap, SlotMapShardRouter } from '@shardline/sharding';
 import type { SagaState } from '@shardline/sagas';
 import { expectStatus, type ApiResponse } from '../support/api-harness';
 import { waitFor } from '../support/wait-for';
@@ -146,6 +150,38 @@ describe('move-records saga: a failure at each step leads to the documented outc
     const rows = new MysqlRecordMoveStore(f.databases, f.commitPoints());
     await expect(rows.lock(FROM_SHARD, sagaId, seeded.from, seeded.records.map((r) => r.id))).rejects.toMatchObject({ code: 'MOVE.ALREADY_DECIDED' });
     await expectUntouched(seeded, sagaId);
+  });
+
+  it('a write that loaded a source just before the lock landed fails at its append and answers the lock, pinned or not', async () => {
+    const seeded = await f.seed(2);
+    const store = new MysqlEventStore(f.databases, new RecordsInlineProjection(), { groupCommit: { maxGroupSize: 10, windowMs: 0, maxInFlight: 1 } });
+    const rows = new MysqlRecordMoveStore(f.databases, f.commitPoints());
+    const reader = new MysqlRecordStateReader(f.databases, { commitPoints: f.commitPoints() });
+    try {
+      for (const [n, record] of seeded.records.entries()) {
+        const sagaId = `mv-race-${n}-${seeded.from}`;
+        await f.commitPoints().open(sagaId);
+        let loads = 0;
+        // The lock lands between the runner's first load and its append.
+        const racing: RecordStateReader = {
+          page: (...args) => reader.page(...args),
+          async get(shard, businessId, id) {
+            const state = await reader.get(shard, businessId, id);
+            if (loads++ === 0) await rows.lock(shard, sagaId, businessId, [id]);
+            return state;
+          },
+        };
+        const runner = new RecordCommandRunner(store, racing, new SlotMapShardRouter(SlotMap.modulo(4)), () => new Date(), new SnowflakeIdGenerator(7));
+        const expectedVersion = n === 0 ? undefined : record.version; // unpinned (retries on reload), then pinned (If-Match)
+        const write = runner.run(new UpdateRecord({ businessId: seeded.from, recordId: record.id, patch: { raced: true }, expectedVersion }, { commandId: `race-${n}`, clientSupplied: false, correlationId: 'race', causationId: null, actor: null }));
+        await expect(write).rejects.toMatchObject({ code: 'RECORD.LOCKED', kind: 'locked', sagaId });
+        expect(await f.eventsOf(FROM_SHARD, record.id)).toHaveLength(record.version);
+        await rows.unlock(FROM_SHARD, sagaId, [record.id]);
+        await f.commitPoints().void(sagaId);
+      }
+    } finally {
+      await store.drain();
+    }
   });
 
   it('a duplicated delivery of any of its jobs changes nothing', async () => {

@@ -2,5 +2,8 @@
 // effects they need declared beside them. The saga worker registers them with their effects.
 export * from './atomic-batch/atomic-batch.effects';
 export * from './atomic-batch/atomic-batch.saga';
+export * from './commit-point';
+export * from './move-records/move-records.effects';
+export * from './move-records/move-records.saga';
 export * from './erase-user/erase-user.effects';
 export * from './erase-user/erase-user.saga';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UnavailableError, validate } from '@shardline/errors';
-import { defineSaga, PivotReachedError, type StepContext } from '@shardline/sagas';
+import { defineSaga, type StepContext } from '@shardline/sagas';
+import { voidOrGoForward } from '../commit-point';
 import type { AtomicBatchEffects, AtomicBatchPart, AtomicBatchRecord } from './atomic-batch.effects';
 
 /**
@@ -47,12 +48,8 @@ async function partsOf(context: StepContext<AtomicBatchInput, AtomicBatchEffects
   return [...byShard].map(([shard, rows]) => ({ shard, records: rows }));
 }
 
-/** Voids the commit point; if a late attempt of the commit step committed it after all, the batch must go forward instead. */
-async function voidOrGoForward(context: StepContext<AtomicBatchInput, AtomicBatchEffects>): Promise<void> {
-  await context.effects.openCommitPoint(writeSetOf(context));
-  const decision = await context.effects.void(writeSetOf(context));
-  if (decision === 'committed') throw new PivotReachedError(`the commit point of ${context.sagaId} was committed by an earlier attempt`);
-}
+/** Void the commit point, or go forward if a late attempt of the commit step committed it (sagas/commit-point.ts). */
+const voidOrGoForwardOf = (context: StepContext<AtomicBatchInput, AtomicBatchEffects>) => voidOrGoForward(context.effects, writeSetOf(context));
 
 export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>({
   type: ATOMIC_BATCH,
@@ -74,7 +71,7 @@ export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>(
         return { staged: parts.map((p) => ({ shard: p.shard, records: p.records.length })) };
       },
       async compensation(context) {
-        await voidOrGoForward(context);
+        await voidOrGoForwardOf(context);
         const parts = await partsOf(context);
         await Promise.all(parts.map((part) => context.effects.discardPart(part, writeSetOf(context))));
       },
@@ -90,7 +87,7 @@ export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>(
         if (decision !== 'committed') throw new UnavailableError('BATCH.COMMIT_POINT_UNDECIDED', 'the commit point is still pending');
         return { committed: true };
       },
-      compensation: voidOrGoForward,
+      compensation: voidOrGoForwardOf,
     },
     {
       name: 'release',

@@ -71,6 +71,20 @@ describe('Elasticsearch records projection', () => {
     expect((await search.searchRecords({ keyword: 'phoenix', sort: 'relevance', page_size: 10 })).items).toEqual([]);
   });
 
+  it('shows a moved record under its new business exactly once, whatever the order, and no longer under the old one', async () => {
+    const source = new RecordStory('biz-move-from', '3', { word: 'okapi' }).update({ word: 'okapi moved' });
+    const copy = RecordStory.movedIn(source, 'biz-move-to');
+    source.moveOut(copy);
+    const events = [...source.events, ...copy.events];
+    expect(await sink.apply(shuffle([...events, ...events], 5))).toEqual([]);
+    const docs = await allDocuments(client, base);
+    expect(docs.get(source.id)).toMatchObject({ business_id: 'biz-move-from', deleted: true, version: 3, _version: 3 });
+    expect(docs.get(copy.id)).toMatchObject({ business_id: 'biz-move-to', deleted: false, version: 1, data_content: { word: 'okapi moved' } });
+    const search = new ElasticsearchRecordSearch(client, base);
+    const found = await search.searchRecords({ keyword: 'okapi', sort: 'relevance', page_size: 10 });
+    expect(found.items.map((i) => [i.id, i.business_id])).toEqual([[copy.id, 'biz-move-to']]);
+  });
+
   it('rejects what the mapping cannot take and unknown event types, and applies the rest of the batch', async () => {
     const good = new RecordStory('biz-reject', '9', { ok: true });
     const badMapping = new RecordStory('biz-reject', '9');

@@ -123,12 +123,29 @@ export class RecordStory {
     return this;
   }
 
+  /** The end of this stream when a move took the record to `copy` (see movedIn). */
+  moveOut(copy: RecordStory): this {
+    this.push('RecordMovedOut', { id: this.id, business_id: this.businessId, user_id: this.userId, moved_time: new Date().toISOString(), to: { business_id: copy.businessId, id: copy.id } });
+    return this;
+  }
+
+  /** The copy a move makes of `source` in `businessId`: a new record whose first event is RecordMovedIn. */
+  static movedIn(source: RecordStory, businessId: string): RecordStory {
+    const copy = new RecordStory(businessId, source.userId, source.currentContent);
+    copy.events[0] = {
+      ...copy.events[0],
+      event_type: 'RecordMovedIn',
+      data: { ...copy.events[0].data, moved_from: { business_id: source.businessId, id: source.id, version: source.version } },
+    };
+    return copy;
+  }
+
   get version(): number {
     return this.events.length;
   }
 
   get deleted(): boolean {
-    return this.events[this.events.length - 1].event_type === 'RecordDeleted';
+    return ['RecordDeleted', 'RecordMovedOut'].includes(this.events[this.events.length - 1].event_type);
   }
 
   get currentContent(): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
 import { sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 
@@ -25,6 +26,8 @@ export function sagaWorkerConfigFromEnv(env: Record<string, string | undefined>)
   return {
     sharding: shardingConfigFromEnv(env),
     sagas: sagaRuntimeConfigFromEnv(env),
+    /** The read cache a moved record's source leaves once its move committed (same Redis and prefix as every writer). */
+    cache: recordsCacheConfigFromEnv(env),
     groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
     ops: { host: e.SHARDLINE_SAGA_OPS_HOST, port: e.SHARDLINE_SAGA_OPS_PORT },
     shutdownTimeoutMs: e.SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS,

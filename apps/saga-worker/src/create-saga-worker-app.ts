@@ -2,6 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { createMetricsRegistry, startOpsHttpServer } from '@shardline/observability';
+import { noRecordCache } from '@shardline/records';
+import { connectCacheRedis, RedisRecordCacheStore, StoreRecordCacheInvalidator } from '@shardline/records-cache';
 import { RecordsInlineProjection } from '@shardline/records-mysql';
 import { createRecordsSagaRuntime } from '@shardline/records-sagas';
 import type { SagaLog } from '@shardline/sagas';
@@ -21,7 +23,7 @@ export interface SagaWorkerApp {
 
 /**
  * Composition root of the saga worker, a plain bootstrap like the relay: the records' event store
- * (staging, release, discard) and the saga runtime, a BullMQ worker driven by the worker lifecycle,
+ * (staging, release, discard), the read cache a move's sources leave, and the saga runtime, a BullMQ worker driven by the worker lifecycle,
  * and the ops port (/metrics, /health/live, /health/ready). Operators use the api's /admin/sagas.
  */
 export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logger?: Logger } = {}): Promise<SagaWorkerApp> {
@@ -30,7 +32,9 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   const registry = createMetricsRegistry('saga-worker');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
   const store = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit });
-  const runtime = createRecordsSagaRuntime({ databases, store, config: config.sagas, registry, log });
+  const cacheRedis = config.cache.enabled ? await connectCacheRedis({ url: config.cache.redisUrl, commandTimeoutMs: config.cache.commandTimeoutMs }) : null;
+  const cache = cacheRedis ? new StoreRecordCacheInvalidator(new RedisRecordCacheStore(cacheRedis, config.cache.redisTtlMs), config.cache.keyPrefix) : noRecordCache;
+  const runtime = createRecordsSagaRuntime({ databases, store, cache, config: config.sagas, registry, log });
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
 
@@ -58,6 +62,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
       stopped ??= (async () => {
         if (!(await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs }))) logger.warn('shutdown timeout: unfinished steps are redone by the next worker');
         await runtime.close();
+        await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
         await store.drain();
         await ops.close();
         await databases.destroy();

@@ -15,6 +15,8 @@ export const ERROR_KINDS = [
   'unprocessable',
   /** The operation does not apply to the current state of its target (e.g. retrying a finished saga). */
   'illegal-state',
+  /** The target is held by a running operation (a record being moved by a saga) until it finishes; the error names it. */
+  'locked',
   'rate-limited',
   /** A recognised option whose capability has not shipped. */
   'not-implemented',

@@ -11,6 +11,7 @@ export const STATUS_OF_KIND = {
   conflict: 409,
   'illegal-state': 409,
   'too-large': 413,
+  locked: 423,
   unprocessable: 422,
   'rate-limited': 429,
   internal: 500,

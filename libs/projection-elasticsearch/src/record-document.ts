@@ -29,7 +29,9 @@ export function documentOf(event: RecordEventEnvelope): DocumentOutcome {
   const created = timeOfId(event.record_id).toISOString();
   const base = { record_id: event.record_id, business_id: event.business_id, user_id: event.user_id, created_time: created, version: event.stream_version };
   switch (event.event_type) {
+    // A moved record's copy is a new record of its new business (new id, version 1): a create there.
     case 'RecordCreated':
+    case 'RecordMovedIn':
       return { kind: 'document', document: { ...base, data_content: data.data_content, data_text: textOf(data.data_content), updated_time: created, deleted: false } };
     case 'RecordUpdated':
       return {
@@ -38,6 +40,9 @@ export function documentOf(event: RecordEventEnvelope): DocumentOutcome {
       };
     case 'RecordDeleted':
       return { kind: 'document', document: { ...base, updated_time: String(data.deleted_time ?? event.occurred_at), deleted: true } };
+    // The source of a move leaves its business like a deleted record: a tombstone at its last version.
+    case 'RecordMovedOut':
+      return { kind: 'document', document: { ...base, updated_time: String(data.moved_time ?? event.occurred_at), deleted: true } };
     default:
       return { kind: 'reject', reason: `unknown event type ${event.event_type} for the records search projection` };
   }

@@ -1,5 +1,7 @@
 import { bulkItemOutcome } from './bulk-outcome';
-import { textOf } from './record-document';
+import { SnowflakeIdGenerator, timeOfId } from '@shardline/ids';
+import type { RecordEventEnvelope } from '@shardline/integration-events';
+import { documentOf, textOf } from './record-document';
 import { decodeCursor, encodeCursor } from './search/search-cursor';
 import { InvalidSearchQueryError } from '@shardline/read-models';
 import { RecordsIndexNames } from './records-index-names';
@@ -7,6 +9,42 @@ import { RecordsIndexNames } from './records-index-names';
 describe('records documents and names', () => {
   it('builds the full-text field from every string and number leaf', () => {
     expect(textOf({ a: 'Hello', b: { c: [1, 'two', { d: true, e: null }] }, f: 2.5 })).toBe('Hello\n1\ntwo\n2.5');
+  });
+
+  it('documents a move: the copy as a new live record of its new business, the source as a tombstone at its last version', () => {
+    const ids = new SnowflakeIdGenerator(1);
+    const [source, copy] = [ids.next(), ids.next()];
+    const envelope = (fields: Partial<RecordEventEnvelope>): RecordEventEnvelope => ({
+      envelope_version: 1,
+      event_id: 'e',
+      event_type: 'RecordCreated',
+      schema_version: 1,
+      stream_id: `record-${fields.record_id}`,
+      stream_version: 1,
+      shard: 0,
+      position: '1',
+      business_id: 'b',
+      user_id: '7',
+      record_id: source,
+      occurred_at: '2026-03-01T00:00:00.000Z',
+      command_id: 'c',
+      correlation_id: 'k',
+      causation_id: 'mv-1',
+      actor: null,
+      data: {},
+      ...fields,
+    });
+    const movedIn = envelope({ event_type: 'RecordMovedIn', record_id: copy, business_id: 'to', data: { id: copy, data_content: { note: 'lamp' }, moved_from: { business_id: 'b', id: source, version: 2 } } });
+    const movedOut = envelope({ event_type: 'RecordMovedOut', record_id: source, stream_version: 3, data: { id: source, moved_time: '2026-03-01T00:00:02.000Z', to: { business_id: 'to', id: copy } } });
+    const created = timeOfId(copy).toISOString();
+    expect(documentOf(movedIn)).toEqual({
+      kind: 'document',
+      document: { record_id: copy, business_id: 'to', user_id: '7', created_time: created, updated_time: created, version: 1, data_content: { note: 'lamp' }, data_text: 'lamp', deleted: false },
+    });
+    expect(documentOf(movedOut)).toEqual({
+      kind: 'document',
+      document: { record_id: source, business_id: 'b', user_id: '7', created_time: timeOfId(source).toISOString(), updated_time: '2026-03-01T00:00:02.000Z', version: 3, deleted: true },
+    });
   });
 
   it('treats version conflicts as applied, 400 as a rejection and the rest as transient', () => {

@@ -5,6 +5,7 @@ import { FieldIssue, hasErrorKind, validate, ValidationError } from '@shardline/
 import { commandContextFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
 import {
   assertBatchAcceptable,
+  assertMoveSize,
   AtomicBatchAccepted,
   batchRecordPath,
   batchSchema,
@@ -15,10 +16,16 @@ import {
   CreateRecordsBatch,
   DeletedRecordView,
   DeleteRecord,
+  MoveRecords,
+  moveRecordIdsSchema,
+  moveSchema,
   NewRecord,
   newRecordOf,
   newRecordSchema,
   patchSchema,
+  RecordFields,
+  RecordMoveAccepted,
+  RecordMoveResult,
   RecordView,
   UpdateRecord,
 } from '@shardline/records';
@@ -26,7 +33,7 @@ import { recordPathSchema as pathSchema } from './records-read.http.controller';
 
 type Headers = RequestContextHeaders & { 'if-match'?: string | string[]; prefer?: string | string[] };
 
-/** RFC 7240 `Prefer: respond-async`: an atomic batch answers 202 with its status URL at once. */
+/** RFC 7240 `Prefer: respond-async`: an atomic batch or a move answers 202 with its status URL at once. */
 function prefersAsync(headers: Headers): boolean {
   const prefer = Array.isArray(headers.prefer) ? headers.prefer.join(',') : (headers.prefer ?? '');
   return prefer.split(',').some((p) => p.trim().toLowerCase() === 'respond-async');
@@ -51,8 +58,15 @@ export class RecordsHttpController {
   async createBatch(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResult | AtomicBatchAccepted> {
     const context = commandContextFrom(headers);
     const outcome: CommandOutcome<BatchResult | AtomicBatchAccepted> = await this.commands.execute(batchCommandOf(body, context, prefersAsync(headers)));
-    if (outcome.status === 202) reply.header('location', (outcome.response as AtomicBatchAccepted).status_url);
-    return answer(reply, outcome, context);
+    return answerSaga(reply, outcome, context);
+  }
+
+  /** Move records to another business (the move-records saga): 201 once switched, 202 + status URL while in progress. */
+  @Post('moves')
+  async move(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordMoveResult | RecordMoveAccepted> {
+    const context = commandContextFrom(headers);
+    const outcome: CommandOutcome<RecordMoveResult | RecordMoveAccepted> = await this.commands.execute(moveCommandOf(body, context, prefersAsync(headers)));
+    return answerSaga(reply, outcome, context);
   }
 
   @Patch(':business_id/:id')
@@ -87,6 +101,12 @@ function answer<T>(reply: FastifyReply, outcome: CommandOutcome<T>, context: Com
   return outcome.response;
 }
 
+/** A saga's 202 also points at its status URL (Location). */
+function answerSaga<T>(reply: FastifyReply, outcome: CommandOutcome<T>, context: CommandContext): T {
+  if (outcome.status === 202) reply.header('location', (outcome.response as { status_url: string }).status_url);
+  return answer(reply, outcome, context);
+}
+
 /** Answers about one record also carry its version as the ETag (what If-Match sends back). */
 function answerWithRecord<T extends { version: number }>(reply: FastifyReply, outcome: CommandOutcome<T>, context: CommandContext): T {
   reply.header('etag', `"${outcome.response.version}"`);
@@ -102,6 +122,14 @@ function batchCommandOf(body: unknown, context: CommandContext, respondAsync: bo
   const batch = validate(batchSchema, body);
   assertBatchAcceptable(batch.data.length);
   return new CreateRecordsBatch({ records: parseEach(batch.data), atomic: batch.atomic ?? false, respondAsync }, context);
+}
+
+/** The move body as a command; its record ids are counted before they are parsed (413 beyond the limit). */
+function moveCommandOf(body: unknown, context: CommandContext, respondAsync: boolean): MoveRecords {
+  const move = validate(moveSchema, body);
+  if (move.record_ids !== undefined) assertMoveSize(move.record_ids.length);
+  const recordIds = move.record_ids === undefined ? undefined : validate(moveRecordIdsSchema, move.record_ids, RecordFields.moveRecordIds);
+  return new MoveRecords({ fromBusinessId: move.from_business_id, toBusinessId: move.to_business_id, recordIds, respondAsync }, context);
 }
 
 /** Parses every record, reporting the bad fields of all of them at once as data[i].field. */

@@ -78,6 +78,36 @@ export function recordsOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/data/moves': {
+        post: {
+          summary: `Move records to another business, on any shard (the move-records saga): locked, copied with new ids, verified, switched at one commit point; up to ${RecordLimits.moveMaxRecords} records`,
+          parameters: [
+            idempotencyKey,
+            { name: 'Prefer', in: 'header', schema: { type: 'string', example: 'respond-async' }, description: 'answer 202 with the status URL at once' },
+          ],
+          requestBody: {
+            required: true,
+            ...json({
+              type: 'object',
+              required: ['from_business_id', 'to_business_id'],
+              properties: {
+                from_business_id: { type: 'string', maxLength: RecordLimits.businessIdMaxLength },
+                to_business_id: { type: 'string', maxLength: RecordLimits.businessIdMaxLength, description: 'another business (400 when the same)' },
+                record_ids: { type: 'array', maxItems: RecordLimits.moveMaxRecords, items: { type: 'string' }, description: 'these records of the source business; absent: all it has' },
+              },
+            }),
+          },
+          responses: {
+            '201': { description: 'switched: the copies are visible under the new business, the sources are gone; {saga_id, from_business_id, to_business_id, moved: [{from_id, to_id}], count}' },
+            '202': { description: 'accepted, not yet switched: {saga_id, status, status_url}; Location = status_url' },
+            '404': { description: 'RECORD.NOT_FOUND naming record_ids[i] not in the source business, or MOVE.NOTHING_TO_MOVE', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '409': { description: 'MOVE.REFUSED: a source left the business, or a copy did not match; nothing changed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '423': { description: 'MOVE.SOURCES_LOCKED: another saga holds some of the sources (named); nothing changed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '503': { description: 'MOVE.ABORTED: the move could not be carried out; nothing changed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            ...errors(400, 413, 422, 501),
+          },
+        },
+      },
       '/api/v1/sagas/{id}': {
         get: {
           summary: 'Status of a saga (the status URL of a 202): status, result once completed, error once failed',
@@ -101,9 +131,9 @@ export function recordsOpenApiDocument(): Record<string, unknown> {
           summary: 'JSON merge patch of data_content',
           parameters: [...pathParams, ifMatch, idempotencyKey],
           requestBody: { required: true, ...json(z.toJSONSchema(patchSchema, { io: 'input', unrepresentable: 'any' })) },
-          responses: { '200': json({ $ref: '#/components/schemas/Record' }), ...errors(400, 404, 409, 413, 422, 503) },
+          responses: { '200': json({ $ref: '#/components/schemas/Record' }), ...errors(400, 404, 409, 413, 422, 423, 503) },
         },
-        delete: { summary: 'Delete a record', parameters: [...pathParams, ifMatch, idempotencyKey], responses: { '200': { description: 'deleted' }, ...errors(400, 404, 409, 503) } },
+        delete: { summary: 'Delete a record', parameters: [...pathParams, ifMatch, idempotencyKey], responses: { '200': { description: 'deleted' }, ...errors(400, 404, 409, 423, 503) } },
       },
     },
   };

@@ -1,3 +1,5 @@
 export * from './records-inline.projection';
 export * from './mysql-record-state.reader';
 export * from './records-mysql.module';
+export * from './mysql-record-move.store';
+export * from './record-row-visibility';

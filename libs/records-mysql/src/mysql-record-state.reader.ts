@@ -6,10 +6,11 @@ import { RecordPageFilter, RecordState, RecordStateReader, stagedStreamOf } from
 import { newestFirst } from '@shardline/records';
 import { timeOfId } from '@shardline/ids';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import { MarkedRow, visibleRows } from './record-row-visibility';
 
-const COLUMNS = 'id, business_id, user_id, data_content, version, created_time, updated_time, staged_by';
+export const RECORD_COLUMNS = 'id, business_id, user_id, data_content, version, created_time, updated_time, staged_by, moving_out_by';
 
-interface RecordRow {
+export interface RecordRow extends MarkedRow {
   id: string;
   business_id: string;
   user_id: string;
@@ -17,7 +18,6 @@ interface RecordRow {
   version: number;
   created_time: Date;
   updated_time: Date;
-  staged_by: string | null;
 }
 
 /** How rows staged by a cross-shard write set are resolved (docs/adr/0003). */
@@ -32,9 +32,10 @@ export interface StagedRowResolution {
 
 /**
  * Reads of the inline `records` table; page queries use the (…, created_time) indexes plus the
- * implicit id. A row still marked `staged_by` is visible exactly when its commit point is committed;
- * the markers a read saw are resolved after every shard was read, in one query, so a row already
- * released on one shard implies its commit point is seen committed for the rows of the other shards.
+ * implicit id. A row still marked `staged_by` is visible exactly when its commit point is committed,
+ * one marked `moving_out_by` (the source of a move) exactly while its commit point is not; the
+ * markers a read saw are resolved after every shard was read, in one query (record-row-visibility.ts).
+ * A visible source of a move comes back with `movingOutBy`, so writers refuse it (RECORD.LOCKED).
  */
 export class MysqlRecordStateReader implements RecordStateReader {
   constructor(
@@ -44,14 +45,13 @@ export class MysqlRecordStateReader implements RecordStateReader {
 
   async get(shard: number, businessId: string, id: string): Promise<RecordState | null> {
     const [rows] = await guardShard(shard, () =>
-      this.databases.shard(shard).raw(`SELECT ${COLUMNS} FROM records WHERE id = ? AND business_id = ?`, [id, businessId]),
+      this.databases.shard(shard).raw(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ? AND business_id = ?`, [id, businessId]),
     );
     const row = (rows as RecordRow[])[0];
     if (!row) return null;
-    if (row.staged_by === null) return toState(row);
-    const status = (await this.staging.commitPoints.statusOf([row.staged_by])).get(row.staged_by);
-    if (status !== 'committed') return null;
-    await this.staging.release?.(shard, row.staged_by, [stagedStreamOf(String(row.id), row.business_id)]);
+    const { visible } = await visibleRows([row], this.staging.commitPoints);
+    if (visible.length === 0) return null;
+    if (row.staged_by !== null) await this.staging.release?.(shard, row.staged_by, [stagedStreamOf(String(row.id), row.business_id)]);
     return toState(row);
   }
 
@@ -72,13 +72,13 @@ export class MysqlRecordStateReader implements RecordStateReader {
       where.push('(created_time < ? OR (created_time = ? AND id < ?))');
       bindings.push(t, t, beforeId);
     }
-    const sql = `SELECT ${COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY created_time DESC, id DESC LIMIT ?`;
+    const sql = `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY created_time DESC, id DESC LIMIT ?`;
     // Staged rows that turn out invisible leave a page short: read deeper until it is full or every shard is exhausted.
     for (let fetch = offset + limit; ; fetch *= 2) {
       const perShard = await Promise.all(
         shards.map((shard) => guardShard(shard, () => this.databases.shard(shard).raw(sql, [...bindings, fetch])).then(([rows]) => rows as RecordRow[])),
       );
-      const visible = await this.visibleRows(perShard.flat());
+      const { visible } = await visibleRows(perShard.flat(), this.staging.commitPoints);
       const states = visible.map(toState);
       const merged = shards.length === 1 ? states : states.sort(newestFirst);
       const exhausted = perShard.every((rows) => rows.length < fetch);
@@ -86,17 +86,12 @@ export class MysqlRecordStateReader implements RecordStateReader {
     }
   }
 
-  /** Drops rows whose write set is not committed, resolving every marker in one query. */
-  private async visibleRows(rows: RecordRow[]): Promise<RecordRow[]> {
-    const markers = [...new Set(rows.filter((r) => r.staged_by !== null).map((r) => r.staged_by!))];
-    if (markers.length === 0) return rows;
-    const status = await this.staging.commitPoints.statusOf(markers);
-    return rows.filter((r) => r.staged_by === null || status.get(r.staged_by) === 'committed');
-  }
 }
 
-function toState(row: RecordRow): RecordState {
+/** A row as the state it holds; a visible source of a move carries the saga holding it. */
+export function toState(row: RecordRow): RecordState {
   return {
+    ...(row.moving_out_by === null ? {} : { movingOutBy: row.moving_out_by }),
     id: String(row.id),
     businessId: row.business_id,
     userId: String(row.user_id),

@@ -6,8 +6,10 @@ const STREAM_PREFIX = 'record-';
 
 /**
  * Keeps `records` (current state) in the same transaction as the events. Inserts go in as
- * multi-row statements; updates and deletes are guarded by the expected version, and a guard that
- * matches no row means another writer got there first (the event store turns it into a conflict).
+ * multi-row statements; updates and deletes are guarded by the expected version and by the move
+ * lock the writer loaded (`moving_out_by <=> lockedBy`: none for ordinary writes, its own saga for a
+ * move retiring its source), and a guard that matches no row means another writer or a move saga got
+ * there first (the event store turns it into a conflict; the runner reloads and tells which).
  */
 export class RecordsInlineProjection implements MysqlInlineProjection<RecordStateChange> {
   plan(changes: InlineChange<RecordStateChange>[]): PlannedStatement[] {
@@ -25,17 +27,18 @@ export class RecordsInlineProjection implements MysqlInlineProjection<RecordStat
     guarded.sort((a, b) => (BigInt(a.state.record.id) < BigInt(b.state.record.id) ? -1 : 1));
     return [
       ...insertStatements('records', INSERT_COLUMNS, inserts),
-      ...guarded.map(({ streamId, expectedVersion, state: { op, record } }) => ({
+      ...guarded.map(({ streamId, expectedVersion, state: { op, record, lockedBy } }) => ({
         sql:
           op === 'update'
-            ? formatSql('UPDATE records SET data_content = ?, version = ?, updated_time = ? WHERE id = ? AND version = ?', [
+            ? formatSql('UPDATE records SET data_content = ?, version = ?, updated_time = ? WHERE id = ? AND version = ? AND moving_out_by <=> ?', [
                 JSON.stringify(record.dataContent),
                 record.version,
                 record.updatedTime,
                 record.id,
                 expectedVersion,
+                lockedBy ?? null,
               ])
-            : formatSql('DELETE FROM records WHERE id = ? AND version = ?', [record.id, expectedVersion]),
+            : formatSql('DELETE FROM records WHERE id = ? AND version = ? AND moving_out_by <=> ?', [record.id, expectedVersion, lockedBy ?? null]),
         guard: { streamId, expectedVersion },
       })),
     ];

@@ -3,9 +3,10 @@ import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
-import { CLOCK, ID_GENERATOR, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
+import { CLOCK, ID_GENERATOR, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { MysqlRecordMoveStore } from './mysql-record-move.store';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
 import { openShardConnections } from './open-shard-connections';
 import { RecordsInlineProjection } from './records-inline.projection';
@@ -88,11 +89,16 @@ export class RecordsMysqlModule {
           useFactory: (databases: ShardDatabases, store: MysqlEventStore<unknown>) =>
             new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control), release: (shard, writeSet, streams) => store.releaseStaged(shard, writeSet, streams) }),
         },
+        {
+          provide: RECORD_MOVE_STORE,
+          inject: [ShardDatabases],
+          useFactory: (databases: ShardDatabases) => new MysqlRecordMoveStore(databases, new MysqlCommitPoints(databases.control)),
+        },
         { provide: CLOCK, useValue: () => new Date() },
         { provide: ID_GENERATOR, useValue: new SnowflakeIdGenerator(options.workerId) },
         RecordsMysqlLifecycle,
       ],
-      exports: [ShardDatabases, SHARD_ROUTER, EVENT_STORE, RECORD_STATE_READER, CLOCK, ID_GENERATOR],
+      exports: [ShardDatabases, SHARD_ROUTER, EVENT_STORE, RECORD_STATE_READER, RECORD_MOVE_STORE, CLOCK, ID_GENERATOR],
     };
   }
 

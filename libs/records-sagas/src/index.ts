@@ -3,3 +3,7 @@ export * from './saga-atomic-batches';
 export * from './records-saga.runtime';
 export * from './records-sagas.module';
 export * from './records-sagas.config';
+export * from './records-move.effects';
+export * from './saga-record-moves';
+export * from './record-move.errors';
+export * from './move-fingerprint';

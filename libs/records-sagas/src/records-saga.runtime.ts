@@ -1,13 +1,15 @@
 import type { Registry } from 'prom-client';
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import type { EventStore } from '@shardline/event-store';
-import type { RecordStateChange } from '@shardline/records';
-import { atomicBatchSaga } from '@shardline/saga-definitions';
+import type { RecordCacheInvalidator, RecordStateChange } from '@shardline/records';
+import { MysqlRecordMoveStore } from '@shardline/records-mysql';
+import { atomicBatchSaga, moveRecordsSaga } from '@shardline/saga-definitions';
 import { SagaMetrics, SagaOrchestrator, type SagaLog } from '@shardline/sagas';
 import { BullmqSagaJobQueue, type SagaRuntimeConfig } from '@shardline/sagas/bullmq';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import { RecordsAtomicBatchEffects } from './records-atomic-batch.effects';
+import { RecordsMoveEffects } from './records-move.effects';
 
 export interface RecordsSagaRuntime {
   orchestrator: SagaOrchestrator;
@@ -24,13 +26,19 @@ export function createRecordsSagaRuntime(deps: {
   databases: ShardDatabases;
   store: EventStore<RecordStateChange>;
   config: SagaRuntimeConfig;
+  /** The read cache a move's sources leave once it committed (none: no cached readers to tell). */
+  cache?: RecordCacheInvalidator;
   registry?: Registry;
   log?: SagaLog;
 }): RecordsSagaRuntime {
   const commitPoints = new MysqlCommitPoints(deps.databases.control);
   const queue = new BullmqSagaJobQueue(deps.config.queue);
+  const moveRows = new MysqlRecordMoveStore(deps.databases, commitPoints);
   const orchestrator = new SagaOrchestrator({
-    sagas: [{ definition: atomicBatchSaga, effects: new RecordsAtomicBatchEffects(deps.store, commitPoints) }],
+    sagas: [
+      { definition: atomicBatchSaga, effects: new RecordsAtomicBatchEffects(deps.store, commitPoints) },
+      { definition: moveRecordsSaga, effects: new RecordsMoveEffects(deps.store, commitPoints, moveRows, deps.cache) },
+    ],
     store: new MysqlSagaStore(deps.databases.control),
     queue,
     retryBackoffMs: deps.config.retryBackoffMs,

@@ -142,6 +142,27 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
       expect(hostile.map((_, i) => echo[`v${i}`])).toEqual(hostile);
     });
 
+    it('counts a move as a record created in its new business and deleted in its old one, in the endpoints and the view alike', async () => {
+      const f = new EnvelopeFactory();
+      const [source, copy] = [f.recordId(new Date('2026-03-01T00:00:00Z')), f.recordId(new Date('2026-03-02T00:00:00Z'))];
+      const sink = new ClickHouseProjectionSink(db.gateway, db.database);
+      const moved = [
+        f.event({ type: 'RecordCreated', recordId: source, businessId: 'M', userId: '6', version: 1, at: '2026-03-01T01:00:00.000Z' }),
+        f.event({ type: 'RecordMovedOut', recordId: source, businessId: 'M', userId: '6', version: 2, at: '2026-03-02T01:00:00.000Z' }),
+        f.event({ type: 'RecordMovedIn', recordId: copy, businessId: 'N', userId: '6', version: 1, at: '2026-03-02T01:00:00.000Z' }),
+      ];
+      expect(await sink.apply([...moved, ...moved])).toEqual([]);
+      const day = (business_id: string, d: string, created: number, deleted: number) => ({ business_id, day: d, records_created: created, records_updated: 0, records_deleted: deleted, events: 1, active_users: 1 });
+      const expected = [day('M', '2026-03-01', 1, 0), day('M', '2026-03-02', 0, 1), day('N', '2026-03-02', 1, 0)];
+      expect((await analytics.recordsPerBusinessPerDay({ from: '2026-03-01', to: '2026-03-31' })).rows).toEqual(expected);
+      const rows = await db.gateway.select<Record<string, string | number>>(
+        `SELECT business_id, day, records_created, records_updated, records_deleted, events, active_users FROM ${sqlQualifiedName(db.database, DAILY_VIEW)} WHERE day >= toDate('2026-03-01') AND day <= toDate('2026-03-31') ORDER BY day, business_id`,
+      );
+      expect(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'business_id' || k === 'day' ? v : Number(v)])))).toEqual(expected);
+      const net = async (business_id: string) => (await analytics.growth({ from: '2026-03-01', to: '2026-03-31', interval: 'month', business_id })).buckets[0].net;
+      expect([await net('M'), await net('N')]).toEqual([0, 1]);
+    });
+
     it('promote swaps a rebuilt table set in (RENAME of several tables in one statement)', async () => {
       const sink = new ClickHouseProjectionSink(db.gateway, db.database);
       const target = await sink.createRebuildTarget('contract');

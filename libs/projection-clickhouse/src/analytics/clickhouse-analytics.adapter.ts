@@ -14,6 +14,7 @@ import {
   type RecordsPerDayResult,
 } from '@shardline/read-models';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
+import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { liveTables } from '../schema/analytics-tables';
 import { type Sql, sqlChoice, sqlDate, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
 
@@ -49,9 +50,9 @@ export class ClickHouseAnalytics implements RecordAnalytics {
   async recordsPerBusinessPerDay(q: RecordsPerDayQuery): Promise<RecordsPerDayResult> {
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, toString(event_date) AS day,
-  countIf(event_type = 'RecordCreated') AS records_created,
-  countIf(event_type = 'RecordUpdated') AS records_updated,
-  countIf(event_type = 'RecordDeleted') AS records_deleted,
+  countIf(${CREATED_EVENTS}) AS records_created,
+  countIf(${UPDATED_EVENTS}) AS records_updated,
+  countIf(${DELETED_EVENTS}) AS records_deleted,
   count() AS events,
   uniqExact(user_id) AS active_users
 FROM ${this.events} FINAL
@@ -78,7 +79,7 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
     const rows = await this.gateway.select<Record<string, string>>(
-      `SELECT business_id, count() AS events, countIf(event_type = 'RecordCreated') AS records_created
+      `SELECT business_id, count() AS events, countIf(${CREATED_EVENTS}) AS records_created
 FROM ${this.events} FINAL
 WHERE ${rangeSql(q.from, q.to)}
 GROUP BY business_id
@@ -96,8 +97,8 @@ LIMIT ${sqlInt(q.limit, 1, 1000)}`,
   async growth(q: GrowthQuery): Promise<GrowthResult> {
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT toString(${sqlChoice(q.interval, BUCKET_SQL)}) AS period_start,
-  countIf(event_type = 'RecordCreated') AS records_created,
-  countIf(event_type = 'RecordDeleted') AS records_deleted
+  countIf(${CREATED_EVENTS}) AS records_created,
+  countIf(${DELETED_EVENTS}) AS records_deleted
 FROM ${this.events} FINAL
 WHERE ${rangeSql(q.from, q.to)}${businessSql(q.business_id)}
 GROUP BY period_start

@@ -1,5 +1,6 @@
 import { sqlIdentifier, sqlQualifiedName, type Sql } from '../sql/sql-literals';
 import { type AnalyticsTables, DAILY_VIEW, EVENTS_TABLE, HANDOVER_TABLE } from './analytics-tables';
+import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from './record-event-kinds';
 
 /*
  * DDL for ClickHouse 18.16 and current ClickHouse alike: old-style engine clauses with
@@ -73,15 +74,15 @@ ORDER BY (business_id, record_id)`;
  * rename. Filter it by business_id/day: predicates are pushed into the view on current ClickHouse
  * and on 18.16 with enable_optimize_predicate_expression = 1.
  */
-export function createDailyViewSql(database: string): Sql {
+export function createDailyViewSql(database: string, name: string = DAILY_VIEW): Sql {
   const events = sqlQualifiedName(database, EVENTS_TABLE);
-  return `CREATE VIEW IF NOT EXISTS ${sqlQualifiedName(database, DAILY_VIEW)} AS
+  return `CREATE VIEW IF NOT EXISTS ${sqlQualifiedName(database, name)} AS
 SELECT
   business_id,
   event_date AS day,
-  countIf(event_type = 'RecordCreated') AS records_created,
-  countIf(event_type = 'RecordUpdated') AS records_updated,
-  countIf(event_type = 'RecordDeleted') AS records_deleted,
+  countIf(${CREATED_EVENTS}) AS records_created,
+  countIf(${UPDATED_EVENTS}) AS records_updated,
+  countIf(${DELETED_EVENTS}) AS records_deleted,
   count() AS events,
   uniqExact(user_id) AS active_users
 FROM ${events} FINAL

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:net';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 import { clickHouseConfigFromEnv } from '../clickhouse.config';
 import { createClickHouseGateway } from '../clickhouse-gateway';
-import { liveTables } from '../schema/analytics-tables';
-import { sqlString } from '../sql/sql-literals';
+import { DAILY_VIEW, liveTables } from '../schema/analytics-tables';
+import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
 import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
 import { ClickHouseProjectionSink } from './clickhouse-projection.sink';
 
@@ -80,6 +80,38 @@ describe('ClickHouseProjectionSink (ClickHouse server)', () => {
     await sink.apply([d]);
     await sink.apply([u, c]); // stale redelivery after the delete
     expect(await live()).toEqual([{ version: 3, deleted: 1, data: '' }]);
+  });
+
+  it('shows a moved record under its new business exactly once, and its source as deleted in the old one', async () => {
+    const [source, copy] = [f.recordId(new Date('2026-03-01T00:00:00Z')), f.recordId(new Date('2026-03-02T00:00:00Z'))];
+    const events = [
+      f.event({ type: 'RecordCreated', recordId: source, businessId: 'mv-from', userId: '5', version: 1, at: '2026-03-01T00:00:01Z', dataContent: { a: 1 } }),
+      f.event({ type: 'RecordUpdated', recordId: source, businessId: 'mv-from', userId: '5', version: 2, at: '2026-03-01T00:00:02Z', dataContent: { a: 2 } }),
+      f.event({ type: 'RecordMovedOut', recordId: source, businessId: 'mv-from', userId: '5', version: 3, at: '2026-03-02T00:00:01Z' }),
+      f.event({ type: 'RecordMovedIn', recordId: copy, businessId: 'mv-to', userId: '5', version: 1, at: '2026-03-02T00:00:01Z', dataContent: { a: 2 } }),
+    ];
+    expect(await sink.apply(shuffled([...events, ...events], 5))).toEqual([]);
+    const latest = await select(`SELECT business_id, toString(record_id) AS id, version, deleted, data FROM ${tables().latest} FINAL WHERE business_id IN ('mv-from', 'mv-to') ORDER BY business_id`);
+    expect(latest).toEqual([
+      { business_id: 'mv-from', id: source, version: 3, deleted: 1, data: '' },
+      { business_id: 'mv-to', id: copy, version: 1, deleted: 0, data: '{"a":2}' },
+    ]);
+    const [counted] = await select(`SELECT count() AS n FROM ${tables().events} FINAL WHERE business_id IN ('mv-from', 'mv-to')`);
+    expect(Number(counted.n)).toBe(4);
+  });
+
+  it('replaces a daily view created before moves counted, swapping it in one RENAME', async () => {
+    const view = `${sqlQualifiedName(db.config.database, DAILY_VIEW)}`;
+    await db.gateway.command(`DROP TABLE ${view}`);
+    await db.gateway.command(
+      `CREATE VIEW ${view} AS SELECT business_id, event_date AS day, countIf(event_type = 'RecordCreated') AS records_created, countIf(event_type = 'RecordUpdated') AS records_updated, countIf(event_type = 'RecordDeleted') AS records_deleted, count() AS events, uniqExact(user_id) AS active_users FROM ${tables().events} FINAL GROUP BY business_id, day`,
+    );
+    await sink.prepare();
+    const views = await select<{ name: string; query: string }>(`SELECT name, create_table_query AS query FROM system.tables WHERE database = ${sqlString(db.config.database)} AND name LIKE 'daily%'`);
+    expect(views.map((v) => v.name)).toEqual([DAILY_VIEW]);
+    expect(views[0].query).toContain('RecordMovedIn');
+    const [moved] = await select(`SELECT sum(records_created) AS created, sum(records_deleted) AS deleted FROM ${view} WHERE business_id IN ('mv-from', 'mv-to')`);
+    expect([Number(moved.created), Number(moved.deleted)]).toEqual([2, 1]);
   });
 
   it('rejects only the events that can never be stored and writes the rest of the batch', async () => {

@@ -2,7 +2,6 @@ import type { RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink, RebuildableProjectionSink, SinkRejection } from '@shardline/projections';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import {
-  createDailyViewSql,
   createDatabaseSql,
   createEventsTableSql,
   createHandoverTableSql,
@@ -10,6 +9,7 @@ import {
 } from '../schema/analytics-ddl';
 import { type AnalyticsTables, assertRebuildId, HANDOVER_TABLE, liveTables, rebuildTables, retiredTables } from '../schema/analytics-tables';
 import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
+import { ensureDailyView } from '../schema/daily-view';
 import { mapBatch, type MappedBatch } from './event-rows';
 
 export const CLICKHOUSE_SINK_NAME = 'clickhouse';
@@ -39,7 +39,7 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     await this.gateway.command(createDatabaseSql(this.database));
     await createTables(this.gateway, liveTables(this.database));
     await this.gateway.command(createHandoverTableSql(this.database));
-    await this.gateway.command(createDailyViewSql(this.database));
+    await ensureDailyView(this.gateway, this.database);
   }
 
   async apply(envelopes: readonly RecordEventEnvelope[]): Promise<SinkRejection[]> {

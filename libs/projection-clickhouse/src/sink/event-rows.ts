@@ -2,8 +2,14 @@ import { timeOfId } from '@shardline/ids';
 import { characterCount, ENVELOPE_LIMITS, type RecordEventEnvelope } from '@shardline/integration-events';
 
 /** Event types this projection understands; anything else is rejected to the dead-letter topic. */
-export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted'] as const;
+export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted', 'RecordMovedIn', 'RecordMovedOut'] as const;
 export type RecordEventType = (typeof RECORD_EVENT_TYPES)[number];
+
+/**
+ * Events after which the record is gone from its business: a deletion, or the source of a move
+ * (its copy lives on in the new business as a new record, RecordMovedIn). They carry no data_content.
+ */
+const ENDING_TYPES: readonly string[] = ['RecordDeleted', 'RecordMovedOut'];
 
 export interface EventRow extends Record<string, unknown> {
   business_id: string;
@@ -103,7 +109,7 @@ function problemOf(e: RecordEventEnvelope): string | null {
     if (!isText(value, ENVELOPE_LIMITS.metadataMaxChars, name !== 'event_id')) return `${name} must be at most ${ENVELOPE_LIMITS.metadataMaxChars} characters of valid UTF-16`;
   }
   if (!isPlainObject(e.data)) return 'data is not an object';
-  if (e.event_type !== 'RecordDeleted' && !isPlainObject(e.data.data_content)) return `${e.event_type} without a data_content object`;
+  if (!ENDING_TYPES.includes(e.event_type) && !isPlainObject(e.data.data_content)) return `${e.event_type} without a data_content object`;
   return null;
 }
 
@@ -134,7 +140,7 @@ function eventRow(e: RecordEventEnvelope): EventRow {
 }
 
 function latestRow(e: RecordEventEnvelope, row: EventRow): LatestRow {
-  const deleted = e.event_type === 'RecordDeleted';
+  const deleted = ENDING_TYPES.includes(e.event_type);
   // The creation time comes from the Snowflake id, never from the event: every version of a record
   // must land in the same month partition for ReplacingMergeTree to collapse them.
   const createdMs = Math.min(Math.max(timeOfId(e.record_id).getTime(), 0), MAX_DATETIME_MS);

@@ -66,6 +66,20 @@ describe('mapBatch', () => {
     expect(mapBatch([deleted]).rejected).toEqual([]);
   });
 
+  it('maps a move: the copy is a live record of its new business, the source ends like a deletion', () => {
+    const copyId = f.recordId(new Date('2026-03-01T00:00:00.000Z'));
+    const movedIn = f.event({ type: 'RecordMovedIn', recordId: copyId, businessId: 'to', version: 1, at: '2026-03-01T00:00:01Z', dataContent: { a: 2 } });
+    const movedOut = f.event({ type: 'RecordMovedOut', recordId: id, businessId: 'b', version: 3, at: '2026-03-01T00:00:02Z' });
+    const { events, latest, rejected } = mapBatch([created, updated, movedOut, movedIn]);
+    expect(rejected).toEqual([]);
+    expect(events.map((e) => e.event_type)).toEqual(['RecordCreated', 'RecordUpdated', 'RecordMovedOut', 'RecordMovedIn']);
+    expect(latest).toEqual([
+      { business_id: 'b', record_id: id, user_id: '1', version: 3, deleted: 1, created_at: '2026-02-03 04:05:06', updated_at: '2026-03-01 00:00:02', data: '' },
+      { business_id: 'to', record_id: copyId, user_id: '1', version: 1, deleted: 0, created_at: '2026-03-01 00:00:00', updated_at: '2026-03-01 00:00:01', data: '{"a":2}' },
+    ]);
+    expect(mapBatch([{ ...movedIn, data: { id: copyId } }]).rejected).toEqual([{ event: expect.anything(), reason: 'RecordMovedIn without a data_content object' }]);
+  });
+
   it('formats DateTime text in UTC', () => {
     expect(clickHouseDateTime(Date.UTC(2026, 0, 2, 3, 4, 5, 999))).toBe('2026-01-02 03:04:05');
   });

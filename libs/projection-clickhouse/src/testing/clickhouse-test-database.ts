@@ -39,7 +39,7 @@ export class EnvelopeFactory {
   }
 
   event(fields: {
-    type: 'RecordCreated' | 'RecordUpdated' | 'RecordDeleted' | string;
+    type: 'RecordCreated' | 'RecordUpdated' | 'RecordDeleted' | 'RecordMovedIn' | 'RecordMovedOut' | string;
     recordId: string;
     businessId: string;
     userId?: string;
@@ -50,7 +50,7 @@ export class EnvelopeFactory {
     const n = ++this.seq;
     const userId = fields.userId ?? '1';
     const data: Record<string, unknown> = { id: fields.recordId, business_id: fields.businessId, user_id: userId };
-    if (fields.type !== 'RecordDeleted') data.data_content = fields.dataContent ?? { n: fields.version };
+    if (fields.type !== 'RecordDeleted' && fields.type !== 'RecordMovedOut') data.data_content = fields.dataContent ?? { n: fields.version };
     return {
       envelope_version: 1,
       event_id: `evt-${fields.recordId}-${fields.version}`,

@@ -3,6 +3,7 @@ import { StoredCommandResult } from '@shardline/event-store';
 import { IdempotencyKeyReusedError } from '../domain/record.errors';
 import { CommandOutcome, CommandStatus } from './command-outcome';
 import { CreateRecordsBatch } from './create-records-batch/create-records-batch.command';
+import { MoveRecords } from './move-records/move-records.command';
 import { NewRecord } from '../domain/record.state';
 import { RecordCommand } from './record.commands';
 
@@ -11,7 +12,7 @@ import { RecordCommand } from './record.commands';
  * processed_commands.request_hash. Exactly what went in before the commands were reshaped (a spec
  * pins the hashes): a client retrying across a deploy must still get its replay, not a 422.
  */
-export function requestHashOf(command: RecordCommand | CreateRecordsBatch): string {
+export function requestHashOf(command: RecordCommand | CreateRecordsBatch | MoveRecords): string {
   switch (command.type) {
     case 'CreateRecord':
       return sha256(['CreateRecord', newRecordKey(command.data)]);
@@ -25,6 +26,10 @@ export function requestHashOf(command: RecordCommand | CreateRecordsBatch): stri
     }
     case 'CreateRecordsBatch':
       return sha256(['CreateRecordsBatch', command.data.records.map(newRecordKey)]);
+    case 'MoveRecords': {
+      const { fromBusinessId, toBusinessId, recordIds } = command.data;
+      return sha256(['MoveRecords', fromBusinessId, toBusinessId, recordIds ?? null]);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { RecordState } from '../domain/record.state';
 import { RecordVersionMismatchError } from '../domain/record.errors';
 import { initialState } from '../domain/record.evolve';
+import { assertNotLocked } from '../domain/record.preconditions';
 import { DeletedRecordView, RecordView, toDeletedRecordView, toRecordView } from '../domain/record.view';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { noRecordCache, RECORD_CACHE_INVALIDATOR, RecordCacheInvalidator } from '../ports/record-cache-invalidator.port';
@@ -37,12 +38,14 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
  *   1. address the record's stream (a CreateRecord's record gets its id here: ids are effects);
  *   2. a known client command id returns its stored response (nothing is written);
  *   3. load the current state from the shard (a new record has none);
- *   4. decide (pure) and evolve: the events, and the state they leave;
+ *   4. decide (pure) and evolve: the events, and the state they leave (a record a move saga holds
+ *      is refused with RECORD.LOCKED, naming the saga);
  *   5. no events: answer with the state as it is and write nothing (a no-op patch), but remember the
  *      answer under a client command id like any other, so its retry replays it instead of deciding
  *      again against a record someone else changed since;
  *   6. append events + `records` row change + outbox (+ command id) with the expected version, in one transaction;
- *   7. if another writer won the race, back to 3 — unless the client pinned the version;
+ *   7. if another writer won the race (or a move saga locked the record meanwhile), back to 3 —
+ *      unless the client pinned the version: then the lock, or else the version conflict, is the answer;
  *   8. updates and deletes invalidate read caches after the commit and before answering.
  * The row change and the answer are read off the states before and after (planStreamWrite, answerOf).
  */
@@ -109,6 +112,8 @@ export class RecordCommandRunner {
         if (!isStreamVersionConflict(error)) throw error;
         if (!retryConflicts || attempt >= MAX_ATTEMPTS) {
           const current = await this.reader.get(stream.shard, stream.businessId, stream.recordId);
+          // A move saga took the record between the load and the append: say so, not "version conflict".
+          assertNotLocked(current);
           throw new RecordVersionMismatchError(stream.recordId, before?.version ?? 0, current?.version ?? 0);
         }
         await backoff(attempt);

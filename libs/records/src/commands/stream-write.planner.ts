@@ -34,10 +34,14 @@ export function planStreamWrite(context: CommandContext, decision: StreamDecisio
   };
 }
 
-/** The row change: a record that appears is inserted, one that stays is updated, one that goes is deleted. */
+/**
+ * The row change: a record that appears is inserted, one that stays is updated, one that goes is
+ * deleted — each only if the row is still held as it was loaded (the move saga retiring its own source).
+ */
 function stateChangeOf(before: RecordState | null, after: RecordState | null, version: number): RecordStateChange {
-  if (after) return { op: before ? 'update' : 'insert', record: after };
-  if (before) return { op: 'delete', record: { ...before, version } };
+  const held = before?.movingOutBy ? { lockedBy: before.movingOutBy } : {};
+  if (after) return { op: before ? 'update' : 'insert', record: after, ...held };
+  if (before) return { op: 'delete', record: { ...before, version }, ...held };
   throw new InternalError('RECORD.EMPTY_DECISION', 'a decision with events left no record before or after it');
 }
 

@@ -28,6 +28,21 @@ export class RecordVersionMismatchError extends ShardlineError {
   }
 }
 
+/** A write to a record that a move saga holds (docs/adr/0004): refused until the move finished, naming the saga. */
+export class RecordLockedError extends ShardlineError {
+  static readonly CODE = 'RECORD.LOCKED';
+  readonly code = RecordLockedError.CODE;
+  readonly kind = 'locked';
+  constructor(
+    readonly recordId: string,
+    readonly sagaId: string,
+  ) {
+    super(`record ${recordId} is locked by saga ${sagaId}, which is moving it to another business; retry once that saga finished`, {
+      details: [{ field: 'saga_id', message: sagaId }],
+    });
+  }
+}
+
 /** A record (or a batch) over a documented limit, naming the field by its path in the command. */
 export class RecordTooLargeError extends TooLargeError {
   static readonly CODE = 'RECORD.TOO_LARGE';

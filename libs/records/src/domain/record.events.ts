@@ -28,4 +28,31 @@ export interface RecordDeleted {
   data: { id: string; business_id: string; user_id: string; deleted_time: string };
 }
 
-export type RecordEvent = RecordCreated | RecordUpdated | RecordDeleted;
+/**
+ * The first event of a record's new stream when a move brought it from another business (the
+ * move-records saga): the full state under the new business and id, and where it came from — the
+ * source stream ends with RecordMovedOut at `moved_from.version + 1`, so the two histories reference
+ * each other. created_time is the new id's time (ids are time-ordered; pages and read models rely on
+ * it); the source's creation time travels in `moved_from`.
+ */
+export interface RecordMovedIn {
+  type: 'RecordMovedIn';
+  schemaVersion: 1;
+  data: {
+    id: string;
+    business_id: string;
+    user_id: string;
+    data_content: Record<string, unknown>;
+    created_time: string;
+    moved_from: { business_id: string; id: string; version: number; created_time: string };
+  };
+}
+
+/** The last event of a moved record's source stream: it lives on as `to` (consumers treat it as a deletion here). */
+export interface RecordMovedOut {
+  type: 'RecordMovedOut';
+  schemaVersion: 1;
+  data: { id: string; business_id: string; user_id: string; moved_time: string; to: { business_id: string; id: string } };
+}
+
+export type RecordEvent = RecordCreated | RecordUpdated | RecordDeleted | RecordMovedIn | RecordMovedOut;

@@ -10,6 +10,7 @@ export function initialState(): RecordState | null {
 export function evolve(state: RecordState | null, event: RecordEvent): RecordState | null {
   switch (event.type) {
     case 'RecordCreated':
+    case 'RecordMovedIn':
       return {
         id: event.data.id,
         businessId: event.data.business_id,
@@ -23,6 +24,7 @@ export function evolve(state: RecordState | null, event: RecordEvent): RecordSta
       if (!state) return state;
       return { ...state, dataContent: event.data.data_content, version: state.version + 1, updatedTime: new Date(event.data.updated_time) };
     case 'RecordDeleted':
+    case 'RecordMovedOut':
       return null;
   }
 }

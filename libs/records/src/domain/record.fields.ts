@@ -7,6 +7,9 @@ export const RecordFields = {
   dataContent: 'data_content',
   batchRecords: 'data',
   atomic: 'atomic',
+  moveFrom: 'from_business_id',
+  moveTo: 'to_business_id',
+  moveRecordIds: 'record_ids',
 } as const;
 
 /** The index-th record of a batch command: `data[3]`. */

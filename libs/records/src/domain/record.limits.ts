@@ -6,6 +6,8 @@ export const RecordLimits = {
   businessIdMaxLength: 64,
   dataContentMaxBytes: 64 * 1024,
   batchMaxRecords: 10_000,
+  /** Records one move (the move-records saga) takes from one business to another. */
+  moveMaxRecords: 10_000,
   pageMaxSize: 100,
   /** page_num paging is allowed only while page_num * page_size stays this shallow. */
   pageNumMaxOffset: 1_000,

@@ -42,3 +42,12 @@ export const batchSchema = z.strictObject({
 export const patchSchema = z.strictObject({
   data_content: z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object (a merge patch)'),
 });
+
+/** A move's body; record_ids are counted before they are parsed (413 beyond the limit, like a batch's data). */
+export const moveSchema = z.strictObject({
+  from_business_id: businessIdSchema,
+  to_business_id: businessIdSchema,
+  record_ids: z.array(z.unknown(), { error: 'must be an array of record ids' }).optional(),
+});
+
+export const moveRecordIdsSchema = z.array(recordIdSchema);

@@ -8,6 +8,12 @@ export interface RecordState {
   version: number;
   createdTime: Date;
   updatedTime: Date;
+  /**
+   * The move saga holding the record while it is copied to another business (the state row carries
+   * the saga id): writes are refused with RECORD.LOCKED until the move committed (the record is
+   * then gone from here) or was undone. A marker of the state table, not part of the history.
+   */
+  movingOutBy?: string;
 }
 
 /** One record is one event stream. */

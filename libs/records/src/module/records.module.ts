@@ -5,12 +5,14 @@ import { CreateRecordHandler } from '../commands/create-record/create-record.han
 import { CreateRecordsBatchHandler } from '../commands/create-records-batch/create-records-batch.handler';
 import { UpdateRecordHandler } from '../commands/update-record/update-record.handler';
 import { DeleteRecordHandler } from '../commands/delete-record/delete-record.handler';
+import { MoveRecordsHandler } from '../commands/move-records/move-records.handler';
 import { GetRecordHandler } from '../queries/get-record/get-record.handler';
 import { ListRecordsHandler } from '../queries/list-records/list-records.handler';
 
 /**
  * The records use cases. The adapters come from `infrastructure`, a module exporting
- * EVENT_STORE, RECORD_STATE_READER, SHARD_ROUTER, CLOCK and ID_GENERATOR (MySQL or in-memory).
+ * EVENT_STORE, RECORD_STATE_READER, SHARD_ROUTER, CLOCK and ID_GENERATOR (MySQL or in-memory);
+ * atomic batches and moves use ATOMIC_BATCHES and RECORD_MOVES when a saga module provides them.
  */
 @Module({})
 export class RecordsModule {
@@ -24,6 +26,7 @@ export class RecordsModule {
         CreateRecordsBatchHandler,
         UpdateRecordHandler,
         DeleteRecordHandler,
+        MoveRecordsHandler,
         GetRecordHandler,
         ListRecordsHandler,
       ],

@@ -2,8 +2,13 @@ import { RecordState } from '../domain/record.state';
 
 export const RECORD_STATE_READER = Symbol('RecordStateReader');
 
-/** Change to the inline state table that travels with the events of one command. */
-export type RecordStateChange = { op: 'insert' | 'update' | 'delete'; record: RecordState };
+/**
+ * Change to the inline state table that travels with the events of one command. An update or
+ * delete applies only to the row as it was loaded: at the expected version and held by `lockedBy`
+ * (the move saga retiring its source) or, when absent, by no saga — so a lock that lands between a
+ * writer's load and its append fails the write like a lost race.
+ */
+export type RecordStateChange = { op: 'insert' | 'update' | 'delete'; record: RecordState; lockedBy?: string };
 
 export interface RecordPageFilter {
   businessId?: string;

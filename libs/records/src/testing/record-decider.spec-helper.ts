@@ -3,7 +3,7 @@ import { RecordEvent } from '../domain/record.events';
 import { replay } from '../domain/record.evolve';
 import { CommandContext } from '../commands/command-context';
 import { CreateRecord } from '../commands/create-record/create-record.command';
-import { NewRecord } from '../domain/record.state';
+import { NewRecord, RecordState } from '../domain/record.state';
 import { CreateRecordsBatch } from '../commands/create-records-batch/create-records-batch.command';
 import { BatchRecordDecision, decideCreateRecordsBatch } from '../commands/create-records-batch/create-records-batch.decide';
 import { DeleteRecord } from '../commands/delete-record/delete-record.command';
@@ -16,8 +16,10 @@ import { RecordTarget } from '../domain/record.preconditions';
  * given(events).when(command).then(events) / .thenFails(code): the decider is tested as a pure
  * function of the history, the way the runner feeds it (state = the events replayed).
  */
-export function given(history: RecordEvent[]) {
-  const state = replay(history);
+export function given(history: RecordEvent[], marks: Pick<RecordState, 'movingOutBy'> = {}) {
+  const replayed = replay(history);
+  // The state row's marks (a move saga's lock) are not events: the runner loads them with the state.
+  const state = replayed && { ...replayed, ...marks };
   return {
     when(command: Decidable<RecordCommand>) {
       return outcomeOf(() => decide(command, state));

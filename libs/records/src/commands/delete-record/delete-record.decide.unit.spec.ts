@@ -24,4 +24,10 @@ describe('DeleteRecord', () => {
     given([]).when(deleteRecord({ businessId: 'acme', recordId: ID })).thenFails('RECORD.NOT_FOUND');
     given([created]).when(deleteRecord({ businessId: 'other', recordId: ID })).thenFails('RECORD.NOT_FOUND');
   });
+
+  it('given a record a move saga holds, then locked, naming the saga (also when If-Match matches)', () => {
+    given([created], { movingOutBy: 'mv-1' })
+      .when(deleteRecord({ businessId: 'acme', recordId: ID, expectedVersion: 1 }))
+      .thenFails('RECORD.LOCKED', [{ field: 'saga_id', message: 'mv-1' }]);
+  });
 });

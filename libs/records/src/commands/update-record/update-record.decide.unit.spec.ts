@@ -39,4 +39,9 @@ describe('UpdateRecord', () => {
   it('refuses a patch that grows data_content past the limit', () => {
     given([created]).when(patch({ big: 'x'.repeat(65_536) })).thenFails('RECORD.TOO_LARGE', [{ field: 'data_content', message: expect.any(String) }]);
   });
+
+  it('given a record a move saga holds, then locked, naming the saga, even for a no-op patch', () => {
+    given([created], { movingOutBy: 'mv-1' }).when(patch({ a: 2 })).thenFails('RECORD.LOCKED', [{ field: 'saga_id', message: 'mv-1' }]);
+    given([created], { movingOutBy: 'mv-1' }).when(patch({ a: 1 })).thenFails('RECORD.LOCKED');
+  });
 });

@@ -169,7 +169,11 @@ describe('moving records to another business on another shard (saga on MariaDB +
     try {
       const seeded = await f.seed(30);
       const { body: accepted } = await f.move({ from_business_id: seeded.from, to_business_id: seeded.to }, { prefer: 'respond-async' });
-      await waitFor(() => `the sources locked by the first worker:\n${child.log()}`, async () => (await f.markers()).held === 30, { timeoutMs: 30_000 });
+      // Killed once its copy has failed at least once (it is retrying, mid-step), not merely after the lock.
+      await waitFor(() => `the first worker's copy attempt:\n${child.log()}`, async () => {
+        const state = (await f.api.request('GET', `/admin/sagas/${accepted.saga_id}`)).body;
+        return (await f.markers()).held === 30 && (state.failures ?? []).some((failure: { step: string }) => failure.step === 'copy');
+      }, { timeoutMs: 30_000 });
       await child.kill9();
       expect((await f.visible(seeded.from)).length).toBe(30);
       await f.proxies.to.start(f.proxies.to.port);

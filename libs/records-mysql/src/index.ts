@@ -3,3 +3,4 @@ export * from './mysql-record-state.reader';
 export * from './records-mysql.module';
 export * from './mysql-record-move.store';
 export * from './record-row-visibility';
+export * from './mysql-user-record.store';

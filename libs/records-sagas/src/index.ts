@@ -7,3 +7,4 @@ export * from './records-move.effects';
 export * from './saga-record-moves';
 export * from './record-move.errors';
 export * from './move-fingerprint';
+export * from './records-erase-user.effects';

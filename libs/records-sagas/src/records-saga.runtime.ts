@@ -1,15 +1,16 @@
 import type { Registry } from 'prom-client';
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import type { EventStore } from '@shardline/event-store';
-import type { RecordCacheInvalidator, RecordStateChange } from '@shardline/records';
-import { MysqlRecordMoveStore } from '@shardline/records-mysql';
-import { atomicBatchSaga, moveRecordsSaga } from '@shardline/saga-definitions';
+import { noRecordCache, type RecordCacheInvalidator, type RecordStateChange } from '@shardline/records';
+import { MysqlRecordMoveStore, MysqlUserRecordStore } from '@shardline/records-mysql';
+import { atomicBatchSaga, eraseUserSaga, moveRecordsSaga } from '@shardline/saga-definitions';
 import { SagaMetrics, SagaOrchestrator, type SagaLog } from '@shardline/sagas';
 import { BullmqSagaJobQueue, type SagaRuntimeConfig } from '@shardline/sagas/bullmq';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import { RecordsAtomicBatchEffects } from './records-atomic-batch.effects';
 import { RecordsMoveEffects } from './records-move.effects';
+import { RecordsEraseUserEffects, type RecordsEraseUserDeps } from './records-erase-user.effects';
 
 export interface RecordsSagaRuntime {
   orchestrator: SagaOrchestrator;
@@ -28,6 +29,8 @@ export function createRecordsSagaRuntime(deps: {
   config: SagaRuntimeConfig;
   /** The read cache a move's sources leave once it committed (none: no cached readers to tell). */
   cache?: RecordCacheInvalidator;
+  /** What an erasure needs beyond the shards; absent in processes that only start erasures (the api). */
+  erasure?: Pick<RecordsEraseUserDeps, 'forgetKey' | 'search' | 'analytics'>;
   registry?: Registry;
   log?: SagaLog;
 }): RecordsSagaRuntime {
@@ -38,6 +41,10 @@ export function createRecordsSagaRuntime(deps: {
     sagas: [
       { definition: atomicBatchSaga, effects: new RecordsAtomicBatchEffects(deps.store, commitPoints) },
       { definition: moveRecordsSaga, effects: new RecordsMoveEffects(deps.store, commitPoints, moveRows, deps.cache) },
+      {
+        definition: eraseUserSaga,
+        effects: deps.erasure && new RecordsEraseUserEffects({ ...deps.erasure, store: deps.store, users: new MysqlUserRecordStore(deps.databases), shardCount: deps.databases.count, cache: deps.cache ?? noRecordCache }),
+      },
     ],
     store: new MysqlSagaStore(deps.databases.control),
     queue,

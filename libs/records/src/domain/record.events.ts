@@ -55,4 +55,15 @@ export interface RecordMovedOut {
   data: { id: string; business_id: string; user_id: string; moved_time: string; to: { business_id: string; id: string } };
 }
 
-export type RecordEvent = RecordCreated | RecordUpdated | RecordDeleted | RecordMovedIn | RecordMovedOut;
+/**
+ * The last event of a record erased with its user (the erase-user saga, docs/adr/0005): like a
+ * deletion for every consumer, and it carries no content. The stream's earlier payloads were sealed
+ * with the user's key, which the erasure forgot.
+ */
+export interface RecordErased {
+  type: 'RecordErased';
+  schemaVersion: 1;
+  data: { id: string; business_id: string; user_id: string; erased_time: string };
+}
+
+export type RecordEvent = RecordCreated | RecordUpdated | RecordDeleted | RecordMovedIn | RecordMovedOut | RecordErased;

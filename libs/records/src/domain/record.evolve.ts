@@ -25,6 +25,7 @@ export function evolve(state: RecordState | null, event: RecordEvent): RecordSta
       return { ...state, dataContent: event.data.data_content, version: state.version + 1, updatedTime: new Date(event.data.updated_time) };
     case 'RecordDeleted':
     case 'RecordMovedOut':
+    case 'RecordErased':
       return null;
   }
 }

@@ -6,6 +6,7 @@ import { CreateRecordsBatchHandler } from '../commands/create-records-batch/crea
 import { UpdateRecordHandler } from '../commands/update-record/update-record.handler';
 import { DeleteRecordHandler } from '../commands/delete-record/delete-record.handler';
 import { MoveRecordsHandler } from '../commands/move-records/move-records.handler';
+import { EraseUserHandler } from '../commands/erase-user/erase-user.handler';
 import { GetRecordHandler } from '../queries/get-record/get-record.handler';
 import { ListRecordsHandler } from '../queries/list-records/list-records.handler';
 
@@ -27,6 +28,7 @@ export class RecordsModule {
         UpdateRecordHandler,
         DeleteRecordHandler,
         MoveRecordsHandler,
+        EraseUserHandler,
         GetRecordHandler,
         ListRecordsHandler,
       ],

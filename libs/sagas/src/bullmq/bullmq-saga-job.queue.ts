@@ -3,6 +3,18 @@ import { UnavailableError } from '@shardline/errors';
 import { sagaJobId, type SagaJob, type SagaJobOptions, type SagaJobQueue } from '../ports/saga-job-queue.port';
 import { bullmqConnection, type SagaQueueConfig } from './saga-queue.config';
 
+/** The backoff type of saga jobs: exponential from the job's delay, capped (see cappedExponentialBackoff). */
+export const CAPPED_EXPONENTIAL = 'capped-exponential';
+
+/** Longest wait between two attempts of a step: a step allowed 20 attempts must not wait hours for its last ones. */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+/** BullMQ backoff strategy of the saga workers: delay × 2^(attempt−1), at most MAX_RETRY_DELAY_MS. */
+export function cappedExponentialBackoff(attemptsMade: number, _type?: string, _error?: Error, job?: { opts?: { backoff?: unknown } }): number {
+  const backoff = job?.opts?.backoff as { delay?: number } | undefined;
+  return Math.min(MAX_RETRY_DELAY_MS, (backoff?.delay ?? 200) * 2 ** Math.max(0, attemptsMade - 1));
+}
+
 /** Failed jobs stay a week (at most 10,000) for Bull Board; the saga's own record keeps every failure anyway. */
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 
@@ -55,7 +67,7 @@ export class BullmqSagaJobQueue implements SagaJobQueue {
     await this.queue.add('step', job, {
       jobId: sagaJobId(job),
       attempts: options.attempts,
-      backoff: { type: 'exponential', delay: options.backoffMs },
+      backoff: { type: CAPPED_EXPONENTIAL, delay: options.backoffMs },
       removeOnComplete: true,
       removeOnFail: KEEP_FAILED,
     });

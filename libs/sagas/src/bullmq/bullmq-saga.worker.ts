@@ -3,6 +3,7 @@ import { UnavailableError } from '@shardline/errors';
 import type { Worker as LifecycleWorker } from '@shardline/worker';
 import type { SagaJob } from '../ports/saga-job-queue.port';
 import type { JobOutcome, SagaLog, SagaOrchestrator } from '../orchestrator/saga.orchestrator';
+import { cappedExponentialBackoff } from './bullmq-saga-job.queue';
 import { bullmqConnection, type SagaQueueConfig } from './saga-queue.config';
 
 export interface SagaWorkerOptions {
@@ -77,6 +78,7 @@ export class BullmqSagaWorker implements LifecycleWorker {
       stalledInterval: this.options.stalledIntervalMs,
       // A step of a saga killed repeatedly must still run: the durable attempt count bounds retries, not BullMQ's stall count.
       maxStalledCount: 1000,
+      settings: { backoffStrategy: cappedExponentialBackoff },
     });
     this.worker.on('error', (error) => this.log('warn', `saga worker: ${error.message}`));
     await this.worker.waitUntilReady();

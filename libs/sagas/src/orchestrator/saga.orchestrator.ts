@@ -9,10 +9,14 @@ import * as transitions from '../state/saga.transitions';
 import { runWithTimeout } from './run-with-timeout';
 import type { SagaMetrics } from './saga.metrics';
 
-/** A definition with the effects its steps are given (commands against shards, the control database...). */
+/**
+ * A definition with the effects its steps are given (commands against shards, the control
+ * database...). A process that only starts and watches sagas of a type (the api starting erasures
+ * the saga worker runs) registers it without effects; running one of its jobs there is a bug.
+ */
 export interface RegisteredSaga<I = unknown, E = unknown> {
   definition: SagaDefinition<I, E>;
-  effects: E;
+  effects?: E;
 }
 
 export const SAGA_ORCHESTRATOR = Symbol('SagaOrchestrator');
@@ -101,6 +105,7 @@ export class SagaOrchestrator {
     const state = await this.options.store.load(job.sagaId);
     if (!state || state.version !== job.version || !phaseOf(state)) return 'stale';
     const { definition, effects } = this.registered(state.type);
+    if (effects === undefined) throw new InternalError('SAGA.NO_EFFECTS', `this process registers ${state.type} sagas without effects: it starts them, a saga worker runs them`);
     if (transitions.isPastDeadline(state, this.now())) return this.move(state, transitions.deadlinePassed(state, definition, this.now()));
 
     const started = transitions.attemptStarted(state, definition, this.now());

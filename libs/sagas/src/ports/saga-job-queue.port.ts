@@ -7,7 +7,7 @@ export interface SagaJob {
 export interface SagaJobOptions {
   /** Delivery attempts the queue makes (the saga's own attempt count, kept durably, decides when a step fails for good). */
   attempts: number;
-  /** First retry delay; doubled per attempt. */
+  /** First retry delay; doubled per attempt, up to a cap (30 s on BullMQ). */
   backoffMs: number;
 }
 

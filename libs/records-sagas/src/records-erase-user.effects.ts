@@ -1,0 +1,84 @@
+import { UnavailableError } from '@shardline/errors';
+import { isStreamVersionConflict, type EventStore } from '@shardline/event-store';
+import { decideEraseRecord, planStreamWrite, type CommandContext, type RecordCacheInvalidator, type RecordStateChange, type UserRecordStore } from '@shardline/records';
+import type { EraseUserEffects, ForgottenKey } from '@shardline/saga-definitions';
+
+/** Records erased per transaction: one multi-row append per chunk. */
+const CHUNK = 500;
+
+export interface RecordsEraseUserDeps {
+  store: EventStore<RecordStateChange>;
+  users: UserRecordStore;
+  shardCount: number;
+  cache: RecordCacheInvalidator;
+  /** Forgets the user's data key (libs/user-keys); undefined where payloads are not sealed. */
+  forgetKey(userId: string): Promise<ForgottenKey>;
+  search: { eraseUser(userId: string): Promise<number> };
+  analytics: { eraseUser(userId: string, signal?: AbortSignal): Promise<number> };
+  clock?: () => Date;
+}
+
+/**
+ * The erase-user saga's commands on the records' stores and the read models. Every one is safe
+ * to repeat, and a repeat reports the same counts: a shard's count is taken once, when its erasure
+ * first begins, and remembered under the step's command id in that shard's idempotency store.
+ */
+export class RecordsEraseUserEffects implements EraseUserEffects {
+  constructor(private readonly deps: RecordsEraseUserDeps) {}
+
+  shards(): number[] {
+    return Array.from({ length: this.deps.shardCount }, (_, shard) => shard);
+  }
+
+  forgetKey(userId: string): Promise<ForgottenKey> {
+    return this.deps.forgetKey(userId);
+  }
+
+  /**
+   *   1. count the user's rows on the shard, once (remembered under `${commandId}:count`);
+   *   2. take the next chunk of the user's rows; none left → done;
+   *   3. a row a saga holds (an atomic batch not yet released, a move) → retry later: erasing it now
+   *      would let the saga bring it back;
+   *   4. append RecordErased for each (its row deleted, published like a delete) in one transaction;
+   *      a concurrent update of one of them → take the chunk again;
+   *   5. clear their cache entries; back to 2.
+   */
+  async eraseRecordsOnShard(userId: string, shard: number, commandId: string, signal: AbortSignal): Promise<{ records: number }> {
+    const counted = await this.countOnce(userId, shard, `${commandId}:count`);
+    const context: CommandContext = { commandId, clientSupplied: false, correlationId: commandId, causationId: commandId, actor: null };
+    for (;;) {
+      if (signal.aborted) throw new UnavailableError('ERASE.INTERRUPTED', `erasure on shard ${shard} interrupted; it resumes where it stopped`);
+      const rows = await this.deps.users.next(shard, userId, CHUNK);
+      if (rows.length === 0) return { records: counted };
+      const held = rows.find((r) => r.stagedBy !== null || r.movingOutBy !== null);
+      if (held) {
+        throw new UnavailableError('ERASE.RECORD_HELD', `record ${held.state.id} is held by saga ${held.stagedBy ?? held.movingOutBy}; the erasure retries once it is done`);
+      }
+      const now = (this.deps.clock ?? (() => new Date()))();
+      const writes = rows.map(({ state }) => planStreamWrite(context, { businessId: state.businessId, recordId: state.id, events: decideEraseRecord(state, now), before: state, after: null }));
+      try {
+        await this.deps.store.appendBatch({ shard, writes });
+      } catch (error) {
+        if (isStreamVersionConflict(error)) continue;
+        throw error;
+      }
+      for (const { state } of rows) await this.deps.cache.invalidate(state.businessId, state.id);
+    }
+  }
+
+  async eraseSearch(userId: string): Promise<{ documents: number }> {
+    return { documents: await this.deps.search.eraseUser(userId) };
+  }
+
+  async eraseAnalytics(userId: string): Promise<{ rows: number }> {
+    return { rows: await this.deps.analytics.eraseUser(userId) };
+  }
+
+  private async countOnce(userId: string, shard: number, countId: string): Promise<number> {
+    const stored = await this.deps.store.findCommandResult(shard, countId);
+    if (stored) return (stored.response as { records: number }).records;
+    const records = await this.deps.users.count(shard, userId);
+    const outcome = await this.deps.store.append({ shard, writes: [], idempotency: { commandId: countId, requestHash: 'erase-user:count', response: { records } } });
+    return outcome.kind === 'duplicate' ? (outcome.stored.response as { records: number }).records : records;
+  }
+}

@@ -38,6 +38,10 @@ export function documentOf(event: RecordEventEnvelope): DocumentOutcome {
       };
     case 'RecordDeleted':
       return { kind: 'document', document: { ...base, updated_time: String(data.deleted_time ?? event.occurred_at), deleted: true } };
+    // The user was erased (an event whose data key is forgotten opens as this): a tombstone at its
+    // version like a delete, so no copy of the event, older or redelivered, brings the content back.
+    case 'RecordErased':
+      return { kind: 'document', document: { ...base, updated_time: String(data.erased_time ?? event.occurred_at), deleted: true } };
     default:
       return { kind: 'reject', reason: `unknown event type ${event.event_type} for the records search projection` };
   }

@@ -2,8 +2,11 @@ import { timeOfId } from '@shardline/ids';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 
 /** Event types this projection understands; anything else is rejected to the dead-letter topic. */
-export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted'] as const;
+export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted', 'RecordErased'] as const;
 export type RecordEventType = (typeof RECORD_EVENT_TYPES)[number];
+
+/** Events that leave the record deleted, without content: a delete, and an erasure (its user's data key is forgotten). */
+const TOMBSTONES: readonly string[] = ['RecordDeleted', 'RecordErased'];
 
 export interface EventRow extends Record<string, unknown> {
   business_id: string;
@@ -102,7 +105,7 @@ function problemOf(e: RecordEventEnvelope): string | null {
     if (!isText(value, 255, name !== 'event_id')) return `${name} must be at most 255 characters of valid UTF-16`;
   }
   if (!isPlainObject(e.data)) return 'data is not an object';
-  if (e.event_type !== 'RecordDeleted' && !isPlainObject(e.data.data_content)) return `${e.event_type} without a data_content object`;
+  if (!TOMBSTONES.includes(e.event_type) && !isPlainObject(e.data.data_content)) return `${e.event_type} without a data_content object`;
   return null;
 }
 
@@ -133,7 +136,7 @@ function eventRow(e: RecordEventEnvelope): EventRow {
 }
 
 function latestRow(e: RecordEventEnvelope, row: EventRow): LatestRow {
-  const deleted = e.event_type === 'RecordDeleted';
+  const deleted = TOMBSTONES.includes(e.event_type);
   // The creation time comes from the Snowflake id, never from the event: every version of a record
   // must land in the same month partition for ReplacingMergeTree to collapse them.
   const createdMs = Math.min(Math.max(timeOfId(e.record_id).getTime(), 0), MAX_DATETIME_MS);

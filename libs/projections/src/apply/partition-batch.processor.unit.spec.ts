@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { encodeEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import { InMemoryUserKeys } from '@shardline/user-keys';
+import type { EnvelopeKeys } from './envelope-keys.port';
 import { InMemoryBatchControl, InMemoryDeadLetters, InMemorySink, InMemoryTopicOffsets, partitionBatch, type Journal } from '../in-memory/in-memory-projection.ports';
 import { ProjectionLagMonitor } from '../lag/projection-lag.monitor';
 import { ProjectionMetrics } from '../projection.metrics';
@@ -32,7 +33,7 @@ function envelope(n: number, change: Partial<RecordEventEnvelope> = {}): RecordE
 
 const poison = Buffer.from('{"envelope_version": 1, oops');
 
-function setup(batchSize = 2) {
+function setup(batchSize = 2, keys?: EnvelopeKeys) {
   const journal: Journal = [];
   const sink = new InMemorySink(journal);
   const deadLetters = new InMemoryDeadLetters(journal);
@@ -44,6 +45,7 @@ function setup(batchSize = 2) {
     projection: 'memory',
     coalescer: new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 0 }),
     deadLetters,
+    keys,
     lag,
     batchSize,
     retry: { initialMs: 100, maxMs: 400 },
@@ -136,27 +138,12 @@ describe('PartitionBatchProcessor with sealed envelopes (version 2)', () => {
 
   async function sealedSetup(batchSize = 10) {
     const keys = new InMemoryUserKeys();
-    const journal: Journal = [];
-    const sink = new InMemorySink(journal);
-    const deadLetters = new InMemoryDeadLetters(journal);
-    const control = new InMemoryBatchControl(journal);
-    const lag = new ProjectionLagMonitor({ projection: 'memory', groupId: 'g', topic: 'events' }, new InMemoryTopicOffsets());
     const lookups = jest.spyOn(keys, 'existingKeys');
-    const processor = new PartitionBatchProcessor({
-      projection: 'memory',
-      coalescer: new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 0 }),
-      deadLetters,
-      keys,
-      lag,
-      batchSize,
-      retry: { initialMs: 1, maxMs: 1 },
-      log: () => {},
-    });
     const sealedFor = async (n: number, user: string) => {
       const plain = envelope(n, { user_id: user, data: { id: String(1000 + n), data_content: { note: MARKER } } });
       return { plain, sealed: sealEnvelope(plain, (await keys.keysFor([user])).get(user)!) };
     };
-    return { keys, journal, sink, deadLetters, control, processor, lookups, sealedFor };
+    return { ...setup(batchSize, keys), keys, lookups, sealedFor };
   }
 
   it('opens them with one key lookup per chunk and hands the sink the plain envelopes; version 1 passes as it is', async () => {
@@ -206,24 +193,15 @@ describe('PartitionBatchProcessor with sealed envelopes (version 2)', () => {
     lookups.mockRejectedValueOnce(new Error('control database down')).mockRejectedValueOnce(new Error('control database down'));
     await processor.process(partitionBatch([a.sealed]), control);
     expect(lookups).toHaveBeenCalledTimes(3);
-    expect(control.waits).toHaveLength(2);
+    expect(control.waits).toHaveLength(2); // backed off twice, heart-beating
     expect(journal).toEqual(['apply e1', 'commit 1']);
     expect(sink.applied).toEqual([a.plain]);
   });
 
   it('never drops sealed envelopes when no key lookup is configured: the chunk stalls uncommitted', async () => {
-    const { journal, control, sealedFor } = await sealedSetup();
+    const { sealedFor } = await sealedSetup();
     const a = await sealedFor(1, '7');
-    const sink = new InMemorySink(journal);
-    const processor = new PartitionBatchProcessor({
-      projection: 'memory',
-      coalescer: new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 0 }),
-      deadLetters: new InMemoryDeadLetters(journal),
-      lag: new ProjectionLagMonitor({ projection: 'memory', groupId: 'g', topic: 'events' }, new InMemoryTopicOffsets()),
-      batchSize: 10,
-      retry: { initialMs: 1, maxMs: 1 },
-      log: () => {},
-    });
+    const { sink, control, processor } = setup(10);
     const wait = control.wait.bind(control);
     control.wait = async (ms) => (control.waits.length >= 2 ? false : wait(ms));
     await expect(processor.process(partitionBatch([a.sealed]), control)).resolves.toBe(false);

@@ -42,10 +42,10 @@ module.exports = {
     },
     {
       name: 'port-entry-points-stay-driver-free',
-      comment: 'Importing @shardline/sharding or @shardline/event-store must not pull in a database driver.',
+      comment: 'Importing @shardline/sharding, @shardline/event-store or @shardline/user-keys must not pull in a database driver.',
       severity: 'error',
-      from: { path: '^libs/(sharding|event-store)/src', pathNot: '^libs/(sharding|event-store)/src/mysql' },
-      to: { path: ['^libs/(sharding|event-store)/src/mysql', 'node_modules/(knex|mysql2)($|/)'] },
+      from: { path: '^libs/(sharding|event-store|user-keys)/src', pathNot: '^libs/(sharding|event-store|user-keys)/src/mysql' },
+      to: { path: ['^libs/(sharding|event-store|user-keys)/src/mysql', 'node_modules/(knex|mysql2)($|/)'] },
     },
     {
       name: 'contracts-stay-client-free',

@@ -9,6 +9,7 @@ import * as movingOut from './shard/0004_moving_out';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
+import * as userKeys from './control/0004_user_keys';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -27,7 +28,7 @@ class ListedMigrations implements Knex.MigrationSource<string> {
 }
 
 export const shardMigrations = new ListedMigrations({ '0001_event_store': eventStore, '0002_records': records, '0003_staged_writes': stagedWrites, '0004_moving_out': movingOut });
-export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap, '0002_sagas': sagas, '0003_commit_points': commitPoints });
+export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap, '0002_sagas': sagas, '0003_commit_points': commitPoints, '0004_user_keys': userKeys });
 
 /** Months of event partitions kept ready ahead of time. */
 export const PARTITION_MONTHS_AHEAD = 3;

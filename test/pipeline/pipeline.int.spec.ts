@@ -158,6 +158,31 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     expect(perDay).toMatchObject({ business_id: biz(1), records_created: 2 });
   });
 
+  it('carries the content sealed on Kafka (no plaintext in records.events) while search and analytics hold it in clear', async () => {
+    const marker = `narwhalbell${names.tag}`;
+    const created = await api.request('POST', '/api/v1/data/single', { business_id: biz(1), user_id: 11, data_content: { note: `${marker} sealed in transit` } });
+    expect(created.status).toBe(201);
+    await waitFor('the record in search', async () => (await search(marker, biz(1)))?.data?.length === 1, { timeoutMs: 90_000, intervalMs: 250 });
+    const [[data]] = await waitFor('the record in ClickHouse', async () => {
+      const rows = await clickhouse(`SELECT data FROM ${names.chDatabase}.records_latest FINAL WHERE record_id = ${created.body.id}`);
+      return rows.length === 1 ? rows : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 250 });
+    expect(JSON.parse(data)).toEqual({ note: `${marker} sealed in transit` });
+
+    const consumer = kafka.consumer({ groupId: `t${names.tag}-raw-reader` });
+    const values: Buffer[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: names.events, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value ?? Buffer.alloc(0)) });
+    try {
+      await waitFor('the record on the topic', () => values.some((v) => v.includes(created.body.id)), { timeoutMs: 30_000, intervalMs: 200 });
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(values.some((v) => v.includes(marker) || v.includes('zebraphone'))).toBe(false);
+    expect(values.map((v) => JSON.parse(v.toString()).envelope_version)).toEqual(values.map(() => 2));
+  });
+
   it('after kill -9 of the relay and the projector mid-stream, every acknowledged event is in Elasticsearch and ClickHouse exactly once', async () => {
     const created: { id: string; business_id: string }[] = [];
     let writing = true;

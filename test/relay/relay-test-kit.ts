@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
-import { decodeEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
+import { decodeEnvelope, openEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import type { ShardingConfig } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import { DEVELOPMENT_MASTER_KEY, KeyWrapping, type UserKeys } from '@shardline/user-keys';
+import { MysqlUserKeys } from '@shardline/user-keys/mysql';
 import { relayConfigFromEnv, type RelayConfig } from '../../apps/relay/src/config';
 import { waitFor } from '../support/wait-for';
 
@@ -64,6 +66,8 @@ export interface Received {
   offset: string;
   key: string;
   headers: Record<string, string>;
+  /** The message value's bytes as the broker holds them. */
+  value: Buffer;
   envelope: RecordEventEnvelope;
 }
 
@@ -86,6 +90,7 @@ export class TopicCollector {
           offset: message.offset,
           key: message.key?.toString() ?? '',
           headers: headersOf(message.headers),
+          value: message.value ?? Buffer.alloc(0),
           envelope: decodeEnvelope(message.value),
         });
       },
@@ -118,6 +123,17 @@ export function eventKey(e: { stream_id: string; stream_version: number }): stri
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/** The data keys the relay sealed with (same control database, the development master key tests run with). */
+export function relayUserKeys(databases: ShardDatabases): UserKeys {
+  return new MysqlUserKeys(databases.control, new KeyWrapping(DEVELOPMENT_MASTER_KEY));
+}
+
+/** Each received envelope opened with its user's key (the plain envelope the relay read from the outbox). */
+export async function openedEnvelopes(keys: UserKeys, messages: Received[]): Promise<RecordEventEnvelope[]> {
+  const found = await keys.existingKeys([...new Set(messages.map((m) => m.envelope.user_id))]);
+  return messages.map((m) => openEnvelope(m.envelope, found.get(m.envelope.user_id) ?? null));
 }
 
 export async function outboxCounts(databases: ShardDatabases): Promise<number[]> {

@@ -9,7 +9,7 @@ import { ApiHarness, startApi } from '../support/api-harness';
 import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
-import { eventKey, outboxCounts, streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
+import { eventKey, openedEnvelopes, outboxCounts, relayUserKeys, streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
 describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
   let dbs: TestDatabases;
@@ -64,10 +64,13 @@ describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
     for (const shard of databases.shardIndexes()) {
       for (const event of await reader.readEventsAfter(shard, '0', 10_000)) stored.set(eventKey(envelopeOf(event)), envelopeOf(event));
     }
-    for (const m of mine) {
-      expect(m.envelope).toEqual(stored.get(eventKey(m.envelope)));
+    // Sealed on the wire (envelope version 2); opened with the user's key it is the stored event's envelope.
+    const opened = await openedEnvelopes(relayUserKeys(databases), mine);
+    for (const [i, m] of mine.entries()) {
+      expect(opened[i]).toEqual(stored.get(eventKey(m.envelope)));
+      expect(m.envelope.envelope_version).toBe(2);
       expect(m.key).toBe(m.envelope.business_id);
-      expect(m.headers).toMatchObject({ 'event-type': m.envelope.event_type, 'envelope-version': '1' });
+      expect(m.headers).toMatchObject({ 'event-type': m.envelope.event_type, 'envelope-version': '2' });
     }
     expect(new Set(mine.map((m) => m.envelope.event_type))).toEqual(new Set(['RecordCreated', 'RecordUpdated', 'RecordDeleted']));
     // One partition per business: per-business order holds on the topic.

@@ -5,6 +5,7 @@ import { isRebuildable, newRebuildId, type RebuildReport } from '@shardline/proj
 import { ensureProjectionTopics, rebuildProjection } from '@shardline/projections/kafka';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import type { WorkerLog } from '@shardline/worker';
 import { PROJECTION_NAMES, projectorConfigFromEnv, type ProjectionName } from '../../projector/src/config';
 import { createSink } from '../../projector/src/sinks';
@@ -38,6 +39,8 @@ export async function rebuildProjectionCommand(projection: string | undefined, e
       rebuildId: newRebuildId(),
       topics: config.topics,
       liveGroupId: `${config.groupPrefix}${sink.name}`,
+      // The catch-up from Kafka opens sealed envelopes like the live projector (the replayed tables are plain).
+      keys: cachedMysqlUserKeys(databases.control, config.userKeys),
       log,
     });
   } finally {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { TOPICS } from '@shardline/integration-events';
 import { kafkaConfigFromEnv } from '@shardline/kafka';
 import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
+import { shardingConfigFromEnv } from '@shardline/sharding';
+import { userKeysConfigFromEnv } from '@shardline/user-keys';
 
 export const PROJECTION_NAMES = ['elasticsearch', 'clickhouse'] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
@@ -69,6 +71,8 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
     },
     // Parsed only when the ClickHouse projection is enabled (its own variables, see libs/projection-clickhouse).
     clickhouse: e.SHARDLINE_PROJECTIONS.includes('clickhouse') ? clickHouseConfigFromEnv(env) : undefined,
+    // The users' data keys (control database) that open the sealed envelopes the relay publishes.
+    userKeys: { control: controlOf(shardingConfigFromEnv(env)), ...userKeysConfigFromEnv(env) },
     runner: {
       batchSize: e.SHARDLINE_PROJECTOR_BATCH_SIZE,
       partitionsConsumedConcurrently: e.SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY,
@@ -79,4 +83,8 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
     ops: { host: e.SHARDLINE_PROJECTOR_OPS_HOST, port: e.SHARDLINE_PROJECTOR_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,
   };
+}
+
+function controlOf(sharding: ReturnType<typeof shardingConfigFromEnv>) {
+  return { connection: sharding.control, poolMax: sharding.controlPoolMax ?? 8, connectTimeoutMs: sharding.connectTimeoutMs };
 }

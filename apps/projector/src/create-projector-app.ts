@@ -3,8 +3,11 @@ import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createKafka } from '@shardline/kafka';
 import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@shardline/observability';
-import { ProjectionMetrics, type ProjectionSink } from '@shardline/projections';
+import { ProjectionMetrics, type EnvelopeKeys, type ProjectionSink } from '@shardline/projections';
 import { ProjectionRunner } from '@shardline/projections/kafka';
+import { createPool } from '@shardline/sharding/mysql';
+import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
+import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { WorkerLifecycle, type WorkerLog } from '@shardline/worker';
 import type { ProjectorConfig } from './config';
 import { createSink, type OwnedSink } from './sinks';
@@ -26,16 +29,17 @@ export interface ProjectorApp {
  * and the ops port (/metrics, /health/live, /health/ready, /admin/lag). A plain bootstrap like the
  * relay: no API, no request scope. `deps.sinks` lets tests inject sinks (e.g. one that fails on purpose).
  */
-export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?: Kafka; logger?: Logger; sinks?: ProjectionSink[] } = {}): Promise<ProjectorApp> {
+export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?: Kafka; logger?: Logger; sinks?: ProjectionSink[]; keys?: EnvelopeKeys } = {}): Promise<ProjectorApp> {
   const logger = deps.logger ?? pino({ name: 'shardline-projector', level: config.logLevel });
   const log: WorkerLog = (level, message, extra = {}) => logger[level](extra, message);
   const registry = createMetricsRegistry('projector');
   const metrics = new ProjectionMetrics(registry);
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
+  const keys = deps.keys ? { keys: deps.keys, close: async () => {} } : userKeysOf(config, logger);
   const owned: OwnedSink[] = deps.sinks ? deps.sinks.map((sink) => ({ sink, close: async () => {} })) : config.projections.map((name) => createSink(name, config));
   const runners = owned.map(
     ({ sink }) =>
-      new ProjectionRunner({ kafka, sink, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
+      new ProjectionRunner({ kafka, sink, keys: keys.keys, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
   );
   const lifecycles = runners.map((runner) => new WorkerLifecycle(runner, { backoff: config.runner.retry, log }));
 
@@ -67,6 +71,19 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
       await Promise.all(lifecycles.map((lifecycle) => lifecycle.stop()));
       await ops.close();
       await Promise.all(owned.map((o) => o.close().catch(() => {})));
+      await keys.close().catch(() => {});
     },
   };
+}
+
+/**
+ * The keys that open sealed envelopes: the control database (its own small pool: the projector
+ * talks to no shard) behind the TTL cache, so a forgotten key stops opening anything here within
+ * SHARDLINE_USER_KEY_CACHE_TTL_MS. The pool connects on the first sealed chunk, not at start.
+ */
+function userKeysOf(config: ProjectorConfig, logger: Logger): { keys: EnvelopeKeys; close(): Promise<void> } {
+  const { control: db, ...userKeys } = config.userKeys;
+  if (userKeys.developmentMasterKey) logger.warn(DEVELOPMENT_MASTER_KEY_WARNING);
+  const control = createPool(db.connection, { poolMax: db.poolMax, connectTimeoutMs: db.connectTimeoutMs });
+  return { keys: cachedMysqlUserKeys(control, userKeys), close: () => control.destroy() };
 }

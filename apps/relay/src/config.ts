@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TOPICS } from '@shardline/integration-events';
 import { kafkaConfigFromEnv } from '@shardline/kafka';
 import { shardingConfigFromEnv } from '@shardline/sharding';
+import { userKeysConfigFromEnv } from '@shardline/user-keys';
 
 const relayEnvSchema = z.object({
   /** Outbox rows read and published per cycle (one produce call, split by size if needed). */
@@ -15,6 +16,12 @@ const relayEnvSchema = z.object({
   /** Topic the relay publishes to; the same variable tells the projector what to consume (tests use a private one). */
   SHARDLINE_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default(TOPICS.events),
   SHARDLINE_RELAY_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /**
+   * Seal the personal content of every event with its user's data key (envelope version 2), so that
+   * erasing the user makes every Kafka copy unreadable. false publishes version 1 in clear: copies
+   * published that way cannot be erased from Kafka (only by retention).
+   */
+  SHARDLINE_RELAY_SEAL: z.enum(['true', 'false']).default('true'),
   /** A publish not acknowledged within this time is abandoned (rows kept) and retried with a new producer. */
   SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SHARDLINE_RELAY_OPS_HOST: z.string().default('0.0.0.0'),
@@ -38,6 +45,8 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
     kafka: kafkaConfigFromEnv(env, 'relay'),
     topic: e.SHARDLINE_EVENTS_TOPIC,
     compression: e.SHARDLINE_RELAY_COMPRESSION,
+    seal: e.SHARDLINE_RELAY_SEAL === 'true',
+    userKeys: userKeysConfigFromEnv(env),
     publishTimeoutMs: e.SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS,
     relay: {
       batchSize: e.SHARDLINE_RELAY_BATCH_SIZE,

@@ -3,10 +3,12 @@ import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createKafka } from '@shardline/kafka';
 import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@shardline/observability';
-import { OutboxRelay, type RelayLog } from '@shardline/outbox-relay';
+import { OutboxRelay, SealingEventPublisher, type EventPublisher, type RelayLog } from '@shardline/outbox-relay';
 import { KafkaEventPublisher } from '@shardline/outbox-relay/kafka';
 import { MysqlOutboxSource, MysqlShardLease } from '@shardline/outbox-relay/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
+import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
+import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { RelayConfig } from './config';
 
@@ -32,7 +34,12 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   const registry = createMetricsRegistry('relay');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
-  const publisher = new KafkaEventPublisher(kafka, { topic: config.topic, compression: config.compression, publishTimeoutMs: config.publishTimeoutMs }, log);
+  const kafkaPublisher = new KafkaEventPublisher(kafka, { topic: config.topic, compression: config.compression, publishTimeoutMs: config.publishTimeoutMs }, log);
+  // Sealing with the users' data keys (control database, cached): erasing a user forgets the key,
+  // and every copy this relay ever put on Kafka is unreadable from then on.
+  const publisher: EventPublisher = config.seal ? new SealingEventPublisher(kafkaPublisher, cachedMysqlUserKeys(databases.control, config.userKeys)) : kafkaPublisher;
+  if (config.seal && config.userKeys.developmentMasterKey) logger.warn(DEVELOPMENT_MASTER_KEY_WARNING);
+  if (!config.seal) logger.warn('SHARDLINE_RELAY_SEAL=false: events are published in clear; erasing a user cannot make these Kafka copies unreadable');
   const shards = databases.shardIndexes().map((shard) => ({
     source: new MysqlOutboxSource(databases, shard),
     lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000 }, log),
@@ -57,7 +64,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   });
 
   const started = lifecycle.run().then((running) => {
-    if (running) logger.info({ topic: config.topic, shards: shards.length, opsPort: ops.port }, 'relay started');
+    if (running) logger.info({ topic: config.topic, shards: shards.length, opsPort: ops.port, seal: config.seal }, 'relay started');
   });
 
   let stopped: Promise<void> | null = null;

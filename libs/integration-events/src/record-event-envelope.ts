@@ -10,13 +10,19 @@ import { ENVELOPE_LIMITS } from './envelope-limits';
  *
  * (stream_id, stream_version) identifies an event for idempotency: projections write with
  * external versioning by stream_version, so a duplicate or an out-of-order delivery is harmless.
+ *
+ * Version 1 carries the event's data in clear (the rebuild's replay of the event tables, a relay
+ * with sealing off). Version 2 is the same envelope with the personal content of `data` sealed
+ * with its user's data key (sealed-envelope.ts); consumers open it back into version 1.
  */
 export const ENVELOPE_VERSION = 1 as const;
+export const SEALED_ENVELOPE_VERSION = 2 as const;
+export type EnvelopeVersion = typeof ENVELOPE_VERSION | typeof SEALED_ENVELOPE_VERSION;
 
 const int64String = z.string().regex(/^[1-9][0-9]{0,18}$/, 'a positive 64-bit integer as a decimal string');
 
 export const recordEventEnvelopeSchema = z.object({
-  envelope_version: z.literal(ENVELOPE_VERSION),
+  envelope_version: z.union([z.literal(ENVELOPE_VERSION), z.literal(SEALED_ENVELOPE_VERSION)]),
   event_id: z.string().min(1).max(64),
   event_type: z.string().min(1).max(64),
   schema_version: z.number().int().min(1),
@@ -101,7 +107,7 @@ export function envelopeFastPath(json: unknown): RecordEventEnvelope | null {
   const e = json as Record<string, unknown>;
   const data = e.data;
   if (
-    e.envelope_version === ENVELOPE_VERSION &&
+    (e.envelope_version === ENVELOPE_VERSION || e.envelope_version === SEALED_ENVELOPE_VERSION) &&
     text(e.event_id, 1, 64) &&
     text(e.event_type, 1, 64) &&
     int(e.schema_version, 1) &&
@@ -123,7 +129,7 @@ export function envelopeFastPath(json: unknown): RecordEventEnvelope | null {
     Object.getPrototypeOf(data) === Object.prototype
   ) {
     return {
-      envelope_version: ENVELOPE_VERSION,
+      envelope_version: e.envelope_version,
       event_id: e.event_id,
       event_type: e.event_type,
       schema_version: e.schema_version,

@@ -25,6 +25,8 @@ const variants: Array<[string, Record<string, unknown>]> = [
   ['valid', {}],
   ['extra field', { extra: 1 }],
   ['version 2', { envelope_version: 2 }],
+  ['version 3', { envelope_version: 3 }],
+  ['version as string', { envelope_version: '1' }],
   ['empty event id', { event_id: '' }],
   ['long event id', { event_id: 'x'.repeat(65) }],
   ['64-char event id', { event_id: 'x'.repeat(64) }],

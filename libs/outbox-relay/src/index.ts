@@ -5,3 +5,4 @@ export * from './relay.metrics';
 export * from './shard-relay.runner';
 export * from './outbox-relay.worker';
 export * from './in-memory/in-memory-relay.ports';
+export * from './sealing-event.publisher';

@@ -65,4 +65,12 @@ export interface ShardLease {
   release(): Promise<void>;
 }
 
+/**
+ * The data keys the relay seals with (a UserKeys of @shardline/user-keys fits): each user's key,
+ * created when missing; null when the user was erased (their events are published as erasures).
+ */
+export interface SealingKeys {
+  keysFor(userIds: readonly string[]): Promise<ReadonlyMap<string, Buffer | null>>;
+}
+
 export type RelayLog = WorkerLog;

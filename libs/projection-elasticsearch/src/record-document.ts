@@ -43,6 +43,10 @@ export function documentOf(event: RecordEventEnvelope): DocumentOutcome {
     // The source of a move leaves its business like a deleted record: a tombstone at its last version.
     case 'RecordMovedOut':
       return { kind: 'document', document: { ...base, updated_time: String(data.moved_time ?? event.occurred_at), deleted: true } };
+    // The user was erased (an event whose data key is forgotten opens as this): a tombstone at its
+    // version like a delete, so no copy of the event, older or redelivered, brings the content back.
+    case 'RecordErased':
+      return { kind: 'document', document: { ...base, updated_time: String(data.erased_time ?? event.occurred_at), deleted: true } };
     default:
       return { kind: 'reject', reason: `unknown event type ${event.event_type} for the records search projection` };
   }

@@ -1,6 +1,6 @@
 import { bulkItemOutcome } from './bulk-outcome';
 import { SnowflakeIdGenerator, timeOfId } from '@shardline/ids';
-import type { RecordEventEnvelope } from '@shardline/integration-events';
+import { erasedEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import { documentOf, textOf } from './record-document';
 import { decodeCursor, encodeCursor } from './search/search-cursor';
 import { InvalidSearchQueryError } from '@shardline/read-models';
@@ -45,6 +45,31 @@ describe('records documents and names', () => {
       kind: 'document',
       document: { record_id: source, business_id: 'b', user_id: '7', created_time: timeOfId(source).toISOString(), updated_time: '2026-03-01T00:00:02.000Z', version: 3, deleted: true },
     });
+  });
+
+  it('turns an erasure (an event whose user key is forgotten) into a tombstone at its version, without content, like a delete', () => {
+    const updated = {
+      envelope_version: 1,
+      event_id: 'e-2',
+      event_type: 'RecordUpdated',
+      schema_version: 1,
+      stream_id: 'record-7400000000000000000',
+      stream_version: 2,
+      shard: 0,
+      position: '9',
+      business_id: 'acme',
+      user_id: '7',
+      record_id: '7400000000000000000',
+      occurred_at: '2026-03-04T05:06:07.890Z',
+      command_id: 'c',
+      correlation_id: 'corr',
+      causation_id: null,
+      actor: null,
+      data: { id: '7400000000000000000', data_content: { secret: 'x' }, patch: { secret: 'x' }, updated_time: '2026-03-04T05:06:07.890Z' },
+    } satisfies RecordEventEnvelope;
+    const outcome = documentOf(erasedEnvelope(updated));
+    expect(outcome).toEqual({ kind: 'document', document: expect.objectContaining({ version: 2, deleted: true, updated_time: '2026-03-04T05:06:07.890Z' }) });
+    expect(JSON.stringify(outcome)).not.toContain('secret');
   });
 
   it('treats version conflicts as applied, 400 as a rejection and the rest as transient', () => {

@@ -17,3 +17,5 @@ export * from './rebuild/rebuild.port';
 export * from './rebuild/rebuild-projection.runner';
 export * from './rebuild/rebuild-id';
 export * from './in-memory/in-memory-projection.ports';
+export * from './apply/envelope-keys.port';
+export * from './apply/open-envelopes';

@@ -1,6 +1,6 @@
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { UnavailableError } from '@shardline/errors';
-import { encodeEnvelope, ENVELOPE_VERSION, TOPIC_SPECS, type RecordEventEnvelope } from '@shardline/integration-events';
+import { encodeEnvelope, TOPIC_SPECS, type RecordEventEnvelope } from '@shardline/integration-events';
 import { ensureTopics } from '@shardline/kafka';
 import type { EventPublisher, RelayLog } from '../outbox-relay.ports';
 
@@ -174,7 +174,7 @@ function messageOf(envelope: RecordEventEnvelope): Message {
     value: encodeEnvelope(envelope),
     headers: {
       'event-type': envelope.event_type,
-      'envelope-version': String(ENVELOPE_VERSION),
+      'envelope-version': String(envelope.envelope_version),
       'content-type': 'application/json',
     },
   };

@@ -2,14 +2,15 @@ import { timeOfId } from '@shardline/ids';
 import { characterCount, ENVELOPE_LIMITS, type RecordEventEnvelope } from '@shardline/integration-events';
 
 /** Event types this projection understands; anything else is rejected to the dead-letter topic. */
-export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted', 'RecordMovedIn', 'RecordMovedOut'] as const;
+export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted', 'RecordMovedIn', 'RecordMovedOut', 'RecordErased'] as const;
 export type RecordEventType = (typeof RECORD_EVENT_TYPES)[number];
 
 /**
- * Events after which the record is gone from its business: a deletion, or the source of a move
- * (its copy lives on in the new business as a new record, RecordMovedIn). They carry no data_content.
+ * Events after which the record is gone from its business, without content: a deletion, the source
+ * of a move (its copy lives on in the new business as a new record, RecordMovedIn), and an erasure
+ * (its user's data key is forgotten).
  */
-const ENDING_TYPES: readonly string[] = ['RecordDeleted', 'RecordMovedOut'];
+const ENDING_TYPES: readonly string[] = ['RecordDeleted', 'RecordMovedOut', 'RecordErased'];
 
 export interface EventRow extends Record<string, unknown> {
   business_id: string;

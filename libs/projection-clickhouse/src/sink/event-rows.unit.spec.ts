@@ -1,3 +1,4 @@
+import { erasedEnvelope } from '@shardline/integration-events';
 import { EnvelopeFactory } from '../testing/clickhouse-test-database';
 import { clickHouseDateTime, mapBatch } from './event-rows';
 
@@ -31,6 +32,14 @@ describe('mapBatch', () => {
       { business_id: 'b', record_id: id, user_id: '1', version: 3, deleted: 1, created_at: '2026-02-03 04:05:06', updated_at: '2026-02-12 00:00:00', data: '' },
     ]);
     expect(mapBatch([created, updated]).latest[0]).toMatchObject({ version: 2, deleted: 0, data: '{"a":2}' });
+  });
+
+  it('maps an erasure (an event whose user key is forgotten) like a delete: a tombstone at its version, no content anywhere', () => {
+    const erased = erasedEnvelope(updated);
+    const { events, latest, rejected } = mapBatch([created, erased]);
+    expect(rejected).toEqual([]);
+    expect(events[1]).toMatchObject({ event_type: 'RecordErased', stream_version: 2, data: JSON.stringify({ id, business_id: 'b', user_id: '1', erased: true }) });
+    expect(latest).toEqual([expect.objectContaining({ version: 2, deleted: 1, data: '' })]);
   });
 
   it('takes the creation time from the Snowflake id so every version shares a partition', () => {

@@ -5,6 +5,7 @@ import type { ProjectionMetrics } from '../projection.metrics';
 import type { ApplyCoalescer } from './apply-coalescer';
 import { applyChunk, type AppliedChunk } from './apply-chunk';
 import type { DeadLetterPublisher } from './dead-letter.port';
+import type { EnvelopeKeys } from './envelope-keys.port';
 import type { BatchControl, PartitionBatch } from './partition-batch.port';
 
 export interface PartitionBatchProcessorOptions {
@@ -12,6 +13,8 @@ export interface PartitionBatchProcessorOptions {
   /** The sink's apply, shared by the partitions processed at the same time. */
   coalescer: ApplyCoalescer;
   deadLetters: DeadLetterPublisher;
+  /** Opens sealed envelopes (one lookup per chunk); see applyChunk. */
+  keys?: EnvelopeKeys;
   lag: ProjectionLagMonitor;
   /** Most events handed to one apply (a fetched batch is cut into chunks of this size). */
   batchSize: number;
@@ -22,7 +25,7 @@ export interface PartitionBatchProcessorOptions {
 
 /**
  * The live projection's loop over one fetched partition batch, with no broker behind it. Per chunk
- * of `batchSize` messages: applyChunk (decode → apply, together with the chunks of the other
+ * of `batchSize` messages: applyChunk (decode → open → apply, together with the chunks of the other
  * partitions in progress → dead letters), then commit the offset after the chunk. The commit comes
  * only after the sink accepted the chunk and the dead letters were acknowledged, so a crash
  * anywhere before re-delivers the chunk (at least once; the sinks' external versions make that
@@ -46,6 +49,7 @@ export class PartitionBatchProcessor {
           projection: this.options.projection,
           apply: (events) => coalescer.apply(events),
           deadLetters: this.options.deadLetters,
+          keys: this.options.keys,
           retry: (what, step) => this.retrying(batch, control, what, step),
         });
         if (done === GAVE_UP) return false;

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
-import type { RecordEventEnvelope } from '@shardline/integration-events';
+import { encodeEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
+import { InMemoryUserKeys } from '@shardline/user-keys';
+import type { EnvelopeKeys } from './envelope-keys.port';
 import { InMemoryBatchControl, InMemoryDeadLetters, InMemorySink, InMemoryTopicOffsets, partitionBatch, type Journal } from '../in-memory/in-memory-projection.ports';
 import { ProjectionLagMonitor } from '../lag/projection-lag.monitor';
 import { ProjectionMetrics } from '../projection.metrics';
@@ -31,7 +33,7 @@ function envelope(n: number, change: Partial<RecordEventEnvelope> = {}): RecordE
 
 const poison = Buffer.from('{"envelope_version": 1, oops');
 
-function setup(batchSize = 2) {
+function setup(batchSize = 2, keys?: EnvelopeKeys) {
   const journal: Journal = [];
   const sink = new InMemorySink(journal);
   const deadLetters = new InMemoryDeadLetters(journal);
@@ -43,6 +45,7 @@ function setup(batchSize = 2) {
     projection: 'memory',
     coalescer: new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 0 }),
     deadLetters,
+    keys,
     lag,
     batchSize,
     retry: { initialMs: 100, maxMs: 400 },
@@ -127,5 +130,82 @@ describe('PartitionBatchProcessor (in-memory ports)', () => {
     };
     await expect(processor.process(partitionBatch([envelope(1), envelope(2)]), control)).resolves.toBe(false);
     expect(journal).toEqual(['apply e1', 'commit 1']);
+  });
+});
+
+describe('PartitionBatchProcessor with sealed envelopes (version 2)', () => {
+  const MARKER = 'capybara-note-31';
+
+  async function sealedSetup(batchSize = 10) {
+    const keys = new InMemoryUserKeys();
+    const lookups = jest.spyOn(keys, 'existingKeys');
+    const sealedFor = async (n: number, user: string) => {
+      const plain = envelope(n, { user_id: user, data: { id: String(1000 + n), data_content: { note: MARKER } } });
+      return { plain, sealed: sealEnvelope(plain, (await keys.keysFor([user])).get(user)!) };
+    };
+    return { ...setup(batchSize, keys), keys, lookups, sealedFor };
+  }
+
+  it('opens them with one key lookup per chunk and hands the sink the plain envelopes; version 1 passes as it is', async () => {
+    const { sink, control, processor, lookups, sealedFor } = await sealedSetup(10);
+    const a = await sealedFor(1, '7');
+    const b = await sealedFor(2, '8');
+    const plain = envelope(3);
+    await processor.process(partitionBatch([a.sealed, b.sealed, plain]), control);
+    expect(sink.applied).toEqual([a.plain, b.plain, plain]);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(lookups.mock.calls[0][0]).toEqual(['7', '8']);
+  });
+
+  it('turns the events of an erased user into RecordErased at their version, with no content', async () => {
+    const { keys, sink, control, processor, sealedFor } = await sealedSetup();
+    const a = await sealedFor(1, '7');
+    await keys.forget('7');
+    await processor.process(partitionBatch([a.sealed]), control);
+    expect(sink.applied).toEqual([{ ...a.plain, event_type: 'RecordErased', data: { id: a.plain.record_id, business_id: 'acme', user_id: '7', erased: true } }]);
+    expect(JSON.stringify(sink.applied)).not.toContain(MARKER);
+  });
+
+  it('dead-letters a seal that does not open as poison, with the ORIGINAL sealed bytes, and applies the rest', async () => {
+    const { journal, deadLetters, sink, control, processor, sealedFor } = await sealedSetup();
+    const a = await sealedFor(1, '7');
+    const b = await sealedFor(2, '7');
+    const tampered = { ...b.sealed, stream_version: 9 }; // moved onto another version: the AAD no longer matches
+    await processor.process(partitionBatch([a.sealed, tampered]), control);
+    expect(journal).toEqual(['apply e1', 'dead-letters 1', 'commit 2']);
+    expect(sink.applied).toEqual([a.plain]);
+    expect(deadLetters.letters[0]).toMatchObject({ kind: 'decode', reason: expect.stringMatching(/does not open/) });
+    expect(deadLetters.letters[0].message.value).toEqual(encodeEnvelope(tampered));
+    expect(deadLetters.letters[0].message.value!.toString()).not.toContain(MARKER);
+  });
+
+  it('dead-letters a sealed event the sink rejects as its original sealed message', async () => {
+    const { deadLetters, sink, control, processor, sealedFor } = await sealedSetup();
+    const a = await sealedFor(1, '7');
+    sink.rejects = () => 'mapping conflict';
+    await processor.process(partitionBatch([a.sealed]), control);
+    expect(deadLetters.letters[0]).toMatchObject({ kind: 'rejected', message: { value: encodeEnvelope(a.sealed) } });
+  });
+
+  it('retries the chunk, uncommitted, while the keys cannot be had, and looks them up again each attempt', async () => {
+    const { journal, sink, control, processor, lookups, sealedFor } = await sealedSetup();
+    const a = await sealedFor(1, '7');
+    lookups.mockRejectedValueOnce(new Error('control database down')).mockRejectedValueOnce(new Error('control database down'));
+    await processor.process(partitionBatch([a.sealed]), control);
+    expect(lookups).toHaveBeenCalledTimes(3);
+    expect(control.waits).toHaveLength(2); // backed off twice, heart-beating
+    expect(journal).toEqual(['apply e1', 'commit 1']);
+    expect(sink.applied).toEqual([a.plain]);
+  });
+
+  it('never drops sealed envelopes when no key lookup is configured: the chunk stalls uncommitted', async () => {
+    const { sealedFor } = await sealedSetup();
+    const a = await sealedFor(1, '7');
+    const { sink, control, processor } = setup(10);
+    const wait = control.wait.bind(control);
+    control.wait = async (ms) => (control.waits.length >= 2 ? false : wait(ms));
+    await expect(processor.process(partitionBatch([a.sealed]), control)).resolves.toBe(false);
+    expect(control.commits).toEqual([]);
+    expect(sink.applied).toEqual([]);
   });
 });

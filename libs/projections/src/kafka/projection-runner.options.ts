@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { BackoffOptions, WorkerLog } from '@shardline/worker';
 import type { ApplyCoalescerOptions } from '../apply/apply-coalescer';
+import type { EnvelopeKeys } from '../apply/envelope-keys.port';
 import type { ProjectionSink } from '../projection-sink.port';
 import type { ProjectionMetrics } from '../projection.metrics';
 import type { ProjectionTopics } from '../projection-topics';
@@ -8,6 +9,11 @@ import type { ProjectionTopics } from '../projection-topics';
 export interface ProjectionRunnerOptions {
   kafka: Kafka;
   sink: ProjectionSink;
+  /**
+   * The users' data keys that open sealed envelopes (version 2, what the relay publishes by
+   * default). Without them a sealed envelope stalls its partition (retried, never dropped).
+   */
+  keys?: EnvelopeKeys;
   /** Injectable so tests use private random topics. Default: TOPICS.events / TOPICS.eventsDeadLetter. */
   topics?: ProjectionTopics;
   /** Default `shardline-projection-<sink.name>`; the rebuild runs its own group. */

@@ -52,6 +52,7 @@ export class ProjectionRunner implements Worker {
       projection: this.name,
       coalescer: new ApplyCoalescer(sink, options.coalesce ?? DEFAULT_COALESCE),
       deadLetters: this.deadLetters,
+      keys: options.keys,
       lag: this.lagMonitor,
       batchSize: options.batchSize ?? 1000,
       retry: options.retry ?? DEFAULT_BACKOFF,

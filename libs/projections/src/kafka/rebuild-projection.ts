@@ -22,7 +22,7 @@ export async function rebuildProjection(options: RebuildOptions & { kafka: Kafka
       offsets,
       deadLetters,
       catchUpConsumer: (groupId, target) =>
-        new ProjectionRunner({ kafka, sink: target, topics, groupId, projectionName: target.name, fromBeginning: false, retry, lagRefreshMs: 0, log }),
+        new ProjectionRunner({ kafka, sink: target, topics, groupId, projectionName: target.name, fromBeginning: false, retry, lagRefreshMs: 0, log, keys: options.keys }),
     });
   } finally {
     await deadLetters.disconnect();

@@ -1,6 +1,7 @@
 import { UnavailableError } from '@shardline/errors';
 import type { EventLogReader } from '@shardline/event-store';
 import { DEFAULT_BACKOFF, sleep, type BackoffOptions, type WorkerLog } from '@shardline/worker';
+import type { EnvelopeKeys } from '../apply/envelope-keys.port';
 import type { RebuildableProjectionSink } from '../projection-sink.port';
 import { DEFAULT_PROJECTION_TOPICS, type ProjectionTopics } from '../projection-topics';
 import type { CatchUpConsumer, RebuildOffsetsPort, RebuildPorts } from './rebuild.port';
@@ -11,6 +12,11 @@ export interface RebuildOptions {
   liveSink: RebuildableProjectionSink;
   /** Reads each shard's event table in position order. */
   reader: EventLogReader;
+  /**
+   * Opens the sealed envelopes the catch-up from Kafka reads (the replay of the tables is plain
+   * version 1 and needs none).
+   */
+  keys?: EnvelopeKeys;
   shards: readonly number[];
   /** A new id per rebuild (newRebuildId(): names the fresh index/table set). */
   rebuildId: string;

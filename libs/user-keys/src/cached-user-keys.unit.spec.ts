@@ -1,0 +1,103 @@
+import { CachedUserKeys } from './cached-user-keys';
+import { InMemoryUserKeys } from './in-memory/in-memory-user-keys';
+import type { DataKey, UserKeys } from './user-keys.port';
+
+/** A clock the test moves by hand. */
+function clock() {
+  const c = { t: 1000, now: () => c.t };
+  return c;
+}
+
+describe('CachedUserKeys (the bound on how long a forgotten key stays usable)', () => {
+  it('answers from the cache within the TTL, asks the store again after it', async () => {
+    const store = new InMemoryUserKeys();
+    const time = clock();
+    const cached = new CachedUserKeys(store, { ttlMs: 100 }, time.now);
+    const key = (await cached.keysFor(['1'])).get('1');
+    time.t += 99;
+    expect((await cached.existingKeys(['1'])).get('1')).toEqual(key);
+    expect(store.lookups).toBe(1);
+    time.t += 1;
+    await cached.existingKeys(['1']);
+    expect(store.lookups).toBe(2);
+  });
+
+  it('another process forgets the key: this one stops using it at most TTL after the forget', async () => {
+    const store = new InMemoryUserKeys();
+    const time = clock();
+    const cached = new CachedUserKeys(store, { ttlMs: 100 }, time.now);
+    expect((await cached.existingKeys(['1'])).get('1')).toBeNull(); // not created yet: nothing cached
+    await store.keysFor(['1']);
+    expect((await cached.existingKeys(['1'])).get('1')).not.toBeNull();
+    time.t += 40;
+    await store.forget('1'); // the erase saga, elsewhere
+    time.t += 59;
+    expect((await cached.existingKeys(['1'])).get('1')).not.toBeNull(); // still within its TTL
+    time.t += 1;
+    expect((await cached.existingKeys(['1'])).get('1')).toBeNull();
+    expect((await cached.keysFor(['1'])).get('1')).toBeNull();
+  });
+
+  it('dates an entry from the START of its lookup: a slow read of a key forgotten meanwhile is not kept longer', async () => {
+    const time = clock();
+    let release!: () => void;
+    const slow: UserKeys = {
+      keysFor: async () => {
+        await new Promise<void>((r) => (release = r));
+        return new Map<string, DataKey | null>([['1', Buffer.alloc(32, 1)]]);
+      },
+      existingKeys: async () => new Map(),
+      forget: async () => true,
+    };
+    const cached = new CachedUserKeys(slow, { ttlMs: 100 }, time.now);
+    const lookup = cached.keysFor(['1']);
+    await new Promise((r) => setImmediate(r));
+    time.t += 70; // the read took 70 ms: the entry has 30 ms left
+    release();
+    await lookup;
+    slow.keysFor = async () => new Map([['1', null]]);
+    time.t += 29;
+    expect((await cached.keysFor(['1'])).get('1')).not.toBeNull();
+    time.t += 1;
+    expect((await cached.keysFor(['1'])).get('1')).toBeNull();
+  });
+
+  it('keeps keysFor nulls (erased is final) but not existingKeys nulls (maybe never seen), so a later keysFor still creates', async () => {
+    const store = new InMemoryUserKeys();
+    const cached = new CachedUserKeys(store, { ttlMs: 1000 }, clock().now);
+    expect((await cached.existingKeys(['5'])).get('5')).toBeNull();
+    expect((await cached.keysFor(['5'])).get('5')).toHaveLength(32);
+    await store.forget('6');
+    await cached.keysFor(['6']);
+    const before = store.lookups;
+    expect((await cached.keysFor(['6'])).get('6')).toBeNull();
+    expect(store.lookups).toBe(before);
+  });
+
+  it('asks the store only for the misses of a batch, once', async () => {
+    const store = new InMemoryUserKeys();
+    const cached = new CachedUserKeys(store, { ttlMs: 1000 }, clock().now);
+    await cached.keysFor(['1', '2']);
+    const spy = jest.spyOn(store, 'keysFor');
+    const keys = await cached.keysFor(['1', '2', '3', '3']);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy).toHaveBeenCalledWith(['3']);
+    expect([...keys.keys()].sort()).toEqual(['1', '2', '3']);
+  });
+
+  it('forget through the cache drops the local copy at once', async () => {
+    const cached = new CachedUserKeys(new InMemoryUserKeys(), { ttlMs: 60_000 }, clock().now);
+    await cached.keysFor(['1']);
+    expect(await cached.forget('1')).toBe(true);
+    expect((await cached.existingKeys(['1'])).get('1')).toBeNull();
+    expect((await cached.keysFor(['1'])).get('1')).toBeNull();
+  });
+
+  it('a TTL of 0 caches nothing', async () => {
+    const store = new InMemoryUserKeys();
+    const cached = new CachedUserKeys(store, { ttlMs: 0 }, clock().now);
+    await cached.keysFor(['1']);
+    await cached.keysFor(['1']);
+    expect(store.lookups).toBe(2);
+  });
+});

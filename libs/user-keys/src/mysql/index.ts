@@ -1,0 +1,2 @@
+export * from './mysql-user-keys';
+export * from './mysql-user-keys.factory';

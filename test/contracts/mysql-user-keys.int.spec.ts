@@ -1,0 +1,58 @@
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { DEVELOPMENT_MASTER_KEY, KeyWrapping } from '@shardline/user-keys';
+import { cachedMysqlUserKeys, MysqlUserKeys } from '@shardline/user-keys/mysql';
+import { createTestDatabases, type TestDatabases } from '../support/test-databases';
+import { userKeysContract } from './user-keys.contract';
+
+async function controlDatabase(): Promise<{ dbs: TestDatabases; databases: ShardDatabases; close(): Promise<void> }> {
+  const dbs = await createTestDatabases(1);
+  const databases = new ShardDatabases(dbs.config);
+  return { dbs, databases, close: async () => (await databases.destroy(), await dbs.drop()) };
+}
+
+userKeysContract('mysql (control database)', async () => {
+  const { databases, close } = await controlDatabase();
+  return { keys: new MysqlUserKeys(databases.control, new KeyWrapping(DEVELOPMENT_MASTER_KEY)), close };
+});
+
+userKeysContract('mysql behind the TTL cache', async () => {
+  const { databases, close } = await controlDatabase();
+  return { keys: cachedMysqlUserKeys(databases.control, { masterKey: DEVELOPMENT_MASTER_KEY, developmentMasterKey: true, cacheTtlMs: 60_000 }), close };
+});
+
+describe('MysqlUserKeys at rest', () => {
+  let db: Awaited<ReturnType<typeof controlDatabase>>;
+  beforeAll(async () => (db = await controlDatabase()));
+  afterAll(async () => db.close());
+
+  it('stores keys wrapped by the master key, and a wrong master key opens nothing (a configuration error, not an erasure)', async () => {
+    const keys = new MysqlUserKeys(db.databases.control, new KeyWrapping(DEVELOPMENT_MASTER_KEY));
+    const key = (await keys.keysFor(['4242'])).get('4242')!;
+    const [[row]] = await db.databases.control.raw('SELECT wrapped_key, created_time, erased_time FROM user_keys WHERE user_id = 4242');
+    expect(row.wrapped_key).toHaveLength(61);
+    expect(row.wrapped_key.includes(key)).toBe(false);
+    expect(row.erased_time).toBeNull();
+    const otherMaster = new MysqlUserKeys(db.databases.control, new KeyWrapping(Buffer.alloc(32, 7)));
+    await expect(otherMaster.existingKeys(['4242'])).rejects.toMatchObject({ code: 'USER_KEYS.UNWRAP_FAILED', retriable: false });
+  });
+
+  it('forgetting sets the key to NULL with an erased_time', async () => {
+    const keys = new MysqlUserKeys(db.databases.control, new KeyWrapping(DEVELOPMENT_MASTER_KEY));
+    await keys.keysFor(['4343']);
+    await keys.forget('4343');
+    const [[row]] = await db.databases.control.raw('SELECT wrapped_key, erased_time FROM user_keys WHERE user_id = 4343');
+    expect(row.wrapped_key).toBeNull();
+    expect(row.erased_time).toBeInstanceOf(Date);
+  });
+
+  it('answers USER_KEYS.UNAVAILABLE (retriable) when the control database cannot be reached', async () => {
+    const { createPool } = await import('@shardline/sharding/mysql');
+    const unreachable = createPool({ ...db.dbs.config.control, port: 1 }, { poolMax: 1, connectTimeoutMs: 300 });
+    try {
+      const error = await new MysqlUserKeys(unreachable, new KeyWrapping(DEVELOPMENT_MASTER_KEY)).keysFor(['1']).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'USER_KEYS.UNAVAILABLE', retriable: true });
+    } finally {
+      await unreachable.destroy();
+    }
+  });
+});

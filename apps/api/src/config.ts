@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { shardingConfigFromEnv } from '@shardline/sharding';
+import { sealingConfigFromEnv } from '@shardline/user-keys';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
 import { recordsSagasConfigFromEnv } from '@shardline/records-sagas';
 
@@ -48,6 +49,7 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
     records: {
       sharding: shardingConfigFromEnv(env),
       workerId: e.SHARDLINE_WORKER_ID,
+      sealing: sealingConfigFromEnv(env),
       groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
     },
   };

@@ -4,6 +4,7 @@ import { kafkaConfigFromEnv } from '@shardline/kafka';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
 import { recordsSagasConfigFromEnv } from '@shardline/records-sagas';
 import { shardingConfigFromEnv } from '@shardline/sharding';
+import { sealingConfigFromEnv } from '@shardline/user-keys';
 
 const intakeEnvSchema = z.object({
   SHARDLINE_COMMANDS_TOPIC: z.string().min(1).default(TOPICS.commands),
@@ -40,6 +41,7 @@ export function commandIntakeConfigFromEnv(env: Record<string, string | undefine
     records: {
       sharding: shardingConfigFromEnv(env),
       workerId: e.SHARDLINE_WORKER_ID,
+      sealing: sealingConfigFromEnv(env),
       groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
     },
   };

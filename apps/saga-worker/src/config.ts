@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
 import { sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
+import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
+import { sealingConfigFromEnv, userKeysConfigFromEnv } from '@shardline/user-keys';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 
 const workerEnvSchema = z.object({
@@ -11,6 +13,9 @@ const workerEnvSchema = z.object({
   SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
   SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  /** The read models an erasure scrubs. */
+  SHARDLINE_ES_URL: z.string().min(1).default('http://127.0.0.1:9200'),
+  SHARDLINE_ES_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,80}$/, 'lowercase index name').default('records'),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -26,6 +31,11 @@ export function sagaWorkerConfigFromEnv(env: Record<string, string | undefined>)
   return {
     sharding: shardingConfigFromEnv(env),
     sagas: sagaRuntimeConfigFromEnv(env),
+    /** Write-time sealing, and the keys an erasure forgets (docs/adr/0005). */
+    sealing: sealingConfigFromEnv(env),
+    userKeys: userKeysConfigFromEnv(env),
+    elasticsearch: { url: e.SHARDLINE_ES_URL, index: e.SHARDLINE_ES_INDEX },
+    clickhouse: clickHouseConfigFromEnv(env),
     /** The read cache a moved record's source leaves once its move committed (same Redis and prefix as every writer). */
     cache: recordsCacheConfigFromEnv(env),
     groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },

@@ -4,7 +4,10 @@ import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { createMetricsRegistry, startOpsHttpServer } from '@shardline/observability';
 import { noRecordCache } from '@shardline/records';
 import { connectCacheRedis, RedisRecordCacheStore, StoreRecordCacheInvalidator } from '@shardline/records-cache';
-import { RecordsInlineProjection } from '@shardline/records-mysql';
+import { RecordsInlineProjection, sealedIfConfigured } from '@shardline/records-mysql';
+import { ClickHouseUserErasure, createClickHouseGateway } from '@shardline/projection-clickhouse';
+import { createElasticsearchClient, ElasticsearchUserErasure } from '@shardline/projection-elasticsearch';
+import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { createRecordsSagaRuntime } from '@shardline/records-sagas';
 import type { SagaLog } from '@shardline/sagas';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
@@ -31,10 +34,23 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   const log: SagaLog = (level, message, extra = {}) => logger[level](extra, message);
   const registry = createMetricsRegistry('saga-worker');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
-  const store = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit });
+  const mysqlStore = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit });
+  const store = sealedIfConfigured(mysqlStore, databases, config.sealing);
+  const userKeys = cachedMysqlUserKeys(databases.control, config.userKeys);
+  const search = createElasticsearchClient({ url: config.elasticsearch.url, requestTimeoutMs: 30_000, maxRetries: 1 });
+  const analytics = createClickHouseGateway(config.clickhouse);
   const cacheRedis = config.cache.enabled ? await connectCacheRedis({ url: config.cache.redisUrl, commandTimeoutMs: config.cache.commandTimeoutMs }) : null;
   const cache = cacheRedis ? new StoreRecordCacheInvalidator(new RedisRecordCacheStore(cacheRedis, config.cache.redisTtlMs), config.cache.keyPrefix) : noRecordCache;
-  const runtime = createRecordsSagaRuntime({ databases, store, cache, config: config.sagas, registry, log });
+  const erasure = {
+    forgetKey: async (userId: string) => {
+      const keyExisted = await userKeys.forget(userId);
+      // Every process may use a key it looked up for at most the cache TTL: unreadable everywhere after it.
+      return { keyExisted, unreadableFrom: new Date(Date.now() + userKeys.ttlMs).toISOString() };
+    },
+    search: new ElasticsearchUserErasure(search, config.elasticsearch.index),
+    analytics: new ClickHouseUserErasure(analytics, config.clickhouse.database),
+  };
+  const runtime = createRecordsSagaRuntime({ databases, store, cache, erasure, config: config.sagas, registry, log });
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
 
@@ -63,7 +79,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
         if (!(await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs }))) logger.warn('shutdown timeout: unfinished steps are redone by the next worker');
         await runtime.close();
         await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
-        await store.drain();
+        await mysqlStore.drain();
         await ops.close();
         await databases.destroy();
       })();

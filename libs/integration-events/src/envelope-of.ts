@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@shardline/event-store';
-import { ENVELOPE_VERSION, type RecordEventEnvelope } from './record-event-envelope';
+import { ENVELOPE_VERSION, SEALED_ENVELOPE_VERSION, type RecordEventEnvelope } from './record-event-envelope';
+import { isSealedData } from './sealed-envelope';
 
 /**
  * Wraps a stored record event in the Kafka envelope. The relay and the rebuild (which replays
@@ -9,7 +10,8 @@ import { ENVELOPE_VERSION, type RecordEventEnvelope } from './record-event-envel
 export function envelopeOf(event: StoredEvent): RecordEventEnvelope {
   const data = event.data as Record<string, unknown>;
   return {
-    envelope_version: ENVELOPE_VERSION,
+    // A payload sealed when it was written travels sealed: the envelope says so (version 2).
+    envelope_version: isSealedData(data) ? SEALED_ENVELOPE_VERSION : ENVELOPE_VERSION,
     event_id: event.metadata.eventId,
     event_type: event.type,
     schema_version: event.schemaVersion,

@@ -48,18 +48,43 @@ export function isPoisonEnvelopeError(error: unknown): error is ShardlineError {
 /** Seals a version-1 envelope with its user's 32-byte data key (a fresh random IV each time). */
 export function sealEnvelope(envelope: RecordEventEnvelope, key: Buffer): RecordEventEnvelope {
   if (envelope.envelope_version !== ENVELOPE_VERSION) throw new InternalError('ENVELOPE.ALREADY_SEALED', `envelope ${envelope.event_id} is version ${envelope.envelope_version}, not a plain version 1`);
+  const data = sealEventData(envelope.data, key, { streamId: envelope.stream_id, streamVersion: envelope.stream_version, userId: envelope.user_id });
+  return { ...envelope, envelope_version: SEALED_ENVELOPE_VERSION, data };
+}
+
+/** Where a sealed payload belongs: it opens only as this event of this user (the additional authenticated data). */
+export interface SealedEventIdentity {
+  streamId: string;
+  streamVersion: number;
+  userId: string;
+}
+
+/**
+ * Seals an event's payload: its PERSONAL_FIELDS out of `data`, into data.sealed. The write path
+ * seals before the append (docs/adr/0005), so the event store, Kafka and the dead letters hold the
+ * same ciphertext; an envelope built from such an event is version 2 (isSealedData) and opens with
+ * openEnvelope. A payload without personal fields (a deletion) is returned as it is.
+ */
+export function sealEventData(data: Record<string, unknown>, key: Buffer, identity: SealedEventIdentity): Record<string, unknown> {
+  if (isSealedData(data)) return data;
   const personal: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(envelope.data)) {
+  for (const [field, value] of Object.entries(data)) {
     if ((PERSONAL_FIELDS as readonly string[]).includes(field)) personal[field] = value;
     else rest[field] = value;
   }
+  if (Object.keys(personal).length === 0) return data;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey(key), iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aadOf(envelope));
+  cipher.setAAD(Buffer.from(JSON.stringify([identity.streamId, identity.streamVersion, identity.userId])));
   const ct = Buffer.concat([cipher.update(JSON.stringify(personal), 'utf8'), cipher.final()]);
   const sealed: SealedContent = { alg: SEALED_ALG, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
-  return { ...envelope, envelope_version: SEALED_ENVELOPE_VERSION, data: { ...rest, sealed } };
+  return { ...rest, sealed };
+}
+
+/** True when an event payload was sealed at write time (its envelope is version 2). */
+export function isSealedData(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && 'sealed' in data;
 }
 
 /**

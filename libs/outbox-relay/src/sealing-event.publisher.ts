@@ -1,5 +1,5 @@
 import { InternalError } from '@shardline/errors';
-import { erasedEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
+import { ENVELOPE_VERSION, erasedEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import type { EventPublisher, SealingKeys } from './outbox-relay.ports';
 
 /**
@@ -21,8 +21,12 @@ export class SealingEventPublisher implements EventPublisher {
 
   async publish(envelopes: RecordEventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    const keys = await this.keys.keysFor([...new Set(envelopes.map((e) => e.user_id))]);
+    // Events sealed when they were written (docs/adr/0005) travel as they are: no key needed.
+    const plain = envelopes.filter((e) => e.envelope_version === ENVELOPE_VERSION);
+    if (plain.length === 0) return this.inner.publish(envelopes);
+    const keys = await this.keys.keysFor([...new Set(plain.map((e) => e.user_id))]);
     const sealed = envelopes.map((envelope) => {
+      if (envelope.envelope_version !== ENVELOPE_VERSION) return envelope;
       const key = keys.get(envelope.user_id);
       if (key === undefined) throw new InternalError('RELAY.NO_DATA_KEY', `no data key answered for user ${envelope.user_id}`);
       return key === null ? erasedEnvelope(envelope) : sealEnvelope(envelope, key);

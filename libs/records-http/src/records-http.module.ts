@@ -1,6 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { RecordsHttpController } from './records.http.controller';
 import { RecordsReadHttpController } from './records-read.http.controller';
+import { UsersHttpController } from './users.http.controller';
 import { recordsOpenApiDocument } from './records.openapi';
 
 @Controller('api/v1')
@@ -14,7 +15,7 @@ class OpenApiController {
 }
 
 /** REST adapter; needs RecordsModule (CommandBus/QueryBus and handlers) imported beside it. */
-@Module({ controllers: [RecordsHttpController, RecordsReadHttpController, OpenApiController] })
+@Module({ controllers: [RecordsHttpController, RecordsReadHttpController, UsersHttpController, OpenApiController] })
 export class RecordsHttpModule {}
 
 /** The read routes only (GET by id, pages), for read-side apps; needs the QueryBus and query handlers. */

@@ -1,9 +1,11 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { EVENT_STORE, GroupCommitOptions } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, GroupCommitOptions } from '@shardline/event-store';
+import { DEVELOPMENT_MASTER_KEY_WARNING, SealingEventStore, type UserKeysConfig } from '@shardline/user-keys';
+import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
-import { CLOCK, ID_GENERATOR, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
+import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordMoveStore } from './mysql-record-move.store';
@@ -16,13 +18,18 @@ export interface RecordsMysqlOptions {
   /** Snowflake worker id: unique per running process. */
   workerId: number;
   groupCommit: GroupCommitOptions;
+  /** Seal personal content at write time with per-user keys (docs/adr/0005); null: stored in clear. */
+  sealing: UserKeysConfig | null;
 }
+
+/** The MySQL event store itself (drained at shutdown); EVENT_STORE may wrap it (sealing). */
+const MYSQL_EVENT_STORE = Symbol('MysqlEventStore');
 
 /** Opens the pools' connections at startup (ShardDatabases.warmUp); shuts down in order: finish queued group commits, then close the pools. */
 @Injectable()
 class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: MysqlEventStore<unknown>,
+    @Inject(MYSQL_EVENT_STORE) private readonly store: MysqlEventStore<unknown>,
     private readonly databases: ShardDatabases,
   ) {}
 
@@ -68,6 +75,13 @@ function shardPoolsAndRouter(sharding: ShardingConfig): Provider[] {
   ];
 }
 
+/** The write path's event store: sealing personal content with per-user keys when configured (docs/adr/0005). */
+export function sealedIfConfigured(store: MysqlEventStore<RecordStateChange>, databases: ShardDatabases, sealing: UserKeysConfig | null): EventStore<RecordStateChange> {
+  if (!sealing) return store;
+  if (sealing.developmentMasterKey) new Logger('user-keys').warn(DEVELOPMENT_MASTER_KEY_WARNING);
+  return new SealingEventStore(store, cachedMysqlUserKeys(databases.control, sealing));
+}
+
 /** Infrastructure for RecordsModule on sharded MySQL (see RecordsModule.withInfrastructure). */
 @Module({})
 export class RecordsMysqlModule {
@@ -78,14 +92,18 @@ export class RecordsMysqlModule {
       providers: [
         ...shardPoolsAndRouter(options.sharding),
         {
-          provide: EVENT_STORE,
+          provide: MYSQL_EVENT_STORE,
           inject: [ShardDatabases],
-          useFactory: (databases: ShardDatabases) =>
-            new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: options.groupCommit }),
+          useFactory: (databases: ShardDatabases) => new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: options.groupCommit }),
+        },
+        {
+          provide: EVENT_STORE,
+          inject: [ShardDatabases, MYSQL_EVENT_STORE],
+          useFactory: (databases: ShardDatabases, store: MysqlEventStore<RecordStateChange>) => sealedIfConfigured(store, databases, options.sealing),
         },
         {
           provide: RECORD_STATE_READER,
-          inject: [ShardDatabases, EVENT_STORE],
+          inject: [ShardDatabases, MYSQL_EVENT_STORE],
           useFactory: (databases: ShardDatabases, store: MysqlEventStore<unknown>) =>
             new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control), release: (shard, writeSet, streams) => store.releaseStaged(shard, writeSet, streams) }),
         },

@@ -8,3 +8,4 @@ export * from './saga-record-moves';
 export * from './record-move.errors';
 export * from './move-fingerprint';
 export * from './records-erase-user.effects';
+export * from './saga-user-erasures';

@@ -6,6 +6,7 @@ import {
   RECORD_CACHE_INVALIDATOR,
   RECORD_MOVE_STORE,
   RECORD_MOVES,
+  USER_ERASURES,
   type IdGenerator,
   type RecordCacheInvalidator,
   type RecordMoveStore,
@@ -17,6 +18,7 @@ import { SagasHttpModule } from '@shardline/sagas-http';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createRecordsSagaRuntime, type RecordsSagaRuntime } from './records-saga.runtime';
 import { SagaAtomicBatches } from './saga-atomic-batches';
+import { SagaUserErasures } from './saga-user-erasures';
 import { SagaRecordMoves } from './saga-record-moves';
 
 export const RECORDS_SAGA_RUNTIME = Symbol('RecordsSagaRuntime');
@@ -70,9 +72,14 @@ export class RecordsSagasModule {
           useFactory: (runtime: RecordsSagaRuntime, rows: RecordMoveStore, ids: IdGenerator) =>
             new SagaRecordMoves(runtime.orchestrator, rows, ids, { waitMs: options.moveWaitMs, statusUrl: (id) => `/api/v1/sagas/${id}` }),
         },
+        {
+          provide: USER_ERASURES,
+          inject: [RECORDS_SAGA_RUNTIME],
+          useFactory: (runtime: RecordsSagaRuntime) => new SagaUserErasures(runtime.orchestrator, (id) => `/api/v1/sagas/${id}`),
+        },
         RecordsSagaRuntimeLifecycle,
       ],
-      exports: [RECORDS_SAGA_RUNTIME, SAGA_ORCHESTRATOR, ATOMIC_BATCHES, RECORD_MOVES],
+      exports: [RECORDS_SAGA_RUNTIME, SAGA_ORCHESTRATOR, ATOMIC_BATCHES, RECORD_MOVES, USER_ERASURES],
     };
   }
 }

@@ -5,3 +5,4 @@ export * from './user-keys.config';
 export * from './key-wrapping';
 export * from './cached-user-keys';
 export * from './in-memory/in-memory-user-keys';
+export * from './sealing-event.store';

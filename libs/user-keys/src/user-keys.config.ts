@@ -36,3 +36,15 @@ export function userKeysConfigFromEnv(env: Record<string, string | undefined>): 
 
 export const DEVELOPMENT_MASTER_KEY_WARNING =
   'SHARDLINE_USER_KEY_MASTER is not set: user data keys are wrapped with the PUBLIC development master key. Anyone with a copy of the control database can read every sealed event. Set it (base64 of 32 random bytes) in every environment but development.';
+
+/**
+ * Write-time sealing (api, command-intake, saga-worker): SHARDLINE_SEAL_CONTENT (default true) seals
+ * the personal content of every event before it is stored (docs/adr/0005); false stores it in clear
+ * (then only the relay's sealing, if on, protects the Kafka copies, and an erasure cannot reach the
+ * event tables). Returns the key settings, or null when sealing is off.
+ */
+export function sealingConfigFromEnv(env: Record<string, string | undefined>): UserKeysConfig | null {
+  const flag = env.SHARDLINE_SEAL_CONTENT ?? 'true';
+  if (flag !== 'true' && flag !== 'false') throw new Error(`invalid configuration: SHARDLINE_SEAL_CONTENT: must be true or false, got ${flag}`);
+  return flag === 'true' ? userKeysConfigFromEnv(env) : null;
+}

@@ -4,6 +4,9 @@ import { envelopeOf } from '@shardline/integration-events';
 import { ElasticsearchRecordSearch, ElasticsearchRecordsSink } from '@shardline/projection-elasticsearch';
 import { newRebuildId } from '@shardline/projections';
 import { ProjectionRunner, rebuildProjection } from '@shardline/projections/kafka';
+import type { EnvelopeKeys } from '@shardline/projections';
+import { userKeysConfigFromEnv } from '@shardline/user-keys';
+import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
@@ -26,6 +29,7 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
   let base: string;
   let live: ElasticsearchRecordsSink;
   let runner: ProjectionRunner;
+  let keys: EnvelopeKeys;
   const published = new Map<number, string>();
   /** What the write side acknowledged: record id -> last version and whether it is deleted. */
   const expected = new Map<string, { businessId: string; version: number; deleted: boolean }>();
@@ -40,7 +44,9 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
     client = testEsClient();
     base = `${tag}-records`;
     live = new ElasticsearchRecordsSink({ client, indexBase: base });
-    runner = new ProjectionRunner({ kafka: k.kafka, sink: live, topics: k.topics, groupId: `${tag}.live`, retry: { initialMs: 50, maxMs: 500 }, lagRefreshMs: 0 });
+    // The api seals content at write time: the live projection and the rebuild open it with the users' keys.
+    keys = cachedMysqlUserKeys(databases.control, userKeysConfigFromEnv({}));
+    runner = new ProjectionRunner({ kafka: k.kafka, sink: live, topics: k.topics, groupId: `${tag}.live`, retry: { initialMs: 50, maxMs: 500 }, lagRefreshMs: 0, keys });
     await runner.start();
   });
   afterAll(async () => {
@@ -109,6 +115,7 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
       rebuildId,
       topics: k.topics,
       liveGroupId: `${tag}.live`,
+      keys,
       replayBatchSize: 25,
       retry: { initialMs: 50, maxMs: 500 },
       catchUpTimeoutMs: 45_000,

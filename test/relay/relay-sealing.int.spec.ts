@@ -21,7 +21,9 @@ describe('relay sealing (MariaDB + Kafka)', () => {
   beforeAll(async () => {
     dbs = await createTestDatabases(2);
     databases = new ShardDatabases(dbs.config);
-    api = await startApi(dbs.config);
+    // The api stores content in clear here: this spec is about the relay sealing what reaches it in clear
+    // (events written before write-time sealing, or with SHARDLINE_SEAL_CONTENT=false).
+    api = await startApi(dbs.config, { SHARDLINE_SEAL_CONTENT: 'false' });
     relay = await startRelayApp(testRelayConfig(dbs.config, topic, { SHARDLINE_USER_KEY_CACHE_TTL_MS: String(TTL_MS) }));
     await relay.started;
     collector = new TopicCollector(topic);

@@ -48,7 +48,8 @@ export function isPoisonEnvelopeError(error: unknown): error is ShardlineError {
 /** Seals a version-1 envelope with its user's 32-byte data key (a fresh random IV each time). */
 export function sealEnvelope(envelope: RecordEventEnvelope, key: Buffer): RecordEventEnvelope {
   if (envelope.envelope_version !== ENVELOPE_VERSION) throw new InternalError('ENVELOPE.ALREADY_SEALED', `envelope ${envelope.event_id} is version ${envelope.envelope_version}, not a plain version 1`);
-  const data = sealEventData(envelope.data, key, { streamId: envelope.stream_id, streamVersion: envelope.stream_version, userId: envelope.user_id });
+  // Every published event is sealed, a content-free one too (its sealed part is `{}`): consumers see one version.
+  const data = sealPersonalFields(envelope.data, key, { streamId: envelope.stream_id, streamVersion: envelope.stream_version, userId: envelope.user_id });
   return { ...envelope, envelope_version: SEALED_ENVELOPE_VERSION, data };
 }
 
@@ -66,14 +67,17 @@ export interface SealedEventIdentity {
  * openEnvelope. A payload without personal fields (a deletion) is returned as it is.
  */
 export function sealEventData(data: Record<string, unknown>, key: Buffer, identity: SealedEventIdentity): Record<string, unknown> {
-  if (isSealedData(data)) return data;
+  if (isSealedData(data) || !PERSONAL_FIELDS.some((field) => field in data)) return data;
+  return sealPersonalFields(data, key, identity);
+}
+
+function sealPersonalFields(data: Record<string, unknown>, key: Buffer, identity: SealedEventIdentity): Record<string, unknown> {
   const personal: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(data)) {
     if ((PERSONAL_FIELDS as readonly string[]).includes(field)) personal[field] = value;
     else rest[field] = value;
   }
-  if (Object.keys(personal).length === 0) return data;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey(key), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(JSON.stringify([identity.streamId, identity.streamVersion, identity.userId])));

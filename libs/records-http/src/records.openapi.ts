@@ -108,6 +108,13 @@ export function recordsOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/users/{user_id}/erasure': {
+        post: {
+          summary: "Erase a user everywhere (irreversible): their data key is forgotten, their records deleted on every shard, the read models scrubbed",
+          parameters: [{ name: 'user_id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKey],
+          responses: { '202': { description: '{saga_id, status, status_url}; Location = status_url, whose result is the report' }, ...errors(400, 422, 501, 503) },
+        },
+      },
       '/api/v1/sagas/{id}': {
         get: {
           summary: 'Status of a saga (the status URL of a 202): status, result once completed, error once failed',

@@ -99,6 +99,7 @@ export async function runRebuild(options: RebuildOptions, ports: RebuildPorts): 
         retry: options.retry ?? DEFAULT_BACKOFF,
         maxAttempts: options.maxReplayAttempts ?? 30,
         log,
+        keys: options.keys,
       },
       target,
       ports.deadLetters,

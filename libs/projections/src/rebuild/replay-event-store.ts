@@ -4,6 +4,7 @@ import { encodeEnvelope, envelopeOf } from '@shardline/integration-events';
 import { GAVE_UP, retryWithBackoff, type BackoffOptions, type WorkerLog } from '@shardline/worker';
 import { applyChunk } from '../apply/apply-chunk';
 import type { DeadLetterPublisher } from '../apply/dead-letter.port';
+import type { EnvelopeKeys } from '../apply/envelope-keys.port';
 import type { SourceMessage } from '../apply/source-message';
 import type { ProjectionSink } from '../projection-sink.port';
 
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   /** Attempts of one apply or dead-letter publish before the replay (and the rebuild) fails. */
   maxAttempts: number;
   log: WorkerLog;
+  /** Opens the events sealed at write time (docs/adr/0005): the tables hold the same ciphertext as Kafka. */
+  keys?: EnvelopeKeys;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function replayEventStore(options: ReplayOptions, target: Projectio
           projection: target.name,
           apply: (events) => target.apply(events),
           deadLetters,
+          keys: options.keys,
           retry: (what, step) =>
             retryWithBackoff(step, {
               backoff: options.retry,

@@ -10,6 +10,7 @@ import { migrateAll } from '../../migrations/migrate';
 import { CpuUsage } from '../pipeline/cpu-usage';
 import { ChildApp } from '../../test/support/child-app';
 import { freePort } from '../../test/support/free-port';
+import autocannon from 'autocannon';
 import { makeRecord, percentile } from '../ingest/workload';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -17,6 +18,10 @@ const PER_BATCH = env('BENCH_BATCH_RECORDS', 1000);
 const BATCHES = env('BENCH_BATCHES', 60);
 const CONCURRENCY = env('BENCH_CONCURRENCY', 4);
 const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
+const SINGLE_SECONDS = env('BENCH_SINGLE_SECONDS', 10);
+const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 32);
+/** Comma-separated subset of atomic,sealing. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'atomic,sealing').split(','));
 const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_saga_db_', SHARDLINE_CONTROL_DB: 'bench_saga_control', SHARDLINE_SAGA_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}` };
 
 interface PhaseResult {
@@ -33,6 +38,52 @@ let sequence = 0;
 const batchBody = (atomic: boolean) => JSON.stringify({ atomic, data: Array.from({ length: PER_BATCH }, () => makeRecord(sequence++, PAYLOAD)) });
 
 async function main(): Promise<void> {
+  if (PHASES.has('atomic')) await atomicPhases();
+  if (PHASES.has('sealing')) await sealingPhases();
+}
+
+/**
+ * The write-path cost of erasability (docs/adr/0005): single creates with personal content sealed
+ * at write time (SHARDLINE_SEAL_CONTENT=true, the default) against the same load stored in clear,
+ * one api process each, one after the other in this run; CPU per record per process.
+ */
+async function sealingPhases(): Promise<void> {
+  const config = shardingConfigFromEnv({ ...process.env, ...benchEnv });
+  console.log(`# write-path cost of sealing: single creates, ${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS} s per phase`);
+  await resetTables(config);
+  const results: Array<{ seal: boolean; rate: number; p50: number; p99: number; cpu: Array<{ name: string; percent: number }> }> = [];
+  for (const seal of [false, true, false, true]) {
+    const port = await freePort();
+    const api = ChildApp.built('api', { ...benchEnv, SHARDLINE_SEAL_CONTENT: String(seal), SHARDLINE_HTTP_PORT: String(port), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '903', SHARDLINE_LOG_LEVEL: 'warn' }).start();
+    try {
+      await api.waitUntilReady(`http://127.0.0.1:${port}/health/ready`);
+      const cpu = new CpuUsage(() => ({ api: api.pid }));
+      let i = 0;
+      cpu.begin();
+      const result = await autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections: SINGLE_CONNECTIONS,
+        duration: SINGLE_SECONDS,
+        requests: [{ method: 'POST', path: '/api/v1/data/single', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...makeRecord(i++, PAYLOAD), user_id: 1 + (i % 5000) }) }) }],
+      });
+      const usage = cpu.end();
+      results.push({ seal, rate: result['2xx'] / SINGLE_SECONDS, p50: result.latency.p50, p99: result.latency.p99, cpu: usage });
+      const perRecord = (name: string) => {
+        const c = usage.find((u) => u.name === name);
+        return c ? ((c.percent / 100) * SINGLE_SECONDS * 1e6) / Math.max(1, result['2xx']) : NaN;
+      };
+      console.log(
+        `single creates, content ${seal ? 'sealed' : 'in clear'}: ${Math.round(result['2xx'] / SINGLE_SECONDS).toLocaleString('en-US')} records/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}; api ${perRecord('api').toFixed(1)} µs, MariaDB ${perRecord('mariadb').toFixed(1)} µs per record`,
+      );
+    } finally {
+      await api.stop();
+    }
+  }
+  const mean = (seal: boolean) => results.filter((r) => r.seal === seal).reduce((sum, r) => sum + r.rate, 0) / 2;
+  console.log(`ratio sealed/clear single-create records/s: ${(mean(true) / mean(false)).toFixed(2)} (mean of two runs each, alternated)`);
+}
+
+async function atomicPhases(): Promise<void> {
   const config = shardingConfigFromEnv({ ...process.env, ...benchEnv });
   console.log(`# saga benchmark: batches of ${PER_BATCH} records over ${config.shards.length} shards, ${BATCHES} per phase, ${CONCURRENCY} concurrent clients, ~${PAYLOAD} B data_content, node ${process.version}`);
   await resetTables(config);

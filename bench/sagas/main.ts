@@ -20,6 +20,8 @@ const CONCURRENCY = env('BENCH_CONCURRENCY', 4);
 const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
 const SINGLE_SECONDS = env('BENCH_SINGLE_SECONDS', 10);
 const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 32);
+/** Distinct users of the single creates: each one's key is looked up once per api process and cache TTL. */
+const USERS = env('BENCH_USERS', 5000);
 /** Comma-separated subset of atomic,sealing. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'atomic,sealing').split(','));
 const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_saga_db_', SHARDLINE_CONTROL_DB: 'bench_saga_control', SHARDLINE_SAGA_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}` };
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
  */
 async function sealingPhases(): Promise<void> {
   const config = shardingConfigFromEnv({ ...process.env, ...benchEnv });
-  console.log(`# write-path cost of sealing: single creates, ${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS} s per phase`);
+  console.log(`# write-path cost of sealing: single creates, ${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS} s per phase, ${USERS} distinct users, a fresh api process per phase (cold key cache)`);
   await resetTables(config);
   const results: Array<{ seal: boolean; rate: number; p50: number; p99: number; cpu: Array<{ name: string; percent: number }> }> = [];
   for (const seal of [false, true, false, true]) {
@@ -64,7 +66,7 @@ async function sealingPhases(): Promise<void> {
         url: `http://127.0.0.1:${port}`,
         connections: SINGLE_CONNECTIONS,
         duration: SINGLE_SECONDS,
-        requests: [{ method: 'POST', path: '/api/v1/data/single', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...makeRecord(i++, PAYLOAD), user_id: 1 + (i % 5000) }) }) }],
+        requests: [{ method: 'POST', path: '/api/v1/data/single', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...makeRecord(i++, PAYLOAD), user_id: 1 + (i % USERS) }) }) }],
       });
       const usage = cpu.end();
       results.push({ seal, rate: result['2xx'] / SINGLE_SECONDS, p50: result.latency.p50, p99: result.latency.p99, cpu: usage });

@@ -10,7 +10,7 @@ export class SagaMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.started = new Counter({ name: 'shardline_sagas_started_total', help: 'Sagas started, by type', labelNames: ['type'], registers });
+    this.started = new Counter({ name: 'shardline_sagas_started_total', help: 'Sagas whose first step began running, by type', labelNames: ['type'], registers });
     this.finished = new Counter({
       name: 'shardline_sagas_finished_total',
       help: 'Sagas that reached completed, compensated or aborted, by type and status',

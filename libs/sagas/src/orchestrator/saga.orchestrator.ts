@@ -96,7 +96,6 @@ export class SagaOrchestrator {
       if (existing.type !== type) throw new SagaIllegalStateError(state.id, `exists with type ${existing.type}, not ${type}`);
       return { state: existing, created: false };
     }
-    this.options.metrics?.started.inc({ type });
     await this.enqueueFor(state);
     return { state, created: true };
   }
@@ -110,6 +109,8 @@ export class SagaOrchestrator {
 
     const started = transitions.attemptStarted(state, definition, this.now());
     if (!(await this.options.store.save(started, state.version))) return 'stale';
+    // Counted where sagas run (the worker's /metrics), once: the first attempt of the first step.
+    if (state.version === 1 && state.attempts === 0) this.options.metrics?.started.inc({ type: state.type });
     const step = transitions.currentStep(started, definition);
     const phase = phaseOf(started)!;
     const t0 = performance.now();

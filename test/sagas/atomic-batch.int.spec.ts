@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
 import { startSagaWorkerApp, type SagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worker-app';
@@ -178,6 +179,42 @@ describe('atomic cross-shard batches (saga on MariaDB + BullMQ)', () => {
     } finally {
       await child.kill9();
       if (!proxy.listening) await proxy.start(proxy.port);
+    }
+  });
+
+  it('a saga worker killed with kill -9 in the middle of the release (after the commit point) loses nothing: the batch stays whole and the next worker publishes it', async () => {
+    // Shard 2's outbox is locked by the test: staging and the commit point do not touch it, so the
+    // first worker commits the batch and then hangs releasing shard 2's part, where it is killed.
+    const shard = dbs.config.shards[2];
+    const locker = await createConnection({ host: shard.host, port: shard.port, user: shard.user, password: shard.password, database: shard.database });
+    await locker.query('LOCK TABLES outbox WRITE');
+    const child = ChildApp.fromSource('saga-worker', 'apps/saga-worker/src/main.ts', { ...workerEnv(), SHARDLINE_LOG_LEVEL: 'warn' }).start();
+    try {
+      const body = batchOf(40);
+      const accepted = await api.request('POST', '/api/v1/data/batch', body, { prefer: 'respond-async' });
+      expectStatus(accepted, 202);
+      await waitFor(() => `the first worker inside the release:\n${child.log()}`, async () => {
+        const state = (await api.request('GET', `/admin/sagas/${accepted.body.saga_id}`)).body;
+        return state.pivotPassed === true && (state.steps ?? []).some((s: { step: string; status: string }) => s.step === 'release' && s.status === 'running');
+      }, { timeoutMs: 30_000 });
+      await child.kill9();
+      expect(await visibleOfUser(body.data[0].user_id)).toBe(40); // committed: whole on the read path, whatever the release
+      await locker.query('UNLOCK TABLES');
+      worker = await startWorker();
+      await waitFor('the saga to complete', async () => (await api.request('GET', accepted.body.status_url)).body.status === 'completed', { timeoutMs: 30_000 });
+      await waitFor('release of every part', async () => (await stagedRows()) === 0);
+      let outbox = 0;
+      for (let s = 0; s < 4; s++) {
+        const [rows] = await databases.shard(s).raw("SELECT COUNT(*) AS n FROM outbox o JOIN events e ON e.stream_id = o.stream_id AND e.stream_version = o.stream_version AND e.month_key = o.month_key WHERE JSON_VALUE(e.data, '$.user_id') = ?", [body.data[0].user_id]);
+        outbox += Number(rows[0].n);
+      }
+      expect(outbox).toBe(40); // each event released once, although the release ran in two workers
+      const release = (await api.request('GET', `/admin/sagas/${accepted.body.saga_id}`)).body.steps.find((s: { step: string }) => s.step === 'release');
+      expect(release.attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await child.kill9();
+      await locker.query('UNLOCK TABLES').catch(() => undefined);
+      await locker.end();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { CoalescedLookup } from './coalesced-lookup';
 import type { DataKey, UserKeys } from './user-keys.port';
 
 export interface UserKeyCacheOptions {
@@ -30,6 +31,9 @@ interface Entry {
 export class CachedUserKeys implements UserKeys {
   readonly ttlMs: number;
   private readonly cache: LRUCache<string, Entry> | null;
+  /** Concurrent misses share one store call (the write path's many commands for new users). */
+  private readonly creating = new CoalescedLookup<DataKey | null>((ids) => this.store.keysFor(ids));
+  private readonly reading = new CoalescedLookup<DataKey | null>((ids) => this.store.existingKeys(ids));
 
   constructor(
     private readonly store: UserKeys,
@@ -41,11 +45,11 @@ export class CachedUserKeys implements UserKeys {
   }
 
   keysFor(userIds: readonly string[]): Promise<Map<string, DataKey | null>> {
-    return this.lookup(userIds, (misses) => this.store.keysFor(misses), () => true);
+    return this.lookup(userIds, (misses) => this.creating.lookup(misses), () => true);
   }
 
   existingKeys(userIds: readonly string[]): Promise<Map<string, DataKey | null>> {
-    return this.lookup(userIds, (misses) => this.store.existingKeys(misses), (key) => key !== null);
+    return this.lookup(userIds, (misses) => this.reading.lookup(misses), (key) => key !== null);
   }
 
   async forget(userId: string): Promise<boolean> {

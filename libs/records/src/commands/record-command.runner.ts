@@ -85,7 +85,8 @@ export class RecordCommandRunner {
     return { shard, businessId, recordId: command.data.recordId, isNew: false };
   }
 
-  private async execute<C extends RecordCommand>(command: C, stream: RecordStream): Promise<CommandOutcome<AnswerOf<C>>> {
+  private async execute<C extends RecordCommand>(command: C, addressed: RecordStream): Promise<CommandOutcome<AnswerOf<C>>> {
+    let stream = addressed;
     const context = command.metadata;
     const status = stream.isNew ? 201 : 200;
     // Only client-chosen command ids are remembered, so only they need a request fingerprint.
@@ -110,6 +111,12 @@ export class RecordCommandRunner {
         return { status, response, replayed: false };
       } catch (error) {
         if (!isStreamVersionConflict(error)) throw error;
+        // A new record's stream already exists: its server-chosen id collided (e.g. ids repeated
+        // after a restart with the clock stepped back). Not the client's concern: mint another id.
+        if (stream.isNew && attempt < MAX_ATTEMPTS) {
+          stream = { ...stream, recordId: this.ids.next() };
+          continue;
+        }
         if (!retryConflicts || attempt >= MAX_ATTEMPTS) {
           const current = await this.reader.get(stream.shard, stream.businessId, stream.recordId);
           // A move saga took the record between the load and the append: say so, not "version conflict".

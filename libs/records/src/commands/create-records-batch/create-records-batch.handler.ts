@@ -1,6 +1,6 @@
 import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore, StreamWrite } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, isStreamVersionConflict, StreamWrite } from '@shardline/event-store';
 import { hasErrorKind, isShardlineError, messageOf, NotImplementedError } from '@shardline/errors';
 import { RecordFields } from '../../domain/record.fields';
 import { ATOMIC_BATCHES, AtomicBatchAccepted, AtomicBatches } from '../../ports/atomic-batches.port';
@@ -12,6 +12,10 @@ import { requestHashOf, storedResponseOf } from '../record-command.idempotency';
 import { planStreamWrite } from '../stream-write.planner';
 import { CreateRecordsBatch } from './create-records-batch.command';
 import { BatchRecordDecision, decideCreateRecordsBatch } from './create-records-batch.decide';
+import { CreateRecord } from '../create-record/create-record.command';
+import { initialState } from '../../domain/record.evolve';
+import { stamped } from '../record.commands';
+import { decideAndEvolve } from '../record.decider';
 import { BatchItemResult, batchOutcomeOf, BatchResult } from './create-records-batch.result';
 
 /** The records of one batch that live on one shard: written as ONE multi-row transaction. */
@@ -19,6 +23,8 @@ interface ShardPart {
   shard: number;
   writes: StreamWrite<RecordStateChange>[];
   items: BatchItemResult[];
+  /** What the writes were planned from (decided again with fresh ids after an id collision). */
+  decisions: BatchRecordDecision[];
 }
 
 /**
@@ -49,15 +55,14 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     const now = this.clock();
     const decisions = decideCreateRecordsBatch(command, () => ({ now, recordId: this.ids.next() }));
     if (command.data.atomic) return this.runAtomic(command, decisions);
-    const parts = new Map<number, ShardPart>();
+    const byShard = new Map<number, BatchRecordDecision[]>();
     for (const decision of decisions) {
       const shard = this.router.shardFor(decision.businessId);
-      const part = parts.get(shard) ?? { shard, writes: [], items: [] };
-      const write = planStreamWrite(command.metadata, { ...decision, before: null });
-      part.writes.push(write);
-      part.items.push({ index: decision.index, status: 201, id: decision.recordId, version: write.state.record.version, business_id: decision.businessId });
-      parts.set(shard, part);
+      const part = byShard.get(shard);
+      if (part) part.push(decision);
+      else byShard.set(shard, [decision]);
     }
+    const parts = new Map([...byShard].map(([shard, part]) => [shard, this.planPart(command, shard, part)]));
     const requestHash = requestHashOf(command);
     if (command.metadata.clientSupplied) await this.refuseReusedKey(command.metadata.commandId, requestHash);
     const settled = await Promise.all([...parts.values()].map((part) => this.writePart(part, command, requestHash)));
@@ -88,27 +93,67 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     for (const lookup of lookups) if (lookup.status === 'fulfilled' && lookup.value) storedResponseOf(lookup.value, requestHash);
   }
 
-  private async writePart(part: ShardPart, command: CreateRecordsBatch, requestHash: string): Promise<BatchItemResult[]> {
-    const { metadata: context } = command;
-    const commandId = context.clientSupplied ? partKeyOf(context.commandId, part.shard) : null;
-    try {
-      if (commandId) {
-        const stored = await this.store.findCommandResult(part.shard, commandId);
-        if (stored) return storedResponseOf(stored, requestHash);
-      }
-      const outcome = await this.store.appendBatch({
-        shard: part.shard,
-        writes: part.writes,
-        idempotency: commandId ? { commandId, requestHash, response: part.items } : undefined,
-      });
-      return outcome.kind === 'duplicate' ? storedResponseOf(outcome.stored, requestHash) : part.items;
-    } catch (error) {
-      // Step 5: the other parts may have committed; this one says what happened to its records.
-      const status = hasErrorKind(error, 'unavailable') ? 503 : hasErrorKind(error, 'unprocessable') ? 422 : 500;
-      const code = isShardlineError(error) ? error.code : 'INTERNAL';
-      if (status === 500) this.logger.error(`batch part on shard ${part.shard} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      return part.items.map((item): BatchItemResult => ({ index: item.index, status, error: { code, message: status === 500 ? 'internal error' : messageOf(error) } }));
+  private planPart(command: CreateRecordsBatch, shard: number, decisions: BatchRecordDecision[]): ShardPart {
+    const part: ShardPart = { shard, writes: [], items: [], decisions };
+    for (const decision of decisions) {
+      const write = planStreamWrite(command.metadata, { ...decision, before: null });
+      part.writes.push(write);
+      part.items.push({ index: decision.index, status: 201, id: decision.recordId, version: write.state.record.version, business_id: decision.businessId });
     }
+    return part;
+  }
+
+  /**
+   * A part whose new streams already exist collided on server-chosen ids (ids repeated after a
+   * restart with the clock stepped back): nothing of it was written, so it is decided again with
+   * fresh ids. The client never sees the collision.
+   */
+  private withFreshIds(command: CreateRecordsBatch, part: ShardPart): ShardPart {
+    const now = this.clock();
+    const decisions = part.decisions.map((d) => {
+      const recordId = this.ids.next();
+      const { events, after } = decideAndEvolve(stamped(new CreateRecord(command.data.records[d.index], command.metadata), { now, recordId }), initialState());
+      return { ...d, recordId, events, after };
+    });
+    return this.planPart(command, part.shard, decisions);
+  }
+
+  private async writePart(first: ShardPart, command: CreateRecordsBatch, requestHash: string): Promise<BatchItemResult[]> {
+    const { metadata: context } = command;
+    let part = first;
+    const commandId = context.clientSupplied ? partKeyOf(context.commandId, part.shard) : null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendPart(part, commandId, requestHash);
+      } catch (error) {
+        if (isStreamVersionConflict(error) && attempt < 3) {
+          part = this.withFreshIds(command, part);
+          continue;
+        }
+        return this.failedPart(part, error);
+      }
+    }
+  }
+
+  private async appendPart(part: ShardPart, commandId: string | null, requestHash: string): Promise<BatchItemResult[]> {
+    if (commandId) {
+      const stored = await this.store.findCommandResult(part.shard, commandId);
+      if (stored) return storedResponseOf(stored, requestHash);
+    }
+    const outcome = await this.store.appendBatch({
+      shard: part.shard,
+      writes: part.writes,
+      idempotency: commandId ? { commandId, requestHash, response: part.items } : undefined,
+    });
+    return outcome.kind === 'duplicate' ? storedResponseOf(outcome.stored, requestHash) : part.items;
+  }
+
+  /** Step 5: the other parts may have committed; this one says what happened to its records. */
+  private failedPart(part: ShardPart, error: unknown): BatchItemResult[] {
+    const status = hasErrorKind(error, 'unavailable') ? 503 : hasErrorKind(error, 'unprocessable') ? 422 : 500;
+    const code = isShardlineError(error) ? error.code : 'INTERNAL';
+    if (status === 500) this.logger.error(`batch part on shard ${part.shard} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    return part.items.map((item): BatchItemResult => ({ index: item.index, status, error: { code, message: status === 500 ? 'internal error' : messageOf(error) } }));
   }
 }
 

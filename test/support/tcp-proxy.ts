@@ -23,12 +23,29 @@ export class TcpProxy {
         s.on('error', () => s.destroy());
       }
       client.pipe(upstream).pipe(client);
+      if (this.frozen) for (const s of [client, upstream]) s.pause();
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
+  }
+
+  private frozen = false;
+
+  /**
+   * Stops forwarding bytes without closing anything, like a hung server or a silent network loss:
+   * open connections stay open and get no answers; new ones connect and hang. `thaw()` resumes.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const socket of this.sockets) socket.resume();
   }
 
   get listening(): boolean {

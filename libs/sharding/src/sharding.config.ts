@@ -21,6 +21,8 @@ export const shardingConfigSchema = z.object({
    * transaction holds gives up after this instead of InnoDB's 50 s default, and fails alone.
    */
   lockWaitTimeoutS: z.coerce.number().int().min(1).max(3600).default(3),
+  /** Longest one write-path packet may wait on a connection already open (a hung shard → 503 after this). */
+  queryTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Connections to the control database (slot map, sagas, commit points). */
   controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
 });
@@ -55,6 +57,7 @@ export function shardingConfigFromEnv(env: Record<string, string | undefined>): 
     connectTimeoutMs: env.SHARDLINE_MYSQL_CONNECT_TIMEOUT_MS,
     controlPoolMax: env.SHARDLINE_CONTROL_POOL_MAX,
     lockWaitTimeoutS: env.SHARDLINE_MYSQL_LOCK_WAIT_TIMEOUT_S,
+    queryTimeoutMs: env.SHARDLINE_MYSQL_QUERY_TIMEOUT_MS,
   });
 }
 

@@ -1,6 +1,7 @@
 import { MysqlOutboxSource, MysqlShardLease, relayLockName } from '@shardline/outbox-relay/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait-for';
 
 const LEASE = { connectTimeoutMs: 1500, queryTimeoutMs: 3000 };
@@ -41,6 +42,28 @@ describe('relay MySQL adapters (MariaDB)', () => {
       } finally {
         await first.release();
         await second.release();
+      }
+    });
+
+    it('a holder that vanishes without a TCP reset (frozen network) loses the lock after the session timeout, not hours later', async () => {
+      const target = dbs.config.shards[0];
+      const proxy = new TcpProxy(target.host, target.port);
+      const port = await proxy.start();
+      const holder = new MysqlShardLease(0, { ...target, port }, { ...LEASE, queryTimeoutMs: 500, sessionTimeoutS: 2 });
+      const standby = new MysqlShardLease(0, target, LEASE);
+      try {
+        expect(await holder.tryAcquire()).toBe(true);
+        proxy.freeze(); // nothing more reaches the server from the holder, and nothing closes its connection
+        expect(await standby.tryAcquire()).toBe(false);
+        const started = Date.now();
+        await waitFor('the standby to take the lock', () => standby.tryAcquire(), { timeoutMs: 15_000, intervalMs: 250 });
+        expect(Date.now() - started).toBeLessThan(6_000);
+        expect(await holder.isHeld()).toBe(false); // the holder, cut off, never believes it still holds it
+      } finally {
+        proxy.thaw();
+        await holder.release();
+        await standby.release();
+        await proxy.stop();
       }
     });
 

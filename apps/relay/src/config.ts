@@ -9,6 +9,11 @@ const relayEnvSchema = z.object({
   SHARDLINE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this). */
   SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * wait_timeout of the lock's session: a holder that vanished without a TCP reset (host crash,
+   * freeze, partition) loses its shard after this many seconds of silence (the server's default is 8 h).
+   */
+  SHARDLINE_RELAY_LEASE_SESSION_TIMEOUT_S: z.coerce.number().int().min(2).max(3600).default(30),
   /** How often a standby tries to take a shard's lock: the failover delay after the holder died. */
   SHARDLINE_RELAY_LEASE_RETRY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Cap of the exponential backoff after a failed publish (Kafka down) or outbox error. */
@@ -56,6 +61,7 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
       errorBackoffMinMs: Math.min(100, e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS),
       errorBackoffMaxMs: e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS,
     },
+    leaseSessionTimeoutS: e.SHARDLINE_RELAY_LEASE_SESSION_TIMEOUT_S,
     ops: { host: e.SHARDLINE_RELAY_OPS_HOST, port: e.SHARDLINE_RELAY_OPS_PORT },
     shutdownTimeoutMs: e.SHARDLINE_RELAY_SHUTDOWN_TIMEOUT_MS,
     logLevel: e.SHARDLINE_LOG_LEVEL,

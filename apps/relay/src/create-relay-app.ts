@@ -42,7 +42,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   if (!config.seal) logger.warn('SHARDLINE_RELAY_SEAL=false: events are published in clear; erasing a user cannot make these Kafka copies unreadable');
   const shards = databases.shardIndexes().map((shard) => ({
     source: new MysqlOutboxSource(databases, shard),
-    lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000 }, log),
+    lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000, sessionTimeoutS: config.leaseSessionTimeoutS }, log),
   }));
   const relay = new OutboxRelay(shards, publisher, registry, config.relay, log);
   // The topic must exist with its partition count BEFORE the first publish (the relay's prepare).

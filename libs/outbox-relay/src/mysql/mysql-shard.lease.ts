@@ -7,6 +7,13 @@ export interface MysqlShardLeaseOptions {
   connectTimeoutMs: number;
   /** A lease query that takes longer counts as a lost connection (a hung network must not keep us publishing). */
   queryTimeoutMs: number;
+  /**
+   * wait_timeout of the lock's session (seconds): the server ends it, and so frees the lock, once
+   * no query came for this long. A holder that vanished without a TCP reset (host crash, VM freeze,
+   * partition) thus loses the shard after this, not after the server's default (8 hours). The live
+   * holder queries every relay cycle (isHeld), far more often. Default 30.
+   */
+  sessionTimeoutS?: number;
 }
 
 /**
@@ -14,6 +21,9 @@ export interface MysqlShardLeaseOptions {
  * on a dedicated connection to the shard's own server. The server releases a user lock when the
  * connection that holds it ends, so a relay that is kill -9'ed (or loses its network) frees the
  * shard for a standby without any expiry to tune; there is no lock table to clean up.
+ *
+ * A holder that vanished without closing its connection (no TCP reset reaches the server) loses
+ * the lock when its session's wait_timeout (sessionTimeoutS) passes without a query.
  *
  * The holder stops relaying the moment it cannot prove the lock is still its own: the connection
  * emitting 'error'/'end' marks the lease lost at once, and `isHeld()` — run by the relay before
@@ -94,6 +104,7 @@ export class MysqlShardLease implements ShardLease {
     };
     connection.on('error', onLost);
     connection.on('end', () => onLost());
+    await connection.query({ sql: `SET SESSION wait_timeout = ${Math.max(1, Math.round(this.options.sessionTimeoutS ?? 30))}`, timeout: this.options.queryTimeoutMs });
     this.connection = connection;
     return connection;
   }

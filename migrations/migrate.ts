@@ -52,7 +52,8 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
       await server.destroy();
     }
   }
-  const databases = new ShardDatabases(config);
+  // Migrations may run long (DDL on large tables): no per-query timeout here.
+  const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
     const reports: MigrationReport[] = [];
     const [, controlApplied] = await databases.control.migrate.latest({ migrationSource: controlMigrations });
@@ -72,7 +73,7 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
 
 /** The maintenance job: create the coming months' event partitions on every shard. */
 export async function maintainPartitions(config: ShardingConfig, monthsAhead = PARTITION_MONTHS_AHEAD, now = new Date()) {
-  const databases = new ShardDatabases(config);
+  const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
     const out: Array<{ database: string; partitionsAdded: number[] }> = [];
     for (const shard of databases.shardIndexes()) {

@@ -21,8 +21,11 @@ export const shardingConfigSchema = z.object({
    * transaction holds gives up after this instead of InnoDB's 50 s default, and fails alone.
    */
   lockWaitTimeoutS: z.coerce.number().int().min(1).max(3600).default(3),
-  /** Longest one write-path packet may wait on a connection already open (a hung shard → 503 after this). */
-  queryTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Longest one query may wait on a connection already open (a hung shard → 503 after this); the
+   * write path, reads and the relay alike. 0: none (migrations and maintenance, which may run long).
+   */
+  queryTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Connections to the control database (slot map, sagas, commit points). */
   controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
 });

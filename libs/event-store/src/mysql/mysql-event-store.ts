@@ -55,7 +55,8 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     options: MysqlEventStoreOptions,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.queryTimeoutMs = options.queryTimeoutMs ?? databases.config.queryTimeoutMs ?? 10_000;
+    // 0 (no timeout) is for maintenance pools; the write path always keeps one.
+    this.queryTimeoutMs = options.queryTimeoutMs ?? (databases.config.queryTimeoutMs || 10_000);
     this.committers = databases
       .shardIndexes()
       .map((shard) => new GroupCommitter((group) => this.writeGroup(shard, group), options.groupCommit));

@@ -104,7 +104,31 @@ export type ShardProbe = { shard: number; status: 'up' } | { shard: number; stat
 
 export type PoolLog = (level: 'warn' | 'error' | 'deprecate', message: string) => void;
 
-export function createPool(connection: ConnectionConfig, options: Pick<ShardingConfig, 'poolMax' | 'connectTimeoutMs'> & { lockWaitTimeoutS?: number }, log: PoolLog = () => {}): Knex {
+/** A mysql2 connection as knex hands it to afterCreate (callback API). */
+interface RawConnection {
+  query(...args: unknown[]): unknown;
+}
+
+/**
+ * Every query on this connection gets a timeout unless it brings its own: knex has no pool-wide
+ * query timeout, and a shard that hangs on an open connection (server stuck, silent network loss)
+ * would otherwise hold a read, or the relay's outbox read, forever. mysql2 fails the query with
+ * PROTOCOL_SEQUENCE_TIMEOUT and closes the connection, which the callers already treat as the
+ * shard being unavailable (503, the relay standing down and retrying).
+ */
+function withDefaultQueryTimeout(raw: RawConnection, timeoutMs: number): void {
+  const query = raw.query.bind(raw);
+  raw.query = (first: unknown, ...rest: unknown[]) => {
+    const options = typeof first === 'string' ? { sql: first } : (first as Record<string, unknown>);
+    return query(options && options.timeout === undefined ? { ...options, timeout: timeoutMs } : first, ...rest);
+  };
+}
+
+export function createPool(
+  connection: ConnectionConfig,
+  options: Pick<ShardingConfig, 'poolMax' | 'connectTimeoutMs'> & { lockWaitTimeoutS?: number; queryTimeoutMs?: number },
+  log: PoolLog = () => {},
+): Knex {
   return knex({
     log: {
       warn: (m: unknown) => log('warn', String(m)),
@@ -132,8 +156,10 @@ export function createPool(connection: ConnectionConfig, options: Pick<ShardingC
       min: 0,
       max: options.poolMax,
       idleTimeoutMillis: IDLE_CONNECTION_MS,
-      afterCreate: (raw: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) =>
-        raw.query(`SET SESSION innodb_lock_wait_timeout = ${Math.round(options.lockWaitTimeoutS ?? 3)}`, (error) => done(error, raw)),
+      afterCreate: (raw: RawConnection, done: (error: Error | null, connection: unknown) => void) => {
+        if ((options.queryTimeoutMs ?? 10_000) > 0) withDefaultQueryTimeout(raw, options.queryTimeoutMs ?? 10_000);
+        raw.query(`SET SESSION innodb_lock_wait_timeout = ${Math.round(options.lockWaitTimeoutS ?? 3)}`, (error: Error | null) => done(error, raw));
+      },
     },
     acquireConnectionTimeout: options.connectTimeoutMs + 1000,
   });

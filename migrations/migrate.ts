@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { ensureMonthPartitions } from '@shardline/event-store/mysql';
+import { ensureMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
 import { ShardingConfig } from '@shardline/sharding';
 import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import * as eventStore from './shard/0001_event_store';
@@ -71,13 +71,36 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
   }
 }
 
-/** The maintenance job: create the coming months' event partitions on every shard. */
-export async function maintainPartitions(config: ShardingConfig, monthsAhead = PARTITION_MONTHS_AHEAD, now = new Date()) {
+/**
+ * How long an Idempotency-Key (and a saga step's command id) is remembered. A retry after this
+ * executes as a new command. Keep it longer than any saga may stay parked before an operator
+ * retries it, since its steps rely on their command ids.
+ */
+export const IDEMPOTENCY_RETENTION_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface MaintenanceOptions {
+  monthsAhead?: number;
+  idempotencyRetentionDays?: number;
+}
+
+/**
+ * The maintenance job, on every shard: create the coming months' event partitions, and forget
+ * processed commands older than the idempotency retention.
+ */
+export async function maintainPartitions(config: ShardingConfig, options: MaintenanceOptions = {}, now = new Date()) {
+  const monthsAhead = options.monthsAhead ?? PARTITION_MONTHS_AHEAD;
+  const forgetBefore = new Date(now.getTime() - (options.idempotencyRetentionDays ?? IDEMPOTENCY_RETENTION_DAYS) * DAY_MS);
   const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
-    const out: Array<{ database: string; partitionsAdded: number[] }> = [];
+    const out: Array<{ database: string; partitionsAdded: number[]; commandsForgotten: number }> = [];
     for (const shard of databases.shardIndexes()) {
-      out.push({ database: config.shards[shard].database, partitionsAdded: await ensureMonthPartitions(databases.shard(shard), now, monthsAhead) });
+      const db = databases.shard(shard);
+      out.push({
+        database: config.shards[shard].database,
+        partitionsAdded: await ensureMonthPartitions(db, now, monthsAhead),
+        commandsForgotten: await pruneProcessedCommands(db, forgetBefore),
+      });
     }
     return out;
   } finally {

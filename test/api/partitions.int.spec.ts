@@ -1,4 +1,4 @@
-import { ensureMonthPartitions, listMonthPartitions } from '@shardline/event-store/mysql';
+import { ensureMonthPartitions, listMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
 import { monthKeyOf } from '@shardline/event-store';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { maintainPartitions } from '../../migrations/migrate';
@@ -25,9 +25,9 @@ describe('monthly event partitions', () => {
   it('the maintenance command creates months ahead idempotently, and rows land in their month', async () => {
     const inAYear = new Date();
     inAYear.setUTCMonth(inAYear.getUTCMonth() + 12);
-    const first = await maintainPartitions(dbs.config, 14);
+    const first = await maintainPartitions(dbs.config, { monthsAhead: 14 });
     expect(first.map((r) => r.partitionsAdded.length)).toEqual([11, 11]);
-    expect(await maintainPartitions(dbs.config, 14)).toEqual(first.map((r) => ({ ...r, partitionsAdded: [] })));
+    expect(await maintainPartitions(dbs.config, { monthsAhead: 14 })).toEqual(first.map((r) => ({ ...r, partitionsAdded: [] })));
     expect(await ensureMonthPartitions(databases.shard(0), new Date(), 3)).toEqual([]);
 
     const month = monthKeyOf(inAYear);
@@ -39,5 +39,35 @@ describe('monthly event partitions', () => {
     );
     const [rows] = await db.raw(`SELECT COUNT(*) AS n FROM events PARTITION (p${month})`);
     expect(Number(rows[0].n)).toBe(1);
+  });
+
+  it('the maintenance command forgets processed commands older than the retention, and only those', async () => {
+    const now = new Date();
+    const daysAgo = (days: number) => new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
+    const db = databases.shard(1);
+    const rows = [
+      ['old-1', daysAgo(9)],
+      ['old-2', daysAgo(7.01)],
+      ['kept-1', daysAgo(6.99)],
+      ['kept-2', daysAgo(0)],
+    ] as const;
+    for (const [id, at] of rows) {
+      await db.raw(`INSERT INTO processed_commands (command_id, request_hash, response, created_time) VALUES (?, REPEAT('0', 64), '{}', ?)`, [id, at]);
+    }
+    const report = await maintainPartitions(dbs.config, { monthsAhead: 3, idempotencyRetentionDays: 7 }, now);
+    expect(report.map((r) => r.commandsForgotten)).toEqual([0, 2]);
+    const [left] = await db.raw('SELECT command_id FROM processed_commands ORDER BY command_id');
+    expect(left.map((r: { command_id: string }) => r.command_id)).toEqual(['kept-1', 'kept-2']);
+  });
+
+  it('forgets in bounded batches until nothing older is left', async () => {
+    const db = databases.shard(0);
+    const old = new Date(Date.now() - 30 * 24 * 60 * 60 * 1000);
+    for (let i = 0; i < 7; i++) {
+      await db.raw(`INSERT INTO processed_commands (command_id, request_hash, response, created_time) VALUES (?, REPEAT('0', 64), '{}', ?)`, [`batch-${i}`, old]);
+    }
+    expect(await pruneProcessedCommands(db, new Date(), 3)).toBe(7);
+    const [[count]] = await db.raw('SELECT COUNT(*) AS n FROM processed_commands');
+    expect(Number(count.n)).toBe(0);
   });
 });

@@ -74,6 +74,11 @@ export class ChildApp {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The exit code once it exited by itself (null while running or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

@@ -1,11 +1,12 @@
 /**
  * Operator commands:
  *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
- *   partitions [months]   create event partitions for the next `months` months (default 3) on every shard
+ *   partitions [months]   on every shard: create event partitions for the next `months` months (default 3)
+ *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
-import { maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
+import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
 import { rebuildProjectionCommand } from './rebuild-projection.command';
 
 async function main(argv: string[]): Promise<void> {
@@ -20,7 +21,11 @@ async function main(argv: string[]): Promise<void> {
     case 'partitions': {
       const months = arg ? Number(arg) : PARTITION_MONTHS_AHEAD;
       if (!Number.isInteger(months) || months < 0 || months > 120) throw new Error('months must be an integer 0..120');
-      for (const r of await maintainPartitions(config, months)) console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}]`);
+      const retention = Number(process.env.SHARDLINE_IDEMPOTENCY_RETENTION_DAYS ?? IDEMPOTENCY_RETENTION_DAYS);
+      if (!Number.isInteger(retention) || retention < 1 || retention > 3650) throw new Error('SHARDLINE_IDEMPOTENCY_RETENTION_DAYS must be an integer 1..3650');
+      for (const r of await maintainPartitions(config, { monthsAhead: months, idempotencyRetentionDays: retention })) {
+        console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}], processed commands forgotten ${r.commandsForgotten}`);
+      }
       return;
     }
     case 'projections:rebuild':

@@ -3,3 +3,4 @@ export * from './request-context';
 export * from './http-logger.module';
 export * from './write-admission';
 export * from './status-of-kind';
+export * from './close-http-app';

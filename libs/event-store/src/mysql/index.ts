@@ -5,3 +5,4 @@ export * from './sql-statements';
 export * from './mysql-errors';
 export * from './stored-event-row';
 export * from './mysql-event-log-reader';
+export * from './processed-commands-retention';

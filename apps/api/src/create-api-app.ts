@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { shedWritesBeyond } from '@shardline/http';
+import { refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
@@ -11,13 +11,15 @@ import { ApiConfig } from './config';
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true }),
+    // return503OnClosing off: refuseRequestsWhileClosing answers with the error envelope instead.
+    new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true, return503OnClosing: false }),
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
   // JSON only: a text/plain body must get 415, not be validated as a string.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
+  refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
   // Bull Board for the saga queue, beside the saga admin API (/admin/sagas).
   if (config.sagas) await mountBullBoard(app, [app.get<RecordsSagaRuntime>(RECORDS_SAGA_RUNTIME).queue.queue]);

@@ -1,15 +1,19 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { refuseRequestsWhileClosing } from '@shardline/http';
 import { QueryApiHooks, QueryAppModule } from './app.module';
 import { QueryApiConfig } from './config';
 
 /** Builds the query API application (used by main.ts and by the end-to-end tests). */
 export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiHooks = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(QueryAppModule.forRoot(config, hooks), new FastifyAdapter({ trustProxy: true }), {
+  const app = await NestFactory.create<NestFastifyApplication>(QueryAppModule.forRoot(config, hooks), new FastifyAdapter({ trustProxy: true, return503OnClosing: false }), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser(['text/plain']);
+  // Requests arriving while the app closes get 503 SERVER.SHUTTING_DOWN (see closeHttpApp).
+  refuseRequestsWhileClosing(fastify, 1);
   return app;
 }

@@ -1,9 +1,20 @@
 import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ShardlineError } from '@shardline/errors';
+import { toErrorResponse } from './error-envelope.filter';
 
 /** How often connections that became idle during the drain are closed. */
 const IDLE_SWEEP_MS = 100;
+
+/** A request that arrived while the instance closes: nothing was read or written. */
+class ServerShuttingDownError extends ShardlineError {
+  readonly code = 'SERVER.SHUTTING_DOWN';
+  readonly kind = 'unavailable';
+  constructor(retryAfterSeconds: number) {
+    super(`this instance is shutting down; nothing was read or written, retry after ${retryAfterSeconds} s (with the same Idempotency-Key)`);
+  }
+}
 
 /** Fastify instances whose app is being closed by closeHttpApp. */
 const closing = new WeakSet<FastifyInstance>();
@@ -18,17 +29,8 @@ const closing = new WeakSet<FastifyInstance>();
 export function refuseRequestsWhileClosing(fastify: FastifyInstance, retryAfterSeconds: number): void {
   fastify.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     if (!closing.has(fastify)) return done();
-    void reply
-      .code(503)
-      .header('retry-after', String(retryAfterSeconds))
-      .header('connection', 'close')
-      .send({
-        error: {
-          code: 'SERVER.SHUTTING_DOWN',
-          message: `this instance is shutting down; nothing was read or written, retry after ${retryAfterSeconds} s (with the same Idempotency-Key)`,
-          details: [],
-        },
-      });
+    const { status, body } = toErrorResponse(new ServerShuttingDownError(retryAfterSeconds));
+    void reply.code(status).header('retry-after', String(retryAfterSeconds)).header('connection', 'close').send(body);
   });
 }
 

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ShardlineError } from '@shardline/errors';
+import { toErrorResponse } from './error-envelope.filter';
 
 export interface WriteAdmissionOptions {
   /** Request-body bytes of write requests (POST, PUT, PATCH, DELETE) a process works on at once. */
@@ -10,6 +12,15 @@ export interface WriteAdmissionOptions {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** A write refused before its body was read: nothing was written. */
+class ServerOverloadedError extends ShardlineError {
+  readonly code = 'SERVER.OVERLOADED';
+  readonly kind = 'unavailable';
+  constructor(inFlight: number, limit: number, retryAfterSeconds: number) {
+    super(`this instance is busy with ${inFlight} bytes of writes (limit ${limit}); nothing was written, retry after ${retryAfterSeconds} s`);
+  }
+}
 
 /**
  * Load shedding for writes. Without it an overloaded process accepts every batch it is sent and
@@ -34,16 +45,8 @@ export function shedWritesBeyond(fastify: FastifyInstance, options: WriteAdmissi
     const bytes = chargeOf(request, options.bodyLimit);
     if (bytes === undefined) return done(); // over the body limit: Fastify answers 413 without reading it
     if (inFlight > 0 && inFlight + bytes > options.maxInFlightBytes) {
-      void reply
-        .code(503)
-        .header('retry-after', String(options.retryAfterSeconds))
-        .send({
-          error: {
-            code: 'SERVER.OVERLOADED',
-            message: `this instance is busy with ${inFlight} bytes of writes (limit ${options.maxInFlightBytes}); nothing was written, retry after ${options.retryAfterSeconds} s`,
-            details: [],
-          },
-        });
+      const { status, body } = toErrorResponse(new ServerOverloadedError(inFlight, options.maxInFlightBytes, options.retryAfterSeconds));
+      void reply.code(status).header('retry-after', String(options.retryAfterSeconds)).send(body);
       return;
     }
     inFlight += bytes;

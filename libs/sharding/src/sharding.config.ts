@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Longest one query may wait on an open shard connection unless configured (SHARDLINE_MYSQL_QUERY_TIMEOUT_MS). */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+
 const connectionSchema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(1).max(65535),
@@ -25,7 +28,7 @@ export const shardingConfigSchema = z.object({
    * Longest one query may wait on a connection already open (a hung shard → 503 after this); the
    * write path, reads and the relay alike. 0: none (migrations and maintenance, which may run long).
    */
-  queryTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  queryTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_QUERY_TIMEOUT_MS),
   /** Connections to the control database (slot map, sagas, commit points). */
   controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
 });

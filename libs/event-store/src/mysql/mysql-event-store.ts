@@ -1,3 +1,4 @@
+import { DEFAULT_QUERY_TIMEOUT_MS } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
@@ -56,7 +57,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     private readonly clock: () => Date = () => new Date(),
   ) {
     // 0 (no timeout) is for maintenance pools; the write path always keeps one.
-    this.queryTimeoutMs = options.queryTimeoutMs ?? (databases.config.queryTimeoutMs || 10_000);
+    this.queryTimeoutMs = options.queryTimeoutMs ?? (databases.config.queryTimeoutMs || DEFAULT_QUERY_TIMEOUT_MS);
     this.committers = databases
       .shardIndexes()
       .map((shard) => new GroupCommitter((group) => this.writeGroup(shard, group), options.groupCommit));

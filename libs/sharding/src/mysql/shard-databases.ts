@@ -1,6 +1,6 @@
 import knex, { Knex } from 'knex';
 import { createPool as createMysqlPool, Pool as MysqlPool } from 'mysql2/promise';
-import { ConnectionConfig, ShardingConfig } from '../sharding.config';
+import { ConnectionConfig, DEFAULT_QUERY_TIMEOUT_MS, ShardingConfig } from '../sharding.config';
 
 /**
  * One knex pool per shard plus one for the control database. Only this lib and the MySQL
@@ -157,7 +157,8 @@ export function createPool(
       max: options.poolMax,
       idleTimeoutMillis: IDLE_CONNECTION_MS,
       afterCreate: (raw: RawConnection, done: (error: Error | null, connection: unknown) => void) => {
-        if ((options.queryTimeoutMs ?? 10_000) > 0) withDefaultQueryTimeout(raw, options.queryTimeoutMs ?? 10_000);
+        const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+        if (queryTimeoutMs > 0) withDefaultQueryTimeout(raw, queryTimeoutMs);
         raw.query(`SET SESSION innodb_lock_wait_timeout = ${Math.round(options.lockWaitTimeoutS ?? 3)}`, (error: Error | null) => done(error, raw));
       },
     },

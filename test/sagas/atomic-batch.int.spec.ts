@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
@@ -9,6 +8,7 @@ import { ChildApp } from '../support/child-app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
+import { fastSagaEnv } from './support/fast-saga-env';
 
 /**
  * Atomic batches end to end: the api starts the atomic-batch saga, saga workers run it on MariaDB
@@ -21,14 +21,7 @@ describe('atomic cross-shard batches (saga on MariaDB + BullMQ)', () => {
   let api: ApiHarness;
   let worker: SagaWorkerApp | undefined;
   const proxy = new TcpProxy('127.0.0.1', 3306);
-  const sagaEnv = {
-    SHARDLINE_SAGA_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-    SHARDLINE_SAGA_RETRY_BACKOFF_MS: '20',
-    SHARDLINE_SAGA_LOCK_MS: '1500',
-    SHARDLINE_SAGA_STALLED_CHECK_MS: '500',
-    SHARDLINE_SAGA_RESUME_INTERVAL_MS: '300',
-    SHARDLINE_SAGA_RESUME_IDLE_MS: '1000',
-  };
+  const sagaEnv = fastSagaEnv();
   /** The worker reaches shard 2 through the proxy, so a test can take that shard away from it. */
   const workerEnv = () => ({ ...sagaEnv, SHARDLINE_LOG_LEVEL: 'silent', SHARDLINE_SAGA_OPS_PORT: '0', SHARDLINE_SHARDS: dbs.shardUrls({ shard: 2, port: proxy.port }), SHARDLINE_CONTROL_URL: dbs.controlUrl() });
   const startWorker = async () => {

@@ -15,6 +15,7 @@ import { businessOnShard } from '../../support/business-on-shard';
 import { TcpProxy } from '../../support/tcp-proxy';
 import { createTestDatabases, TestDatabases } from '../../support/test-databases';
 import { waitFor } from '../../support/wait-for';
+import { fastSagaEnv } from './fast-saga-env';
 
 /** Moves go from a business on shard 1 to one on shard 2; both shards reach the saga side through a proxy a test can cut. */
 export const FROM_SHARD = 1;
@@ -35,14 +36,7 @@ export interface Seeded {
  */
 export class MoveRecordsFixture {
   readonly proxies = { from: new TcpProxy('127.0.0.1', 3306), to: new TcpProxy('127.0.0.1', 3306) };
-  readonly sagaEnv = {
-    SHARDLINE_SAGA_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-    SHARDLINE_SAGA_RETRY_BACKOFF_MS: '20',
-    SHARDLINE_SAGA_LOCK_MS: '1500',
-    SHARDLINE_SAGA_STALLED_CHECK_MS: '500',
-    SHARDLINE_SAGA_RESUME_INTERVAL_MS: '300',
-    SHARDLINE_SAGA_RESUME_IDLE_MS: '1000',
-  };
+  readonly sagaEnv = fastSagaEnv();
   dbs!: TestDatabases;
   databases!: ShardDatabases;
   api!: ApiHarness;

@@ -50,6 +50,9 @@ export function isLockWaitTimeout(error: unknown): boolean {
   return (error as MysqlLikeError | null)?.code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
+/** InnoDB chose this transaction as a deadlock victim and rolled it back: run it again, at most this many times in all. */
+export const MAX_DEADLOCK_ATTEMPTS = 3;
+
 export function isDeadlock(error: unknown): boolean {
   return (error as MysqlLikeError | null)?.code === 'ER_LOCK_DEADLOCK';
 }

@@ -3,7 +3,7 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
 import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/group-committer';
-import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout } from './mysql-errors';
+import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
 import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
 import { storedEventOf } from './stored-event-row';
@@ -143,8 +143,9 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
         const stored = await this.findCommandResult(shard, command.idempotency.commandId);
         if (stored) return { kind: 'duplicate', stored };
       }
-      if (isDeadlock(cause) && attempt < 3) return this.writeAlone(shard, command, attempt + 1);
-      if (isLockWaitTimeout(cause)) throw new WriteContentionError(shard, cause);
+      if (isDeadlock(cause) && attempt < MAX_DEADLOCK_ATTEMPTS) return this.writeAlone(shard, command, attempt + 1);
+      // Still deadlocking after the retries, or a lock wait: the rows are busy, the shard is fine (503, retriable).
+      if (isDeadlock(cause) || isLockWaitTimeout(cause)) throw new WriteContentionError(shard, cause);
       if (isConnectionError(cause)) throw new ShardUnavailableError(shard, cause, error.step === 'commit');
       throw cause;
     }

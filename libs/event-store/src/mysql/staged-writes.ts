@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { StagedStream } from '../event-store.port';
-import { guardShard, isDeadlock } from './mysql-errors';
+import { WriteContentionError } from '../event-store.errors';
+import { guardShard, isDeadlock, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import type { MysqlInlineProjection } from './mysql-inline-projection.port';
 import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
 
@@ -13,7 +14,7 @@ import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
  *   publish it once; a stream already released is skipped.
  * - discard: the staged events and state rows are deleted (never visible, never published).
  * Streams are taken month by month so each statement prunes to one partition and uses the
- * (stream_id, …) unique key. A deadlock is retried (twice).
+ * (stream_id, …) unique key. A deadlock is retried (twice), then answered as contention (503).
  */
 export async function endStaging<TState>(
   db: Knex,
@@ -58,7 +59,8 @@ export async function endStaging<TState>(
       }, { isolationLevel: 'read committed' }),
     );
   } catch (error) {
-    if (isDeadlock(error) && attempt < 3) return endStaging(db, shard, projection, clock, work, attempt + 1);
+    if (isDeadlock(error) && attempt < MAX_DEADLOCK_ATTEMPTS) return endStaging(db, shard, projection, clock, work, attempt + 1);
+    if (isDeadlock(error) || isLockWaitTimeout(error)) throw new WriteContentionError(shard, error);
     throw error;
   }
 }

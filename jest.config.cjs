@@ -19,6 +19,8 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper,
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/tools', '<rootDir>/.stack'],
+  // expect(response).toHaveStatus(n): status assertions that print the body when they fail.
+  setupFilesAfterEnv: ['<rootDir>/test/support/status-matcher.ts'],
 };
 module.exports = {
   // Integration tests wait on real engines; testTimeout is a global option in jest (not per project).

@@ -29,7 +29,7 @@ describe('records REST API on 4 real shard databases', () => {
   it('creates a record on the crc32 shard with event, outbox and state in one go, and reads it back', async () => {
     const businessId = businessOnShard(3);
     const created = await api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: '9007199254740993', data_content: { n: 1 } });
-    expect(created.status).toBe(201);
+    expect(created).toHaveStatus(201);
     expect(created.body).toMatchObject({ business_id: businessId, user_id: '9007199254740993', version: 1, data_content: { n: 1 } });
     expect(created.body.id).toMatch(/^[1-9][0-9]+$/);
 
@@ -44,7 +44,7 @@ describe('records REST API on 4 real shard databases', () => {
     }
 
     const read = await api.request('GET', `/api/v1/data/${businessId}/${created.body.id}`);
-    expect(read.status).toBe(200);
+    expect(read).toHaveStatus(200);
     expect(read.body).toEqual(created.body);
     expect(read.headers.get('etag')).toBe('"1"');
   });
@@ -53,23 +53,23 @@ describe('records REST API on 4 real shard databases', () => {
     const businessId = businessOnShard(1);
     const { body: rec } = await api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 7, data_content: { a: 1, b: { c: 2, d: 3 } } });
     const patched = await api.request('PATCH', `/api/v1/data/${businessId}/${rec.id}`, { data_content: { a: null, b: { c: 9 }, e: [1] } }, { 'if-match': '"1"' });
-    expect(patched.status).toBe(200);
+    expect(patched).toHaveStatus(200);
     expect(patched.body).toMatchObject({ version: 2, data_content: { b: { c: 9, d: 3 }, e: [1] } });
 
     const stale = await api.request('PATCH', `/api/v1/data/${businessId}/${rec.id}`, { data_content: { z: 1 } }, { 'if-match': '"1"' });
-    expect(stale.status).toBe(409);
+    expect(stale).toHaveStatus(409);
     expect(stale.body.error.code).toBe('RECORD.VERSION_CONFLICT');
 
     const noop = await api.request('PATCH', `/api/v1/data/${businessId}/${rec.id}`, { data_content: { a: null } });
     expect(noop.body.version).toBe(2);
 
     const deleted = await api.request('DELETE', `/api/v1/data/${businessId}/${rec.id}`, undefined, { 'if-match': '2' });
-    expect(deleted.status).toBe(200);
+    expect(deleted).toHaveStatus(200);
     expect(deleted.body).toEqual({ id: rec.id, business_id: businessId, version: 3, deleted: true });
-    expect((await api.request('GET', `/api/v1/data/${businessId}/${rec.id}`)).status).toBe(404);
-    expect((await api.request('DELETE', `/api/v1/data/${businessId}/${rec.id}`)).status).toBe(404);
+    expect(await api.request('GET', `/api/v1/data/${businessId}/${rec.id}`)).toHaveStatus(404);
+    expect(await api.request('DELETE', `/api/v1/data/${businessId}/${rec.id}`)).toHaveStatus(404);
     // The wrong business cannot see or touch the record.
-    expect((await api.request('GET', `/api/v1/data/other-${businessId}/${rec.id}`)).status).toBe(404);
+    expect(await api.request('GET', `/api/v1/data/other-${businessId}/${rec.id}`)).toHaveStatus(404);
 
     const [events] = await databases.shard(1).raw('SELECT event_type FROM events WHERE stream_id = ? ORDER BY stream_version', [`record-${rec.id}`]);
     expect(events.map((e: { event_type: string }) => e.event_type)).toEqual(['RecordCreated', 'RecordUpdated', 'RecordDeleted']);
@@ -85,7 +85,7 @@ describe('records REST API on 4 real shard databases', () => {
     expect(responses.filter((r) => r.status === 409)).toHaveLength(9);
     // Without If-Match, concurrent updates all land (conflicts are retried with fresh state).
     const unpinned = await Promise.all(Array.from({ length: 5 }, (_, i) => api.request('PATCH', `/api/v1/data/${businessId}/${rec.id}`, { data_content: { [`k${i}`]: i } })));
-    expect(unpinned.every((r) => r.status === 200)).toBe(true);
+    for (const r of unpinned) expect(r).toHaveStatus(200);
     const final = await api.request('GET', `/api/v1/data/${businessId}/${rec.id}`);
     expect(final.body.version).toBe(7);
     expect(Object.keys(final.body.data_content).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'winner']);
@@ -98,13 +98,13 @@ describe('records REST API on 4 real shard databases', () => {
     const responses = await Promise.all(Array.from({ length: 6 }, () => api.request('POST', '/api/v1/data/single', body, { 'idempotency-key': key })));
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
-    expect(responses.every((r) => r.status === 201)).toBe(true);
+    for (const r of responses) expect(r).toHaveStatus(201);
     expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
     const [rows] = await databases.shard(0).raw('SELECT COUNT(*) AS n FROM records WHERE business_id = ?', [businessId]);
     expect(Number(rows[0].n)).toBe(1);
 
     const reused = await api.request('POST', '/api/v1/data/single', { ...body, user_id: 6 }, { 'idempotency-key': key });
-    expect(reused.status).toBe(422);
+    expect(reused).toHaveStatus(422);
     expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY.REUSED');
 
     const rec = [...ids][0];
@@ -121,7 +121,7 @@ describe('records REST API on 4 real shard databases', () => {
     const data = Array.from({ length: 400 }, (_, i) => ({ business_id: businessOnShard(i % 4, `biz-${tag}${i % 4}`), user_id: i + 1, data_content: { i } }));
     const before = await Promise.all([0, 1, 2, 3].map((s) => countRows(databases, s, 'records')));
     const res = await api.request('POST', '/api/v1/data/batch', { data });
-    expect(res.status).toBe(201);
+    expect(res).toHaveStatus(201);
     expect(res.body.created).toBe(400);
     expect(res.body.results.map((r: { index: number }) => r.index)).toEqual(data.map((_, i) => i));
     const after = await Promise.all([0, 1, 2, 3].map((s) => countRows(databases, s, 'records')));
@@ -149,12 +149,12 @@ describe('records REST API on 4 real shard databases', () => {
     const batch = await api.request('POST', '/api/v1/data/batch', {
       data: [{ business_id: businessId, user_id: 1, data_content: {} }, { business_id: businessId, user_id: -1, data_content: {} }],
     });
-    expect(batch.status).toBe(400);
+    expect(batch).toHaveStatus(400);
     expect(batch.body.error.details).toEqual([{ field: 'data[1].user_id', message: expect.any(String) }]);
     const tooMany = await api.request('POST', '/api/v1/data/batch', { data: Array.from({ length: 10_001 }, () => ({})) });
     expect([tooMany.status, tooMany.body.error.details[0].field]).toEqual([413, 'data']);
     const atomic = await api.request('POST', '/api/v1/data/batch', { data: [{ business_id: businessId, user_id: 1, data_content: {} }], atomic: true });
-    expect(atomic.status).toBe(501);
+    expect(atomic).toHaveStatus(501);
     expect((await api.request('POST', '/api/v1/data/single', '{"oops"')).body.error.code).toBe('INVALID_JSON');
     expect((await api.request('GET', `/api/v1/data/${businessId}/not-a-number`)).body.error.details[0].field).toBe('id');
     expect((await api.request('PATCH', `/api/v1/data/${businessId}/1`, { data_content: {} }, { 'if-match': 'abc' })).body.error.details[0].field).toBe('If-Match');
@@ -173,7 +173,7 @@ describe('records REST API on 4 real shard databases', () => {
     do {
       const qs: string = `business_id=${businessId}&page_size=10${cursor ? `&cursor=${cursor}` : ''}`;
       const page = await api.request('GET', `/api/v1/data/page?${qs}`);
-      expect(page.status).toBe(200);
+      expect(page).toHaveStatus(200);
       seen.push(...page.body.data.map((r: { id: string }) => r.id));
       cursor = page.body.next_cursor;
       // Newer records arriving between pages must not disturb the walk.

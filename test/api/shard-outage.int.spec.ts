@@ -38,7 +38,7 @@ describe('a shard becomes unreachable mid-test', () => {
   it('keeps the other shards serving, answers 503 for the lost one, writes nothing half, and a keyed retry completes the batch', async () => {
     const tag = randomUUID().slice(0, 8);
     const warm = await api.request('POST', '/api/v1/data/single', { business_id: businessOnShard(DOWN, tag), user_id: 1, data_content: {} });
-    expect(warm.status).toBe(201);
+    expect(warm).toHaveStatus(201);
     const onShard0 = await api.request('POST', '/api/v1/data/single', { business_id: businessOnShard(0, tag), user_id: 1, data_content: {} });
 
     // Writes are in flight on the doomed shard when it goes away.
@@ -56,16 +56,16 @@ describe('a shard becomes unreachable mid-test', () => {
     const started = Date.now();
     const partial = await api.request('POST', '/api/v1/data/batch', { data }, { 'idempotency-key': key });
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(partial.status).toBe(207);
+    expect(partial).toHaveStatus(207);
     for (const r of partial.body.results) expect(r.status).toBe(r.index % 4 === DOWN ? 503 : 201);
     expect(partial.body.results.find((r: { status: number }) => r.status === 503).error.code).toBe('EVENT_STORE.SHARD_UNAVAILABLE');
 
     const single = await api.request('POST', '/api/v1/data/single', { business_id: businessOnShard(DOWN, `${tag}-s`), user_id: 1, data_content: {} });
     expect([single.status, single.body.error.code]).toEqual([503, 'EVENT_STORE.SHARD_UNAVAILABLE']);
     expect(single.headers.get('retry-after')).toBe('1');
-    expect((await api.request('GET', `/api/v1/data/${onShard0.body.business_id}/${onShard0.body.id}`)).status).toBe(200);
-    expect((await api.request('GET', `/api/v1/data/${warm.body.business_id}/${warm.body.id}`)).status).toBe(503);
-    expect((await api.request('GET', '/health/ready')).status).toBe(503);
+    expect(await api.request('GET', `/api/v1/data/${onShard0.body.business_id}/${onShard0.body.id}`)).toHaveStatus(200);
+    expect(await api.request('GET', `/api/v1/data/${warm.body.business_id}/${warm.body.id}`)).toHaveStatus(503);
+    expect(await api.request('GET', '/health/ready')).toHaveStatus(503);
 
     const during = await Promise.all([0, 1, 2, 3].map(counts));
     expect(during[DOWN]).toEqual(before[DOWN]);
@@ -74,7 +74,7 @@ describe('a shard becomes unreachable mid-test', () => {
     // Back again: the same key replays the landed parts and writes only the missing one.
     await proxy.start();
     const retried = await api.request('POST', '/api/v1/data/batch', { data }, { 'idempotency-key': key });
-    expect(retried.status).toBe(201);
+    expect(retried).toHaveStatus(201);
     for (const r of partial.body.results) if (r.status === 201) expect(retried.body.results[r.index].id).toBe(r.id);
     const after = await Promise.all([0, 1, 2, 3].map(counts));
     for (const s of [0, 1, 2, 3]) expect(after[s].records - before[s].records).toBe(10);

@@ -59,31 +59,31 @@ describe('write admission: load shedding past the in-flight byte limit', () => {
     await waitFor('the slow request to be counted', async () => !(await admits(api, 1500)), { timeoutMs: 10_000, intervalMs: 20 });
 
     const refused = await api.request('POST', '/api/v1/data/batch', { data: [record(`${business}-refused`, 1500)] });
-    expect(refused.status).toBe(503);
+    expect(refused).toHaveStatus(503);
     expect(refused.headers.get('retry-after')).toBe('2');
     expect(refused.body.error).toMatchObject({ code: 'SERVER.OVERLOADED', details: [] });
     expect(refused.body.error.message).toContain(`limit ${LIMIT}`);
 
     // Reads are not counted; a small write still fits beside the one in flight.
-    expect((await api.request('GET', `/api/v1/data/${business}/1`)).status).toBe(404);
+    expect(await api.request('GET', `/api/v1/data/${business}/1`)).toHaveStatus(404);
     const small = await api.request('POST', '/api/v1/data/single', record(business));
-    expect(small.status).toBe(201);
+    expect(small).toHaveStatus(201);
 
     first.sendRest();
-    expect((await first.response).status).toBe(201);
+    expect(await first.response).toHaveStatus(201);
 
     // Nothing of the refused write exists; with the load gone the same write is admitted.
     const pageOfRefused = () => api.request('GET', `/api/v1/data/page?business_id=${business}-refused&page_size=10`);
     const before = await pageOfRefused();
     expect([before.status, before.body.data]).toEqual([200, []]);
     const retried = await api.request('POST', '/api/v1/data/batch', { data: [record(`${business}-refused`, 1500)] });
-    expect(retried.status).toBe(201);
+    expect(retried).toHaveStatus(201);
     expect((await pageOfRefused()).body.data).toHaveLength(1);
   });
 
   it('always admits one request alone, however large (the body limit, not this, bounds it)', async () => {
     const alone = await api.request('POST', '/api/v1/data/single', record(`adm-${randomUUID().slice(0, 8)}`, 6000));
-    expect(alone.status).toBe(201);
+    expect(alone).toHaveStatus(201);
   });
 
   it('a client that drops its request releases its share', async () => {
@@ -94,13 +94,13 @@ describe('write admission: load shedding past the in-flight byte limit', () => {
     // Abort mid-body: the server sees the connection close and gives the bytes back.
     dropped.abort();
     await waitFor('the dropped request to be released', () => admits(api, 1000), { timeoutMs: 5000, intervalMs: 50 });
-    expect((await api.request('POST', '/api/v1/data/single', record(business, 1000))).status).toBe(201);
+    expect(await api.request('POST', '/api/v1/data/single', record(business, 1000))).toHaveStatus(201);
   });
 
   it('a client that gives up after sending its whole body stays counted until its write is done', async () => {
     const business = `adm-${randomUUID().slice(0, 8)}`;
     const created = await api.request('POST', '/api/v1/data/single', record(business));
-    expect(created.status).toBe(201);
+    expect(created).toHaveStatus(201);
     // Hold the record's state row: the update below then waits inside its transaction.
     const locks = await Promise.all(databases.shardIndexes().map((shard) => databases.shard(shard).transaction()));
     try {

@@ -113,7 +113,7 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
 
     const deleted = await send({ command_id: `d-${randomUUID()}`, type: 'delete', business_id: biz, id });
     expect(deleted.value).toMatchObject({ status: 'ok', http_status: 200, result: { id, version: 3, deleted: true } });
-    expect((await read(id)).status).toBe(404);
+    expect(await read(id)).toHaveStatus(404);
 
     const batch = await send({ command_id: `b-${randomUUID()}`, type: 'create_batch', data: [0, 1, 2].map((i) => ({ business_id: biz, user_id: 1, data_content: { i } })) }, 'batch-key');
     expect(batch.key).toBe('batch-key');

@@ -137,7 +137,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
 
   it('shows a record written through REST and one written through Kafka in search and analytics', async () => {
     const rest = await api.request('POST', '/api/v1/data/single', { business_id: biz(1), user_id: 7, data_content: { note: 'zebraphone via rest' } });
-    expect(rest.status).toBe(201);
+    expect(rest).toHaveStatus(201);
     await producer.send({
       topic: names.commands,
       messages: [{ key: biz(1), value: JSON.stringify({ command_id: `cmd-${names.tag}-1`, type: 'create', business_id: biz(1), user_id: 8, data_content: { note: 'zebraphone via kafka' } }) }],
@@ -161,7 +161,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
   it('carries the content sealed on Kafka (no plaintext in records.events) while search and analytics hold it in clear', async () => {
     const marker = `narwhalbell${names.tag}`;
     const created = await api.request('POST', '/api/v1/data/single', { business_id: biz(1), user_id: 11, data_content: { note: `${marker} sealed in transit` } });
-    expect(created.status).toBe(201);
+    expect(created).toHaveStatus(201);
     await waitFor('the record in search', async () => (await search(marker, biz(1)))?.data?.length === 1, { timeoutMs: 90_000, intervalMs: 250 });
     const [[data]] = await waitFor('the record in ClickHouse', async () => {
       const rows = await clickhouse(`SELECT data FROM ${names.chDatabase}.records_latest FINAL WHERE record_id = ${created.body.id}`);
@@ -194,14 +194,14 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
         const batch = await api.request('POST', '/api/v1/data/batch', {
           data: Array.from({ length: 40 }, (_, i) => ({ business_id: biz(2 + (i % 6)), user_id: 100 + i, data_content: { round, i } })),
         });
-        expect(batch.status).toBe(201);
+        expect(batch).toHaveStatus(201);
         created.push(...batch.body.results.map((r: { id: string; business_id: string }) => ({ id: r.id, business_id: r.business_id })));
         for (const target of created.slice(-40, -35)) {
           const patched = await api.request('PATCH', `/api/v1/data/${target.business_id}/${target.id}`, { data_content: { touched: round } });
-          expect(patched.status).toBe(200);
+          expect(patched).toHaveStatus(200);
         }
         const doomed = created[created.length - 20];
-        if (doomed) expect((await api.request('DELETE', `/api/v1/data/${doomed.business_id}/${doomed.id}`)).status).toBe(200);
+        if (doomed) expect(await api.request('DELETE', `/api/v1/data/${doomed.business_id}/${doomed.id}`)).toHaveStatus(200);
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
@@ -225,7 +225,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
   it('sends a poison event to the dead-letter topic and keeps projecting', async () => {
     await producer.send({ topic: names.events, messages: [{ key: biz(9), value: '{"envelope_version": 99, "garbage": true}' }] });
     const after = await api.request('POST', '/api/v1/data/single', { business_id: biz(9), user_id: 9, data_content: { note: 'quokkastone after poison' } });
-    expect(after.status).toBe(201);
+    expect(after).toHaveStatus(201);
 
     const consumer = kafka.consumer({ groupId: `t${names.tag}-dlq-reader` });
     await consumer.connect();
@@ -255,7 +255,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
         const batch = await api.request('POST', '/api/v1/data/batch', {
           data: Array.from({ length: 20 }, (_, i) => ({ business_id: biz(20 + (i % 3)), user_id: 500 + i, data_content: { rebuild: round } })),
         });
-        expect(batch.status).toBe(201);
+        expect(batch).toHaveStatus(201);
         await new Promise((r) => setTimeout(r, 200));
       }
     })();

@@ -59,6 +59,6 @@ describe('apps/projector', () => {
     expect(lag.projections[0].partitions).toHaveLength(8);
     const metrics = await get('/metrics');
     expect(metrics.text).toContain('shardline_projection_events_applied_total{projection="elasticsearch",app="projector"} 2');
-    expect((await get('/health/live')).status).toBe(200);
+    expect(await get('/health/live')).toHaveStatus(200);
   });
 });

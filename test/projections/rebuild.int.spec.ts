@@ -77,17 +77,17 @@ describe('projection rebuild (MySQL event store + Kafka -> fresh ES generation -
   async function workload(phase: string, creates: number): Promise<void> {
     const data = Array.from({ length: creates }, (_, i) => ({ business_id: `${tag}-biz-${i % 6}`, user_id: String(1 + (i % 4)), data_content: { phase, i, words: `${phase} item ${i}` } }));
     const created = await api.request('POST', '/api/v1/data/batch', { data });
-    expect(created.status).toBe(201);
+    expect(created).toHaveStatus(201);
     for (const r of created.body.results) expected.set(r.id, { businessId: r.business_id, version: r.version, deleted: false });
     const alive = [...expected].filter(([, e]) => !e.deleted);
     for (const [id, e] of alive.filter((_, i) => i % 3 === 0)) {
       const res = await api.request('PATCH', `/api/v1/data/${e.businessId}/${id}`, { data_content: { [`patched_${phase}`]: true } });
-      expect(res.status).toBe(200);
+      expect(res).toHaveStatus(200);
       e.version = res.body.version;
     }
     for (const [id, e] of alive.filter((_, i) => i % 7 === 3)) {
       const res = await api.request('DELETE', `/api/v1/data/${e.businessId}/${id}`);
-      expect(res.status).toBe(200);
+      expect(res).toHaveStatus(200);
       e.version = res.body.version;
       e.deleted = true;
     }

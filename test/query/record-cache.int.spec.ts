@@ -35,7 +35,7 @@ describe('record read cache (LRU -> Redis -> shard) across api and query-api ins
 
   const create = async (content: Record<string, unknown> = { n: 0 }) => {
     const res = await api.request('POST', '/api/v1/data/single', { business_id: biz, user_id: 1, data_content: content });
-    expect(res.status).toBe(201);
+    expect(res).toHaveStatus(201);
     return res.body as { id: string; version: number };
   };
   const patch = async (id: string, content: Record<string, unknown>, headers: Record<string, string> = {}, via = api) =>
@@ -60,7 +60,7 @@ describe('record read cache (LRU -> Redis -> shard) across api and query-api ins
       // Warm both instances (LRU + Redis) with the current version, twice so the second read is an LRU hit.
       for (const q of [queryA, queryB, queryA, queryB]) expect((await read(q, rec.id)).body.version).toBe(v - 1);
       const acked = await patch(rec.id, { n: v });
-      expect(acked.status).toBe(200);
+      expect(acked).toHaveStatus(200);
       expect(acked.body.version).toBe(v);
       // Immediately after the acknowledgement, both instances answer the new version.
       for (const q of [queryB, queryA]) {
@@ -109,9 +109,9 @@ describe('record read cache (LRU -> Redis -> shard) across api and query-api ins
 
   it('answers 404 right after an acknowledged delete, though both instances had the record cached', async () => {
     const rec = await create();
-    for (const q of [queryA, queryB, queryA, queryB]) expect((await read(q, rec.id)).status).toBe(200);
+    for (const q of [queryA, queryB, queryA, queryB]) expect(await read(q, rec.id)).toHaveStatus(200);
     const deleted = await api.request('DELETE', `/api/v1/data/${biz}/${rec.id}`);
-    expect(deleted.status).toBe(200);
+    expect(deleted).toHaveStatus(200);
     for (const q of [queryA, queryB]) {
       const got = await read(q, rec.id);
       expect([got.status, got.body.error.code]).toEqual([404, 'RECORD.NOT_FOUND']);

@@ -51,7 +51,7 @@ describe('query API: search and analytics routes', () => {
 
   it('finds records by keyword with filters, newest first, and walks search_after pages without repeats', async () => {
     const all = await search({ keyword: 'phoenix', business_id: biz });
-    expect(all.status).toBe(200);
+    expect(all).toHaveStatus(200);
     expect(all.body.data.map((r: { id: string }) => r.id).sort()).toEqual([stories[0].id, stories[1].id, stories[2].id].sort());
     expect(all.body.data.find((r: { id: string }) => r.id === stories[2].id)).toMatchObject({ version: 2, data_content: { title: 'dragon phoenix' } });
     const byUser = await search({ keyword: 'phoenix', business_id: biz, user_id: 7, date_range: { from: `${today}T00:00:00Z` } });
@@ -65,7 +65,7 @@ describe('query API: search and analytics routes', () => {
         sort: 'created_time_asc',
         ...(cursor ? { search_after: cursor } : {}),
       });
-      expect(page.status).toBe(200);
+      expect(page).toHaveStatus(200);
       seen.push(...page.body.data.map((r) => r.id));
       cursor = page.body.next_cursor;
     } while (cursor);
@@ -92,7 +92,7 @@ describe('query API: search and analytics routes', () => {
 
   it('answers the four analytics questions over a date range, and names bad fields', async () => {
     const perDay = await query.request('GET', `/api/v1/analytics/records-per-day?from=${today}&to=${today}&business_id=${biz}`);
-    expect(perDay.status).toBe(200);
+    expect(perDay).toHaveStatus(200);
     expect(perDay.body.rows).toEqual([expect.objectContaining({ business_id: biz, day: today, records_created: 3, records_updated: 1, events: 4, active_users: 2 })]);
     const hot = await query.request('GET', `/api/v1/analytics/hot-businesses?from=${today}&to=${today}&limit=2`);
     expect(hot.body.businesses[0]).toMatchObject({ business_id: biz, events: 4 });
@@ -108,7 +108,7 @@ describe('query API: search and analytics routes', () => {
 
   it('reports every dependency in readiness, and answers 503 for search when Elasticsearch is unreachable while id reads go on', async () => {
     const ready = await query.request('GET', '/health/ready');
-    expect(ready.status).toBe(200);
+    expect(ready).toHaveStatus(200);
     expect(ready.body).toMatchObject({ redis: { status: 'up' }, elasticsearch: { status: 'up' }, clickhouse: { status: 'up' } });
     const blind = await startQueryApi(dbs.config, { SHARDLINE_ES_URL: 'http://127.0.0.1:1', SHARDLINE_CLICKHOUSE_URL: 'http://127.0.0.1:1', SHARDLINE_QUERY_SEARCH_TIMEOUT_MS: '1000' });
     try {
@@ -117,9 +117,9 @@ describe('query API: search and analytics routes', () => {
       const analytics = await blind.request('GET', `/api/v1/analytics/hot-businesses?from=${today}&to=${today}`);
       expect([analytics.status, analytics.body.error.code]).toEqual([503, 'ANALYTICS.UNAVAILABLE']);
       const health = await blind.request('GET', '/health/ready');
-      expect(health.status).toBe(200);
+      expect(health).toHaveStatus(200);
       expect(health.body).toMatchObject({ elasticsearch: { status: 'down' }, clickhouse: { status: 'down' } });
-      expect((await blind.request('GET', `/api/v1/data/${biz}/1`)).status).toBe(404);
+      expect(await blind.request('GET', `/api/v1/data/${biz}/1`)).toHaveStatus(404);
     } finally {
       await blind.close();
     }

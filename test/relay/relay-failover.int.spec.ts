@@ -57,7 +57,7 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
   async function write(count: number, round: string): Promise<void> {
     const data = Array.from({ length: count }, (_, i) => ({ business_id: `${tag}-${round}-${i % 16}`, user_id: 3, data_content: { i } }));
     const response = await api.request('POST', '/api/v1/data/batch', { data });
-    expect(response.status).toBe(201);
+    expect(response).toHaveStatus(201);
   }
 
   it('publishes through one relay per shard, fails over on kill -9, and loses no event', async () => {

@@ -48,7 +48,7 @@ describe('relay: Kafka unreachable for a while (MariaDB + Kafka behind a TCP pro
     const before = await api.request('POST', '/api/v1/data/batch', {
       data: Array.from({ length: 20 }, (_, i) => ({ business_id: `${tag}-pre-${i % 4}`, user_id: 1, data_content: { i } })),
     });
-    expect(before.status).toBe(201);
+    expect(before).toHaveStatus(201);
     await collector.waitForDistinct(20);
     expect(await ready()).toBe(200);
 
@@ -57,11 +57,11 @@ describe('relay: Kafka unreachable for a while (MariaDB + Kafka behind a TCP pro
     const outage = await api.request('POST', '/api/v1/data/batch', {
       data: Array.from({ length: 300 }, (_, i) => ({ business_id: `${tag}-biz-${i % 12}`, user_id: 2, data_content: { i } })),
     });
-    expect(outage.status).toBe(201); // commands never wait for Kafka
+    expect(outage).toHaveStatus(201); // commands never wait for Kafka
     const created = outage.body.results as Array<{ id: string; business_id: string }>;
     for (const round of [1, 2]) {
       const patched = await Promise.all(created.slice(0, 40).map((r) => api.request('PATCH', `/api/v1/data/${r.business_id}/${r.id}`, { data_content: { round } })));
-      expect(patched.every((r) => r.status === 200)).toBe(true);
+      for (const r of patched) expect(r).toHaveStatus(200);
     }
     const written = 300 + 80;
 

@@ -44,7 +44,7 @@ describe('relay: one shard unreachable for the relay (MariaDB behind a TCP proxy
 
   const write = async (shard: number, round: string, count: number) => {
     const data = Array.from({ length: count }, (_, i) => ({ business_id: businessOnShard(shard, `${tag}-${round}-${i % 5}`, 2), user_id: 9, data_content: { i } }));
-    expect((await api.request('POST', '/api/v1/data/batch', { data })).status).toBe(201);
+    expect(await api.request('POST', '/api/v1/data/batch', { data })).toHaveStatus(201);
   };
   const fromShard = (shard: number) => collector.messages.filter((m) => m.envelope.shard === shard).length;
 
@@ -60,7 +60,7 @@ describe('relay: one shard unreachable for the relay (MariaDB behind a TCP proxy
     expect(fromShard(DOWN)).toBe(0);
     expect((await outboxCounts(databases))[DOWN]).toBe(50);
     const ready = await fetch(`http://127.0.0.1:${relay.opsPort}/health/ready`);
-    expect(ready.status).toBe(503);
+    expect(ready).toHaveStatus(503);
     expect(((await ready.json()) as { shards: unknown }).shards).toEqual([
       { shard: 0, ok: true },
       { shard: DOWN, ok: false },

@@ -118,7 +118,7 @@ describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
       // Later commands on the same shard commit, get higher ids, and are published and deleted.
       const later = Array.from({ length: 20 }, (_, i) => ({ business_id: businessOnShard(shard, `${tag}-after-${i}`), user_id: 5, data_content: { i } }));
       const response = await api.request('POST', '/api/v1/data/batch', { data: later });
-      expect(response.status).toBe(201);
+      expect(response).toHaveStatus(201);
       const laterIds = new Set((response.body.results as Array<{ id: string }>).map((r) => `record-${r.id}`));
       await waitFor(
         'the later events published',
@@ -152,7 +152,7 @@ describe('relay: outbox of every shard to Kafka (MariaDB + Kafka)', () => {
     expect(admin.shards.map((s: { leader: boolean }) => s.leader)).toEqual([true, true, true, true]);
     expect(admin.shards.reduce((sum: number, s: { published: number }) => sum + s.published, 0)).toBe(collector.messages.length);
     const ready = await fetch(`${base}/health/ready`);
-    expect(ready.status).toBe(200);
+    expect(ready).toHaveStatus(200);
     expect(await ready.json()).toMatchObject({ ready: true, kafka: true, shards: [0, 1, 2, 3].map((shard) => ({ shard, ok: true })) });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/shardline_relay_leader\{shard="0",app="relay"\} 1/);

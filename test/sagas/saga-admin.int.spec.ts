@@ -43,10 +43,10 @@ describe('saga admin routes and Bull Board', () => {
 
   it('serves Bull Board for the saga queue', async () => {
     const board = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/admin/queues`);
-    expect(board.status).toBe(200);
+    expect(board).toHaveStatus(200);
     expect(await board.text()).toMatch(/<html/i);
     const queues = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/admin/queues/api/queues`);
-    expect(queues.status).toBe(200);
+    expect(queues).toHaveStatus(200);
     expect(JSON.stringify(await queues.json())).toContain('sagas');
   });
 });

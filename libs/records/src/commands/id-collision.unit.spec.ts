@@ -39,7 +39,7 @@ describe('a server-chosen id that collides is replaced, never shown to the clien
     const first = await h.create.execute(new CreateRecord({ businessId: 'acme', userId: '1', dataContent: { n: 1 } }, ctx()));
     expect(first.response.id).toBe(existing);
     const second = await h.create.execute(new CreateRecord({ businessId: 'acme', userId: '1', dataContent: { n: 2 } }, ctx()));
-    expect(second.status).toBe(201);
+    expect(second).toHaveStatus(201);
     expect(second.response.id).not.toBe(existing);
     expect(await h.state.get(h.router.shardFor('acme'), 'acme', existing)).toMatchObject({ dataContent: { n: 1 } });
   });

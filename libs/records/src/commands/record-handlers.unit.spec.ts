@@ -55,7 +55,7 @@ describe('record command handlers on in-memory adapters', () => {
     const down = h.router.shardFor('a');
     h.store.setUnavailable(down, true);
     const first = await plain(h, batch());
-    expect(first.status).toBe(207);
+    expect(first).toHaveStatus(207);
     for (const r of first.response.results) expect(r.status).toBe(h.router.shardFor(businesses[r.index]) === down ? 503 : 201);
     expect(first.response.created + first.response.failed).toBe(8);
 
@@ -72,10 +72,10 @@ describe('record command handlers on in-memory adapters', () => {
     h.store.appendBatch = async (command) => (command.shard === broken ? Promise.reject(new Error('disk full')) : appendBatch(command));
     const businesses = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
     const outcome = await plain(h, new CreateRecordsBatch({ records: businesses.map((b) => newRecord(b)), atomic: false }, ctx()));
-    expect(outcome.status).toBe(207);
+    expect(outcome).toHaveStatus(207);
     for (const r of outcome.response.results) {
       if (h.router.shardFor(businesses[r.index]) === broken) expect(r).toMatchObject({ status: 500, error: { code: 'INTERNAL' } });
-      else expect(r.status).toBe(201);
+      else expect(r).toHaveStatus(201);
     }
   });
 

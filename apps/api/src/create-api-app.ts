@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
+import { acceptJsonBodies, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
@@ -13,12 +13,13 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     AppModule.forRoot(config),
     // return503OnClosing off: refuseRequestsWhileClosing answers with the error envelope instead.
     new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true, return503OnClosing: false }),
-    { bufferLogs: true },
+    // bodyParser off: acceptJsonBodies registers the only body parsers (Nest's would clash with them).
+    { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
-  // JSON only: a text/plain body must get 415, not be validated as a string.
+  // JSON only (and JSON merge patches): a text/plain body must get 415, not be validated as a string.
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.removeContentTypeParser(['text/plain']);
+  acceptJsonBodies(fastify);
   refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
   // Bull Board for the saga queue, beside the saga admin API (/admin/sagas).

@@ -26,3 +26,13 @@ function fieldPath(prefix: string, path: PropertyKey[]): string {
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
   return out || '(body)';
 }
+
+/**
+ * An integer in [min, max] whose every refusal names the range ("must be an integer 1..100"), for
+ * query parameters (`coerce`: from their text) and body fields alike.
+ */
+export function integerInRange(min: number, max: number, options: { coerce?: boolean } = {}) {
+  const message = `must be an integer ${min}..${max}`;
+  const number = options.coerce ? z.coerce.number({ error: message }) : z.number({ error: message });
+  return number.int(message).min(min, message).max(max, message);
+}

@@ -4,15 +4,15 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { correlationIdFrom, RequestContextHeaders } from '@shardline/http';
 import { businessIdSchema, GetRecord, ListRecords, RecordLimits, RecordPage, recordIdSchema, RecordView, userIdSchema } from '@shardline/records';
-import { validate } from '@shardline/errors';
+import { integerInRange, validate } from '@shardline/errors';
 
 export const recordPathSchema = z.object({ business_id: businessIdSchema, id: recordIdSchema });
 const pageQuerySchema = z.strictObject({
   business_id: businessIdSchema.optional(),
   user_id: userIdSchema.optional(),
-  page_size: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).max(RecordLimits.pageMaxSize).default(20),
+  page_size: integerInRange(1, RecordLimits.pageMaxSize, { coerce: true }).default(20),
   cursor: z.string().max(200).optional(),
-  page_num: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1).optional(),
+  page_num: integerInRange(1, Number.MAX_SAFE_INTEGER, { coerce: true }).optional(),
 });
 
 /**

@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { validate } from '@shardline/errors';
+import { integerInRange, validate } from '@shardline/errors';
 import { SAGA_ORCHESTRATOR, SAGA_STATUSES, type SagaClientView, type SagaOrchestrator, type SagaState, type SagaSummary } from '@shardline/sagas';
 
 const sagaIdSchema = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a saga id') });
 const listQuerySchema = z.strictObject({
   status: z.enum(SAGA_STATUSES as [SagaState['status'], ...SagaState['status'][]]).optional(),
   type: z.string().regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be a saga type').optional(),
-  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(100).default(20),
+  limit: integerInRange(1, 100, { coerce: true }).default(20),
   before: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a saga id').optional(),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerInRange } from '@shardline/errors';
 import { businessIdSchema } from '@shardline/records';
 import { daysBetween, GROWTH_INTERVALS, isUtcDay } from './utc-days';
 
@@ -24,12 +25,12 @@ function checkRange(v: { from: string; to: string }, ctx: z.RefinementCtx): void
 }
 
 export const recordsPerDayQuerySchema = z
-  .strictObject({ ...dateRange, business_id: businessIdSchema.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) })
+  .strictObject({ ...dateRange, business_id: businessIdSchema.optional(), limit: integerInRange(1, 10_000, { coerce: true }).default(1000) })
   .superRefine(checkRange);
 export type RecordsPerDayQuery = z.output<typeof recordsPerDayQuerySchema>;
 
 export const hotBusinessesQuerySchema = z
-  .strictObject({ ...dateRange, by: z.enum(HOT_BUSINESS_METRICS).default('events'), limit: z.coerce.number().int().min(1).max(1000).default(10) })
+  .strictObject({ ...dateRange, by: z.enum(HOT_BUSINESS_METRICS).default('events'), limit: integerInRange(1, 1000, { coerce: true }).default(10) })
   .superRefine(checkRange);
 export type HotBusinessesQuery = z.output<typeof hotBusinessesQuerySchema>;
 

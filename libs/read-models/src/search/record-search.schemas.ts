@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerInRange } from '@shardline/errors';
 import { businessIdSchema, userIdSchema } from '@shardline/records';
 
 export const MAX_SEARCH_PAGE_SIZE = 100;
@@ -25,7 +26,7 @@ export const recordSearchQuerySchema = z
       .refine((r) => !r.from || !r.to || Date.parse(r.from) < Date.parse(r.to), { message: 'from must be before to', path: ['to'] })
       .optional(),
     sort: z.enum(RECORD_SEARCH_SORTS).default('created_time_desc'),
-    page_size: z.number({ error: 'must be a number' }).int('must be an integer').min(1).max(MAX_SEARCH_PAGE_SIZE).default(20),
+    page_size: integerInRange(1, MAX_SEARCH_PAGE_SIZE).default(20),
     /** Opaque cursor: the `next_cursor` of the previous page. Only valid with the same sort. */
     search_after: z.string({ error: 'must be a string' }).min(1).max(2048).optional(),
   })

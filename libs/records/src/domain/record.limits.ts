@@ -1,3 +1,4 @@
+import { ValidationError } from '@shardline/errors';
 import { RecordTooLargeError } from './record.errors';
 import { RecordFields } from './record.fields';
 
@@ -5,6 +6,13 @@ import { RecordFields } from './record.fields';
 export const RecordLimits = {
   businessIdMaxLength: 64,
   dataContentMaxBytes: 64 * 1024,
+  /**
+   * Levels of objects and arrays in data_content, itself being level 1 ({"a":{"b":1}} is 2 deep).
+   * MySQL/MariaDB refuse JSON deeper than 32 levels, and what we store wraps data_content in a few
+   * more (event payload, stored idempotent answer); 20 leaves that headroom with one rule for REST,
+   * Kafka, batches and the result of a merge patch.
+   */
+  dataContentMaxDepth: 20,
   batchMaxRecords: 10_000,
   /** Records one move (the move-records saga) takes from one business to another. */
   moveMaxRecords: 10_000,
@@ -19,4 +27,29 @@ export function assertDataContentSize(dataContent: Record<string, unknown>): voi
   if (bytes > RecordLimits.dataContentMaxBytes) {
     throw new RecordTooLargeError([{ field: RecordFields.dataContent, message: `is ${bytes} bytes of JSON; the limit is ${RecordLimits.dataContentMaxBytes}` }]);
   }
+}
+
+/** Nesting depth of a JSON value (a scalar is 0, `{}` and `[]` are 1), iteratively: a 64 KiB body can nest 30,000 levels. */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > deepest) deepest = depth;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The data_content depth rule's message when `value` breaks it, else undefined (shared by the schemas and the decisions). */
+export function dataContentDepthIssue(value: unknown): string | undefined {
+  const depth = jsonDepth(value);
+  return depth > RecordLimits.dataContentMaxDepth ? `is nested ${depth} levels deep; the limit is ${RecordLimits.dataContentMaxDepth}` : undefined;
+}
+
+/** Enforces the depth limit on a whole data_content (a merge patch's result may be deeper than the patch). */
+export function assertDataContentDepth(dataContent: Record<string, unknown>): void {
+  const issue = dataContentDepthIssue(dataContent);
+  if (issue) throw new ValidationError([{ field: RecordFields.dataContent, message: issue }]);
 }

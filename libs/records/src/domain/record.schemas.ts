@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import { isPositiveInt64 } from '@shardline/ids';
-import { RecordLimits } from './record.limits';
+import { dataContentDepthIssue, RecordLimits } from './record.limits';
 import { isPlainObject } from './merge-patch';
 import { NewRecord } from './record.state';
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A JSON object no deeper than RecordLimits.dataContentMaxDepth. */
+function jsonObjectSchema(notAnObject: string) {
+  return z.custom<Record<string, unknown>>(isPlainObject, notAnObject).superRefine((value, ctx) => {
+    const issue = dataContentDepthIssue(value);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue });
+  });
+}
 
 /**
  * Input shapes shared by every client transport (REST, Kafka). zod gives per-field paths, which
@@ -11,7 +21,10 @@ import { NewRecord } from './record.state';
 export const businessIdSchema = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
-  .max(RecordLimits.businessIdMaxLength, `must be at most ${RecordLimits.businessIdMaxLength} characters`);
+  .max(RecordLimits.businessIdMaxLength, `must be at most ${RecordLimits.businessIdMaxLength} characters`)
+  // Ids travel in URLs, Kafka keys, logs and every read model: no invisible or broken characters.
+  .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters (U+0000..U+001F, U+007F..U+009F)')
+  .refine((value) => value.isWellFormed(), 'must not contain an unpaired surrogate (not valid Unicode)');
 
 export const userIdSchema = z
   .union([z.string(), z.number()], { error: 'must be a positive 64-bit integer (number or decimal string)' })
@@ -20,7 +33,7 @@ export const userIdSchema = z
 
 export const recordIdSchema = z.string().refine(isPositiveInt64, 'must be a record id (positive 64-bit integer)');
 
-export const dataContentSchema = z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object');
+export const dataContentSchema = jsonObjectSchema('must be a JSON object');
 
 export const newRecordSchema = z.strictObject({
   business_id: businessIdSchema,
@@ -40,7 +53,7 @@ export const batchSchema = z.strictObject({
 });
 
 export const patchSchema = z.strictObject({
-  data_content: z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object (a merge patch)'),
+  data_content: jsonObjectSchema('must be a JSON object (a merge patch)'),
 });
 
 /** A move's body; record_ids are counted before they are parsed (413 beyond the limit, like a batch's data). */

@@ -1,6 +1,6 @@
 import { InternalError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
-import { assertDataContentSize } from '../../domain/record.limits';
+import { assertDataContentDepth, assertDataContentSize } from '../../domain/record.limits';
 import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
 import { Decidable } from '../record.commands';
@@ -16,6 +16,7 @@ export function decideCreateRecord(command: Decidable<CreateRecord>, state: Reco
   // Ids are minted fresh for every create, so an existing stream is a bug, never a client error.
   if (state) throw new InternalError('RECORD.ID_TAKEN', `record id ${recordId} was minted twice`);
   assertDataContentSize(command.data.dataContent);
+  assertDataContentDepth(command.data.dataContent);
   const { businessId, userId, dataContent } = command.data;
   return [
     {

@@ -1,4 +1,4 @@
-import { FieldIssue, hasErrorCode, ValidationError } from '@shardline/errors';
+import { FieldIssue, hasErrorCode, hasErrorKind, ValidationError } from '@shardline/errors';
 import { RecordTooLargeError } from '../../domain/record.errors';
 import { RecordEvent } from '../../domain/record.events';
 import { initialState } from '../../domain/record.evolve';
@@ -37,22 +37,25 @@ export function assertBatchAcceptable(recordCount: number): void {
  * A batch is decided whole before anything is written:
  *   1. its own rules (assertBatchAcceptable);
  *   2. each record as the CreateRecord it stands for, stamped by `stampOf` (a fresh id each);
- *   3. a record refused as too large refuses the batch, which names every such record by its
- *      place in the command (`data[3].data_content`), the same for every transport.
+ *   3. a record refused (invalid: 400, too large: 413) refuses the batch, which names every such
+ *      record by its place in the command (`data[3].data_content`), the same for every transport.
  */
 export function decideCreateRecordsBatch(batch: CreateRecordsBatch, stampOf: () => DecisionStamp): BatchRecordDecision[] {
   assertBatchAcceptable(batch.data.records.length);
   const decided: BatchRecordDecision[] = [];
   const tooLarge: FieldIssue[] = [];
+  const invalid: FieldIssue[] = [];
   batch.data.records.forEach((record, index) => {
     const command = stamped(new CreateRecord(record, batch.metadata), stampOf());
     try {
       decided.push({ index, businessId: record.businessId, recordId: command.metadata.recordId, ...decideAndEvolve(command, initialState()) });
     } catch (error) {
-      if (!hasErrorCode(error, RecordTooLargeError.CODE)) throw error;
-      tooLarge.push(...error.details.map((issue) => ({ ...issue, field: batchRecordField(index, issue.field) })));
+      if (!hasErrorKind(error, 'too-large', 'validation')) throw error;
+      const refusals = hasErrorCode(error, RecordTooLargeError.CODE) ? tooLarge : invalid;
+      refusals.push(...error.details.map((issue) => ({ ...issue, field: batchRecordField(index, issue.field) })));
     }
   });
+  if (invalid.length > 0) throw new ValidationError(invalid);
   if (tooLarge.length > 0) throw new RecordTooLargeError(tooLarge);
   return decided;
 }

@@ -1,5 +1,5 @@
 import { InternalError } from '@shardline/errors';
-import { assertDataContentSize } from '../../domain/record.limits';
+import { assertDataContentDepth, assertDataContentSize } from '../../domain/record.limits';
 import { applyMergePatch, isPlainObject } from '../../domain/merge-patch';
 import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
@@ -15,6 +15,7 @@ export function decideUpdateRecord(command: Decidable<UpdateRecord>, state: Reco
   if (!isPlainObject(merged)) throw new InternalError('RECORD.MERGE_PATCH', 'merge patch produced a non-object data_content');
   if (JSON.stringify(merged) === JSON.stringify(record.dataContent)) return [];
   assertDataContentSize(merged);
+  assertDataContentDepth(merged);
   return [
     {
       type: 'RecordUpdated',

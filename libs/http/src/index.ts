@@ -4,3 +4,4 @@ export * from './http-logger.module';
 export * from './write-admission';
 export * from './status-of-kind';
 export * from './close-http-app';
+export * from './metrics.http.controller';

@@ -7,6 +7,7 @@ import { freePort } from '../support/free-port';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { TcpProxy } from '../support/tcp-proxy';
+import { waitFor } from '../support/wait-for';
 
 const REDIS_HOST = '127.0.0.1';
 const REDIS_PORT = 6379;
@@ -34,15 +35,6 @@ async function counts(app: ApiHarness): Promise<Record<string, number>> {
 
 const cacheServed = (c: Record<string, number>) => (c['lookups.lru'] ?? 0) + (c['lookups.redis'] ?? 0);
 
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('updates and deletes while the cache Redis is unreachable (docs/adr/0006)', () => {
   let dbs: TestDatabases;
   let shards: ShardDatabases;
@@ -64,17 +56,15 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
     for (const shard of shards.shardIndexes()) n += Number(((await shards.shard(shard).raw('SELECT COUNT(*) AS n FROM pending_cache_invalidations'))[0] as Array<{ n: number }>)[0].n);
     return n;
   };
-  /** Reads until the reader answers from the cache again, asserting every answer on the way. */
-  const readUntilCached = async (app: ApiHarness, id: string, expected: (body: any, status: number) => void) => {
+  /** Reads until the reader answered from the cache 3 times again; every answer on the way must be `version`. */
+  const readUntilCached = async (app: ApiHarness, id: string, version: number) => {
     const before = cacheServed(await counts(app));
-    return eventually(
-      async () => {
-        const got = await read(app, id);
-        expected(got.body, got.status);
-        return cacheServed(await counts(app)) - before;
-      },
-      (served) => served >= 3,
-    );
+    const answers = new Set<number>();
+    await waitFor('reads answered from the cache again', async () => {
+      answers.add((await read(app, id)).body.version);
+      return cacheServed(await counts(app)) - before >= 3;
+    });
+    expect([...answers]).toEqual([version]);
   };
 
   beforeAll(async () => {
@@ -129,7 +119,7 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
       await proxy.start(port);
       // Redis back: the writer replays and rejoins; readers use the cache again, never with the old version.
       for (const q of [cutReader, reader]) {
-        await readUntilCached(q, a.id, (body) => expect(body.version).toBe(2));
+        await readUntilCached(q, a.id, 2);
         expect((await read(q, b.id)).status).toBe(404);
       }
       expect(await pendingRows()).toBe(0);
@@ -156,7 +146,7 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
         expect(acked.body.version).toBe(v);
         for (let i = 0; i < 3; i++) expect((await read(reader, rec.id)).body.version).toBe(v);
         proxy.thaw();
-        await readUntilCached(reader, rec.id, (body) => expect(body.version).toBe(v));
+        await readUntilCached(reader, rec.id, v);
       }
       expect(await pendingRows()).toBe(0);
     } finally {
@@ -187,8 +177,7 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
     try {
       await child.waitUntilReady(`http://127.0.0.1:${httpPort}/health/ready`);
       const members = () => redis.hkeys(`${prefix}fence:writers`);
-      const childJoined = await eventually(members, (m) => m.length >= 2);
-      expect(childJoined.length).toBeGreaterThanOrEqual(2);
+      const childJoined = await waitFor('the child writer in the fence', async () => ((await members()).length >= 2 ? members() : false));
       const rec = await create(writer);
       for (let i = 0; i < 3; i++) expect((await read(reader, rec.id)).body.version).toBe(1);
       proxy.freeze();
@@ -198,7 +187,7 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
       expect(await pendingRows()).toBe(1);
       expect((await read(reader, rec.id)).body.version).toBe(2);
       // Until the sweep, and after it: never v1. The dead writer's row is replayed, then it leaves the fence.
-      await readUntilCached(reader, rec.id, (body) => expect(body.version).toBe(2));
+      await readUntilCached(reader, rec.id, 2);
       expect(await pendingRows()).toBe(0);
       expect((await members()).length).toBe(childJoined.length - 1);
     } finally {

@@ -29,7 +29,10 @@ class ListedMigrations implements Knex.MigrationSource<string> {
 }
 
 export const shardMigrations = new ListedMigrations({
-  '0001_event_store': eventStore, '0002_records': records, '0003_staged_writes': stagedWrites, '0004_moving_out': movingOut,
+  '0001_event_store': eventStore,
+  '0002_records': records,
+  '0003_staged_writes': stagedWrites,
+  '0004_moving_out': movingOut,
   '0005_pending_cache_invalidations': pendingCacheInvalidations,
 });
 export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap, '0002_sagas': sagas, '0003_commit_points': commitPoints, '0004_user_keys': userKeys });

@@ -6,6 +6,7 @@ import * as eventStore from './shard/0001_event_store';
 import * as records from './shard/0002_records';
 import * as stagedWrites from './shard/0003_staged_writes';
 import * as movingOut from './shard/0004_moving_out';
+import * as pendingCacheInvalidations from './shard/0005_pending_cache_invalidations';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
@@ -27,7 +28,13 @@ class ListedMigrations implements Knex.MigrationSource<string> {
   }
 }
 
-export const shardMigrations = new ListedMigrations({ '0001_event_store': eventStore, '0002_records': records, '0003_staged_writes': stagedWrites, '0004_moving_out': movingOut });
+export const shardMigrations = new ListedMigrations({
+  '0001_event_store': eventStore,
+  '0002_records': records,
+  '0003_staged_writes': stagedWrites,
+  '0004_moving_out': movingOut,
+  '0005_pending_cache_invalidations': pendingCacheInvalidations,
+});
 export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap, '0002_sagas': sagas, '0003_commit_points': commitPoints, '0004_user_keys': userKeys });
 
 /** Months of event partitions kept ready ahead of time. */

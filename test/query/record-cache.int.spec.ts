@@ -146,14 +146,14 @@ describe('record read cache (LRU -> Redis -> shard) across api and query-api ins
     }
   });
 
-  it('a writer that cannot invalidate does not acknowledge (503); the retry with the same key replays and invalidates', async () => {
+  it('a writer that has not reached Redis since it started cannot fence readers: it does not acknowledge (503); the retry with the same key replays and invalidates', async () => {
     const proxy = new TcpProxy(REDIS_HOST, REDIS_PORT);
     const port = await proxy.start();
+    await proxy.stop(); // before the writer starts: it never joins the fence (docs/adr/0006)
     const writer = await startApi(dbs.config, { ...env, SHARDLINE_REDIS_URL: `redis://127.0.0.1:${port}`, SHARDLINE_WORKER_ID: '7' });
     try {
       const rec = await create({ n: 1 });
       for (const q of [queryA, queryA]) expect((await read(q, rec.id)).body.version).toBe(1);
-      await proxy.stop();
       const key = `cache-down-${randomUUID()}`;
       const failed = await patch(rec.id, { n: 2 }, { 'idempotency-key': key }, writer);
       expect([failed.status, failed.body.error.code]).toEqual([503, 'CACHE.INVALIDATION_FAILED']);

@@ -1,6 +1,7 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ErrorEnvelopeFilter, httpLoggerModule } from '@shardline/http';
+import { ErrorEnvelopeFilter, httpLoggerModule, MetricsController } from '@shardline/http';
+import { createMetricsRegistry, METRICS_REGISTRY } from '@shardline/observability';
 import { RecordsModule } from '@shardline/records';
 import { RecordsHttpModule } from '@shardline/records-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
@@ -9,6 +10,11 @@ import { RecordsSagasModule } from '@shardline/records-sagas';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
 
+/** One Prometheus registry for the process (the cache fence registers its metrics on it), served at /metrics. */
+@Global()
+@Module({ providers: [{ provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('api') }], exports: [METRICS_REGISTRY] })
+class MetricsModule {}
+
 /** Composition root: records use cases on sharded MySQL, served over REST. */
 @Module({})
 export class AppModule {
@@ -16,13 +22,14 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        MetricsModule,
         httpLoggerModule(config.log),
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsHttpModule,
         ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
   }

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ErrorEnvelopeFilter, httpLoggerModule } from '@shardline/http';
+import { ErrorEnvelopeFilter, httpLoggerModule, MetricsController } from '@shardline/http';
 import { createMetricsRegistry, METRICS_REGISTRY } from '@shardline/observability';
 import { RecordsModule } from '@shardline/records';
 import { RecordsCacheModule } from '@shardline/records-cache';
@@ -9,7 +9,6 @@ import { QueryOpenApiController } from '@shardline/query-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { QueryApiConfig } from './config';
 import { QueryHealthController } from './health.http.controller';
-import { MetricsController } from './metrics.http.controller';
 import { ReadModelsModule } from './read-models.module';
 
 /** Test seams that never come from the environment. */

@@ -1,9 +1,12 @@
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type Redis from 'ioredis';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { createMetricsRegistry, startOpsHttpServer } from '@shardline/observability';
 import { noRecordCache } from '@shardline/records';
-import { connectCacheRedis, RedisRecordCacheStore, StoreRecordCacheInvalidator } from '@shardline/records-cache';
+import { CacheWriterSide, connectCacheRedis, evictionPolicyWarning, RedisRecordCacheStore, RedisWriterRegistry, writerLeasesKey } from '@shardline/records-cache';
+import { MysqlPendingInvalidationStore } from '@shardline/records-cache/mysql';
+import { SlotMapShardRouter } from '@shardline/sharding';
 import { RecordsInlineProjection, sealedIfConfigured } from '@shardline/records-mysql';
 import { ClickHouseUserErasure, createClickHouseGateway } from '@shardline/projection-clickhouse';
 import { createElasticsearchClient, ElasticsearchUserErasure } from '@shardline/projection-elasticsearch';
@@ -11,7 +14,7 @@ import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { createRecordsSagaRuntime } from '@shardline/records-sagas';
 import type { SagaLog } from '@shardline/sagas';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
-import { ShardDatabases } from '@shardline/sharding/mysql';
+import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { SagaWorkerConfig } from './config';
 
@@ -40,7 +43,8 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   const search = createElasticsearchClient({ url: config.elasticsearch.url, requestTimeoutMs: 30_000, maxRetries: 1 });
   const analytics = createClickHouseGateway(config.clickhouse);
   const cacheRedis = config.cache.enabled ? await connectCacheRedis({ url: config.cache.redisUrl, commandTimeoutMs: config.cache.commandTimeoutMs }) : null;
-  const cache = cacheRedis ? new StoreRecordCacheInvalidator(new RedisRecordCacheStore(cacheRedis, config.cache.redisTtlMs), config.cache.keyPrefix) : noRecordCache;
+  const cacheSide = cacheRedis ? await cacheWriterSide(cacheRedis, databases, config.cache, registry, logger) : null;
+  const cache = cacheSide?.invalidator ?? noRecordCache;
   const erasure = {
     forgetKey: async (userId: string) => {
       const keyExisted = await userKeys.forget(userId);
@@ -65,6 +69,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
       },
     },
   });
+  await cacheSide?.start();
   const started = lifecycle.run().then((running) => {
     if (running) logger.info({ queue: config.sagas.queue.queue, concurrency: config.sagas.worker.concurrency, opsPort: ops.port }, 'saga worker started');
   });
@@ -78,6 +83,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
       stopped ??= (async () => {
         if (!(await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs }))) logger.warn('shutdown timeout: unfinished steps are redone by the next worker');
         await runtime.close();
+        await cacheSide?.stop();
         await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
         await mysqlStore.drain();
         await ops.close();
@@ -86,4 +92,21 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
       return stopped;
     },
   };
+}
+
+/** The saga steps' cache invalidation with its fence (docs/adr/0006), as the api and the command intake run it. */
+async function cacheWriterSide(redis: Redis, databases: ShardDatabases, cache: SagaWorkerConfig['cache'], registry: Registry, logger: Logger): Promise<CacheWriterSide> {
+  const warning = await evictionPolicyWarning(redis);
+  if (warning) logger.warn(warning);
+  const router = new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count));
+  return new CacheWriterSide({
+    store: new RedisRecordCacheStore(redis, cache.redisTtlMs, writerLeasesKey(cache.keyPrefix)),
+    writers: new RedisWriterRegistry(redis, cache.keyPrefix),
+    pending: new MysqlPendingInvalidationStore(databases),
+    keyPrefix: cache.keyPrefix,
+    fence: cache.fence,
+    shardFor: (businessId) => router.shardFor(businessId),
+    registry,
+    log: (level, message, extra = {}) => logger[level](extra, message),
+  });
 }

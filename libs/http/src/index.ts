@@ -5,3 +5,4 @@ export * from './write-admission';
 export * from './status-of-kind';
 export * from './close-http-app';
 export * from './json-bodies';
+export * from './metrics.http.controller';

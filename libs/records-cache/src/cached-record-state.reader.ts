@@ -45,7 +45,7 @@ export class CachedRecordStateReader implements RecordStateReader {
     const registers = options.registry ? [options.registry] : [];
     this.lookups = new Counter({
       name: 'shardline_record_cache_lookups_total',
-      help: 'Record reads by id, by where they were answered: lru, redis, shard (miss) or bypass (cache unreachable)',
+      help: 'Record reads by id, by where they were answered: lru, redis, shard (miss), bypass (cache unreachable) or fenced (a writer\'s lease ran out, see docs/adr/0006)',
       labelNames: ['result'],
       registers,
     });
@@ -66,6 +66,11 @@ export class CachedRecordStateReader implements RecordStateReader {
     } catch {
       this.lookups.inc({ result: 'bypass' });
       this.lru?.clear(); // copies cannot be validated now; do not keep trusting them later either
+      return this.inner.get(shard, businessId, id);
+    }
+    if (lookup.kind === 'fenced') {
+      // Copies stay in the LRU: the replay that lifts the fence ends their generation first.
+      this.lookups.inc({ result: 'fenced' });
       return this.inner.get(shard, businessId, id);
     }
     if (lookup.kind === 'current' && local) {

@@ -11,10 +11,15 @@ export type CacheLookup =
   /** A copy stored under the current token. */
   | { kind: 'hit'; token: string; payload: string }
   /** Nothing stored under the current token; read the shard, then fill under `token`. */
-  | { kind: 'miss'; token: string };
+  | { kind: 'miss'; token: string }
+  /**
+   * A writer's lease has run out (docs/adr/0006): it may have acknowledged a write whose
+   * invalidation is still pending. Read the shard, serve no copy and store none.
+   */
+  | { kind: 'fenced' };
 
 export interface RecordCacheStore {
-  /** One round trip. Creates the record's token when it has none. */
+  /** One round trip. Creates the record's token when it has none (unless fenced). */
   lookup(key: string, knownToken: string | null): Promise<CacheLookup>;
   /** Stores `payload` only if `token` is still current; false when a write came in between. */
   fill(key: string, token: string, payload: string): Promise<boolean>;

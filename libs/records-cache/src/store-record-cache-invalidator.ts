@@ -1,28 +1,31 @@
-import { messageOf, ShardlineError } from '@shardline/errors';
 import { RecordCacheInvalidator } from '@shardline/records';
+import { CacheInvalidationFailedError } from './cache.errors';
+import type { CacheWriterFence } from './fence/cache-writer-fence';
 import { recordCacheKey, RecordCacheStore } from './record-cache-store.port';
 
-/** The write could not be made visible to cached readers; it is durable, retry with the same command id. */
-export class CacheInvalidationFailedError extends ShardlineError {
-  readonly code = 'CACHE.INVALIDATION_FAILED';
-  readonly kind = 'unavailable';
-  constructor(cause: unknown) {
-    super(`the write is stored but the read cache could not be invalidated (${messageOf(cause)}); retry with the same Idempotency-Key / command_id`, { cause });
-  }
-}
+export { CacheInvalidationFailedError } from './cache.errors';
 
-/** Write side of the cache: destroys the record's generation token before the command answers. */
+/**
+ * Write side of the cache: destroys the record's generation token before the command answers.
+ * When Redis cannot be reached, the fence (docs/adr/0006) makes the acknowledgement safe instead:
+ * the invalidation is recorded on a shard and readers bypass the cache until it is replayed.
+ * Without a fence (or when it cannot help) the write answers 503 CACHE.INVALIDATION_FAILED.
+ */
 export class StoreRecordCacheInvalidator implements RecordCacheInvalidator {
   constructor(
     private readonly store: RecordCacheStore,
     private readonly keyPrefix: string,
+    private readonly fence: CacheWriterFence | null = null,
   ) {}
 
   async invalidate(businessId: string, recordId: string): Promise<void> {
+    // Fenced: Redis failed us a moment ago; record at once rather than wait for another timeout.
+    if (this.fence && !this.fence.deliversToRedis) return this.fence.acknowledgeUndelivered(businessId, recordId, 'this writer is fenced');
     try {
       await this.store.invalidate(recordCacheKey(this.keyPrefix, businessId, recordId));
     } catch (error) {
-      throw new CacheInvalidationFailedError(error);
+      if (!this.fence) throw new CacheInvalidationFailedError(error);
+      await this.fence.acknowledgeUndelivered(businessId, recordId, error);
     }
   }
 }

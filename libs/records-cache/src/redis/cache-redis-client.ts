@@ -27,3 +27,18 @@ export async function connectCacheRedis(options: CacheRedisOptions): Promise<Red
   await redis.connect().catch(() => undefined);
   return redis;
 }
+
+/**
+ * The fence's leases have no TTL and must never be evicted (an evicted lease would lift the fence
+ * of a writer that acknowledged a pending invalidation). Record entries all have a TTL, so a
+ * volatile-* policy (or noeviction) evicts only those; allkeys-* could evict the leases. Best
+ * effort: managed Redis services may refuse CONFIG.
+ */
+export async function evictionPolicyWarning(redis: Redis): Promise<string | null> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    return policy?.startsWith('allkeys-') ? `cache Redis maxmemory-policy is ${policy}: it may evict the writers' leases of the cache fence; use volatile-lru (or another volatile-* policy)` : null;
+  } catch {
+    return null;
+  }
+}

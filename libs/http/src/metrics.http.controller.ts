@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@shardline/observability';
 
-/** Prometheus scrape endpoint (this process's registry: Node metrics, cache counters, ...). */
+/** Prometheus scrape endpoint (this process's registry: Node metrics, cache counters, ...); the app provides METRICS_REGISTRY. */
 @Controller()
 export class MetricsController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { encodeEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
+import { encodeEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import { RecordsIndexNames } from '@shardline/projection-elasticsearch';
 import type { DeadLetterListing, ResendReport } from '@shardline/projections';
 import { KafkaDeadLetterPublisher, resendLedgerTopic } from '@shardline/projections/kafka';
@@ -15,7 +15,7 @@ import { startProjectorApp, type ProjectorApp } from '../../apps/projector/src/c
 import { clickhouse } from '../pipeline/pipeline-fixture';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
-import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
+import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, projectorTestEnv, sealedMessages, randomTag, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
 
 /**
  * The dead-letter tooling (`ops-cli dlq`) against the real projector, Kafka, Elasticsearch,
@@ -49,21 +49,12 @@ describe('ops-cli dlq: list, inspect, resend (projector + Kafka + Elasticsearch 
     keys = new MysqlUserKeys(databases.control, new KeyWrapping(DEVELOPMENT_MASTER_KEY));
     k = await createTestKafka(tag, 2);
     client = testEsClient();
-    env = {
+    env = projectorTestEnv(tag, k.topics, {
       SHARDLINE_PROJECTIONS: 'elasticsearch,clickhouse',
-      SHARDLINE_ES_INDEX: base,
       SHARDLINE_ES_REFRESH_INTERVAL: '200ms',
-      SHARDLINE_CLICKHOUSE_DATABASE: database,
-      SHARDLINE_EVENTS_TOPIC: k.topics.events,
-      SHARDLINE_EVENTS_DLQ_TOPIC: k.topics.deadLetter,
-      SHARDLINE_KAFKA_CLIENT_ID: `projector-${tag}`,
-      SHARDLINE_PROJECTOR_GROUP_PREFIX: `${tag}-projection-`,
-      SHARDLINE_PROJECTOR_OPS_PORT: '0',
-      SHARDLINE_PROJECTOR_OPS_HOST: '127.0.0.1',
       SHARDLINE_PROJECTOR_RETRY_MAX_MS: '1000',
       SHARDLINE_CONTROL_URL: dbs.controlUrl(),
-      SHARDLINE_LOG_LEVEL: 'error',
-    };
+    });
     app = await startProjectorApp(projectorConfigFromEnv(env));
     await app.started;
     monthIndex = new RecordsIndexNames(base).indexOfRecord('', a.id);
@@ -108,10 +99,7 @@ describe('ops-cli dlq: list, inspect, resend (projector + Kafka + Elasticsearch 
     return (await allDocuments(client, base)).get(story.id)?.version;
   }
 
-  async function sealed(events: RecordEventEnvelope[]): Promise<Array<{ key: string; value: Buffer }>> {
-    const found = await keys.keysFor(events.map((e) => e.user_id));
-    return events.map((e) => ({ key: e.business_id, value: encodeEnvelope(sealEnvelope(e, found.get(e.user_id)!)) }));
-  }
+  const sealed = (events: RecordEventEnvelope[]) => sealedMessages(keys, events);
 
   it('an index an operator closed: the rejected events are listed with their reason, inspected (sealed content stays sealed), re-sent by id and then all once it is open again, without regressing a newer version', async () => {
     await client.indices.close({ index: monthIndex });

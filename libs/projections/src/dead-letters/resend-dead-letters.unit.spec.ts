@@ -2,30 +2,13 @@ import { InternalError } from '@shardline/errors';
 import { encodeEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import type { DeadLetterKind } from '../apply/dead-letter.port';
 import { InMemoryDeadLetterTopic, InMemoryResendLedger } from '../in-memory/in-memory-dead-letter.ports';
-import { InMemorySink } from '../in-memory/in-memory-projection.ports';
+import { InMemorySink, testEnvelope } from '../in-memory/in-memory-projection.ports';
 import { DLQ_HEADERS } from './dead-letter-headers';
 import { resendDeadLetters, type ResendOptions } from './resend-dead-letters';
 
+/** Version `version` of record 1000+n. */
 function envelope(n: number, version = 1): RecordEventEnvelope {
-  return {
-    envelope_version: 1,
-    event_id: `e${n}.${version}`,
-    event_type: version === 1 ? 'RecordCreated' : 'RecordUpdated',
-    schema_version: 1,
-    stream_id: `rec-${n}`,
-    stream_version: version,
-    shard: 0,
-    position: String(n * 10 + version),
-    business_id: 'acme',
-    user_id: '7',
-    record_id: String(1000 + n),
-    occurred_at: '2026-01-02T03:04:05.678Z',
-    command_id: `c${n}`,
-    correlation_id: 'corr',
-    causation_id: null,
-    actor: null,
-    data: { id: String(1000 + n), data_content: { n, version } },
-  };
+  return testEnvelope(n, { event_id: `e${n}.${version}`, event_type: version === 1 ? 'RecordCreated' : 'RecordUpdated', stream_version: version, position: String(n * 10 + version) });
 }
 
 /** A dead-letter topic holding letters as the projector writes them: the event's message from records.events at `offset`. */

@@ -205,7 +205,7 @@ describe('ops-cli dlq: list, inspect, resend (projector + Kafka + Elasticsearch 
     const second = await resend(['--id', dId], 3);
     expect(second).toMatchObject({ selected: 1, applied: 0, rejectedAgain: 1 });
     release();
-    await expect(hung).rejects.toThrow();
+    await expect(hung).rejects.toMatchObject({ code: 'DLQ.RESEND_FENCED' });
 
     const all = await list('--all-statuses');
     const replacements = all.letters.filter((l) => l.resend_of === dId);

@@ -2,10 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { SnowflakeIdGenerator } from '@shardline/ids';
-import { encodeEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
+import { encodeEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import { createKafka, ensureTopics, kafkaConfigFromEnv } from '@shardline/kafka';
 import { createElasticsearchClient, type RecordDocument } from '@shardline/projection-elasticsearch';
 import type { ProjectionTopics } from '@shardline/projections';
+import type { UserKeys } from '@shardline/user-keys';
 import { waitFor } from '../support/wait-for';
 
 /** Test-private names: a random prefix per test file, so parallel jest workers never meet. */
@@ -36,6 +37,25 @@ export async function allDocuments(client: Client, index: string): Promise<Map<s
     if (res.hits.hits.length < 1000) return out;
     after = res.hits.hits[res.hits.hits.length - 1].sort as unknown[];
   }
+}
+
+/**
+ * The projector's environment on a test's private topics, with its consumer groups, Kafka client,
+ * index base (`<name>-records`) and ClickHouse database (`<name>_analytics`) named by `name`.
+ */
+export function projectorTestEnv(name: string, topics: ProjectionTopics, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SHARDLINE_ES_INDEX: `${name}-records`,
+    SHARDLINE_CLICKHOUSE_DATABASE: `${name}_analytics`,
+    SHARDLINE_EVENTS_TOPIC: topics.events,
+    SHARDLINE_EVENTS_DLQ_TOPIC: topics.deadLetter,
+    SHARDLINE_KAFKA_CLIENT_ID: `projector-${name}`,
+    SHARDLINE_PROJECTOR_GROUP_PREFIX: `${name}-projection-`,
+    SHARDLINE_PROJECTOR_OPS_PORT: '0',
+    SHARDLINE_PROJECTOR_OPS_HOST: '127.0.0.1',
+    SHARDLINE_LOG_LEVEL: 'error',
+    ...extra,
+  };
 }
 
 export interface TestKafka {
@@ -74,6 +94,12 @@ export async function produce(kafka: Kafka, topic: string, messages: Array<{ key
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Messages sealed as the relay seals them: each user's data key, created when missing. */
+export async function sealedMessages(keys: UserKeys, events: RecordEventEnvelope[]): Promise<Array<{ key: string; value: Buffer }>> {
+  const found = await keys.keysFor(events.map((e) => e.user_id));
+  return events.map((e) => ({ key: e.business_id, value: encodeEnvelope(sealEnvelope(e, found.get(e.user_id)!)) }));
 }
 
 export function asMessages(events: RecordEventEnvelope[]) {

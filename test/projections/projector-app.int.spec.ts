@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { projectorConfigFromEnv } from '../../apps/projector/src/config';
 import { startProjectorApp, type ProjectorApp } from '../../apps/projector/src/create-projector-app';
 import { waitFor } from '../support/wait-for';
-import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, randomTag, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
+import { allDocuments, asMessages, createTestKafka, dropIndexBase, produce, projectorTestEnv, randomTag, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
 
 /** The projector composition root: config from env, runners, and its ops port. */
 describe('apps/projector', () => {
@@ -16,17 +16,7 @@ describe('apps/projector', () => {
     k = await createTestKafka(tag, 2);
     client = testEsClient();
     base = `${tag}-records`;
-    const config = projectorConfigFromEnv({
-      SHARDLINE_PROJECTIONS: 'elasticsearch',
-      SHARDLINE_ES_INDEX: base,
-      SHARDLINE_EVENTS_TOPIC: k.topics.events,
-      SHARDLINE_EVENTS_DLQ_TOPIC: k.topics.deadLetter,
-      SHARDLINE_KAFKA_CLIENT_ID: `projector-${tag}`,
-      SHARDLINE_PROJECTOR_GROUP_PREFIX: `${tag}-projection-`,
-      SHARDLINE_PROJECTOR_OPS_PORT: '0',
-      SHARDLINE_PROJECTOR_OPS_HOST: '127.0.0.1',
-      SHARDLINE_LOG_LEVEL: 'error',
-    });
+    const config = projectorConfigFromEnv(projectorTestEnv(tag, k.topics, { SHARDLINE_PROJECTIONS: 'elasticsearch' }));
     app = await startProjectorApp(config);
     await app.started;
   });

@@ -9,7 +9,7 @@ import { startProjectorApp, type ProjectorApp } from '../../apps/projector/src/c
 import { clickhouse } from '../pipeline/pipeline-fixture';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
-import { allDocuments, createTestKafka, dropIndexBase, produce, randomTag, readTopic, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
+import { allDocuments, createTestKafka, dropIndexBase, produce, projectorTestEnv, sealedMessages, randomTag, readTopic, RecordStory, testEsClient, type TestKafka } from './projection-fixtures';
 
 /**
  * Crypto-shredding end to end on the consumer side: the projector app (both read models, its keys
@@ -61,21 +61,14 @@ describe('projector on sealed envelopes (Kafka -> Elasticsearch + ClickHouse, ke
   async function projector(generation: string): Promise<ProjectorApp> {
     generations.push(generation);
     const app = await startProjectorApp(
-      projectorConfigFromEnv({
-        SHARDLINE_PROJECTIONS: 'elasticsearch,clickhouse',
-        SHARDLINE_ES_INDEX: `${generation}-records`,
-        SHARDLINE_CLICKHOUSE_DATABASE: `${generation}_analytics`,
-        SHARDLINE_EVENTS_TOPIC: k.topics.events,
-        SHARDLINE_EVENTS_DLQ_TOPIC: k.topics.deadLetter,
-        SHARDLINE_KAFKA_CLIENT_ID: `projector-${generation}`,
-        SHARDLINE_PROJECTOR_GROUP_PREFIX: `${generation}-projection-`,
-        SHARDLINE_PROJECTOR_OPS_PORT: '0',
-        SHARDLINE_PROJECTOR_OPS_HOST: '127.0.0.1',
-        SHARDLINE_PROJECTOR_RETRY_MAX_MS: '1000',
-        SHARDLINE_CONTROL_URL: dbs.controlUrl(),
-        SHARDLINE_USER_KEY_CACHE_TTL_MS: String(TTL_MS),
-        SHARDLINE_LOG_LEVEL: 'error',
-      }),
+      projectorConfigFromEnv(
+        projectorTestEnv(generation, k.topics, {
+          SHARDLINE_PROJECTIONS: 'elasticsearch,clickhouse',
+          SHARDLINE_PROJECTOR_RETRY_MAX_MS: '1000',
+          SHARDLINE_CONTROL_URL: dbs.controlUrl(),
+          SHARDLINE_USER_KEY_CACHE_TTL_MS: String(TTL_MS),
+        }),
+      ),
     );
     apps.push(app);
     await app.started;
@@ -83,10 +76,7 @@ describe('projector on sealed envelopes (Kafka -> Elasticsearch + ClickHouse, ke
   }
 
   /** Seals as the relay does: each user's key, created when missing. */
-  async function sealed(events: RecordEventEnvelope[]): Promise<Array<{ key: string; value: Buffer }>> {
-    const found = await keys.keysFor(events.map((e) => e.user_id));
-    return events.map((e) => ({ key: e.business_id, value: encodeEnvelope(sealEnvelope(e, found.get(e.user_id)!)) }));
-  }
+  const sealed = (events: RecordEventEnvelope[]) => sealedMessages(keys, events);
 
   async function expectProjected(generation: string, stories: RecordStory[]): Promise<void> {
     await waitFor(

@@ -4,10 +4,12 @@
  *   partitions [months]   on every shard: create event partitions for the next `months` months (default 3)
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
+ *   dlq list|inspect|resend ...   dead letters of the projections: what is there, one in full, deliver them again (dlq/)
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
 import { rebuildProjectionCommand } from './rebuild-projection.command';
+import { dlqCommand } from './dlq/dlq.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
@@ -31,8 +33,11 @@ async function main(argv: string[]): Promise<void> {
     case 'projections:rebuild':
       console.log(JSON.stringify(await rebuildProjectionCommand(arg, process.env), null, 2));
       return;
+    case 'dlq':
+      process.exitCode = await dlqCommand(argv.slice(1), process.env);
+      return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection>');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend>');
       process.exitCode = 2;
   }
 }

@@ -14,6 +14,14 @@ export const TOPICS = {
   commandResults: 'records.command-results',
 } as const;
 
+/**
+ * How long the dead-letter topic keeps a letter (and its resend ledger `<dlq>.resends` an entry):
+ * 30 days, set as retention.ms when the topic is created, so an operator has a month to fix a cause
+ * and re-send. A topic created before keeps its own (the broker default, often 7 days): change it
+ * with kafka-configs --alter (README, "Dead letters").
+ */
+export const DEAD_LETTER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
 export interface TopicSpec {
   topic: string;
   numPartitions: number;

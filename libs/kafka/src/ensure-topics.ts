@@ -3,6 +3,8 @@ import type { Kafka } from 'kafkajs';
 export interface TopicToEnsure {
   topic: string;
   numPartitions: number;
+  /** Topic configuration set when the topic is created (e.g. retention.ms); an existing topic keeps its own. */
+  configEntries?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -20,7 +22,12 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicToEnsure[
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions, replicationFactor: -1 })),
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(t.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+        })),
       });
     }
     const present = topics.filter((t) => existing.has(t.topic));

@@ -2,34 +2,13 @@ import { Registry } from 'prom-client';
 import { encodeEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import { InMemoryUserKeys } from '@shardline/user-keys';
 import type { EnvelopeKeys } from './envelope-keys.port';
-import { InMemoryBatchControl, InMemoryDeadLetters, InMemorySink, InMemoryTopicOffsets, partitionBatch, type Journal } from '../in-memory/in-memory-projection.ports';
+import { InMemoryBatchControl, InMemoryDeadLetters, InMemorySink, InMemoryTopicOffsets, partitionBatch, testEnvelope, type Journal } from '../in-memory/in-memory-projection.ports';
 import { ProjectionLagMonitor } from '../lag/projection-lag.monitor';
 import { ProjectionMetrics } from '../projection.metrics';
 import { ApplyCoalescer } from './apply-coalescer';
 import { PartitionBatchProcessor } from './partition-batch.processor';
 
-function envelope(n: number, change: Partial<RecordEventEnvelope> = {}): RecordEventEnvelope {
-  return {
-    envelope_version: 1,
-    event_id: `e${n}`,
-    event_type: 'RecordCreated',
-    schema_version: 1,
-    stream_id: `rec-${n}`,
-    stream_version: 1,
-    shard: 0,
-    position: String(n),
-    business_id: 'acme',
-    user_id: '7',
-    record_id: String(1000 + n),
-    occurred_at: '2026-01-02T03:04:05.678Z',
-    command_id: `c${n}`,
-    correlation_id: 'corr',
-    causation_id: null,
-    actor: null,
-    data: { id: String(1000 + n), data_content: { n } },
-    ...change,
-  };
-}
+const envelope = testEnvelope;
 
 const poison = Buffer.from('{"envelope_version": 1, oops');
 

@@ -105,6 +105,30 @@ export class InMemoryTopicOffsets implements RebuildOffsetsPort {
   }
 }
 
+/** Event `n` of record 1000+n as the relay publishes it (version 1, in clear), with `change` applied: unit tests' envelope. */
+export function testEnvelope(n: number, change: Partial<RecordEventEnvelope> = {}): RecordEventEnvelope {
+  return {
+    envelope_version: 1,
+    event_id: `e${n}`,
+    event_type: 'RecordCreated',
+    schema_version: 1,
+    stream_id: `rec-${n}`,
+    stream_version: 1,
+    shard: 0,
+    position: String(n),
+    business_id: 'acme',
+    user_id: '7',
+    record_id: String(1000 + n),
+    occurred_at: '2026-01-02T03:04:05.678Z',
+    command_id: `c${n}`,
+    correlation_id: 'corr',
+    causation_id: null,
+    actor: null,
+    data: { id: String(1000 + n), data_content: { n } },
+    ...change,
+  };
+}
+
 /** A partition batch of envelopes (encoded as the relay does) and raw values (poison), at offsets 0, 1, 2 ... */
 export function partitionBatch(values: Array<RecordEventEnvelope | Buffer>, topic = 'events', partition = 0): PartitionBatch {
   const messages = values.map(

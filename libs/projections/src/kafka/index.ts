@@ -6,3 +6,6 @@ export * from './kafka-dead-letter.publisher';
 export * from './kafka-topic-offsets.adapter';
 export * from './ensure-projection-topics';
 export * from './rebuild-projection';
+export * from './kafka-topic-scanner';
+export * from './kafka-dead-letter.source';
+export * from './kafka-resend-ledger';

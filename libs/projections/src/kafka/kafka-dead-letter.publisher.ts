@@ -1,18 +1,11 @@
 import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { UnavailableError } from '@shardline/errors';
 import type { DeadLetter, DeadLetterPublisher } from '../apply/dead-letter.port';
+import { deadLetterHeaders, DLQ_HEADERS } from '../dead-letters/dead-letter-headers';
 import { connected } from './connected';
 
-/** Header names of a dead-lettered message; values are strings. */
-export const DLQ_HEADERS = {
-  reason: 'x-shardline-error',
-  kind: 'x-shardline-error-kind',
-  projection: 'x-shardline-projection',
-  sourceTopic: 'x-shardline-source-topic',
-  sourcePartition: 'x-shardline-source-partition',
-  sourceOffset: 'x-shardline-source-offset',
-  failedAt: 'x-shardline-failed-at',
-} as const;
+// Defined beside the driver-free reader of the letters; kept importable from here.
+export { DLQ_HEADERS };
 
 /**
  * Sends dead letters to the dead-letter topic with an idempotent producer (a retried send never
@@ -47,21 +40,8 @@ export class KafkaDeadLetterPublisher implements DeadLetterPublisher {
 /**
  * The dead-letter copy of a message: the ORIGINAL key and value bytes (so it can be replayed to the
  * source topic as it was once the cause is fixed), the original headers, and ours describing the
- * failure and where the message came from.
+ * failure and where the message came from (deadLetterHeaders).
  */
 export function deadLetterMessage(letter: DeadLetter, projection: string, now: Date): Message {
-  const { message } = letter;
-  const headers: IHeaders = { ...message.headers };
-  headers[DLQ_HEADERS.reason] = truncate(letter.reason, 4000);
-  headers[DLQ_HEADERS.kind] = letter.kind;
-  headers[DLQ_HEADERS.projection] = projection;
-  headers[DLQ_HEADERS.sourceTopic] = message.position.topic;
-  headers[DLQ_HEADERS.sourcePartition] = String(message.position.partition);
-  headers[DLQ_HEADERS.sourceOffset] = message.position.offset;
-  headers[DLQ_HEADERS.failedAt] = now.toISOString();
-  return { key: message.key, value: message.value, headers };
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return { key: letter.message.key, value: letter.message.value, headers: deadLetterHeaders(letter, projection, now) as IHeaders };
 }

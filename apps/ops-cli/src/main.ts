@@ -4,13 +4,17 @@
  *   partitions [months]   on every shard: create event partitions for the next `months` months (default 3)
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
+ *   verify [--repair] [...]   compare the event store with records / Elasticsearch / ClickHouse (src/verify)
+ *   records:rebuild [--shard N]   recompute the inline records table from the events, online
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
 import { rebuildProjectionCommand } from './rebuild-projection.command';
+import { runVerifyCli } from './verify/verify.cli';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
+  if (command === 'verify' || command === 'records:rebuild') return runVerifyCli(command, argv.slice(1), process.env);
   const config = shardingConfigFromEnv(process.env);
   switch (command) {
     case 'migrate':
@@ -32,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(JSON.stringify(await rebuildProjectionCommand(arg, process.env), null, 2));
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection>');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | verify [...] | records:rebuild [...]');
       process.exitCode = 2;
   }
 }

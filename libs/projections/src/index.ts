@@ -19,3 +19,5 @@ export * from './rebuild/rebuild-id';
 export * from './in-memory/in-memory-projection.ports';
 export * from './apply/envelope-keys.port';
 export * from './apply/open-envelopes';
+export * from './repair/reproject-streams';
+export * from './lag/consumer-group-catch-up';

@@ -70,13 +70,24 @@ export function openVerifyEngines(env: Record<string, string | undefined>, model
   const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-verify` }, () => {});
   const offsets = new KafkaTopicOffsets(kafka);
   let connected: Promise<boolean> | undefined;
+  // Only a topic that exists is asked about: kafkajs retries an unknown one for half a minute.
+  const ready = async () => {
+    await offsets.connect();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).includes(config.topics.events);
+    } finally {
+      await admin.disconnect();
+    }
+  };
   closers.push(() => offsets.disconnect());
   const catchUpGate = (model: ReadModelName): CatchUpGate | undefined => {
     const engine = engineOf(model);
     if (!engine) return undefined;
     const gate = new ConsumerGroupCatchUp(offsets, `${config.groupPrefix}${engine}`, config.topics.events);
     // Bounded: kafkajs retries an unknown topic or group for ~30 s; the re-check must not wait on that.
-    return { caughtUp: () => within(GATE_TIMEOUT_MS, (async () => ((await (connected ??= offsets.connect().then(() => true, () => false))) ? gate.caughtUp() : null))()) };
+    return { caughtUp: () => within(GATE_TIMEOUT_MS, (async () => ((await (connected ??= ready().catch(() => false))) ? gate.caughtUp() : null))()) };
   };
 
   const sinks = new Map<ProjectionName, Promise<OwnedSink>>();

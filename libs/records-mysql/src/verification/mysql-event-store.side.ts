@@ -4,6 +4,8 @@ import { monthOfId, monthSlice, type EventStoreSide, type Slice, type SlicePlan,
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import { assertRecordIds, childIndexSql, chunked, eventsOfSlice, hashSql, IS_DELETING, STREAM_RECORD_ID } from './verification-sql';
 
+const ZERO = 'CAST(0 AS UNSIGNED)';
+
 interface EventFacts {
   stream_id: string;
   stream_version: number | string;
@@ -47,19 +49,20 @@ export class MysqlEventStoreSide implements EventStoreSide {
   async digests(shard: number, plan: SlicePlan): Promise<Map<number, StoreDigest>> {
     const whole = isWholeMonth(plan.slice);
     const a = hashSql('stream_id', 'stream_version', `IF(${IS_DELETING}, '1', '0')`);
-    const b = `IF(stream_version > 1, ${hashSql('stream_id', 'stream_version - 1', "'0'")}, 0)`;
+    // Every branch UNSIGNED: with a bare 0 the IF turns signed and clips hashes above 2^63.
+    const b = `IF(stream_version > 1, ${hashSql('stream_id', 'stream_version - 1', "'0'")}, ${ZERO})`;
     const sql = `
       SELECT k,
         COUNT(*) AS events,
         CAST(SUM(v = 1) AS SIGNED) - CAST(SUM(t) AS SIGNED) AS records_count,
         BIT_XOR(IF(t, b, a ^ b)) AS records_xor,
         SUM(p AND v = 1) AS latest_count,
-        BIT_XOR(IF(p, a ^ b, 0)) AS latest_xor,
+        BIT_XOR(IF(p, a ^ b, ${ZERO})) AS latest_xor,
         SUM(p AND t) AS latest_deleted,
         SUM(p) AS published_events,
         SUM(IF(p, 2 * v - 1, 0)) AS sum_version2,
         SUM(IF(p AND t, v, 0)) AS sum_version_deleted,
-        BIT_XOR(IF(p, a, 0)) AS events_xor
+        BIT_XOR(IF(p, a, ${ZERO})) AS events_xor
       FROM (
         SELECT ${childIndexSql(STREAM_RECORD_ID, plan)} AS k, stream_version AS v, ${IS_DELETING} AS t, staged_by IS NULL AS p, ${a} AS a, ${b} AS b
         FROM events WHERE ${eventsOfSlice(plan.slice, whole)}

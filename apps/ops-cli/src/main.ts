@@ -5,14 +5,18 @@
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
  *   dlq list|inspect|resend ...   dead letters of the projections: what is there, one in full, deliver them again (dlq/)
+ *   verify [--repair] [...]   compare the event store with records / Elasticsearch / ClickHouse (src/verify)
+ *   records:rebuild [--shard N]   recompute the inline records table from the events, online
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
 import { rebuildProjectionCommand } from './rebuild-projection.command';
 import { dlqCommand } from './dlq/dlq.command';
+import { runVerifyCli } from './verify/verify.cli';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
+  if (command === 'verify' || command === 'records:rebuild') return runVerifyCli(command, argv.slice(1), process.env);
   const config = shardingConfigFromEnv(process.env);
   switch (command) {
     case 'migrate':
@@ -37,7 +41,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend>');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...]');
       process.exitCode = 2;
   }
 }

@@ -10,3 +10,4 @@ export * from './sink/clickhouse-projection.sink';
 export * from './analytics/clickhouse-analytics.adapter';
 export * from './verification/read-model-fingerprint';
 export * from './erasure/clickhouse-user.erasure';
+export * from './verification/clickhouse-records.sides';

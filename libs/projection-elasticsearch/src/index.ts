@@ -10,3 +10,4 @@ export * from './bulk-outcome';
 export * from './search/search-cursor';
 export * from './search/elasticsearch-record-search.adapter';
 export * from './erasure/elasticsearch-user.erasure';
+export * from './verification/elasticsearch-records.side';

@@ -29,3 +29,5 @@ export * from './dead-letters/resend-ledger.port';
 export * from './dead-letters/list-dead-letters';
 export * from './dead-letters/resend-dead-letters';
 export * from './in-memory/in-memory-dead-letter.ports';
+export * from './repair/reproject-streams';
+export * from './lag/consumer-group-catch-up';

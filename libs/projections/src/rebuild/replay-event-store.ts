@@ -61,6 +61,6 @@ export async function replayEventStore(options: ReplayOptions, target: Projectio
 }
 
 /** A stored event as its Kafka message would be, placed at its shard's table and position (the dead letters say so). */
-function asSourceMessage(event: StoredEvent): SourceMessage {
+export function asSourceMessage(event: StoredEvent): SourceMessage {
   return { key: null, value: encodeEnvelope(envelopeOf(event)), headers: {}, position: { topic: `event-store/shard-${event.shard}`, partition: event.shard, offset: event.position } };
 }

@@ -59,4 +59,17 @@ describe('CachedRecordStateReader on the in-memory store', () => {
     expect((await r.get(0, 'acme', '1000'))?.version).toBe(2);
     await expect(new StoreRecordCacheInvalidator(t.store, 'k:').invalidate('acme', '1000')).rejects.toMatchObject({ code: 'CACHE.INVALIDATION_FAILED', kind: 'unavailable' });
   });
+
+  it('tries a slow invalidation once more before giving up (a busy machine is not an outage)', async () => {
+    const t = setup();
+    await t.write(1);
+    const r = t.reader();
+    await r.get(0, 'acme', '1000');
+    t.shard.apply(0, [{ state: { op: 'update', record: record(2) } }]);
+    t.store.slowInvalidations = 1;
+    await new StoreRecordCacheInvalidator(t.store, 'k:').invalidate('acme', '1000');
+    expect((await t.reader().get(0, 'acme', '1000'))?.version).toBe(2);
+    t.store.slowInvalidations = 2;
+    await expect(new StoreRecordCacheInvalidator(t.store, 'k:').invalidate('acme', '1000')).rejects.toMatchObject({ code: 'CACHE.INVALIDATION_FAILED' });
+  });
 });

@@ -21,8 +21,12 @@ export class StoreRecordCacheInvalidator implements RecordCacheInvalidator {
   async invalidate(businessId: string, recordId: string): Promise<void> {
     // Fenced: Redis failed us a moment ago; record at once rather than wait for another timeout.
     if (this.fence && !this.fence.deliversToRedis) return this.fence.acknowledgeUndelivered(businessId, recordId, 'this writer is fenced');
+    const key = recordCacheKey(this.keyPrefix, businessId, recordId);
     try {
-      await this.store.invalidate(recordCacheKey(this.keyPrefix, businessId, recordId));
+      // A slow Redis is not a down one: a DEL that missed the (short) command timeout on a busy
+      // machine is tried once more before the fence makes every reader bypass the cache. DEL is
+      // idempotent, and with Redis unreachable both attempts fail at once (no offline queue).
+      await this.store.invalidate(key).catch(() => this.store.invalidate(key));
     } catch (error) {
       if (!this.fence) throw new CacheInvalidationFailedError(error);
       await this.fence.acknowledgeUndelivered(businessId, recordId, error);

@@ -6,6 +6,8 @@ export class InMemoryRecordCacheStore implements RecordCacheStore {
   readonly entries = new Map<string, { token: string; payload?: string }>();
   /** Makes every call fail, like an unreachable Redis. */
   down = false;
+  /** Makes the next this-many invalidations fail, like a Redis too slow for the command timeout. */
+  slowInvalidations = 0;
 
   async lookup(key: string, knownToken: string | null): Promise<CacheLookup> {
     this.check();
@@ -29,6 +31,10 @@ export class InMemoryRecordCacheStore implements RecordCacheStore {
 
   async invalidate(key: string): Promise<void> {
     this.check();
+    if (this.slowInvalidations > 0) {
+      this.slowInvalidations--;
+      throw new Error('Command timed out');
+    }
     this.entries.delete(key);
   }
 

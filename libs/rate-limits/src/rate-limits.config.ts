@@ -38,7 +38,7 @@ const rateLimitEnvSchema = z.object({
   SHARDLINE_RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   SHARDLINE_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** A bucket call slower than this is decided by the process's local bucket instead. */
-  SHARDLINE_RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+  SHARDLINE_RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   SHARDLINE_RATE_LIMIT_KEY_PREFIX: z.string().min(1).max(100).default('shardline:rl'),
   /** API processes expected to share the limits: while Redis is down each one allows 1/N of a limit on its own. */
   SHARDLINE_RATE_LIMIT_PROCESSES: z.coerce.number().int().min(1).max(1000).default(2),

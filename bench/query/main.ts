@@ -20,6 +20,8 @@ const benchEnv = {
   SHARDLINE_CONTROL_DB: 'bench_control',
   SHARDLINE_CACHE_KEY_PREFIX: `bench:${Date.now()}:record:`,
   SHARDLINE_LOG_LEVEL: 'warn',
+  // One client drives far more than the anonymous limit: this bench measures reads, not limits (bench:ingest does).
+  SHARDLINE_RATE_LIMIT_ENABLED: 'false',
 };
 
 async function main(): Promise<void> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { sealingConfigFromEnv } from '@shardline/user-keys';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { rateLimitsConfigFromEnv } from '@shardline/rate-limits';
 import { recordsSagasConfigFromEnv } from '@shardline/records-sagas';
 
 const apiEnvSchema = z.object({
@@ -44,6 +45,8 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
     /** Read cache shared with query-api: the api invalidates it on every acknowledged update/delete. */
     cache: recordsCacheConfigFromEnv(env),
+    /** Per-key, per-role rate limits shared through Redis (libs/rate-limits). */
+    rateLimits: rateLimitsConfigFromEnv(env),
     /** Atomic batches and the saga routes (null: disabled, atomic batches answer 501). */
     sagas: recordsSagasConfigFromEnv(env),
     records: {

@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { acceptJsonBodies, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
+import { METRICS_REGISTRY } from '@shardline/observability';
+import { enableRateLimits } from '@shardline/rate-limits';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
@@ -21,6 +23,8 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodies(fastify);
   refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
+  // Before the write admission: a request over its rate limit must not take in-flight budget.
+  await enableRateLimits(fastify, config.rateLimits, app.get(METRICS_REGISTRY));
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
   // Bull Board for the saga queue, beside the saga admin API (/admin/sagas).
   if (config.sagas) await mountBullBoard(app, [app.get<RecordsSagaRuntime>(RECORDS_SAGA_RUNTIME).queue.queue]);

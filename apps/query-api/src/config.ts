@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { rateLimitsConfigFromEnv } from '@shardline/rate-limits';
 import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
 
 const queryEnvSchema = z.object({
@@ -28,6 +29,8 @@ export function queryApiConfigFromEnv(env: Record<string, string | undefined>) {
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
     sharding: shardingConfigFromEnv(env),
     cache: recordsCacheConfigFromEnv(env),
+    /** Per-key, per-role rate limits shared through Redis with the api (libs/rate-limits). */
+    rateLimits: rateLimitsConfigFromEnv(env),
     readModels: {
       elasticsearch: { url: e.SHARDLINE_ES_URL, index: e.SHARDLINE_ES_INDEX, requestTimeoutMs: e.SHARDLINE_QUERY_SEARCH_TIMEOUT_MS },
       // Readers may use ClickHouse's read-only analyst user (SHARDLINE_CLICKHOUSE_USER/_PASSWORD).

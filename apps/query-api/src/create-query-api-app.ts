@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { acceptJsonBodies, refuseRequestsWhileClosing } from '@shardline/http';
+import { METRICS_REGISTRY } from '@shardline/observability';
+import { enableRateLimits } from '@shardline/rate-limits';
 import { QueryApiHooks, QueryAppModule } from './app.module';
 import { QueryApiConfig } from './config';
 
@@ -17,5 +19,6 @@ export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiH
   acceptJsonBodies(fastify);
   // Requests arriving while the app closes get 503 SERVER.SHUTTING_DOWN (see closeHttpApp).
   refuseRequestsWhileClosing(fastify, 1);
+  await enableRateLimits(fastify, config.rateLimits, app.get(METRICS_REGISTRY));
   return app;
 }

@@ -35,7 +35,8 @@ export async function carefully(
     let retryAfterS: number | undefined;
     try {
       const answer = await attempt(policy.attemptTimeoutMs);
-      attempts.push({ at, ms: Date.now() - at, status: answer.status, ...(answer.code ? { code: answer.code } : {}), ...(answer.replayed ? { replayed: true } : {}) });
+      const message = answer.status >= 500 ? String(answer.body?.error?.message ?? answer.body?.message ?? '').slice(0, 300) : '';
+      attempts.push({ at, ms: Date.now() - at, status: answer.status, ...(answer.code ? { code: answer.code } : {}), ...(message ? { message } : {}), ...(answer.replayed ? { replayed: true } : {}) });
       last = answer;
       if (isFinal(answer)) return answer;
       retryAfterS = answer.retryAfterS;

@@ -2,23 +2,8 @@ import { appendFileSync } from 'node:fs';
 import type { SoakApp } from './apps';
 import { sleep } from './careful-client';
 import { APP_NAMES, faultLabel, faultTarget, type AppName, type EngineName, type FaultKind, type PlannedFault } from './fault-schedule';
+import type { FaultWindow } from './fault-log';
 import type { EngineFaults } from './private-stack';
-
-/** What a fault actually did, with its real times: the windows the auditor excuses 5xx answers in. */
-export interface FaultWindow {
-  n: number;
-  label: string;
-  kind: FaultKind;
-  target: string;
-  mode: string;
-  /** Epoch ms: when the fault action started, and when the target was back (app live / engine script ready). */
-  downAt: number;
-  upAt?: number;
-  detail: string[];
-  error?: string;
-  /** An app exit the soak did not cause (a crash): not excused, reported. */
-  unplanned?: boolean;
-}
 
 const isApp = (kind: FaultKind): kind is AppName => (APP_NAMES as readonly string[]).includes(kind);
 
@@ -29,6 +14,7 @@ const isApp = (kind: FaultKind): kind is AppName => (APP_NAMES as readonly strin
  */
 export class FaultInjector {
   readonly windows: FaultWindow[] = [];
+  readonly skipped: PlannedFault[] = [];
 
   constructor(
     private readonly plan: readonly PlannedFault[],
@@ -48,7 +34,10 @@ export class FaultInjector {
       const wait = startedAt + f.atS * 1000 - Date.now();
       if (wait > 0) await sleep(wait);
       await Promise.all([...running].filter(([n]) => n !== f.overlaps).map(([, p]) => p));
-      if (stopped()) break;
+      if (stopped()) {
+        this.skipped.push(f);
+        continue;
+      }
       running.set(f.n, this.inject(f));
     }
     await Promise.all(running.values());

@@ -33,11 +33,12 @@ const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: process.env.SOAK_DURATION ?? '10m' },
     seed: { type: 'string', default: process.env.SOAK_SEED },
-    rate: { type: 'string', default: process.env.SOAK_RATE ?? '50' },
+    rate: { type: 'string', default: process.env.SOAK_RATE ?? '25' },
     faults: { type: 'string', default: process.env.SOAK_FAULTS ?? 'all' },
     'converge-timeout': { type: 'string', default: '300s' },
     'fault-grace': { type: 'string', default: '20s' },
     'retry-budget': { type: 'string', default: '120s' },
+    tolerate: { type: 'string', default: process.env.SOAK_TOLERATE ?? '' },
   },
 });
 const durationS = seconds(flags.duration!);
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   mkdirSync(`${runDir}/logs`, { recursive: true });
   console.log(`# soak ${run}: seed ${seed}, ${durationS}s, ${rate} requests/s offered, faults: ${kinds.length ? kinds.join(',') : 'none'}`);
   console.log(`# machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}; run dir ${runDir}`);
-  console.log(`# replay: npm run bench:chaos -- --seed ${seed} --duration ${durationS}s --rate ${rate}${flags.faults !== 'all' ? ` --faults ${flags.faults}` : ''}`);
+  console.log(`# replay: npm run bench:chaos -- --seed ${seed} --duration ${durationS}s --rate ${rate}${flags.faults !== 'all' ? ` --faults ${flags.faults}` : ''}${flags.tolerate ? ` --tolerate ${flags.tolerate}` : ''}`);
   const plan = planFaults({ seed, durationS, kinds, shardCount: STACK.shardCount });
   console.log(`# fault schedule (${plan.length} faults):\n${describeSchedule(plan) || '  (none)'}`);
 
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
     rate,
     durationS,
     policy: { budgetMs: seconds(flags['retry-budget']!) * 1000, attemptTimeoutMs: 20_000, kafkaAttemptTimeoutMs: 60_000 },
-    maxInFlight: Math.max(200, rate * 10),
+    maxInFlight: Math.max(300, rate * 30),
   });
   const loads: number[] = [];
   let code = 1;
@@ -148,7 +149,8 @@ async function main(): Promise<void> {
     console.log(`[soak] load ended after ${((loadEnded - started) / 1000).toFixed(0)}s (settling the last retries included)`);
     await opLog.close();
     const lastFaultAt = Math.max(injector.lastRecoveredAt ?? started, started);
-    const report = await audit(config, { convergeTimeoutS: seconds(flags['converge-timeout']!), faultGraceS: seconds(flags['fault-grace']!), lastFaultAt });
+    const tolerate = flags.tolerate!.split(',').map((c) => c.trim()).filter(Boolean);
+    const report = await audit(config, { convergeTimeoutS: seconds(flags['converge-timeout']!), faultGraceS: seconds(flags['fault-grace']!), lastFaultAt, tolerate });
 
     const byKind = new Map<string, number>();
     for (const w of injector.windows) byKind.set(w.unplanned ? `unplanned ${w.kind} exit` : `${w.kind} ${w.mode}`, (byKind.get(w.unplanned ? `unplanned ${w.kind} exit` : `${w.kind} ${w.mode}`) ?? 0) + 1);
@@ -158,8 +160,8 @@ async function main(): Promise<void> {
       `==== soak ${run} (seed ${seed}, ${durationS}s at ${rate} requests/s)`,
       `writes acknowledged: ${report.writesAcknowledged} (${(report.writesAcknowledged / durationS).toFixed(0)}/s) in ${s.ops} operations: ${Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`,
       `outcomes: ack ${s.outcomes.ack}, rejected ${s.outcomes.rejected} (${Object.entries(s.rejectedCodes).map(([k, n]) => `${k.trim()} x${n}`).join(', ') || '-'}), no final answer ${s.outcomes.unknown}; retried ${report.retriedOps}; skipped ${s.skipped}`,
-      `faults injected: ${injector.windows.filter((w) => !w.unplanned).length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})${injector.windows.some((w) => w.error) ? `; recovery errors: ${injector.windows.filter((w) => w.error).map((w) => `#${w.n} ${w.error}`).join(' | ')}` : ''}`,
-      `lost ${report.lost}, duplicated ${report.duplicated}, mismatched ${report.mismatched}, 5xx outside a fault ${report.unexplained5xx}`,
+      `faults injected: ${injector.windows.filter((w) => !w.unplanned).length} of ${plan.length} planned${injector.skipped.length ? ` (${injector.skipped.map((f) => `#${f.n}`).join(', ')} not started: the load had ended, recoveries took longer than planned)` : ''} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})${injector.windows.some((w) => w.error) ? `; recovery errors: ${injector.windows.filter((w) => w.error).map((w) => `#${w.n} ${w.error}`).join(' | ')}` : ''}`,
+      `lost ${report.lost}, duplicated ${report.duplicated}, mismatched ${report.mismatched}, 5xx outside a fault ${report.unexplained5xx}${tolerate.length ? ` (+ ${report.tolerated5xx} tolerated: ${tolerate.join(', ')})` : ''}`,
       `convergence: ${report.converged ? `${report.convergenceS.toFixed(1)}s after the last fault recovered, ${((report.convergedAt! - loadEnded) / 1000).toFixed(1)}s after the last request settled` : `NOT converged (${report.convergenceS.toFixed(0)}s)`}`,
       `machine: ${availableParallelism()} cores, 1-min load average during the load: mean ${avgLoad.toFixed(2)}, max ${Math.max(...loads, 0).toFixed(2)}`,
       `verdict: ${report.violations.length === 0 ? 'PASS' : `FAIL (${report.violations.length} violations)`}`,

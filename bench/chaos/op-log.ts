@@ -15,6 +15,8 @@ export interface Attempt {
   /** HTTP status (REST) or the result's http_status (Kafka); absent when no answer came. */
   status?: number;
   code?: string;
+  /** The error message of a 5xx answer (what the server said went wrong), cut to 300 characters. */
+  message?: string;
   /** timeout, connection error, send failure. */
   error?: string;
   replayed?: boolean;

@@ -1,5 +1,5 @@
 import type { OpRecord } from '../op-log';
-import type { FaultWindow } from '../faults';
+import type { FaultWindow } from '../fault-log';
 import type { RecordRow, StoredEvent } from './event-store';
 import { mergePatch, sameJson } from './json-merge';
 import type { ModelRecord } from './read-models';
@@ -207,47 +207,58 @@ export function missingEvents(name: string, events: readonly StoredEvent[], seen
 }
 
 /**
- * Which faults can make the write path answer 5xx: the api/intake process itself, a shard, Redis
- * (updates/deletes answer 503 CACHE.INVALIDATION_FAILED until the write path changes), the saga worker
- * (atomic batches), Kafka for commands sent through it. The read models, relay and query API are not
- * on the write path: a 5xx during only those is unexplained.
+ * The 5xx answers each fault can cause on the write path, by error code: a shard that is down or
+ * hung answers EVENT_STORE.SHARD_UNAVAILABLE (or a lock wait behind a stuck transaction,
+ * EVENT_STORE.CONTENTION); Redis down fails updates and deletes with CACHE.INVALIDATION_FAILED
+ * (until the write path changes, see issue 11); an atomic batch whose shard, saga worker or Redis
+ * fails answers BATCH.ABORTED or its saga's error. Kafka, Elasticsearch, ClickHouse, the relay,
+ * the projector and the query API are not on the write path, and a kill -9 of the api or intake
+ * leaves no answer at all (a connection error, not a 5xx): a 5xx during only those is unexplained.
  */
-function canExplain(w: FaultWindow, op: OpRecord): boolean {
+function canExplain(w: FaultWindow, op: OpRecord, code: string | undefined): boolean {
   if (w.unplanned) return false;
+  const atomic = op.kind === 'atomic';
   switch (w.kind) {
     case 'shard':
+      return atomic || code === 'EVENT_STORE.SHARD_UNAVAILABLE' || code === 'EVENT_STORE.CONTENTION';
     case 'redis':
-      return true;
-    case 'api':
-      return op.channel === 'rest';
-    case 'command-intake':
-    case 'kafka':
-      return op.channel === 'kafka';
+      return atomic || code === 'CACHE.INVALIDATION_FAILED';
     case 'saga-worker':
-      return op.kind === 'atomic';
+      return atomic;
     default:
       return false;
   }
 }
 
-/** Every 5xx answer fell in the window of a fault that explains it: [fault - 1 s, recovered + grace]. */
-export function check5xx(ops: readonly OpRecord[], windows: readonly FaultWindow[], graceMs: number): { total: number; byFault: Map<string, number>; unexplained: Violation[] } {
+/**
+ * Every 5xx answer fell in the window of a fault that explains it: [fault - 1 s, recovered + grace].
+ * Codes in `tolerated` (known issues being fixed elsewhere, named on the command line) are counted
+ * apart instead of failing the run.
+ */
+export function check5xx(
+  ops: readonly OpRecord[],
+  windows: readonly FaultWindow[],
+  graceMs: number,
+  tolerated: readonly string[] = [],
+): { total: number; byFault: Map<string, number>; unexplained: Violation[]; tolerated: Map<string, number> } {
   const byFault = new Map<string, number>();
   const unexplained: Violation[] = [];
+  const toleratedCounts = new Map<string, number>();
   let total = 0;
   for (const op of ops) {
     for (const a of op.attempts) {
       if (a.status === undefined || a.status < 500) continue;
       total++;
       const end = a.at + a.ms;
-      const w = windows.find((f) => canExplain(f, op) && end >= f.downAt - 1000 && a.at <= (f.upAt ?? Number.MAX_SAFE_INTEGER) + graceMs);
+      const w = windows.find((f) => canExplain(f, op, a.code) && end >= f.downAt - 1000 && a.at <= (f.upAt ?? Number.MAX_SAFE_INTEGER) + graceMs);
       if (w) byFault.set(`#${w.n} ${w.label}`, (byFault.get(`#${w.n} ${w.label}`) ?? 0) + 1);
+      else if (a.code && tolerated.includes(a.code)) toleratedCounts.set(a.code, (toleratedCounts.get(a.code) ?? 0) + 1);
       else
         unexplained.push({
           check: '5xx outside a fault',
-          detail: `${op.op} (${op.channel} ${op.kind}${op.id ? ` ${op.business_id}/${op.id}` : ''}) answered ${a.status} ${a.code ?? ''} at ${new Date(a.at).toISOString()} after ${a.ms} ms`,
+          detail: `${op.op} (${op.channel} ${op.kind}${op.id ? ` ${op.business_id}/${op.id}` : ''}) answered ${a.status} ${a.code ?? ''} at ${new Date(a.at).toISOString()} after ${a.ms} ms${a.message ? `: ${a.message}` : ''}`,
         });
     }
   }
-  return { total, byFault, unexplained };
+  return { total, byFault, unexplained, tolerated: toleratedCounts };
 }

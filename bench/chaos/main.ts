@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     ];
     console.log(summary.join('\n'));
     writeFileSync(`${runDir}/summary.txt`, `${summary.join('\n')}\n\n${report.lines.join('\n')}\n`);
+    writeFileSync(`${runDir}/violations.txt`, report.violations.map((v) => `[${v.check}] ${v.detail}\n`).join(''));
     code = report.violations.length === 0 ? 0 : 1;
   } finally {
     engines.thawAll();

@@ -137,7 +137,7 @@ export async function audit(config: RunConfig, options: AuditOptions): Promise<A
   const violations = [...writes.lost, ...writes.duplicated, ...mismatched, ...fivexx.unexplained];
   say(`ops ${ops.length}: retried ${writes.retriedOps}; unacknowledged writes stored ${writes.unacknowledgedStored}, not stored ${writes.unacknowledgedNotStored}`);
   for (const v of violations.slice(0, 60)) say(`VIOLATION [${v.check}] ${v.detail}`);
-  if (violations.length > 60) say(`... ${violations.length - 60} more violations`);
+  if (violations.length > 60) say(`... ${violations.length - 60} more violations (all of them in violations.txt of the run dir)`);
   return {
     writesAcknowledged: writes.writesAcknowledged,
     ops: ops.length,

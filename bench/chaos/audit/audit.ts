@@ -92,7 +92,7 @@ export async function audit(config: RunConfig, options: AuditOptions): Promise<A
   let convergedAt: number | undefined;
   try {
     while (true) {
-      models = [...missingEvents('kafka records.events', store.events, topic.seen, true)];
+      models = [...missingEvents('kafka records.events', store.events, topic.seen, false)];
       try {
         const es = await readElasticsearch(config.esUrl, config.esAlias);
         models.push(...compareModel('elasticsearch', states, es), ...compareCounts('elasticsearch', expectedCounts, countsPerBusiness(es.values())));

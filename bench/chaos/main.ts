@@ -10,8 +10,8 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import mysql from 'mysql2/promise';
 import { APP_NAMES, describeSchedule, FAULT_KINDS, planFaults, type AppName, type FaultKind } from './fault-schedule';
 import { SoakApp } from './apps';
 import { audit, type RunConfig } from './audit/audit';
@@ -174,8 +174,22 @@ async function main(): Promise<void> {
     engines.thawAll();
     await kafka.stop();
     for (const app of [...apps.values()].reverse()) await app.stop().catch(() => undefined);
+    await dropControlDatabase().catch((e) => console.log(`[soak] could not drop soak_${run}_control on the shared MariaDB: ${e.message}`));
   }
   process.exit(code);
+}
+
+/**
+ * The run's control database lives on the shared MariaDB (3306): dropped once the apps are stopped
+ * (the auditor never reads it). Everything else of the run stays on the private stack for inspection.
+ */
+async function dropControlDatabase(): Promise<void> {
+  const c = await mysql.createConnection({ host: '127.0.0.1', port: STACK.controlPort, user: 'root' });
+  try {
+    await c.query(`DROP DATABASE IF EXISTS \`soak_${run}_control\``);
+  } finally {
+    await c.end();
+  }
 }
 
 main().catch((e) => {

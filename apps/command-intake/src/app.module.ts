@@ -23,7 +23,7 @@ export class CommandIntakeModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.logLevel } }),
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
-        RecordsKafkaModule.forIntake(config.topics),
+        RecordsKafkaModule,
         ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
     };

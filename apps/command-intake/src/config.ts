@@ -15,6 +15,8 @@ const intakeEnvSchema = z.object({
   SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
   SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  /** Cap of the backoff between attempts to reach Kafka (at start, or after kafkajs gave up on the consumer). */
+  SHARDLINE_COMMAND_INTAKE_KAFKA_RETRY_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(10_000),
   SHARDLINE_OPS_HOST: z.string().default('0.0.0.0'),
   SHARDLINE_COMMAND_INTAKE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9466),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -33,6 +35,7 @@ export function commandIntakeConfigFromEnv(env: Record<string, string | undefine
     kafka: kafkaConfigFromEnv(env, 'command-intake'),
     topics: { commands: e.SHARDLINE_COMMANDS_TOPIC, results: e.SHARDLINE_COMMAND_RESULTS_TOPIC },
     groupId: e.SHARDLINE_COMMAND_INTAKE_GROUP_ID,
+    kafkaRetryMaxMs: e.SHARDLINE_COMMAND_INTAKE_KAFKA_RETRY_MAX_MS,
     ops: { host: e.SHARDLINE_OPS_HOST, port: e.SHARDLINE_COMMAND_INTAKE_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,
     cache: recordsCacheConfigFromEnv(env),

@@ -29,5 +29,7 @@ export type CommandResult = {
 export interface OutgoingResult {
   /** business_id when known, else the incoming key, else `topic/partition/offset`. */
   key: string;
+  /** The command's type once the message parsed (the metric label), else null. */
+  type: string | null;
   result: CommandResult;
 }

@@ -22,18 +22,20 @@ export class RecordCommandIntake {
   async handle(incoming: IncomingCommand): Promise<OutgoingResult> {
     const { source } = incoming;
     let commandId: string | null = null;
+    let type: string | null = null;
     let key = incoming.key ?? `${source.topic}/${source.partition}/${source.offset}`;
     try {
       const value = jsonObjectOf(incoming.value);
       commandId = commandIdOf(value);
       const message = commandMessageOf(value);
+      type = message.type;
       if (message.type !== 'create_batch') key = message.business_id;
       const outcome: CommandOutcome<unknown> = await this.commands.execute(recordCommandOf(message));
-      return { key, result: { command_id: commandId, status: 'ok', http_status: outcome.status, replayed: outcome.replayed, result: outcome.response, source } };
+      return { key, type, result: { command_id: commandId, status: 'ok', http_status: outcome.status, replayed: outcome.replayed, result: outcome.response, source } };
     } catch (error) {
       const { status, body } = toErrorResponse(error);
       if (status >= 500 && status !== 503) this.logger.error(error instanceof Error ? error.stack : messageOf(error));
-      return { key, result: { command_id: commandId, status: 'error', http_status: status, replayed: false, error: body.error, source } };
+      return { key, type, result: { command_id: commandId, status: 'error', http_status: status, replayed: false, error: body.error, source } };
     }
   }
 }

@@ -1,11 +1,9 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RecordCommandIntake } from './record-command.intake';
-import { CommandTopics, recordCommandsKafkaController } from './record-commands.kafka-controller';
 
-/** Kafka command intake; needs RecordsModule (CommandBus + handlers) and a Kafka microservice transport. */
-@Module({})
-export class RecordsKafkaModule {
-  static forIntake(topics: CommandTopics): DynamicModule {
-    return { module: RecordsKafkaModule, controllers: [recordCommandsKafkaController(topics)], providers: [RecordCommandIntake] };
-  }
-}
+/**
+ * The transport-free intake (RecordCommandIntake) for a Nest context that has RecordsModule
+ * (CommandBus + handlers); KafkaCommandConsumer feeds it from the commands topic.
+ */
+@Module({ providers: [RecordCommandIntake], exports: [RecordCommandIntake] })
+export class RecordsKafkaModule {}

@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier } from '@shardline/auth';
 import { acceptJsonBodies, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config';
+import { apiRouteAccess } from './route-access';
 
 /** Builds the API application (used by main.ts and by the end-to-end tests). */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
@@ -21,6 +23,9 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodies(fastify);
   refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
+  // First of the hooks that need the caller (write admission, rate limits read principalOf after it).
+  if (config.auth.required) authenticateRequests(fastify, app.get(KeyVerifier), apiRouteAccess);
+  else app.get(Logger).warn(AUTH_OFF_WARNING);
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
   // Bull Board for the saga queue, beside the saga admin API (/admin/sagas).
   if (config.sagas) await mountBullBoard(app, [app.get<RecordsSagaRuntime>(RECORDS_SAGA_RUNTIME).queue.queue]);

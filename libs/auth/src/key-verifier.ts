@@ -13,6 +13,8 @@ export interface KeyVerifierOptions {
   ttlMs: number;
   /** Distinct tokens remembered per process (least recently used forgotten first). */
   maxEntries: number;
+  /** Milliseconds, monotonic (a seam for tests). */
+  clock?: () => number;
 }
 
 type Verdict = Principal | UnauthenticatedError;
@@ -26,26 +28,32 @@ type Verdict = Principal | UnauthenticatedError;
  * gives nothing a guesser can use. A store failure is not cached (it is thrown: 503).
  */
 export class KeyVerifier {
-  private readonly verdicts: LRUCache<string, { verdict: Verdict }>;
+  private readonly verdicts: LRUCache<string, { verdict: Verdict; until: number }>;
+  private readonly ttlMs: number;
+  private readonly clock: () => number;
   private readonly inFlight = new Map<string, Promise<Verdict>>();
 
   constructor(
     private readonly store: ApiKeyStore,
     options: KeyVerifierOptions,
   ) {
-    this.verdicts = new LRUCache({ max: options.maxEntries, ttl: options.ttlMs, ttlAutopurge: false });
+    this.verdicts = new LRUCache({ max: options.maxEntries });
+    this.ttlMs = options.ttlMs;
+    this.clock = options.clock ?? (() => performance.now());
   }
 
   /** The principal of `token`; throws UnauthenticatedError (401) or the store's error. */
   async verify(token: string): Promise<Principal> {
-    const verdict = this.verdicts.get(token)?.verdict ?? (await this.verifyOnce(token));
+    const verdict = this.cached(token) ?? (await this.verifyOnce(token));
     if (verdict instanceof UnauthenticatedError) throw verdict;
     return verdict;
   }
 
   /** The cached principal of `token` when one is known (a synchronous fast path for hooks). */
   cached(token: string): Verdict | undefined {
-    return this.verdicts.get(token)?.verdict;
+    const entry = this.verdicts.get(token);
+    if (entry && entry.until > this.clock()) return entry.verdict;
+    return undefined;
   }
 
   private verifyOnce(token: string): Promise<Verdict> {
@@ -53,7 +61,7 @@ export class KeyVerifier {
     if (!pending) {
       pending = this.check(token)
         .then((verdict) => {
-          this.verdicts.set(token, { verdict });
+          this.verdicts.set(token, { verdict, until: this.clock() + this.ttlMs });
           return verdict;
         })
         .finally(() => this.inFlight.delete(token));

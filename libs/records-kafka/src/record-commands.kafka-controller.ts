@@ -40,6 +40,7 @@ export function recordCommandsKafkaController(topics: CommandTopics): Type<unkno
       const out = await this.intake.handle({
         value: message.value,
         key,
+        authorization: headerText(message.headers?.authorization),
         source: { topic: context.getTopic(), partition: context.getPartition(), offset: message.offset },
       });
       await publishCommandResult(context.getProducer(), topics.results, out);
@@ -48,4 +49,11 @@ export function recordCommandsKafkaController(topics: CommandTopics): Type<unkno
     }
   }
   return RecordCommandsKafkaController;
+}
+
+/** A Kafka header value as text (kafkajs hands Buffers; a repeated header arrives as an array: refused as absent-or-bad). */
+function headerText(value: unknown): string | null {
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) ? 'repeated header' : null;
 }

@@ -1,9 +1,12 @@
 /**
  * Ingest benchmark: raw multi-row INSERT (physical limit) vs the batch API vs the single API,
- * in one run on the same tables. See README.md beside this file.
+ * in one run on the same tables; then the single API with and without API keys (A/B, alternating
+ * rounds on the same tables, each a fresh API process). See README.md beside this file.
  */
 import { spawn, ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ApiKeys } from '@shardline/auth';
+import { MysqlApiKeyStore } from '@shardline/auth/mysql';
 import autocannon from 'autocannon';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
@@ -19,8 +22,10 @@ const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 64);
 const SINGLE_SECONDS = env('BENCH_SINGLE_SECONDS', 15);
 const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
 const PORT = env('BENCH_PORT', 3999);
-/** Comma-separated subset of raw,batch,single (e.g. to profile one phase). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'raw,batch,single').split(','));
+/** Comma-separated subset of raw,batch,single,auth (e.g. to profile one phase). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'raw,batch,single,auth').split(','));
+/** Rounds of the auth A/B (each: single without keys, then with one; the ratio is of the medians). */
+const AUTH_ROUNDS = env('BENCH_AUTH_ROUNDS', 2);
 /** Extra node flags for the API process, e.g. BENCH_API_NODE_ARGS=--cpu-prof to profile it. */
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_data_db_', SHARDLINE_CONTROL_DB: 'bench_control' };
@@ -33,7 +38,7 @@ async function main(): Promise<void> {
   const raw = PHASES.has('raw') ? await rawInsert(config, TOTAL, PER_REQUEST, BATCH_CONCURRENCY, PAYLOAD) : NaN;
   if (PHASES.has('raw')) console.log(`raw multi-row INSERT (events+outbox+records): ${fmt(raw)} records/s  [${BATCH_CONCURRENCY} concurrent 10k-record transactions x ${config.shards.length} shards]`);
 
-  const api = await startApi();
+  const api = await startApi({ SHARDLINE_AUTH: 'off' });
   try {
     const batch = PHASES.has('batch') ? await batchPhase() : { rate: NaN, p50: NaN, p99: NaN };
     if (PHASES.has('batch')) console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms]`);
@@ -44,8 +49,51 @@ async function main(): Promise<void> {
     console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.70)`);
     console.log(`single: ${single.rate >= 5000 && single.p99 < 50 ? 'meets' : 'misses'} target (>= 5,000/s at p99 < 50 ms)`);
   } finally {
-    api.kill('SIGTERM');
+    await stopApi(api);
   }
+  if (PHASES.has('auth')) await authPhase(config);
+}
+
+/**
+ * Authentication's overhead on the single path: alternating rounds of a fresh API with
+ * SHARDLINE_AUTH=off and with =required (every request carrying a writer key), same tables, same
+ * load. Prints each round, the ratio of the median rates (target >= 0.9) and the API process's CPU
+ * per record.
+ */
+async function authPhase(config: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {
+  const dbs = new ShardDatabases(config);
+  const token = (await new ApiKeys(new MysqlApiKeyStore(dbs.control)).create({ name: 'bench', roles: ['writer'] }).finally(() => dbs.destroy())).token;
+  const rounds: Record<'off' | 'keys', Array<{ rate: number; p99: number; cpuUs: number }>> = { off: [], keys: [] };
+  for (let round = 0; round < AUTH_ROUNDS; round++) {
+    for (const mode of ['off', 'keys'] as const) {
+      const api = await startApi({ SHARDLINE_AUTH: mode === 'off' ? 'off' : 'required' });
+      try {
+        const cpu0 = cpuMicros(api.pid!);
+        const r = await singlePhase(mode === 'keys' ? { authorization: `Bearer ${token}` } : {});
+        const cpuUs = (cpuMicros(api.pid!) - cpu0) / Math.max(1, r.rate * SINGLE_SECONDS);
+        rounds[mode].push({ rate: r.rate, p99: r.p99, cpuUs });
+        console.log(`single API, auth ${mode.padEnd(4)} (round ${round + 1}): ${fmt(r.rate)} records/s  [p50 ${r.p50} ms, p99 ${r.p99} ms; non-2xx ${r.errors}; api CPU ${cpuUs.toFixed(0)} µs/record]`);
+      } finally {
+        await stopApi(api);
+      }
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const on = median(rounds.keys.map((r) => r.rate));
+  const off = median(rounds.off.map((r) => r.rate));
+  console.log(`ratio single with keys / without: ${(on / off).toFixed(2)}  (target >= 0.90; medians of ${AUTH_ROUNDS} rounds: ${fmt(on)} vs ${fmt(off)} records/s; api CPU ${median(rounds.keys.map((r) => r.cpuUs)).toFixed(0)} vs ${median(rounds.off.map((r) => r.cpuUs)).toFixed(0)} µs/record)`);
+}
+
+/** User + system CPU of a process so far, in microseconds (Linux /proc; clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function stopApi(api: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => api.once('exit', resolve));
+  api.kill('SIGTERM');
+  await exited;
 }
 
 async function resetTables(config: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {
@@ -58,10 +106,10 @@ async function resetTables(config: ReturnType<typeof shardingConfigFromEnv>): Pr
   }
 }
 
-async function startApi(): Promise<ChildProcess> {
+async function startApi(extraEnv: Record<string, string>): Promise<ChildProcess> {
   if (!existsSync('dist/apps/api/main.js')) throw new Error('build the API first: npm run build');
   const child = spawn(process.execPath, [...API_NODE_ARGS, 'dist/apps/api/main.js'], {
-    env: { ...process.env, ...benchEnv, SHARDLINE_HTTP_PORT: String(PORT), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '901', SHARDLINE_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...benchEnv, SHARDLINE_HTTP_PORT: String(PORT), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '901', SHARDLINE_LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
@@ -101,7 +149,7 @@ async function batchPhase() {
   return { rate: TOTAL / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function singlePhase() {
+async function singlePhase(headers: Record<string, string> = {}) {
   let i = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${PORT}`,
@@ -111,7 +159,7 @@ async function singlePhase() {
       {
         method: 'POST',
         path: '/api/v1/data/single',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         setupRequest: (req) => ({ ...req, body: JSON.stringify(makeRecord(3 * TOTAL + i++, PAYLOAD)) }),
       },
     ],

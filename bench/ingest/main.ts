@@ -24,7 +24,7 @@ const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
 const PORT = env('BENCH_PORT', 3999);
 /** Comma-separated subset of raw,batch,single,auth (e.g. to profile one phase). */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'raw,batch,single,auth').split(','));
-/** Rounds of the auth A/B (each: single without keys, then with one; the ratio is of the medians). */
+/** Rounds of the auth A/B (each: single without keys, then with one; the ratio is of the means). */
 const AUTH_ROUNDS = env('BENCH_AUTH_ROUNDS', 2);
 /** Extra node flags for the API process, e.g. BENCH_API_NODE_ARGS=--cpu-prof to profile it. */
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -57,8 +57,8 @@ async function main(): Promise<void> {
 /**
  * Authentication's overhead on the single path: alternating rounds of a fresh API with
  * SHARDLINE_AUTH=off and with =required (every request carrying a writer key), same tables, same
- * load. Prints each round, the ratio of the median rates (target >= 0.9) and the API process's CPU
- * per record.
+ * load. Prints each round, the ratio of the mean rates (target >= 0.9) and the API process's CPU
+ * per record (steadier than rates on a shared machine).
  */
 async function authPhase(config: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {
   const dbs = new ShardDatabases(config);
@@ -78,10 +78,13 @@ async function authPhase(config: ReturnType<typeof shardingConfigFromEnv>): Prom
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const on = median(rounds.keys.map((r) => r.rate));
-  const off = median(rounds.off.map((r) => r.rate));
-  console.log(`ratio single with keys / without: ${(on / off).toFixed(2)}  (target >= 0.90; medians of ${AUTH_ROUNDS} rounds: ${fmt(on)} vs ${fmt(off)} records/s; api CPU ${median(rounds.keys.map((r) => r.cpuUs)).toFixed(0)} vs ${median(rounds.off.map((r) => r.cpuUs)).toFixed(0)} µs/record)`);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const on = mean(rounds.keys.map((r) => r.rate));
+  const off = mean(rounds.off.map((r) => r.rate));
+  const cpuOn = mean(rounds.keys.map((r) => r.cpuUs));
+  const cpuOff = mean(rounds.off.map((r) => r.cpuUs));
+  console.log(`ratio single with keys / without: ${(on / off).toFixed(2)}  (target >= 0.90; means of ${AUTH_ROUNDS} rounds: ${fmt(on)} vs ${fmt(off)} records/s)`);
+  console.log(`api CPU per record with keys / without: ${(cpuOn / cpuOff).toFixed(2)}  (${cpuOn.toFixed(0)} vs ${cpuOff.toFixed(0)} µs/record)`);
 }
 
 /** User + system CPU of a process so far, in microseconds (Linux /proc; clock ticks of 10 ms). */

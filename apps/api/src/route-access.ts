@@ -1,4 +1,4 @@
-import type { RouteAccess, RoutePolicy } from '@shardline/auth';
+import { type RouteAccess, routePolicyOf } from '@shardline/auth';
 
 /**
  * Which roles each route of the api needs (README "Security" has the same table). Tenant scope is
@@ -21,7 +21,4 @@ const ROUTES: Record<string, RouteAccess> = {
   'GET /metrics': ['admin'],
 };
 
-export const apiRouteAccess: RoutePolicy = (method, route) => {
-  if (route === undefined) return 'authenticated';
-  return ROUTES[`${method} ${route}`] ?? ['admin'];
-};
+export const apiRouteAccess = routePolicyOf(ROUTES);

@@ -1,4 +1,4 @@
-import type { RouteAccess, RoutePolicy } from '@shardline/auth';
+import { type RouteAccess, routePolicyOf } from '@shardline/auth';
 
 /**
  * Which roles each route of the query-api needs (README "Security"). Tenant scope is checked by
@@ -18,7 +18,4 @@ const ROUTES: Record<string, RouteAccess> = {
   'GET /metrics': ['admin'],
 };
 
-export const queryApiRouteAccess: RoutePolicy = (method, route) => {
-  if (route === undefined) return 'authenticated';
-  return ROUTES[`${method} ${route}`] ?? ['admin'];
-};
+export const queryApiRouteAccess = routePolicyOf(ROUTES);

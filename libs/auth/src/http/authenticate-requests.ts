@@ -14,6 +14,15 @@ export type RouteAccess = 'open' | 'authenticated' | readonly Role[];
 export type RoutePolicy = (method: string, route: string | undefined, path: string) => RouteAccess;
 
 /**
+ * A policy from a table of `METHOD /route/pattern` → access: a listed route gets its entry, a
+ * route missing from the table needs `admin` (secure by default), an unknown path (404) needs any
+ * valid key (so unauthenticated callers learn nothing about which paths exist).
+ */
+export function routePolicyOf(table: Readonly<Record<string, RouteAccess>>): RoutePolicy {
+  return (method, route) => (route === undefined ? 'authenticated' : (table[`${method} ${route}`] ?? ['admin']));
+}
+
+/**
  * Authentication and role checks as the first onRequest hook: header only (no body is read), so
  * a refusal costs nothing but the lookup, and a verified key's principal is cached (KeyVerifier),
  * making the common case synchronous. 401 (with `WWW-Authenticate: Bearer`) for a missing,

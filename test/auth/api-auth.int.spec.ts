@@ -91,6 +91,9 @@ describe('API keys on the api: 401/403, roles, business scopes, actor, admin API
     expect(patched).toHaveStatus(200);
     const atomic = await call('acme', 'POST', '/api/v1/data/batch', { atomic: true, data: [0, 1, 2, 3].map((i) => ({ business_id: `${acme}-${i}`, user_id: 6, data_content: { i } })) });
     expect(atomic).toHaveStatus(201);
+    // A move inside the scoped key's prefixes: the copies and the retired sources carry its id.
+    const move = await call('acme', 'POST', '/api/v1/data/moves', { from_business_id: `${acme}-0`, to_business_id: `${acme}-moved` });
+    expect(move).toHaveStatus(201);
 
     const actors = new Map<string, string[]>();
     for (const shard of databases.shardIndexes()) {
@@ -98,7 +101,10 @@ describe('API keys on the api: 401/403, roles, business scopes, actor, admin API
       for (const row of rows as Array<{ stream_id: string; actor: string }>) actors.set(row.stream_id, [...(actors.get(row.stream_id) ?? []), row.actor]);
     }
     expect(actors.get(`record-${created.body.id}`)).toEqual([tokens.writer.id, tokens.all.id]);
-    for (const r of atomic.body.results) expect(actors.get(`record-${r.id}`)).toEqual([tokens.acme.id]);
+    for (const r of atomic.body.results.slice(1)) expect(actors.get(`record-${r.id}`)).toEqual([tokens.acme.id]);
+    const [{ from_id, to_id }] = move.body.moved;
+    expect(actors.get(`record-${from_id}`)).toEqual([tokens.acme.id, tokens.acme.id]); // created, then moved out
+    expect(actors.get(`record-${to_id}`)).toEqual([tokens.acme.id]); // moved in
   });
 
   it('keeps a scoped key inside its business prefixes on every write and read path (403 AUTH.OUT_OF_SCOPE)', async () => {

@@ -65,7 +65,7 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
     ]);
     dbs = await createTestDatabases(4);
     databases = new ShardDatabases(dbs.config);
-    const config = commandIntakeConfigFromEnv(env);
+    const config = commandIntakeConfigFromEnv({ SHARDLINE_AUTH: 'off', ...env });
     intakeConfig = { ...config, records: { ...config.records, sharding: dbs.config } };
     intake = await createCommandIntake(intakeConfig);
     await intake.listen();

@@ -58,7 +58,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     }).start();
     api = await startApi(dbs.config, { ...env, SHARDLINE_WORKER_ID: '21' });
     query = await startQueryApi(dbs.config, env);
-    const intakeConfig = commandIntakeConfigFromEnv({ ...env, SHARDLINE_WORKER_ID: '22' });
+    const intakeConfig = commandIntakeConfigFromEnv({ SHARDLINE_AUTH: 'off', ...env, SHARDLINE_WORKER_ID: '22' });
     intake = await createCommandIntake({ ...intakeConfig, records: { ...intakeConfig.records, sharding: dbs.config } });
     await intake.listen();
     await relay.waitUntilReady(relayReady);

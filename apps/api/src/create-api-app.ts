@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier, rateLimitIdentityOf } from '@shardline/auth';
 import { acceptJsonBodies, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { enableRateLimits } from '@shardline/rate-limits';
@@ -8,6 +9,7 @@ import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/record
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config';
+import { apiRouteAccess } from './route-access';
 
 /** Builds the API application (used by main.ts and by the end-to-end tests). */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
@@ -23,8 +25,11 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodies(fastify);
   refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
+  // First of the hooks that need the caller (rate limits and write admission come after it).
+  if (config.auth.required) authenticateRequests(fastify, app.get(KeyVerifier), apiRouteAccess);
+  else app.get(Logger).warn(AUTH_OFF_WARNING);
   // Before the write admission: a request over its rate limit must not take in-flight budget.
-  await enableRateLimits(fastify, config.rateLimits, app.get(METRICS_REGISTRY));
+  await enableRateLimits(fastify, config.rateLimits, app.get(METRICS_REGISTRY), rateLimitIdentityOf);
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });
   // Bull Board for the saga queue, beside the saga admin API (/admin/sagas).
   if (config.sagas) await mountBullBoard(app, [app.get<RecordsSagaRuntime>(RECORDS_SAGA_RUNTIME).queue.queue]);

@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier, rateLimitIdentityOf } from '@shardline/auth';
 import { acceptJsonBodies, refuseRequestsWhileClosing } from '@shardline/http';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { enableRateLimits } from '@shardline/rate-limits';
 import { QueryApiHooks, QueryAppModule } from './app.module';
 import { QueryApiConfig } from './config';
+import { queryApiRouteAccess } from './route-access';
 
 /** Builds the query API application (used by main.ts and by the end-to-end tests). */
 export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiHooks = {}): Promise<NestFastifyApplication> {
@@ -19,6 +21,9 @@ export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiH
   acceptJsonBodies(fastify);
   // Requests arriving while the app closes get 503 SERVER.SHUTTING_DOWN (see closeHttpApp).
   refuseRequestsWhileClosing(fastify, 1);
-  await enableRateLimits(fastify, config.rateLimits, app.get(METRICS_REGISTRY));
+  // First of the hooks that need the caller (rate limits come after it).
+  if (config.auth.required) authenticateRequests(fastify, app.get(KeyVerifier), queryApiRouteAccess);
+  else app.get(Logger).warn(AUTH_OFF_WARNING);
+  await enableRateLimits(fastify, config.rateLimits, app.get(METRICS_REGISTRY), rateLimitIdentityOf);
   return app;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordsOpenApiDocument } from '@shardline/records-http';
+import { BEARER_SCHEME, recordsOpenApiDocument } from '@shardline/records-http';
 import { recordSearchQuerySchema } from '@shardline/read-models';
 
 const dateParam = (name: 'from' | 'to') => ({ name, in: 'query', required: true, schema: { type: 'string', format: 'date' }, description: `UTC day, inclusive (${name})` });
@@ -17,7 +17,8 @@ export function queryOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'Shardline query API', version: '1.0.0' },
-    components: records.components,
+    components: { ...records.components, securitySchemes: { bearer: BEARER_SCHEME } },
+    security: [{ bearer: [] }],
     paths: {
       '/api/v1/data/page': records.paths['/api/v1/data/page'],
       '/api/v1/data/{business_id}/{id}': { get: records.paths['/api/v1/data/{business_id}/{id}'].get },

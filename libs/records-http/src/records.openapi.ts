@@ -42,7 +42,9 @@ export function recordsOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'Shardline records API', version: '1.0.0' },
-    components: { schemas: { Error: errorSchema, Record: recordSchema, NewRecord: newRecord } },
+    components: { schemas: { Error: errorSchema, Record: recordSchema, NewRecord: newRecord }, securitySchemes: { bearer: BEARER_SCHEME } },
+    // Every operation needs an API key (README "Security": roles per route; 401 without one, 403 for a role or scope that does not allow it).
+    security: [{ bearer: [] }],
     paths: {
       '/api/v1/data/single': {
         post: {
@@ -145,3 +147,11 @@ export function recordsOpenApiDocument(): Record<string, unknown> {
     },
   };
 }
+
+/** API keys (`sl_<key id>_<secret>`) sent as `Authorization: Bearer …` (libs/auth). */
+export const BEARER_SCHEME = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'sl_<key id>_<secret>',
+  description: 'An API key with the roles the operation needs (writer, reader, analyst, admin), optionally limited to business_id prefixes. 401 AUTH.KEY_MISSING / AUTH.KEY_INVALID / AUTH.KEY_REVOKED; 403 AUTH.ROLE_REQUIRED / AUTH.OUT_OF_SCOPE.',
+} as const;

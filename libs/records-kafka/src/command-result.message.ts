@@ -9,6 +9,8 @@ export interface CommandSource {
 export interface IncomingCommand {
   value: unknown;
   key: string | null;
+  /** The message's `authorization` header (`Bearer sl_…`), when it has one. */
+  authorization?: string | null;
   source: CommandSource;
 }
 

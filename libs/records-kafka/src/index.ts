@@ -5,3 +5,4 @@ export * from './record-command.intake';
 export * from './command-result.publisher';
 export * from './kafka-command.consumer';
 export * from './records-kafka.module';
+export * from './intake-authorizer';

@@ -98,7 +98,12 @@ export class KafkaCommandConsumer implements Worker {
   }
 
   private async onMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const out = await this.intake.handle({ value: message.value, key: message.key?.toString('utf8') ?? null, source: { topic, partition, offset: message.offset } });
+    const out = await this.intake.handle({
+      value: message.value,
+      key: message.key?.toString('utf8') ?? null,
+      authorization: headerText(message.headers?.authorization),
+      source: { topic, partition, offset: message.offset },
+    });
     await publishCommandResult(this.producer!, this.options.topics.results, out);
     this.handled.inc({ type: out.type ?? 'invalid', status: out.result.status });
   }
@@ -124,4 +129,11 @@ export class KafkaCommandConsumer implements Worker {
   private log(level: 'error' | 'warn', message: string, extra: Record<string, unknown>): void {
     this.options.log?.(level, message, extra);
   }
+}
+
+/** A Kafka header value as text (kafkajs hands Buffers; a repeated header arrives as an array: refused as absent-or-bad). */
+function headerText(value: unknown): string | null {
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) ? 'repeated header' : null;
 }

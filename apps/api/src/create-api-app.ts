@@ -1,7 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { acceptJsonBodies, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
+import type { Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '@shardline/observability';
+import { acceptJsonBodies, measureRequests, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
@@ -19,6 +21,8 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   app.useLogger(app.get(Logger));
   // JSON only (and JSON merge patches): a text/plain body must get 415, not be validated as a string.
   const fastify = app.getHttpAdapter().getInstance();
+  // First: the early answers of the hooks below (503 while closing or overloaded) are counted too.
+  measureRequests(fastify, app.get<Registry>(METRICS_REGISTRY));
   acceptJsonBodies(fastify);
   refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
   shedWritesBeyond(fastify, { ...config.http.writeAdmission, bodyLimit: config.http.bodyLimit });

@@ -1,2 +1,3 @@
 export * from './shard-databases';
 export * from './mysql-slot-map.store';
+export * from './shard-pool.metrics';

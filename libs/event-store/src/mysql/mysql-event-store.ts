@@ -66,7 +66,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
         options.metrics?.grouped(shard, group.length);
         return this.writeGroup(shard, group);
       }, options.groupCommit);
-      options.metrics?.watch(shard, () => committer.pending);
+      options.metrics?.watch(shard, () => committer.queued);
       return committer;
     });
   }

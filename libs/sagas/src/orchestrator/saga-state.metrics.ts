@@ -9,10 +9,13 @@ import type { SagaStore } from '../ports/saga-store.port';
  */
 export function registerSagaStateMetrics(registry: Registry, store: Pick<SagaStore, 'countOpen'>, clock: () => Date = () => new Date()): void {
   const registers = [registry];
-  // Both gauges come from one query per scrape: the first collect() runs it, the second reuses it.
-  let counted: ReturnType<SagaStore['countOpen']> | null = null;
+  // Both gauges come from one query per scrape: whichever collect() runs first starts it, the other
+  // takes the same answer. A query older than a second is never reused (one gauge read alone).
+  let shared: { counted: ReturnType<SagaStore['countOpen']>; takers: number; at: number } | null = null;
   const countOnce = () => {
-    counted ??= store.countOpen().finally(() => setImmediate(() => (counted = null)));
+    if (!shared || Date.now() - shared.at > 1000) shared = { counted: store.countOpen(), takers: 2, at: Date.now() };
+    const { counted } = shared;
+    if (--shared.takers === 0) shared = null;
     return counted;
   };
   new Gauge({

@@ -25,7 +25,7 @@ export function registerShardPoolMetrics(registry: Registry, databases: ShardDat
   stat('shardline_shard_pool_connections_in_use', 'Connections checked out of the pool (pool: reader | writer | control)', 'inUse');
   stat('shardline_shard_pool_connections_idle', 'Open connections waiting in the pool', 'idle');
   stat('shardline_shard_pool_waiting', 'Callers queued for a connection of the pool', 'waiting');
-  stat('shardline_shard_pool_max', 'Most connections the pool opens (SHARDLINE_DB_POOL_MAX, control: its own)', 'max');
+  stat('shardline_shard_pool_max', 'Most connections the pool opens (SHARDLINE_MYSQL_POOL_MAX; control: SHARDLINE_CONTROL_POOL_MAX)', 'max');
   new Gauge({
     name: 'shardline_shard_up',
     help: '1 when the shard answered SELECT 1 at this scrape (or its reader pool is busy serving), 0 when it did not',

@@ -1,8 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { Registry } from 'prom-client';
 import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier, rateLimitIdentityOf } from '@shardline/auth';
-import { acceptJsonBodies, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
+import { acceptJsonBodies, measureRequests, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { enableRateLimits } from '@shardline/rate-limits';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
@@ -23,6 +24,8 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   app.useLogger(app.get(Logger));
   // JSON only (and JSON merge patches): a text/plain body must get 415, not be validated as a string.
   const fastify = app.getHttpAdapter().getInstance();
+  // First: the early answers of the hooks below (503 while closing or overloaded) are counted too.
+  measureRequests(fastify, app.get<Registry>(METRICS_REGISTRY));
   acceptJsonBodies(fastify);
   refuseRequestsWhileClosing(fastify, config.http.writeAdmission.retryAfterSeconds);
   // First of the hooks that need the caller (rate limits and write admission come after it).

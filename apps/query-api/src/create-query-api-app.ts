@@ -1,8 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { Registry } from 'prom-client';
 import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier, rateLimitIdentityOf } from '@shardline/auth';
-import { acceptJsonBodies, refuseRequestsWhileClosing } from '@shardline/http';
+import { acceptJsonBodies, measureRequests, refuseRequestsWhileClosing } from '@shardline/http';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { enableRateLimits } from '@shardline/rate-limits';
 import { QueryApiHooks, QueryAppModule } from './app.module';
@@ -18,6 +19,8 @@ export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiH
   app.useLogger(app.get(Logger));
   // JSON only (and JSON merge patches): a text/plain body must get 415, not be validated as a string.
   const fastify = app.getHttpAdapter().getInstance();
+  // First: the early answers of the hooks below (503 while closing or overloaded) are counted too.
+  measureRequests(fastify, app.get<Registry>(METRICS_REGISTRY));
   acceptJsonBodies(fastify);
   // Requests arriving while the app closes get 503 SERVER.SHUTTING_DOWN (see closeHttpApp).
   refuseRequestsWhileClosing(fastify, 1);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { guardControl } from '@shardline/sharding/mysql';
-import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
+import { OPEN_SAGA_STATUSES, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** Payload chunks stay far below MariaDB's default max_allowed_packet (16 MiB). */
@@ -116,6 +116,15 @@ export class MysqlSagaStore implements SagaStore {
       .limit(limit)
       .select('id', 'version');
     return rows.map((r) => ({ id: r.id, version: Number(r.version) }));
+  }
+
+  async countOpen(): Promise<OpenSagaCount[]> {
+    // A range of idx_status_updated: finished sagas (most of the table) are not read.
+    const rows: Array<{ type: string; status: OpenSagaCount['status']; count: number | string; oldest: Date }> = await this.control('sagas')
+      .whereIn('status', [...OPEN_SAGA_STATUSES])
+      .groupBy('type', 'status')
+      .select('type', 'status', this.control.raw('COUNT(*) AS count'), this.control.raw('MIN(updated_time) AS oldest'));
+    return rows.map((r) => ({ type: r.type, status: r.status, count: Number(r.count), oldestUpdatedAt: new Date(r.oldest) }));
   }
 }
 

@@ -9,6 +9,7 @@ import { RecordsCacheModule } from '@shardline/records-cache';
 import { RecordsSagasModule } from '@shardline/records-sagas';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
+import { ApiOpenApiController } from './openapi.http.controller';
 
 /** One Prometheus registry for the process (the cache fence registers its metrics on it), served at /metrics. */
 @Global()
@@ -29,7 +30,7 @@ export class AppModule {
         RecordsHttpModule,
         ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ApiOpenApiController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
   }

@@ -6,3 +6,4 @@ export * from './status-of-kind';
 export * from './close-http-app';
 export * from './json-bodies';
 export * from './metrics.http.controller';
+export * from './openapi';

@@ -195,7 +195,7 @@ export function recordsOpenApiPaths(): Record<string, OpenApiObject> {
               required: ['data'],
               additionalProperties: false,
               properties: {
-                data: { type: 'array', maxItems: RecordLimits.batchMaxRecords, items: ref('NewRecord') },
+                data: { type: 'array', minItems: 1, maxItems: RecordLimits.batchMaxRecords, items: ref('NewRecord') },
                 atomic: { type: 'boolean', description: 'All-or-nothing across shards, visible at once (the atomic-batch saga)' },
               },
             },

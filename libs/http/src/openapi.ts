@@ -84,8 +84,18 @@ export interface OperationSpec {
 export function operation(spec: OperationSpec): OpenApiObject {
   const { errors, responses, ...rest } = spec;
   const statuses = new Set<ErrorStatus>([...errors, ...(spec.requestBody ? WITH_BODY : []), ...ALWAYS]);
-  const errorRefs = [...statuses].sort((a, b) => a - b).map((s) => [String(s), { $ref: `#/components/responses/${ERROR_RESPONSES[s].name}` }]);
+  const errorRefs = [...statuses].sort((a, b) => a - b).map((s) => [String(s), refOf(s)]);
   return { ...rest, responses: { ...responses, ...Object.fromEntries(errorRefs) } };
+}
+
+const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
+const refOf = (status: ErrorStatus) => ({ $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` });
+
+/** A write without a documented body may still be sent one: its type (415), size (413) and JSON (400) are checked first. */
+function withBodyRefusals(op: OpenApiObject): OpenApiObject {
+  const responses = { ...(op.responses as Record<string, unknown>) };
+  for (const status of WITH_BODY) responses[String(status)] ??= refOf(status);
+  return { ...op, responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b))) };
 }
 
 export interface OpenApiDocumentSpec {
@@ -103,6 +113,7 @@ export interface OpenApiDocumentSpec {
  * operation that does not opt out, and only the error responses its operations use.
  */
 export function openApiDocument(spec: OpenApiDocumentSpec): OpenApiObject {
+  for (const item of Object.values(spec.paths)) for (const method of WRITE_METHODS) if (item[method]) item[method] = withBodyRefusals(item[method] as OpenApiObject);
   const used = new Set(JSON.stringify(spec.paths).match(/#\/components\/responses\/[A-Za-z]+/g) ?? []);
   const responses = Object.fromEntries(
     (Object.keys(ERROR_RESPONSES).map(Number) as ErrorStatus[])

@@ -106,4 +106,30 @@ describe('bad input is refused with a 4xx naming the field, and good input in un
     }
     expectFieldError(await api.request('GET', `/api/v1/data/page?business_id=${business}&page_size=abc`), 400, 'page_size', /integer 1\.\.100/);
   });
+
+  // Found by the fuzzer (test/fuzz): refusals the framework made itself, outside the envelope or naming nothing.
+  it('reads, patches and deletes a record whose business_id is 64 non-ASCII characters (the router allowed 100 bytes per segment: 414)', async () => {
+    const emoji = '🙂'.repeat(RecordLimits.businessIdMaxLength);
+    const { body: rec } = await create({ a: 1 }, emoji);
+    const path = `/api/v1/data/${encodeURIComponent(emoji)}/${rec.id}`;
+    expectStatus(await api.request('GET', path), 200);
+    expectStatus(await api.request('PATCH', path, { data_content: { b: 2 } }), 200);
+    expectStatus(await api.request('DELETE', path), 200);
+    const tooLong = await api.request('GET', `/api/v1/data/${'a'.repeat(3000)}/1`);
+    expectFieldError(tooLong, 400, '(path)', /too long/);
+  });
+
+  it('answers a path with a broken percent-escape with 400 BAD_URL in the envelope, naming (path)', async () => {
+    for (const segment of ['%C0%AE', '%zz', '%']) {
+      const response = await api.request('GET', `/api/v1/data/${segment}/1`);
+      expectFieldError(response, 400, '(path)', /percent-encoding/);
+      expect(response.body.error.code).toBe('BAD_URL');
+    }
+  });
+
+  it('names (body) when the body is not JSON, and Content-Type when it is not a JSON type', async () => {
+    expectFieldError(await api.request('POST', '/api/v1/data/single', '{"a":', {}), 400, '(body)', /not valid JSON/);
+    expectFieldError(await api.request('POST', '/api/v1/data/single', '', { 'content-type': 'application/json' }), 400, '(body)', /./);
+    expectFieldError(await api.request('POST', '/api/v1/data/single', 'x', { 'content-type': 'text/plain' }), 415, 'Content-Type', /./);
+  });
 });

@@ -116,16 +116,20 @@ describe('fuzzing the api: no 5xx, refusals name their field, nothing half-writt
 
   it('POST /api/v1/data/batch', async () => {
     const data = fc.oneof(
-      { weight: 6, arbitrary: fc.array(newRecord, { maxLength: 4 }) },
+      { weight: 30, arbitrary: fc.array(newRecord, { maxLength: 4 }) },
       { weight: 1, arbitrary: fc.constantFrom(RecordLimits.batchMaxRecords, RecordLimits.batchMaxRecords + 1).map((n) => Array.from({ length: n }, (_, i) => ({ business_id: 'fuzz-batch', user_id: i + 1, data_content: {} }))) },
-      { weight: 1, arbitrary: oddString() },
+      { weight: 3, arbitrary: oddString() },
     );
     const batch = mutatedObject({ data, atomic: fc.oneof(fc.boolean(), fc.constantFrom('true', 1, null)) });
     await fuzz('POST /api/v1/data/batch', withBody('POST', '/api/v1/data/batch', batch, { prefer: preferArb }), { writes: true });
   }, 300_000);
 
   it('POST /api/v1/data/moves', async () => {
-    const ids = fc.oneof(fc.array(fc.oneof(fc.constantFrom(...seeded.map((r) => r.id)), oddString(20), digitString()), { maxLength: 4 }), fc.constant(Array.from({ length: RecordLimits.moveMaxRecords + 1 }, (_, i) => String(i + 1))), oddString());
+    const ids = fc.oneof(
+      { weight: 30, arbitrary: fc.array(fc.oneof(fc.constantFrom(...seeded.map((r) => r.id)), oddString(20), digitString()), { maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.constant(Array.from({ length: RecordLimits.moveMaxRecords + 1 }, (_, i) => String(i + 1))) },
+      { weight: 3, arbitrary: oddString() },
+    );
     const move = mutatedObject({ from_business_id: fc.oneof(fc.constantFrom('fuzz-0', 'fuzz-empty'), businessIdArb), to_business_id: fc.oneof(fc.constantFrom('fuzz-1', 'fuzz-0'), businessIdArb), record_ids: ids });
     await fuzz('POST /api/v1/data/moves', withBody('POST', '/api/v1/data/moves', move, { prefer: preferArb }), { writes: true });
   }, 300_000);

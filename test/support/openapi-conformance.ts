@@ -6,7 +6,7 @@ type Doc = Record<string, any>;
 function operationOf(doc: Doc, method: string, path: string): { template: string; op: Doc } | undefined {
   const bare = path.split('?')[0];
   for (const [template, item] of Object.entries<Doc>(doc.paths)) {
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]*')}$`);
     const op = item[method.toLowerCase()];
     if (op && pattern.test(bare)) return { template, op };
   }

@@ -3,6 +3,7 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { ApiHarness, ApiResponse, expectStatus, startApi } from '../support/api-harness';
 import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { send } from '../fuzz/fuzz-support';
 
 /** `{a: {a: … {}}}`: `levels` objects deep, data_content itself being level 1. */
 function nested(levels: number): Record<string, unknown> {
@@ -131,5 +132,10 @@ describe('bad input is refused with a 4xx naming the field, and good input in un
     expectFieldError(await api.request('POST', '/api/v1/data/single', '{"a":', {}), 400, '(body)', /not valid JSON/);
     expectFieldError(await api.request('POST', '/api/v1/data/single', '', { 'content-type': 'application/json' }), 400, '(body)', /./);
     expectFieldError(await api.request('POST', '/api/v1/data/single', 'x', { 'content-type': 'text/plain' }), 415, 'Content-Type', /./);
+  });
+
+  it('answers a request line over the header limit (Node refuses it before routing) with 431 in the envelope', async () => {
+    const answer = await send(api.url, { method: 'GET', path: `/api/v1/data/page?business_id=${'a'.repeat(20_000)}` });
+    expect([answer?.status, answer?.json?.error]).toEqual([431, { code: 'HEADERS_TOO_LARGE', message: expect.any(String), details: [{ field: '(headers)', message: expect.any(String) }] }]);
   });
 });

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { RecordLimits } from '@shardline/records';
@@ -7,7 +8,8 @@ import { OpenApiConformance } from '../support/openapi-conformance';
  * Property-based fuzzing of the HTTP apps (fast-check): requests sent byte-exactly (node:http, so
  * paths keep their `..`, `%2F` and broken escapes), answers checked against the rules every
  * endpoint keeps. Bounded: FUZZ_RUNS cases per endpoint (SHARDLINE_FUZZ_RUNS), a fixed seed
- * (SHARDLINE_FUZZ_SEED) printed with any counterexample, so a failure replays.
+ * (SHARDLINE_FUZZ_SEED) printed with any counterexample, so a failure replays. SHARDLINE_FUZZ_LOG=<file>
+ * appends every request and answer to that file.
  */
 export const FUZZ_RUNS = Number(process.env.SHARDLINE_FUZZ_RUNS ?? 300);
 export const FUZZ_SEED = Number(process.env.SHARDLINE_FUZZ_SEED ?? 20261202);
@@ -165,6 +167,11 @@ export const dataContentArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: anyJson },
 );
 
+/** The value one time in `oneIn`, else undefined (fc.option's freq is the other way round: its nil is the rare one). */
+export function rarely<T>(arb: fc.Arbitrary<T>, oneIn = 8): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+}
+
 /** A valid-looking object with fields dropped, replaced by anything, or added. */
 export function mutatedObject(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
   const entries = Object.entries(fields).map(([key, arb]) => fc.option(arb, { nil: undefined, freq: 6 }).map((value) => [key, value] as const));
@@ -271,9 +278,40 @@ export function queryStringArb(params: Record<string, fc.Arbitrary<string>>): fc
       { weight: 1, arbitrary: fc.constantFrom([name], [`${name}=`], [`${name}[]=1`], [`${name}[a]=1`], [`${name}=%FF`], [`${name}=%`]) },
     ),
   );
-  const extra = fc.option(fc.constantFrom('unknown=1', '__proto__=1', 'constructor=x', '=1', '&&', 'a%00=1'), { freq: 8, nil: undefined });
+  const extra = rarely(fc.constantFrom('unknown=1', '__proto__=1', 'constructor=x', '=1', '&&', 'a%00=1'));
   return fc.tuple(fc.tuple(...parts), extra).map(([chosen, e]) => [...chosen.flat(), ...(e ? [e] : [])].join('&'));
 }
 
 export const digitString = (max = 100): fc.Arbitrary<string> =>
   fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -5, max: max + 5 }).map(String) }, { weight: 1, arbitrary: oddNumber.map(String) }, { weight: 1, arbitrary: oddString(10) });
+
+export interface FuzzTarget {
+  url: string;
+  conformance: OpenApiConformance;
+  totals: FuzzTotals;
+  /** What a refused request must leave unchanged (e.g. the event count); compared before and after each refusal. */
+  writtenCount?: () => Promise<number>;
+}
+
+/**
+ * One endpoint's property: FUZZ_RUNS requests (seeded; fast-check prints the seed and the
+ * counterexample), each answer checked by answerProblems, each refusal checked for writes.
+ */
+export async function fuzzEndpoint(target: FuzzTarget, endpoint: string, requests: fc.Arbitrary<RawRequest>): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(requests, async (req) => {
+      const before = await target.writtenCount?.();
+      const answer = await send(target.url, req);
+      target.totals.record(endpoint, answer);
+      if (process.env.SHARDLINE_FUZZ_LOG) appendFileSync(process.env.SHARDLINE_FUZZ_LOG, `${endpoint}\t${req.path.slice(0, 200)}\t${answer?.status}\t${answer?.text.slice(0, 300)}\n`);
+      if (!answer) return; // Node refused to send it (an illegal header character): nothing reached the server
+      const problems = answerProblems(target.conformance, req, req.path, answer);
+      if (target.writtenCount && answer.status >= 400) {
+        const after = await target.writtenCount();
+        if (after !== before) problems.push(`refused with ${answer.status} but wrote ${after - before!} events`);
+      }
+      if (problems.length > 0) throw new Error(describeFailure(req, answer, problems));
+    }),
+    { numRuns: FUZZ_RUNS, seed: FUZZ_SEED, endOnFailure: true, interruptAfterTimeLimit: 240_000 },
+  );
+}

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { acceptJsonBodies, frameworkErrorsInEnvelope, MAX_PATH_PARAM_LENGTH, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
+import { acceptJsonBodies, envelopeFastifyOptions, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { mountBullBoard } from '@shardline/sagas/bullmq';
 import { AppModule } from './app.module';
@@ -12,14 +12,8 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     // return503OnClosing off: refuseRequestsWhileClosing answers with the error envelope instead;
-    // frameworkErrors: bad paths too (broken escapes, overlong segments).
-    new FastifyAdapter({
-      bodyLimit: config.http.bodyLimit,
-      trustProxy: true,
-      return503OnClosing: false,
-      maxParamLength: MAX_PATH_PARAM_LENGTH,
-      frameworkErrors: frameworkErrorsInEnvelope,
-    }),
+    // envelopeFastifyOptions: so do bad paths and requests Node cannot parse.
+    new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true, return503OnClosing: false, ...envelopeFastifyOptions }),
     // bodyParser off: acceptJsonBodies registers the only body parsers (Nest's would clash with them).
     { bufferLogs: true, bodyParser: false },
   );

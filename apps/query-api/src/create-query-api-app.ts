@@ -1,13 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { acceptJsonBodies, frameworkErrorsInEnvelope, MAX_PATH_PARAM_LENGTH, refuseRequestsWhileClosing } from '@shardline/http';
+import { acceptJsonBodies, envelopeFastifyOptions, refuseRequestsWhileClosing } from '@shardline/http';
 import { QueryApiHooks, QueryAppModule } from './app.module';
 import { QueryApiConfig } from './config';
 
 /** Builds the query API application (used by main.ts and by the end-to-end tests). */
 export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiHooks = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(QueryAppModule.forRoot(config, hooks), new FastifyAdapter({ trustProxy: true, return503OnClosing: false, maxParamLength: MAX_PATH_PARAM_LENGTH, frameworkErrors: frameworkErrorsInEnvelope }), {
+  const app = await NestFactory.create<NestFastifyApplication>(QueryAppModule.forRoot(config, hooks), new FastifyAdapter({ trustProxy: true, return503OnClosing: false, ...envelopeFastifyOptions }), {
     bufferLogs: true,
     bodyParser: false, // acceptJsonBodies registers the only body parsers
   });

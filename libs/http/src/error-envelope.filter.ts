@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import { isShardlineError } from '@shardline/errors';
 import { STATUS_OF_KIND } from './status-of-kind';
@@ -80,6 +81,27 @@ export function frameworkErrorsInEnvelope(error: Error, _request: unknown, reply
   void reply.code(status).send(body);
 }
 
+/** Node's own refusals of a request it could not parse (Fastify's `clientErrorHandler`), in the envelope. */
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; code: string; field: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE', field: '(headers)', message: 'the request line and headers exceed 16 KiB' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'REQUEST_TIMEOUT', field: '(request)', message: 'the request was not received in time' },
+};
+const MALFORMED = { status: 400, reason: 'Bad Request', code: 'BAD_REQUEST', field: '(request)', message: 'the request is not well-formed HTTP' };
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node could not parse (headers over its limit, broken
+ * framing) is answered on the socket in the error envelope, like every other refusal, then closed.
+ */
+export function clientErrorsInEnvelope(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
+  const body = JSON.stringify(envelope(known.code, known.message, [{ field: known.field, message: known.message }]));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 /**
  * Longest path segment the router accepts (Fastify's default, 100 characters, refused a valid
  * business_id of 64 non-ASCII characters, percent-encoded to up to 768, with a bare 414).
@@ -89,3 +111,10 @@ export const MAX_PATH_PARAM_LENGTH = 2048;
 function envelope(code: string, message: string, details: unknown[]): ErrorBody {
   return { error: { code, message, details } };
 }
+
+/** Fastify options of every HTTP app: path segments up to MAX_PATH_PARAM_LENGTH, and the refusals Fastify and Node make themselves in the envelope. */
+export const envelopeFastifyOptions = {
+  maxParamLength: MAX_PATH_PARAM_LENGTH,
+  frameworkErrors: frameworkErrorsInEnvelope,
+  clientErrorHandler: clientErrorsInEnvelope,
+};

@@ -18,6 +18,7 @@ const ERROR_RESPONSES = {
   415: { name: 'UnsupportedMediaType', description: 'A body that is not application/json (or application/merge-patch+json for PATCH)', code: 'UNSUPPORTED_MEDIA_TYPE', field: undefined, message: 'send application/json' },
   422: { name: 'Unprocessable', description: 'Well-formed but refused: an Idempotency-Key reused with another body, or a user already erased', code: 'IDEMPOTENCY_KEY.REUSED', field: 'Idempotency-Key', message: 'was used with another request' },
   423: { name: 'Locked', description: 'A saga (a move, an atomic batch) holds the record; retry later', code: 'RECORD.LOCKED', field: 'id', message: 'locked by a saga' },
+  431: { name: 'HeadersTooLarge', description: 'The request line and headers exceed 16 KiB (answered before routing)', code: 'HEADERS_TOO_LARGE', field: '(headers)', message: 'the request line and headers exceed 16 KiB' },
   429: { name: 'TooManyRequests', description: "Over the key's rate limit; retry after Retry-After seconds", code: 'RATE_LIMITED', field: undefined, message: 'slow down' },
   501: { name: 'NotImplemented', description: 'A capability this process does not run (sagas off: atomic batches, moves, erasure)', code: 'NOT_IMPLEMENTED', field: 'atomic', message: 'needs the saga runtime' },
   503: { name: 'Unavailable', description: 'A dependency cannot answer now, the process is overloaded or shutting down: nothing was written; retry after Retry-After with the same Idempotency-Key', code: 'EVENT_STORE.SHARD_UNAVAILABLE', field: undefined, message: 'shard 2 is unavailable' },
@@ -25,8 +26,8 @@ const ERROR_RESPONSES = {
 
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
-/** Every request may be refused by authentication, rate limiting and a closing or overloaded process. */
-const ALWAYS: ErrorStatus[] = [401, 403, 429, 503];
+/** Every request may be refused by authentication, rate limiting, its size before routing, and a closing or overloaded process. */
+const ALWAYS: ErrorStatus[] = [401, 403, 429, 431, 503];
 /** Requests with a body may also be refused for its type or size before any handler runs. */
 const WITH_BODY: ErrorStatus[] = [400, 413, 415];
 

@@ -138,4 +138,17 @@ describe('bad input is refused with a 4xx naming the field, and good input in un
     const answer = await send(api.url, { method: 'GET', path: `/api/v1/data/page?business_id=${'a'.repeat(20_000)}` });
     expect([answer?.status, answer?.json?.error]).toEqual([431, { code: 'HEADERS_TOO_LARGE', message: expect.any(String), details: [{ field: '(headers)', message: expect.any(String) }] }]);
   });
+
+  it('refuses data_content holding an unpaired surrogate (key or value) with 400 naming data_content, writing nothing (was 500: MariaDB refused the JSON)', async () => {
+    const before = await eventCount();
+    // JSON.stringify writes a lone surrogate as the escape \udfff: valid JSON text, no UTF-8 encoding.
+    expectFieldError(await create({ note: 'x\udfff' }), 400, 'data_content', /unpaired surrogate.*data_content\.note/);
+    expectFieldError(await create({ ['k\ud800']: 1 }), 400, 'data_content', /unpaired surrogate/);
+    const batch = await api.request('POST', '/api/v1/data/batch', { data: [{ business_id: business, user_id: 1, data_content: { a: ['\udfff\ud800'] } }] });
+    expectFieldError(batch, 400, 'data[0].data_content', /unpaired surrogate/);
+    const { body: rec } = await create({ a: 1 });
+    const patch = await api.request('PATCH', `/api/v1/data/${business}/${rec.id}`, { data_content: { a: '\ud800' } });
+    expectFieldError(patch, 400, 'data_content', /unpaired surrogate/);
+    expect(await eventCount()).toBe(before + 1);
+  });
 });

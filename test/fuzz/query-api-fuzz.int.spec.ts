@@ -1,9 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
 import fc from 'fast-check';
-import { ElasticsearchRecordsSink } from '@shardline/projection-elasticsearch';
-import { ClickHouseProjectionSink, clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
-import { type ClickHouseTestDatabase, createClickHouseTestDatabase } from '../../libs/projection-clickhouse/src/testing/clickhouse-test-database';
-import { dropIndexBase, randomTag, RecordStory, testEsClient } from '../projections/projection-fixtures';
+import { randomTag, RecordStory } from '../projections/projection-fixtures';
+import { ProjectedReadModels } from '../query/projected-read-models';
 import { ApiHarness } from '../support/api-harness';
 import { OpenApiConformance } from '../support/openapi-conformance';
 import { startQueryApi } from '../support/query-api-harness';
@@ -38,8 +35,7 @@ describe('fuzzing the query-api: no 5xx, refusals name their field', () => {
   const tag = randomTag();
   const base = `${tag}-records`;
   const biz = `${tag}-biz`;
-  let es: Client;
-  let ch: ClickHouseTestDatabase;
+  let readModels: ProjectedReadModels;
   let dbs: TestDatabases;
   let query: ApiHarness;
   let target: FuzzTarget;
@@ -47,18 +43,9 @@ describe('fuzzing the query-api: no 5xx, refusals name their field', () => {
   const stories = [new RecordStory(biz, '7', { title: 'phoenix rising', n: 1 }), new RecordStory(biz, '8', { title: 'dragon', tags: ['a', 'b'] })];
 
   beforeAll(async () => {
-    es = testEsClient();
-    const events = stories.flatMap((s) => s.events);
-    const sink = new ElasticsearchRecordsSink({ client: es, indexBase: base });
-    await sink.prepare();
-    expect(await sink.apply(events)).toEqual([]);
-    await es.indices.refresh({ index: base });
-    ch = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
-    const chSink = new ClickHouseProjectionSink(ch.gateway, ch.config.database);
-    await chSink.prepare();
-    expect(await chSink.apply(events)).toEqual([]);
+    readModels = await ProjectedReadModels.create(base, stories.flatMap((s) => s.events));
     dbs = await createTestDatabases(2);
-    query = await startQueryApi(dbs.config, { SHARDLINE_ES_INDEX: base, SHARDLINE_CLICKHOUSE_DATABASE: ch.config.database });
+    query = await startQueryApi(dbs.config, readModels.env);
     target = { url: query.url, conformance: new OpenApiConformance((await query.request('GET', '/api/v1/openapi.json')).body), totals };
   });
   afterAll(async () => {
@@ -66,9 +53,7 @@ describe('fuzzing the query-api: no 5xx, refusals name their field', () => {
     console.log(totals.report('query-api'));
     await query?.close();
     await dbs?.drop();
-    await ch?.drop();
-    await dropIndexBase(es, base);
-    await es.close();
+    await readModels?.drop();
   });
 
   const day = fc.oneof(

@@ -26,7 +26,7 @@ module.exports = {
   // Integration tests wait on real engines; testTimeout is a global option in jest (not per project).
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,apps,test,sagas}/**/*.unit.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,apps,test,sagas,bench}/**/*.unit.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{libs,apps,test}/**/*.int.spec.ts'] },
   ],
 };

@@ -11,6 +11,7 @@ import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
 import * as userKeys from './control/0004_user_keys';
+import * as apiKeys from './control/0005_api_keys';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -35,7 +36,13 @@ export const shardMigrations = new ListedMigrations({
   '0004_moving_out': movingOut,
   '0005_pending_cache_invalidations': pendingCacheInvalidations,
 });
-export const controlMigrations = new ListedMigrations({ '0001_slot_map': slotMap, '0002_sagas': sagas, '0003_commit_points': commitPoints, '0004_user_keys': userKeys });
+export const controlMigrations = new ListedMigrations({
+  '0001_slot_map': slotMap,
+  '0002_sagas': sagas,
+  '0003_commit_points': commitPoints,
+  '0004_user_keys': userKeys,
+  '0005_api_keys': apiKeys,
+});
 
 /** Months of event partitions kept ready ahead of time. */
 export const PARTITION_MONTHS_AHEAD = 3;

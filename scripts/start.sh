@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 scripts/stack/up.sh ${SHARDLINE_START_ENGINES:-}
 tsx apps/ops-cli/src/main.ts migrate
+# Keys are required (SHARDLINE_AUTH=required): the first start makes a development key with every
+# role and saves it in .shardline-dev-key (git-ignored); later starts print it again.
+[ "${SHARDLINE_AUTH:-required}" = off ] || tsx apps/ops-cli/src/main.ts keys dev --file .shardline-dev-key
 nest build --all
 
 apps=(${SHARDLINE_START_APPS:-api query-api relay projector command-intake saga-worker})

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): dependencies and engines if missing, types, layer rules, then
-# every jest tier against the real engines. Extra args go to jest.
+# the alert rules (promtool), then every jest tier against the real engines. Extra args go to jest.
 # Engines: scripts/stack/up.sh is idempotent (0.5 s when all answer) and uses any engine already
 # answering on its port, e.g. one from `docker compose up -d`; SHARDLINE_TEST_STACK=skip skips it.
 set -euo pipefail
@@ -14,5 +14,12 @@ echo "== typecheck"
 tsc -p tsconfig.json --noEmit
 echo "== layer rules (dependency-cruiser)"
 depcruise apps libs migrations sagas --config .dependency-cruiser.cjs
+echo "== alert rules (promtool check rules + promtool test rules)"
+if ! command -v promtool >/dev/null 2>&1; then
+  scripts/stack/promtool.sh || { echo "promtool is missing and could not be installed: apt-get install prometheus (Debian), or put promtool on PATH" >&2; exit 1; }
+fi
+promtool check rules ops/prometheus/alerts.yml
+promtool test rules ops/prometheus/alerts.test.yml
+promtool check config ops/prometheus/prometheus.yml
 echo "== jest (unit + integration)"
 exec jest --ci --maxWorkers=2 "$@"

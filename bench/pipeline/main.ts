@@ -35,6 +35,8 @@ const ports = { api: 3990, query: 3991, relay: 9490, projector: 9491 };
 
 const env: Record<string, string> = {
   SHARDLINE_SHARD_DB_PREFIX: 'bench_pipe_data_db_',
+  // One load generator offers up to 10,000/s: far above the anonymous limit, which this bench does not measure.
+  SHARDLINE_RATE_LIMIT_ENABLED: 'false',
   SHARDLINE_CONTROL_DB: 'bench_pipe_control',
   SHARDLINE_EVENTS_TOPIC: `bench.${run}.events`,
   SHARDLINE_EVENTS_DLQ_TOPIC: `bench.${run}.events.dlq`,

@@ -20,6 +20,8 @@ const benchEnv = {
   SHARDLINE_CONTROL_DB: 'bench_control',
   SHARDLINE_CACHE_KEY_PREFIX: `bench:${Date.now()}:record:`,
   SHARDLINE_LOG_LEVEL: 'warn',
+  // One client drives far more than the anonymous limit: this bench measures reads, not limits (bench:ingest does).
+  SHARDLINE_RATE_LIMIT_ENABLED: 'false',
 };
 
 async function main(): Promise<void> {
@@ -77,7 +79,7 @@ function startQueryApi(port: number, cache: boolean): Promise<ChildProcess> {
 
 async function startApp(main: string, port: number, extraEnv: Record<string, string>): Promise<ChildProcess> {
   if (!existsSync(main)) throw new Error(`build it first (${main}): npm run build && npm run build:query-api`);
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...benchEnv, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [main], { env: { ...process.env, SHARDLINE_AUTH: 'off', ...benchEnv, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return child;

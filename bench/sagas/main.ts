@@ -24,7 +24,7 @@ const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 32);
 const USERS = env('BENCH_USERS', 5000);
 /** Comma-separated subset of atomic,sealing. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'atomic,sealing').split(','));
-const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_saga_db_', SHARDLINE_CONTROL_DB: 'bench_saga_control', SHARDLINE_SAGA_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}` };
+const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_saga_db_', SHARDLINE_CONTROL_DB: 'bench_saga_control', SHARDLINE_SAGA_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`, SHARDLINE_RATE_LIMIT_ENABLED: 'false' };
 
 interface PhaseResult {
   name: string;

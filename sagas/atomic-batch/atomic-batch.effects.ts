@@ -25,6 +25,8 @@ export interface StageContext {
   commandId: string;
   /** The client request's correlation id, carried into every event's metadata. */
   correlationId: string;
+  /** The API key behind the request (every event's `actor`). */
+  actor: string | null;
   signal: AbortSignal;
 }
 

@@ -25,6 +25,8 @@ const inputSchema = z.strictObject({
   records: z.number().int().min(1).max(10_000),
   shards: z.array(z.number().int().min(0)).min(1),
   correlation_id: z.string().min(1).max(255),
+  /** The API key that asked for it (events' `actor`); null with authentication off or for sagas started before keys. */
+  actor: z.string().min(1).max(255).nullable().default(null),
 });
 export type AtomicBatchInput = z.output<typeof inputSchema>;
 
@@ -65,7 +67,7 @@ export const atomicBatchSaga = defineSaga<AtomicBatchInput, AtomicBatchEffects>(
         const parts = await partsOf(context);
         await Promise.all(
           parts.map((part) =>
-            context.effects.stagePart(part, { writeSetId: writeSetOf(context), commandId: context.commandId(part.shard), correlationId: context.input.correlation_id, signal: context.signal }),
+            context.effects.stagePart(part, { writeSetId: writeSetOf(context), commandId: context.commandId(part.shard), correlationId: context.input.correlation_id, actor: context.input.actor, signal: context.signal }),
           ),
         );
         return { staged: parts.map((p) => ({ shard: p.shard, records: p.records.length })) };

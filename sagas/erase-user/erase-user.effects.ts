@@ -18,7 +18,7 @@ export interface EraseUserEffects {
    * Returns how many the shard held when this erasure first began there: the count is remembered
    * under `commandId`, so a retried attempt (after part of the work was done) reports the same.
    */
-  eraseRecordsOnShard(userId: string, shard: number, commandId: string, signal: AbortSignal): Promise<{ records: number }>;
+  eraseRecordsOnShard(userId: string, shard: number, commandId: string, signal: AbortSignal, actor: string | null): Promise<{ records: number }>;
   /** Deletes the user's documents from the search read model; returns how many. */
   eraseSearch(userId: string): Promise<{ documents: number }>;
   /** Deletes the user's rows from the analytics read model (raw events and latest state); returns how many. */

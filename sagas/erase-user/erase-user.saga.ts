@@ -19,6 +19,8 @@ export const ERASE_USER = 'erase-user';
 
 const inputSchema = z.strictObject({
   user_id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a positive 64-bit integer'),
+  /** The API key that asked for it (events' `actor`); null with authentication off or for sagas started before keys. */
+  actor: z.string().min(1).max(255).nullable().default(null),
 });
 export type EraseUserInput = z.output<typeof inputSchema>;
 
@@ -49,7 +51,7 @@ export const eraseUserSaga = defineSaga<EraseUserInput, EraseUserEffects>({
       attempts: 20,
       async action({ effects, input, commandId, signal }) {
         const byShard = await Promise.all(
-          effects.shards().map(async (shard) => ({ shard, ...(await effects.eraseRecordsOnShard(input.user_id, shard, commandId(shard), signal)) })),
+          effects.shards().map(async (shard) => ({ shard, ...(await effects.eraseRecordsOnShard(input.user_id, shard, commandId(shard), signal, input.actor)) })),
         );
         return { total: byShard.reduce((n, s) => n + s.records, 0), by_shard: byShard };
       },

@@ -26,6 +26,8 @@ export interface MoveWrite {
   commandId: string;
   /** The client request's correlation id, carried into every event's metadata. */
   correlationId: string;
+  /** The API key behind the request (every event's `actor`). */
+  actor: string | null;
 }
 
 /** Count and checksum of the content of one side of a move, pair by pair (user and data_content). */

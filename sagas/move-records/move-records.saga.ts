@@ -39,6 +39,8 @@ const inputSchema = z.strictObject({
   to_shard: z.number().int().min(0),
   records: z.number().int().min(1).max(10_000),
   correlation_id: z.string().min(1).max(255),
+  /** The API key that asked for it (events' `actor`); null with authentication off or for sagas started before keys. */
+  actor: z.string().min(1).max(255).nullable().default(null),
 });
 export type MoveRecordsInput = z.output<typeof inputSchema>;
 
@@ -110,7 +112,7 @@ export const moveRecordsSaga = defineSaga<MoveRecordsInput, MoveRecordsEffects>(
         let staged = 0;
         for (const [part, chunk] of chunksOf(await pairsOf(context)).entries()) {
           context.signal.throwIfAborted();
-          staged += await context.effects.stageCopies(scopeOf(context), chunk, { commandId: context.commandId(part), correlationId: context.input.correlation_id });
+          staged += await context.effects.stageCopies(scopeOf(context), chunk, { commandId: context.commandId(part), correlationId: context.input.correlation_id, actor: context.input.actor });
         }
         return { staged };
       },
@@ -157,7 +159,7 @@ export const moveRecordsSaga = defineSaga<MoveRecordsInput, MoveRecordsEffects>(
         let retired = 0;
         for (const [part, chunk] of chunksOf(pairs).entries()) {
           context.signal.throwIfAborted();
-          retired += await context.effects.retireSources(scopeOf(context), chunk, { commandId: context.commandId(`retire-${part}`), correlationId: context.input.correlation_id });
+          retired += await context.effects.retireSources(scopeOf(context), chunk, { commandId: context.commandId(`retire-${part}`), correlationId: context.input.correlation_id, actor: context.input.actor });
         }
         // Again, for a move that went forward from a compensation (PivotReachedError) past the commit step's own forgetting.
         await context.effects.forgetCachedSources(scopeOf(context), pairs);

@@ -5,12 +5,15 @@
 #
 # Started with the same flags as the machine's own instance (no persistence), only if nothing
 # answers on the port. `down` leaves it running unless --all is given.
+# Env: SHARDLINE_REDIS_PORT (6379), STACK_REDIS_LOG (/var/log/redis/ci.log).
 set -euo pipefail
 ENGINE=redis
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 REDIS_PORT="${SHARDLINE_REDIS_PORT:-6379}"
+# A private stack (STACK_DIR + SHARDLINE_REDIS_PORT, e.g. the soak's) keeps its own log.
+REDIS_LOG="${STACK_REDIS_LOG:-/var/log/redis/ci.log}"
 
 ping() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
 
@@ -28,10 +31,10 @@ start() {
   as_root mkdir -p /var/lib/redis /var/log/redis
   log "starting redis-server on 127.0.0.1:$REDIS_PORT"
   as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
-    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log ||
-    die "redis-server failed to start; see /var/log/redis/ci.log"
+    --appendonly no --dir /var/lib/redis --logfile "$REDIS_LOG" ||
+    die "redis-server failed to start; see $REDIS_LOG"
   wait_until "answers PING" "$STACK_TIMEOUT" ping ||
-    die "no PONG from 127.0.0.1:$REDIS_PORT within ${STACK_TIMEOUT}s; see /var/log/redis/ci.log"
+    die "no PONG from 127.0.0.1:$REDIS_PORT within ${STACK_TIMEOUT}s; see $REDIS_LOG"
 }
 
 status() {

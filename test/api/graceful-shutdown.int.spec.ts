@@ -4,6 +4,7 @@ import { startApi } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
 import { freePort } from '../support/free-port';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { waitFor } from '../support/wait-for';
 
 const CLIENTS = 16;
 const LOAD_BEFORE_SIGTERM_MS = 1_500;
@@ -68,6 +69,8 @@ describe('the api stopped with SIGTERM under load', () => {
       };
       const load = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
       await new Promise((r) => setTimeout(r, LOAD_BEFORE_SIGTERM_MS));
+      // A busy machine may need longer for the first answers: SIGTERM only once writes are being acknowledged.
+      await waitFor('writes acknowledged before SIGTERM', () => outcomes.some((o) => o.status === 201), { timeoutMs: 30_000 });
       const answeredBefore = outcomes.filter((o) => o.status === 201).length;
       stopping = true;
       const started = Date.now();

@@ -63,6 +63,10 @@ describe('write admission: load shedding past the in-flight byte limit', () => {
     expect(refused.headers.get('retry-after')).toBe('2');
     expect(refused.body.error).toMatchObject({ code: 'SERVER.OVERLOADED', details: [] });
     expect(refused.body.error.message).toContain(`limit ${LIMIT}`);
+    // The refusal is answered by a hook before any handler, and still counted by route; the slow write is in flight.
+    const metrics = await (await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/metrics`)).text();
+    expect(metrics).toMatch(/shardline_http_requests_total\{method="POST",route="\/api\/v1\/data\/batch",status="503",app="api"\} [1-9]/);
+    expect(metrics).toContain('shardline_http_requests_in_flight{method="POST",app="api"} 1');
 
     // Reads are not counted; a small write still fits beside the one in flight.
     expect(await api.request('GET', `/api/v1/data/${business}/1`)).toHaveStatus(404);

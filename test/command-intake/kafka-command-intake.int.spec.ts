@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { INestMicroservice } from '@nestjs/common';
 import fc from 'fast-check';
 import type { Consumer, Producer } from 'kafkajs';
 import { createKafka, ensureTopics, kafkaConfigFromEnv } from '@shardline/kafka';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { commandIntakeConfigFromEnv } from '../../apps/command-intake/src/config';
-import { createCommandIntake } from '../../apps/command-intake/src/create-command-intake';
+import { createCommandIntake, type CommandIntake } from '../../apps/command-intake/src/create-command-intake';
 import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
 import { startSagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worker-app';
 import { ApiHarness } from '../support/api-harness';
@@ -36,7 +35,7 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
   const kafka = createKafka(kafkaConfigFromEnv(process.env, `test-${tag}`));
   const results: Result[] = [];
   let dbs: TestDatabases;
-  let intake: INestMicroservice;
+  let intake: CommandIntake;
   let intakeConfig: ReturnType<typeof commandIntakeConfigFromEnv>;
   let query: ApiHarness;
   let producer: Producer;
@@ -69,7 +68,7 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
     ]);
     dbs = await createTestDatabases(4);
     databases = new ShardDatabases(dbs.config);
-    const config = commandIntakeConfigFromEnv(env);
+    const config = commandIntakeConfigFromEnv({ SHARDLINE_AUTH: 'off', ...env });
     intakeConfig = { ...config, records: { ...config.records, sharding: dbs.config } };
     intake = await createCommandIntake(intakeConfig);
     await intake.listen();

@@ -1,10 +1,9 @@
 // The whole pipeline against the real engines: REST and Kafka writes -> event store -> relay ->
 // Kafka -> projector -> Elasticsearch and ClickHouse -> query API. The relay and the projector run
 // as child processes so they can be killed with SIGKILL mid-stream and restarted.
-import { INestMicroservice } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
 import { commandIntakeConfigFromEnv } from '../../apps/command-intake/src/config';
-import { createCommandIntake } from '../../apps/command-intake/src/create-command-intake';
+import { createCommandIntake, type CommandIntake } from '../../apps/command-intake/src/create-command-intake';
 import { rebuildProjectionCommand } from '../../apps/ops-cli/src/rebuild-projection.command';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
@@ -34,7 +33,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
   let env: Record<string, string>;
   let api: ApiHarness;
   let query: ApiHarness;
-  let intake: INestMicroservice;
+  let intake: CommandIntake;
   let relay: ChildApp;
   let projector: ChildApp;
   let relayReady: string;
@@ -59,7 +58,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     }).start();
     api = await startApi(dbs.config, { ...env, SHARDLINE_WORKER_ID: '21' });
     query = await startQueryApi(dbs.config, env);
-    const intakeConfig = commandIntakeConfigFromEnv({ ...env, SHARDLINE_WORKER_ID: '22' });
+    const intakeConfig = commandIntakeConfigFromEnv({ SHARDLINE_AUTH: 'off', ...env, SHARDLINE_WORKER_ID: '22' });
     intake = await createCommandIntake({ ...intakeConfig, records: { ...intakeConfig.records, sharding: dbs.config } });
     await intake.listen();
     await relay.waitUntilReady(relayReady);

@@ -124,7 +124,10 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
       }
       expect(await pendingRows()).toBe(0);
       const w = await counts(writer);
-      expect([w['fence.state'], w['pending.recorded'], w['pending.replayed']]).toEqual([0, 2, 2]);
+      // Replayed by the writer as it rejoined, or — on a slow machine, once the writer looked stale for
+      // sweep-after — by the other api's sweeper (the writer then rejoins under a new id): either is right.
+      expect([w['fence.state'], w['pending.recorded']]).toEqual([0, 2]);
+      expect([undefined, 2]).toContain(w['pending.replayed']);
     } finally {
       await Promise.all([writer.close(), cutReader.close()]);
       await proxy.stop();

@@ -4,10 +4,10 @@ import { ShardingConfig } from '@shardline/sharding';
 import { apiConfigFromEnv } from '../../apps/api/src/config';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 
-/** Runs the real API app in-process on an ephemeral port against the given shards. */
+/** Runs the real API app in-process on an ephemeral port against the given shards (auth off unless env says SHARDLINE_AUTH=required: test/auth). */
 export async function startApi(sharding: ShardingConfig, env: Record<string, string> = {}): Promise<ApiHarness> {
   // A private saga queue per harness, so tests never pick up each other's saga jobs.
-  const config = apiConfigFromEnv({ SHARDLINE_LOG_LEVEL: 'error', SHARDLINE_ACCESS_LOG: 'off', SHARDLINE_SAGA_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`, ...env });
+  const config = apiConfigFromEnv({ SHARDLINE_AUTH: 'off', SHARDLINE_LOG_LEVEL: 'error', SHARDLINE_ACCESS_LOG: 'off', SHARDLINE_RATE_LIMIT_ENABLED: 'false', SHARDLINE_SAGA_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`, ...env });
   const app = await createApiApp({ ...config, records: { ...config.records, sharding } });
   await app.listen(0, '127.0.0.1');
   return new ApiHarness(app, await app.getUrl());

@@ -50,7 +50,7 @@ export class ChildApp {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.child = spawn(process.execPath, this.nodeArgs, {
       cwd: ROOT,
-      env: { ...process.env, SHARDLINE_LOG_LEVEL: 'warn', ...this.env },
+      env: { ...process.env, SHARDLINE_AUTH: 'off', SHARDLINE_LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child = this.child;

@@ -37,9 +37,15 @@ export class TcpProxy {
   /**
    * Stops forwarding bytes without closing anything, like a hung server or a silent network loss:
    * open connections stay open and get no answers; new ones connect and hang. `thaw()` resumes.
+   * `cut` first closes the open connections, so a pool must open new ones, whose connects hang
+   * (a mysql2 client then fails with `connect ETIMEDOUT` after its connect timeout).
    */
-  freeze(): void {
+  freeze(options: { cut?: boolean } = {}): void {
     this.frozen = true;
+    if (options.cut) {
+      for (const s of this.sockets) s.destroy();
+      this.sockets.clear();
+    }
     for (const socket of this.sockets) socket.pause();
   }
 

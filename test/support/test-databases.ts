@@ -18,7 +18,9 @@ export async function createTestDatabases(shardCount = 4): Promise<TestDatabases
     shards: Array.from({ length: shardCount }, (_, i) => ({ ...server, database: `${prefix}data_db_${i}` })),
     control: { ...server, database: `${prefix}control` },
   };
-  await migrateAll(config);
+  // Setup tolerates a starved machine (a connect can take seconds at load 20 on 2 cores); the apps
+  // under test keep the short timeout, which their outage tests rely on.
+  await migrateAll({ ...config, connectTimeoutMs: 10_000 });
   return new TestDatabases(config);
 }
 

@@ -7,6 +7,7 @@ import { RecordsHttpModule } from '@shardline/records-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { RecordsCacheModule } from '@shardline/records-cache';
 import { RecordsSagasModule } from '@shardline/records-sagas';
+import { AuthMysqlModule } from '@shardline/auth/mysql';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
 import { ApiOpenApiController } from './openapi.http.controller';
@@ -28,6 +29,7 @@ export class AppModule {
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsHttpModule,
+        AuthMysqlModule.forRoot(config.auth, { adminRoutes: true }),
         ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
       controllers: [HealthController, MetricsController, ApiOpenApiController],

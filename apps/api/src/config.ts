@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { authConfigFromEnv } from '@shardline/auth';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { sealingConfigFromEnv } from '@shardline/user-keys';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { rateLimitsConfigFromEnv } from '@shardline/rate-limits';
 import { recordsSagasConfigFromEnv } from '@shardline/records-sagas';
 
 const apiEnvSchema = z.object({
@@ -42,8 +44,12 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
       writeAdmission: { maxInFlightBytes: e.SHARDLINE_HTTP_MAX_IN_FLIGHT_BYTES, retryAfterSeconds: e.SHARDLINE_HTTP_RETRY_AFTER_SECONDS },
     },
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
+    /** API keys (libs/auth): required unless SHARDLINE_AUTH=off. */
+    auth: authConfigFromEnv(env),
     /** Read cache shared with query-api: the api invalidates it on every acknowledged update/delete. */
     cache: recordsCacheConfigFromEnv(env),
+    /** Per-key, per-role rate limits shared through Redis (libs/rate-limits). */
+    rateLimits: rateLimitsConfigFromEnv(env),
     /** Atomic batches and the saga routes (null: disabled, atomic batches answer 501). */
     sagas: recordsSagasConfigFromEnv(env),
     records: {

@@ -1,9 +1,11 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Logger, Module, Provider } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { createMetricsRegistry, METRICS_REGISTRY } from '@shardline/observability';
 import { RecordsModule } from '@shardline/records';
 import { RecordsCacheModule } from '@shardline/records-cache';
-import { RecordsKafkaModule } from '@shardline/records-kafka';
+import { AUTH_OFF_WARNING, KeyVerifier } from '@shardline/auth';
+import { AuthMysqlModule } from '@shardline/auth/mysql';
+import { INTAKE_AUTH, type IntakeAuth, RecordsKafkaModule } from '@shardline/records-kafka';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { RecordsSagasModule } from '@shardline/records-sagas';
 import { CommandIntakeConfig } from './config';
@@ -23,9 +25,26 @@ export class CommandIntakeModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.logLevel } }),
         config.cache.enabled ? RecordsCacheModule.forWriters(config.cache) : RecordsCacheModule.disabledForWriters(),
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
-        RecordsKafkaModule.forIntake(config.topics),
+        RecordsKafkaModule.forIntake(intakeAuthProvider(config.auth), [AuthMysqlModule.forRoot(config.auth, { adminRoutes: false })]),
         ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
     };
   }
+}
+
+/** How messages prove their right (README "Security"): their own API key, the topic's ACLs, or nothing (SHARDLINE_AUTH=off). */
+function intakeAuthProvider(auth: CommandIntakeConfig['auth']): Provider {
+  const intake = auth.intake;
+  return {
+    provide: INTAKE_AUTH,
+    inject: [KeyVerifier],
+    useFactory: (verifier: KeyVerifier): IntakeAuth => {
+      if (intake.mode === 'off') {
+        new Logger('command-intake').warn(AUTH_OFF_WARNING);
+        return { mode: 'off' };
+      }
+      if (intake.mode === 'keys') return { mode: 'keys', verifier };
+      return { mode: 'trusted-topic', principal: { keyId: intake.actor, roles: ['writer'], businessPrefixes: intake.businessPrefixes } };
+    },
+  };
 }

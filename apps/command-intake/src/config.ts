@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authConfigFromEnv } from '@shardline/auth';
 import { TOPICS } from '@shardline/integration-events';
 import { kafkaConfigFromEnv } from '@shardline/kafka';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
@@ -15,8 +16,16 @@ const intakeEnvSchema = z.object({
   SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
   SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  /** Cap of the backoff between attempts to reach Kafka (at start, or after kafkajs gave up on the consumer). */
+  SHARDLINE_COMMAND_INTAKE_KAFKA_RETRY_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(10_000),
   SHARDLINE_OPS_HOST: z.string().default('0.0.0.0'),
   SHARDLINE_COMMAND_INTAKE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9466),
+  /** How a message proves its right: its own API key (header `authorization: Bearer sl_…`), or the topic's ACLs (README "Security"). */
+  SHARDLINE_INTAKE_AUTH: z.enum(['keys', 'trusted-topic']).default('keys'),
+  /** trusted-topic: the actor of the events of every message (e.g. the producing service's name). */
+  SHARDLINE_INTAKE_ACTOR: z.string().min(1).max(255).optional(),
+  /** trusted-topic: business_id prefixes the topic may write (comma-separated); absent: every business. */
+  SHARDLINE_INTAKE_BUSINESS_PREFIXES: z.string().min(1).optional(),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -29,12 +38,23 @@ export function commandIntakeConfigFromEnv(env: Record<string, string | undefine
     throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  if (e.SHARDLINE_INTAKE_AUTH === 'trusted-topic' && !e.SHARDLINE_INTAKE_ACTOR) throw new Error('invalid configuration: SHARDLINE_INTAKE_ACTOR is required with SHARDLINE_INTAKE_AUTH=trusted-topic');
+  const auth = authConfigFromEnv(env);
   return {
     kafka: kafkaConfigFromEnv(env, 'command-intake'),
     topics: { commands: e.SHARDLINE_COMMANDS_TOPIC, results: e.SHARDLINE_COMMAND_RESULTS_TOPIC },
     groupId: e.SHARDLINE_COMMAND_INTAKE_GROUP_ID,
+    kafkaRetryMaxMs: e.SHARDLINE_COMMAND_INTAKE_KAFKA_RETRY_MAX_MS,
     ops: { host: e.SHARDLINE_OPS_HOST, port: e.SHARDLINE_COMMAND_INTAKE_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,
+    auth: {
+      ...auth,
+      intake: !auth.required
+        ? ({ mode: 'off' } as const)
+        : e.SHARDLINE_INTAKE_AUTH === 'keys'
+          ? ({ mode: 'keys' } as const)
+          : ({ mode: 'trusted-topic', actor: e.SHARDLINE_INTAKE_ACTOR!, businessPrefixes: e.SHARDLINE_INTAKE_BUSINESS_PREFIXES?.split(',').map((p) => p.trim()).filter(Boolean) ?? null } as const),
+    },
     cache: recordsCacheConfigFromEnv(env),
     /** Atomic batches (create_batch with atomic: true) through the atomic-batch saga; null: 501. */
     sagas: recordsSagasConfigFromEnv(env),

@@ -7,16 +7,22 @@
  *   dlq list|inspect|resend ...   dead letters of the projections: what is there, one in full, deliver them again (dlq/)
  *   verify [--repair] [...]   compare the event store with records / Elasticsearch / ClickHouse (src/verify)
  *   records:rebuild [--shard N]   recompute the inline records table from the events, online
+ *   keys create|list|revoke|dev   API keys (src/keys): create one (printed once), list, revoke; dev: npm start's first key
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
 import { rebuildProjectionCommand } from './rebuild-projection.command';
 import { dlqCommand } from './dlq/dlq.command';
 import { runVerifyCli } from './verify/verify.cli';
+import { keysCommand } from './keys/keys.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   if (command === 'verify' || command === 'records:rebuild') return runVerifyCli(command, argv.slice(1), process.env);
+  if (command === 'keys') {
+    process.exitCode = await keysCommand(argv.slice(1), process.env);
+    return;
+  }
   const config = shardingConfigFromEnv(process.env);
   switch (command) {
     case 'migrate':
@@ -41,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...]');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev>');
       process.exitCode = 2;
   }
 }

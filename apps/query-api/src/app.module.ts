@@ -7,6 +7,7 @@ import { RecordsCacheModule } from '@shardline/records-cache';
 import { RecordsReadHttpModule } from '@shardline/records-http';
 import { QueryOpenApiController } from '@shardline/query-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
+import { AuthMysqlModule } from '@shardline/auth/mysql';
 import { QueryApiConfig } from './config';
 import { QueryHealthController } from './health.http.controller';
 import { ReadModelsModule } from './read-models.module';
@@ -35,6 +36,7 @@ export class QueryAppModule {
         RecordsModule.queriesWithInfrastructure(RecordsMysqlModule.forQueries({ sharding: config.sharding })),
         RecordsReadHttpModule,
         ReadModelsModule.forRoot(config.readModels),
+        AuthMysqlModule.forRoot(config.auth, { adminRoutes: false }),
       ],
       controllers: [QueryHealthController, MetricsController, QueryOpenApiController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { authConfigFromEnv } from '@shardline/auth';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
+import { rateLimitsConfigFromEnv } from '@shardline/rate-limits';
 import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
 
 const queryEnvSchema = z.object({
@@ -26,8 +28,12 @@ export function queryApiConfigFromEnv(env: Record<string, string | undefined>) {
   return {
     http: { host: e.SHARDLINE_QUERY_HTTP_HOST, port: e.SHARDLINE_QUERY_HTTP_PORT },
     log: { level: e.SHARDLINE_LOG_LEVEL, access: e.SHARDLINE_ACCESS_LOG },
+    /** API keys (libs/auth): required unless SHARDLINE_AUTH=off. */
+    auth: authConfigFromEnv(env),
     sharding: shardingConfigFromEnv(env),
     cache: recordsCacheConfigFromEnv(env),
+    /** Per-key, per-role rate limits shared through Redis with the api (libs/rate-limits). */
+    rateLimits: rateLimitsConfigFromEnv(env),
     readModels: {
       elasticsearch: { url: e.SHARDLINE_ES_URL, index: e.SHARDLINE_ES_INDEX, requestTimeoutMs: e.SHARDLINE_QUERY_SEARCH_TIMEOUT_MS },
       // Readers may use ClickHouse's read-only analyst user (SHARDLINE_CLICKHOUSE_USER/_PASSWORD).

@@ -6,7 +6,7 @@ import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@
 import { OutboxRelay, SealingEventPublisher, type EventPublisher, type RelayLog } from '@shardline/outbox-relay';
 import { KafkaEventPublisher } from '@shardline/outbox-relay/kafka';
 import { MysqlOutboxSource, MysqlShardLease } from '@shardline/outbox-relay/mysql';
-import { ShardDatabases } from '@shardline/sharding/mysql';
+import { registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
@@ -33,6 +33,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   const log: RelayLog = (level, message, extra = {}) => logger[level](extra, message);
   const registry = createMetricsRegistry('relay');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
+  registerShardPoolMetrics(registry, databases);
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
   const kafkaPublisher = new KafkaEventPublisher(kafka, { topic: config.topic, compression: config.compression, publishTimeoutMs: config.publishTimeoutMs }, log);
   // Sealing with the users' data keys (control database, cached): erasing a user forgets the key,

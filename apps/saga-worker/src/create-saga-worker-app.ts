@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type Redis from 'ioredis';
+import { GroupCommitMetrics } from '@shardline/event-store';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { createMetricsRegistry, startOpsHttpServer } from '@shardline/observability';
 import { noRecordCache } from '@shardline/records';
@@ -12,9 +13,10 @@ import { ClickHouseUserErasure, createClickHouseGateway } from '@shardline/proje
 import { createElasticsearchClient, ElasticsearchUserErasure } from '@shardline/projection-elasticsearch';
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { createRecordsSagaRuntime } from '@shardline/records-sagas';
-import type { SagaLog } from '@shardline/sagas';
+import { registerSagaStateMetrics, type SagaLog } from '@shardline/sagas';
+import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
-import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { MysqlSlotMapStore, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { SagaWorkerConfig } from './config';
 
@@ -37,7 +39,8 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   const log: SagaLog = (level, message, extra = {}) => logger[level](extra, message);
   const registry = createMetricsRegistry('saga-worker');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
-  const mysqlStore = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit });
+  registerShardPoolMetrics(registry, databases);
+  const mysqlStore = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit, metrics: new GroupCommitMetrics(registry) });
   const store = sealedIfConfigured(mysqlStore, databases, config.sealing);
   const userKeys = cachedMysqlUserKeys(databases.control, config.userKeys);
   const search = createElasticsearchClient({ url: config.elasticsearch.url, requestTimeoutMs: 30_000, maxRetries: 1 });
@@ -55,6 +58,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
     analytics: new ClickHouseUserErasure(analytics, config.clickhouse.database),
   };
   const runtime = createRecordsSagaRuntime({ databases, store, cache, erasure, config: config.sagas, registry, log });
+  registerSagaStateMetrics(registry, new MysqlSagaStore(databases.control));
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
 

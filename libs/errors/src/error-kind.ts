@@ -6,6 +6,10 @@
 export const ERROR_KINDS = [
   /** The input is malformed (a field has the wrong type, format or range). */
   'validation',
+  /** No valid credentials: the API key is missing, malformed, unknown or revoked. */
+  'unauthenticated',
+  /** Valid credentials whose roles or business scope do not allow the request. */
+  'forbidden',
   'not-found',
   /** Another writer won (optimistic concurrency) or the request's precondition no longer holds. */
   'conflict',

@@ -7,3 +7,4 @@ export * from './close-http-app';
 export * from './json-bodies';
 export * from './metrics.http.controller';
 export * from './openapi';
+export * from './request-metrics';

@@ -10,8 +10,8 @@ export type OpenApiObject = Record<string, unknown>;
 /** Error statuses the apps answer, each with the response component that documents it. */
 const ERROR_RESPONSES = {
   400: { name: 'BadRequest', description: 'Malformed input: every bad field named in details (a body that is not JSON: INVALID_JSON)', code: 'VALIDATION_FAILED', field: 'business_id', message: 'must be 1..64 characters' },
-  401: { name: 'Unauthorized', description: 'No API key, or one that is not known', code: 'AUTH.UNAUTHENTICATED', field: 'Authorization', message: 'send Authorization: Bearer <key>' },
-  403: { name: 'Forbidden', description: "The key's roles or business scope do not allow this request", code: 'AUTH.FORBIDDEN', field: 'Authorization', message: 'this key may not do this' },
+  401: { name: 'Unauthorized', description: 'No API key, or one that is not known', code: 'AUTH.KEY_MISSING', field: 'Authorization', message: 'send Authorization: Bearer <key>' },
+  403: { name: 'Forbidden', description: "The key's roles or business scope do not allow this request", code: 'AUTH.ROLE_REQUIRED', field: 'Authorization', message: 'this key may not do this' },
   404: { name: 'NotFound', description: 'Nothing there (a deleted record included)', code: 'RECORD.NOT_FOUND', field: 'id', message: 'no such record' },
   409: { name: 'Conflict', description: 'The state changed under the request (If-Match version, saga state): nothing was written', code: 'RECORD.VERSION_CONFLICT', field: 'If-Match', message: 'expected version 2, the record is at 3' },
   413: { name: 'PayloadTooLarge', description: 'Over a documented limit (body, data_content, records per batch or move), naming the field', code: 'RECORD.TOO_LARGE', field: 'data_content', message: 'is 70000 bytes of JSON; the limit is 65536' },
@@ -19,7 +19,7 @@ const ERROR_RESPONSES = {
   422: { name: 'Unprocessable', description: 'Well-formed but refused: an Idempotency-Key reused with another body, or a user already erased', code: 'IDEMPOTENCY_KEY.REUSED', field: 'Idempotency-Key', message: 'was used with another request' },
   423: { name: 'Locked', description: 'A saga (a move, an atomic batch) holds the record; retry later', code: 'RECORD.LOCKED', field: 'id', message: 'locked by a saga' },
   431: { name: 'HeadersTooLarge', description: 'The request line and headers exceed 16 KiB (answered before routing)', code: 'HEADERS_TOO_LARGE', field: '(headers)', message: 'the request line and headers exceed 16 KiB' },
-  429: { name: 'TooManyRequests', description: "Over the key's rate limit; retry after Retry-After seconds", code: 'RATE_LIMITED', field: undefined, message: 'slow down' },
+  429: { name: 'TooManyRequests', description: "Over the key's rate limit; retry after Retry-After seconds", code: 'RATE_LIMIT.EXCEEDED', field: undefined, message: 'slow down' },
   501: { name: 'NotImplemented', description: 'A capability this process does not run (sagas off: atomic batches, moves, erasure)', code: 'NOT_IMPLEMENTED', field: 'atomic', message: 'needs the saga runtime' },
   503: { name: 'Unavailable', description: 'A dependency cannot answer now, the process is overloaded or shutting down: nothing was written; retry after Retry-After with the same Idempotency-Key', code: 'EVENT_STORE.SHARD_UNAVAILABLE', field: undefined, message: 'shard 2 is unavailable' },
 } as const;
@@ -30,6 +30,15 @@ export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 const ALWAYS: ErrorStatus[] = [401, 403, 429, 431, 503];
 /** Requests with a body may also be refused for its type or size before any handler runs. */
 const WITH_BODY: ErrorStatus[] = [400, 413, 415];
+
+/** API keys (`sl_<key id>_<secret>`) sent as `Authorization: Bearer …` (libs/auth). */
+export const BEARER_SCHEME = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'sl_<key id>_<secret>',
+  description:
+    'An API key with the roles the operation needs (writer, reader, analyst, admin), optionally limited to business_id prefixes. 401 AUTH.KEY_MISSING / AUTH.KEY_INVALID / AUTH.KEY_REVOKED; 403 AUTH.ROLE_REQUIRED / AUTH.OUT_OF_SCOPE.',
+} as const;
 
 export const errorEnvelopeSchema = {
   type: 'object',
@@ -129,7 +138,7 @@ export function openApiDocument(spec: OpenApiDocumentSpec): OpenApiObject {
     tags: spec.tags,
     paths: spec.paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: BEARER_SCHEME },
       schemas: { Error: errorEnvelopeSchema, ...spec.schemas },
       responses,
       ...(spec.parameters ? { parameters: spec.parameters } : {}),

@@ -14,9 +14,11 @@ export interface RequestContextHeaders {
 
 /**
  * The command context of an HTTP request: Idempotency-Key (client-chosen command id, printable
- * ASCII, 1..200 chars) or a generated id, and the correlation id (echoed back to the caller).
+ * ASCII, 1..200 chars) or a generated id, the correlation id (echoed back to the caller), and the
+ * actor: the id of the API key that sent it (null with authentication off).
  */
 export function commandContextFrom(headers: RequestContextHeaders, actor: string | null = null) {
+  actor ??= null;
   const key = single(headers['idempotency-key'], 'Idempotency-Key');
   if (key !== undefined && !KEY_PATTERN.test(key)) {
     throw headerError('Idempotency-Key', 'must be 1..200 printable ASCII characters');

@@ -7,6 +7,8 @@ import type { ErrorKind } from '@shardline/errors';
  */
 export const STATUS_OF_KIND = {
   validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   'illegal-state': 409,

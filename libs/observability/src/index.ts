@@ -2,3 +2,4 @@
 export * from './metrics-registry';
 export * from './ops-http-server';
 export * from './graceful-exit';
+export * from './http-request.metrics';

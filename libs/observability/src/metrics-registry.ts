@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
 
 /**
  * One Prometheus registry per process, labelled with the app's name, with Node's default
@@ -14,3 +14,12 @@ export function createMetricsRegistry(app: string, options: { defaultMetrics?: b
 }
 
 export const METRICS_REGISTRY = Symbol('MetricsRegistry');
+
+/**
+ * The metric `name` of `registry`, created by `create` the first time: for metrics that several
+ * components of one process share (two HTTP servers, one event store per module), where a second
+ * `new Counter(...)` would throw "already registered".
+ */
+export function sharedMetric<T extends Metric>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { HttpRequestMetrics } from './http-request.metrics';
 
 /** A JSON route of a worker's operations port (`/health/ready`, `/admin/lag`, ...). */
 export type OpsRoute = () => Promise<{ status: number; body: unknown }>;
@@ -24,7 +25,12 @@ export async function startOpsHttpServer(
     '/health/live': async () => ({ status: 200, body: { status: 'ok' } }),
     ...options.routes,
   };
+  const metrics = new HttpRequestMetrics(registry);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const end = metrics.start(req.method ?? 'GET');
+    const path = (req.url ?? '/').split('?')[0];
+    // The route label is the path only for the routes this server has: anything else is one "unmatched" series.
+    res.once('close', () => end(path === '/metrics' || routes[path] ? path : undefined, res.writableFinished ? res.statusCode : 499));
     void handle(req, res);
   });
   async function handle(req: IncomingMessage, res: ServerResponse) {

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import type { z } from 'zod';
+import { assertBusinessNamed, assertUnscoped, CallerPrincipal, type Principal } from '@shardline/auth';
 import { validate } from '@shardline/errors';
 import {
   activeUsersQuerySchema,
@@ -21,27 +22,31 @@ export class AnalyticsHttpController {
   constructor(@Inject(RECORD_ANALYTICS) private readonly analytics: RecordAnalytics) {}
 
   @Get('records-per-day')
-  recordsPerDay(@Query() query: unknown) {
-    return this.answer(recordsPerDayQuerySchema, query, (q) => this.analytics.recordsPerBusinessPerDay(q));
+  recordsPerDay(@Query() query: unknown, @CallerPrincipal() caller: Principal | undefined) {
+    return this.answer(recordsPerDayQuerySchema, query, caller, (q) => this.analytics.recordsPerBusinessPerDay(q));
   }
 
+  /** Ranks every business against the others: not for a key limited to some of them. */
   @Get('hot-businesses')
-  hotBusinesses(@Query() query: unknown) {
-    return this.answer(hotBusinessesQuerySchema, query, (q) => this.analytics.hotBusinesses(q));
+  hotBusinesses(@Query() query: unknown, @CallerPrincipal() caller: Principal | undefined) {
+    assertUnscoped(caller, 'ranking every business');
+    return this.answer(hotBusinessesQuerySchema, query, undefined, (q) => this.analytics.hotBusinesses(q));
   }
 
   @Get('growth')
-  growth(@Query() query: unknown) {
-    return this.answer(growthQuerySchema, query, (q) => this.analytics.growth(q));
+  growth(@Query() query: unknown, @CallerPrincipal() caller: Principal | undefined) {
+    return this.answer(growthQuerySchema, query, caller, (q) => this.analytics.growth(q));
   }
 
   @Get('active-users')
-  activeUsers(@Query() query: unknown) {
-    return this.answer(activeUsersQuerySchema, query, (q) => this.analytics.activeUsers(q));
+  activeUsers(@Query() query: unknown, @CallerPrincipal() caller: Principal | undefined) {
+    return this.answer(activeUsersQuerySchema, query, caller, (q) => this.analytics.activeUsers(q));
   }
 
-  private async answer<S extends z.ZodType, T>(schema: S, query: unknown, ask: (q: z.output<S>) => Promise<T>): Promise<T> {
+  /** Validates the query; a key limited to some businesses must filter by one of them (business_id). */
+  private async answer<S extends z.ZodType, T>(schema: S, query: unknown, caller: Principal | undefined, ask: (q: z.output<S>) => Promise<T>): Promise<T> {
     const q = validate(schema, query);
+    assertBusinessNamed(caller, (q as { business_id?: string }).business_id);
     return fromReadModel('ANALYTICS.UNAVAILABLE', () => ask(q));
   }
 }

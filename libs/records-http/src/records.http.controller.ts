@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Headers, Param, Patch, Post, Res } from '@nes
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { FieldIssue, hasErrorKind, validate, ValidationError } from '@shardline/errors';
+import { assertInScope, CallerPrincipal, type Principal } from '@shardline/auth';
 import { commandContextFrom, expectedVersionFrom, RequestContextHeaders } from '@shardline/http';
 import {
   assertBatchAcceptable,
@@ -48,24 +49,48 @@ export class RecordsHttpController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post('single')
-  async createOne(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordView> {
-    const context = commandContextFrom(headers);
-    const command = new CreateRecord(newRecordOf(validate(newRecordSchema, body)), context);
-    return answerWithRecord<RecordView>(reply, await this.commands.execute(command), context);
+  async createOne(
+    @Body() body: unknown,
+    @Headers() headers: Headers,
+    @CallerPrincipal() caller: Principal | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RecordView> {
+    const context = commandContextFrom(headers, caller?.keyId);
+    const record = newRecordOf(validate(newRecordSchema, body));
+    assertInScope(caller, [{ businessId: record.businessId, field: 'business_id' }]);
+    return answerWithRecord<RecordView>(reply, await this.commands.execute(new CreateRecord(record, context)), context);
   }
 
   @Post('batch')
-  async createBatch(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResult | AtomicBatchAccepted> {
-    const context = commandContextFrom(headers);
-    const outcome: CommandOutcome<BatchResult | AtomicBatchAccepted> = await this.commands.execute(batchCommandOf(body, context, prefersAsync(headers)));
+  async createBatch(
+    @Body() body: unknown,
+    @Headers() headers: Headers,
+    @CallerPrincipal() caller: Principal | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BatchResult | AtomicBatchAccepted> {
+    const context = commandContextFrom(headers, caller?.keyId);
+    const command = batchCommandOf(body, context, prefersAsync(headers));
+    // Every record of a batch must be in the key's scope: one outside refuses the whole batch.
+    assertInScope(caller, command.data.records.map((r, i) => ({ businessId: r.businessId, field: `${batchRecordPath(i)}.business_id` })));
+    const outcome: CommandOutcome<BatchResult | AtomicBatchAccepted> = await this.commands.execute(command);
     return answerSaga(reply, outcome, context);
   }
 
   /** Move records to another business (the move-records saga): 201 once switched, 202 + status URL while in progress. */
   @Post('moves')
-  async move(@Body() body: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordMoveResult | RecordMoveAccepted> {
-    const context = commandContextFrom(headers);
-    const outcome: CommandOutcome<RecordMoveResult | RecordMoveAccepted> = await this.commands.execute(moveCommandOf(body, context, prefersAsync(headers)));
+  async move(
+    @Body() body: unknown,
+    @Headers() headers: Headers,
+    @CallerPrincipal() caller: Principal | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RecordMoveResult | RecordMoveAccepted> {
+    const context = commandContextFrom(headers, caller?.keyId);
+    const command = moveCommandOf(body, context, prefersAsync(headers));
+    assertInScope(caller, [
+      { businessId: command.data.fromBusinessId, field: 'from_business_id' },
+      { businessId: command.data.toBusinessId, field: 'to_business_id' },
+    ]);
+    const outcome: CommandOutcome<RecordMoveResult | RecordMoveAccepted> = await this.commands.execute(command);
     return answerSaga(reply, outcome, context);
   }
 
@@ -74,10 +99,12 @@ export class RecordsHttpController {
     @Param() params: unknown,
     @Body() body: unknown,
     @Headers() headers: Headers,
+    @CallerPrincipal() caller: Principal | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RecordView> {
-    const context = commandContextFrom(headers);
+    const context = commandContextFrom(headers, caller?.keyId);
     const { business_id, id } = validate(pathSchema, params);
+    assertInScope(caller, [{ businessId: business_id, field: 'business_id' }]);
     const { data_content } = validate(patchSchema, body);
     const expectedVersion = expectedVersionFrom(headers['if-match']);
     const command = new UpdateRecord({ businessId: business_id, recordId: id, patch: data_content, expectedVersion }, context);
@@ -85,9 +112,15 @@ export class RecordsHttpController {
   }
 
   @Delete(':business_id/:id')
-  async remove(@Param() params: unknown, @Headers() headers: Headers, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeletedRecordView> {
-    const context = commandContextFrom(headers);
+  async remove(
+    @Param() params: unknown,
+    @Headers() headers: Headers,
+    @CallerPrincipal() caller: Principal | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DeletedRecordView> {
+    const context = commandContextFrom(headers, caller?.keyId);
     const { business_id, id } = validate(pathSchema, params);
+    assertInScope(caller, [{ businessId: business_id, field: 'business_id' }]);
     const command = new DeleteRecord({ businessId: business_id, recordId: id, expectedVersion: expectedVersionFrom(headers['if-match']) }, context);
     return answerWithRecord<DeletedRecordView>(reply, await this.commands.execute(command), context);
   }

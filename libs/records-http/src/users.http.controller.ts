@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { validate } from '@shardline/errors';
+import { assertUnscoped, CallerPrincipal, type Principal } from '@shardline/auth';
 import { commandContextFrom, RequestContextHeaders } from '@shardline/http';
 import { CommandOutcome, EraseUser, UserErasureAccepted, userIdSchema } from '@shardline/records';
 
@@ -15,8 +16,15 @@ export class UsersHttpController {
 
   /** Erase the user everywhere (irreversible): 202 with the status URL, which ends with the erasure's report. */
   @Post(':user_id/erasure')
-  async erase(@Param() params: unknown, @Headers() headers: RequestContextHeaders, @Res({ passthrough: true }) reply: FastifyReply): Promise<UserErasureAccepted> {
-    const context = commandContextFrom(headers);
+  async erase(
+    @Param() params: unknown,
+    @Headers() headers: RequestContextHeaders,
+    @CallerPrincipal() caller: Principal | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserErasureAccepted> {
+    // A user's records span every business: erasing them is for keys not limited to some.
+    assertUnscoped(caller, 'erasing a user everywhere');
+    const context = commandContextFrom(headers, caller?.keyId);
     const { user_id } = validate(userPathSchema, params);
     const outcome: CommandOutcome<UserErasureAccepted> = await this.commands.execute(new EraseUser({ userId: user_id }, context));
     reply.status(outcome.status);

@@ -37,13 +37,13 @@ export function commandMessageOf(value: Record<string, unknown>): CommandMessage
 }
 
 /** The records command a message stands for: the command id is the idempotency key (clientSupplied). */
-export function recordCommandOf(message: CommandMessage): RecordCommand | CreateRecordsBatch {
+export function recordCommandOf(message: CommandMessage, actor: string | null = null): RecordCommand | CreateRecordsBatch {
   const context: CommandContext = {
     commandId: message.command_id,
     clientSupplied: true,
     correlationId: message.correlation_id ?? message.command_id,
     causationId: null,
-    actor: null,
+    actor,
   };
   switch (message.type) {
     case 'create':
@@ -55,4 +55,10 @@ export function recordCommandOf(message: CommandMessage): RecordCommand | Create
     case 'create_batch':
       return new CreateRecordsBatch({ records: message.data.map(newRecordOf), atomic: message.atomic ?? false }, context);
   }
+}
+
+/** The business ids a message touches, with their fields (scope checks of keys limited to business prefixes). */
+export function businessesOf(message: CommandMessage): Array<{ businessId: string; field: string }> {
+  if (message.type === 'create_batch') return message.data.map((r, i) => ({ businessId: r.business_id, field: `data[${i}].business_id` }));
+  return [{ businessId: message.business_id, field: 'business_id' }];
 }

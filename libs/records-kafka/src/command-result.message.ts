@@ -9,6 +9,8 @@ export interface CommandSource {
 export interface IncomingCommand {
   value: unknown;
   key: string | null;
+  /** The message's `authorization` header (`Bearer sl_…`), when it has one. */
+  authorization?: string | null;
   source: CommandSource;
 }
 
@@ -29,5 +31,7 @@ export type CommandResult = {
 export interface OutgoingResult {
   /** business_id when known, else the incoming key, else `topic/partition/offset`. */
   key: string;
+  /** The command's type once the message parsed (the metric label), else null. */
+  type: string | null;
   result: CommandResult;
 }

@@ -3,5 +3,6 @@ export * from './command-message.parser';
 export * from './command-result.message';
 export * from './record-command.intake';
 export * from './command-result.publisher';
-export * from './record-commands.kafka-controller';
+export * from './kafka-command.consumer';
 export * from './records-kafka.module';
+export * from './intake-authorizer';

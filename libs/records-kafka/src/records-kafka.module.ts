@@ -1,11 +1,14 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { RecordCommandIntake } from './record-command.intake';
-import { CommandTopics, recordCommandsKafkaController } from './record-commands.kafka-controller';
 
-/** Kafka command intake; needs RecordsModule (CommandBus + handlers) and a Kafka microservice transport. */
+/**
+ * The transport-free intake (RecordCommandIntake) for a Nest context that has RecordsModule
+ * (CommandBus + handlers); KafkaCommandConsumer feeds it from the commands topic.
+ */
 @Module({})
 export class RecordsKafkaModule {
-  static forIntake(topics: CommandTopics): DynamicModule {
-    return { module: RecordsKafkaModule, controllers: [recordCommandsKafkaController(topics)], providers: [RecordCommandIntake] };
+  /** `auth`: a provider of INTAKE_AUTH (how messages prove their right); absent: no checks. */
+  static forIntake(auth?: Provider, imports: DynamicModule[] = []): DynamicModule {
+    return { module: RecordsKafkaModule, imports, providers: [RecordCommandIntake, ...(auth ? [auth] : [])], exports: [RecordCommandIntake] };
   }
 }

@@ -1,5 +1,7 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { EVENT_STORE, EventStore, GroupCommitOptions } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, GroupCommitMetrics, GroupCommitOptions } from '@shardline/event-store';
+import { METRICS_REGISTRY } from '@shardline/observability';
+import type { Registry } from 'prom-client';
 import { DEVELOPMENT_MASTER_KEY_WARNING, SealingEventStore, type UserKeysConfig } from '@shardline/user-keys';
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
@@ -7,7 +9,7 @@ import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
 import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
-import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { MysqlSlotMapStore, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordMoveStore } from './mysql-record-move.store';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
 import { openShardConnections } from './open-shard-connections';
@@ -57,14 +59,20 @@ class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
-/** Per-shard pools (MySQL warnings to the Nest logger) and the slot-map router: both sides need them. */
+/**
+ * Per-shard pools (MySQL warnings to the Nest logger, pool gauges on the app's METRICS_REGISTRY
+ * when it provides one) and the slot-map router: both sides need them.
+ */
 function shardPoolsAndRouter(sharding: ShardingConfig): Provider[] {
   return [
     {
       provide: ShardDatabases,
-      useFactory: () => {
+      inject: [{ token: METRICS_REGISTRY, optional: true }],
+      useFactory: (registry?: Registry) => {
         const logger = new Logger('mysql');
-        return new ShardDatabases(sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
+        const databases = new ShardDatabases(sharding, (level, message) => (level === 'error' ? logger.error(message) : logger.debug?.(message)));
+        if (registry) registerShardPoolMetrics(registry, databases);
+        return databases;
       },
     },
     {
@@ -93,8 +101,9 @@ export class RecordsMysqlModule {
         ...shardPoolsAndRouter(options.sharding),
         {
           provide: MYSQL_EVENT_STORE,
-          inject: [ShardDatabases],
-          useFactory: (databases: ShardDatabases) => new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: options.groupCommit }),
+          inject: [ShardDatabases, { token: METRICS_REGISTRY, optional: true }],
+          useFactory: (databases: ShardDatabases, registry?: Registry) =>
+            new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: options.groupCommit, metrics: registry && new GroupCommitMetrics(registry) }),
         },
         {
           provide: EVENT_STORE,

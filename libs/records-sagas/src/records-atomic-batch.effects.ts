@@ -20,7 +20,7 @@ export class RecordsAtomicBatchEffects implements AtomicBatchEffects {
   }
 
   async stagePart(part: AtomicBatchPart, stage: StageContext): Promise<void> {
-    const context: CommandContext = { commandId: stage.commandId, clientSupplied: true, correlationId: stage.correlationId, causationId: stage.writeSetId, actor: null };
+    const context: CommandContext = { commandId: stage.commandId, clientSupplied: true, correlationId: stage.correlationId, causationId: stage.writeSetId, actor: stage.actor };
     const now = this.clock();
     const writes = part.records.map((record) => {
       const command = stamped(new CreateRecord({ businessId: record.business_id, userId: record.user_id, dataContent: record.data_content }, context), { now, recordId: record.id });

@@ -43,9 +43,9 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
    *      a concurrent update of one of them → take the chunk again;
    *   5. clear their cache entries; back to 2.
    */
-  async eraseRecordsOnShard(userId: string, shard: number, commandId: string, signal: AbortSignal): Promise<{ records: number }> {
+  async eraseRecordsOnShard(userId: string, shard: number, commandId: string, signal: AbortSignal, actor: string | null = null): Promise<{ records: number }> {
     const counted = await this.countOnce(userId, shard, `${commandId}:count`);
-    const context: CommandContext = { commandId, clientSupplied: false, correlationId: commandId, causationId: commandId, actor: null };
+    const context: CommandContext = { commandId, clientSupplied: false, correlationId: commandId, causationId: commandId, actor };
     for (;;) {
       if (signal.aborted) throw new UnavailableError('ERASE.INTERRUPTED', `erasure on shard ${shard} interrupted; it resumes where it stopped`);
       const rows = await this.deps.users.next(shard, userId, CHUNK);

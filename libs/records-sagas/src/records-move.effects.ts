@@ -140,5 +140,5 @@ function copyStreams(move: MoveScope, pairs: readonly MovePair[]) {
 
 /** The events of a move are caused by its saga and correlated with the client's request. */
 function contextOf(move: MoveScope, write: MoveWrite): CommandContext {
-  return { commandId: write.commandId, clientSupplied: true, correlationId: write.correlationId, causationId: move.sagaId, actor: null };
+  return { commandId: write.commandId, clientSupplied: true, correlationId: write.correlationId, causationId: move.sagaId, actor: write.actor };
 }

@@ -56,6 +56,7 @@ export class SagaAtomicBatches implements AtomicBatches {
       records: plan.records.length,
       shards: [...new Set(plan.records.map((r) => r.shard))].sort((a, b) => a - b),
       correlation_id: plan.context.correlationId,
+      actor: plan.context.actor,
     };
     const payload: AtomicBatchPayload = {
       records: plan.records.map((r) => ({ index: r.index, id: r.recordId, shard: r.shard, business_id: r.businessId, user_id: r.userId, data_content: r.dataContent })),

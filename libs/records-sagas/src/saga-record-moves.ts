@@ -89,6 +89,7 @@ export class SagaRecordMoves implements RecordMoves {
       to_shard: plan.toShard,
       records: sources.length,
       correlation_id: plan.context.correlationId,
+      actor: plan.context.actor,
     };
     return this.sagas.start(MOVE_RECORDS, input, { id, payload });
   }

@@ -18,7 +18,7 @@ export class SagaUserErasures implements UserErasures {
   async start(request: Parameters<UserErasures['start']>[0]): Promise<CommandOutcome<UserErasureAccepted>> {
     const { context, userId } = request;
     const id = context.clientSupplied ? `eu-${createHash('sha256').update(context.commandId).digest('hex').slice(0, 40)}` : `eu-${randomUUID()}`;
-    const input: EraseUserInput = { user_id: userId };
+    const input: EraseUserInput = { user_id: userId, actor: context.actor };
     const { state, created } = await this.sagas.start(ERASE_USER, input, { id });
     if ((state.input as EraseUserInput).user_id !== userId) throw new IdempotencyKeyReusedError(context.commandId);
     return {

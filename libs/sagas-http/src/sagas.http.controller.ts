@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { CallerPrincipal, OutOfScopeError, type Principal } from '@shardline/auth';
 import { integerInRange, validate } from '@shardline/errors';
 import { SAGA_ORCHESTRATOR, SAGA_STATUSES, type SagaClientView, type SagaOrchestrator, type SagaState, type SagaSummary } from '@shardline/sagas';
 
@@ -16,9 +17,15 @@ const listQuerySchema = z.strictObject({
 export class SagaStatusHttpController {
   constructor(@Inject(SAGA_ORCHESTRATOR) private readonly sagas: SagaOrchestrator) {}
 
+  /** A key limited to some businesses sees only the sagas it started itself (their input names it as the actor). */
   @Get(':id')
-  status(@Param() params: unknown): Promise<SagaClientView> {
-    return this.sagas.clientView(validate(sagaIdSchema, params).id);
+  async status(@Param() params: unknown, @CallerPrincipal() caller: Principal | undefined): Promise<SagaClientView> {
+    const { id } = validate(sagaIdSchema, params);
+    if (caller?.businessPrefixes) {
+      const state = await this.sagas.get(id);
+      if ((state.input as { actor?: unknown }).actor !== caller.keyId) throw new OutOfScopeError(caller.keyId, 'id', 'names a saga another key started');
+    }
+    return this.sagas.clientView(id);
   }
 }
 

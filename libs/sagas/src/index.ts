@@ -11,3 +11,4 @@ export * from './orchestrator/saga.metrics';
 export * from './orchestrator/run-with-timeout';
 export * from './in-memory/in-memory-saga.store';
 export * from './in-memory/in-memory-saga-job.queue';
+export * from './orchestrator/saga-state.metrics';

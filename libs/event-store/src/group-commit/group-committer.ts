@@ -50,6 +50,11 @@ export class GroupCommitter<TItem, TResult> {
     return this.queue.length + this.inFlight;
   }
 
+  /** Items waiting for a group (all group slots busy, or the window still open). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   private armTimer(): void {
     if (this.timer) return;
     const fire = () => {

@@ -1,38 +1,11 @@
-import { knex } from 'knex';
+import { isConnectionError } from '@shardline/sharding/mysql';
 import { ShardUnavailableError } from '../event-store.errors';
 
-/** Classifies mysql2/knex errors into what the event store must do about them. */
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-]);
-// 2006 server gone away, 2013 lost connection during query, 1053 server shutdown, 1927 connection killed.
-const CONNECTION_ERRNOS = new Set([2006, 2013, 1053, 1927]);
+export { isConnectionError } from '@shardline/sharding/mysql';
 
 interface MysqlLikeError {
   code?: string;
-  errno?: number;
   message?: string;
-  fatal?: boolean;
-}
-
-export function isConnectionError(error: unknown): boolean {
-  const e = error as MysqlLikeError | null;
-  if (!e) return false;
-  if (error instanceof knex.KnexTimeoutError) return true; // no connection could be acquired in time
-  if (e.code && CONNECTION_CODES.has(e.code)) return true;
-  if (e.errno && CONNECTION_ERRNOS.has(e.errno)) return true;
-  if (e.fatal) return true;
-  return /closed state|Connection lost|connect ETIMEDOUT/i.test(e.message ?? '');
 }
 
 export function isDuplicateKey(error: unknown, keyName?: string): boolean {

@@ -3,6 +3,7 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
 import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/group-committer';
+import type { GroupCommitMetrics } from '../group-commit/group-commit.metrics';
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
 import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
@@ -22,6 +23,8 @@ export interface MysqlEventStoreOptions {
    * 10,000-record batch part under load takes well under that.
    */
   queryTimeoutMs?: number;
+  /** Group sizes and queue depth per shard (the process registry's GroupCommitMetrics). */
+  metrics?: GroupCommitMetrics;
 }
 
 /** Which statement of the append transaction failed, so a duplicate key can be told apart. */
@@ -58,9 +61,14 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
   ) {
     // 0 (no timeout) is for maintenance pools; the write path always keeps one.
     this.queryTimeoutMs = options.queryTimeoutMs ?? (databases.config.queryTimeoutMs || DEFAULT_QUERY_TIMEOUT_MS);
-    this.committers = databases
-      .shardIndexes()
-      .map((shard) => new GroupCommitter((group) => this.writeGroup(shard, group), options.groupCommit));
+    this.committers = databases.shardIndexes().map((shard) => {
+      const committer = new GroupCommitter<AppendCommand<TState>, AppendOutcome>((group) => {
+        options.metrics?.grouped(shard, group.length);
+        return this.writeGroup(shard, group);
+      }, options.groupCommit);
+      options.metrics?.watch(shard, () => committer.queued);
+      return committer;
+    });
   }
 
   append(command: AppendCommand<TState>): Promise<AppendOutcome> {

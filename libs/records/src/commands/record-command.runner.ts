@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_STORE, EventStore, isStreamVersionConflict } from '@shardline/event-store';
-import { InternalError } from '@shardline/errors';
+import { hasErrorKind, InternalError } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { RecordState } from '../domain/record.state';
 import { RecordVersionMismatchError } from '../domain/record.errors';
@@ -46,7 +46,9 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
  *   6. append events + `records` row change + outbox (+ command id) with the expected version, in one transaction;
  *   7. if another writer won the race (or a move saga locked the record meanwhile), back to 3 —
  *      unless the client pinned the version: then the lock, or else the version conflict, is the answer;
- *   8. updates and deletes invalidate read caches after the commit and before answering.
+ *   8. updates and deletes invalidate read caches after the commit and before answering;
+ *   9. a refusal under a client command id looks the id up once more: a retry racing its own first
+ *      attempt must replay that attempt's answer, not refuse because it sees its effect.
  * The row change and the answer are read off the states before and after (planStreamWrite, answerOf).
  */
 @Injectable()
@@ -85,8 +87,7 @@ export class RecordCommandRunner {
     return { shard, businessId, recordId: command.data.recordId, isNew: false };
   }
 
-  private async execute<C extends RecordCommand>(command: C, addressed: RecordStream): Promise<CommandOutcome<AnswerOf<C>>> {
-    let stream = addressed;
+  private async execute<C extends RecordCommand>(command: C, stream: RecordStream): Promise<CommandOutcome<AnswerOf<C>>> {
     const context = command.metadata;
     const status = stream.isNew ? 201 : 200;
     // Only client-chosen command ids are remembered, so only they need a request fingerprint.
@@ -95,6 +96,24 @@ export class RecordCommandRunner {
       const stored = await this.store.findCommandResult(stream.shard, context.commandId);
       if (stored) return replayOf(stored, requestHash, status);
     }
+    try {
+      return await this.decideAndAppend(command, stream, requestHash, status);
+    } catch (error) {
+      // A retry racing its own first attempt: the first committed between the key lookup above and
+      // the state load, so this decision saw its effect and refused (a delete finds no record, a
+      // pinned patch meets its own new version). A repeated key answers the first response: look
+      // again before refusing (found by the chaos soak, bench/README.md).
+      if (context.clientSupplied && hasErrorKind(error, ...DECISION_REFUSALS)) {
+        const stored = await this.store.findCommandResult(stream.shard, context.commandId);
+        if (stored) return replayOf(stored, requestHash, status);
+      }
+      throw error;
+    }
+  }
+
+  private async decideAndAppend<C extends RecordCommand>(command: C, addressed: RecordStream, requestHash: string, status: 200 | 201): Promise<CommandOutcome<AnswerOf<C>>> {
+    let stream = addressed;
+    const context = command.metadata;
     const retryConflicts = !isPinned(command);
     for (let attempt = 1; ; attempt++) {
       const before = stream.isNew ? initialState() : await this.reader.get(stream.shard, stream.businessId, stream.recordId);
@@ -128,6 +147,9 @@ export class RecordCommandRunner {
     }
   }
 }
+
+/** What a decision (or a pinned append) refuses with when the record is not as the command expects. */
+const DECISION_REFUSALS = ['not-found', 'conflict', 'locked'] as const;
 
 /** A create's fresh stream cannot lose a race; an If-Match (expected version) forbids applying on top of a winner. */
 function isPinned(command: RecordCommand): boolean {

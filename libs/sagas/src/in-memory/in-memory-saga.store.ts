@@ -1,4 +1,4 @@
-import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
+import { OPEN_SAGA_STATUSES, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** SagaStore in memory (unit specs); states are copied in and out, as a database would. */
@@ -49,5 +49,21 @@ export class InMemorySagaStore implements SagaStore {
       .filter((s) => (s.status === 'running' || s.status === 'compensating') && Date.parse(s.updatedAt) < before.getTime())
       .slice(0, limit)
       .map((s) => ({ id: s.id, version: s.version }));
+  }
+
+  async countOpen(): Promise<OpenSagaCount[]> {
+    const counts = new Map<string, OpenSagaCount>();
+    for (const s of this.sagas.values()) {
+      const status = OPEN_SAGA_STATUSES.find((open) => open === s.status);
+      if (!status) continue;
+      const updated = new Date(s.updatedAt);
+      const count = counts.get(`${s.type}/${status}`);
+      if (!count) counts.set(`${s.type}/${status}`, { type: s.type, status, count: 1, oldestUpdatedAt: updated });
+      else {
+        count.count++;
+        if (updated < count.oldestUpdatedAt) count.oldestUpdatedAt = updated;
+      }
+    }
+    return [...counts.values()];
   }
 }

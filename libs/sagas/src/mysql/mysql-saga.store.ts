@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
+import { guardControl } from '@shardline/sharding/mysql';
+import { OPEN_SAGA_STATUSES, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** Payload chunks stay far below MariaDB's default max_allowed_packet (16 MiB). */
@@ -8,12 +9,42 @@ const PAYLOAD_CHUNK_BYTES = 1 << 20;
 /**
  * SagaStore on the control database (tables of migrations/control/0002_sagas). The version
  * compare-and-set is the `WHERE version = ?` of one UPDATE, so concurrent deliveries of one job
- * cannot both move a saga.
+ * cannot both move a saga. Every method runs under guardControl: a control database that cannot be
+ * reached (refused, connect ETIMEDOUT, lost) is CONTROL_DB.UNAVAILABLE (503, retriable), not a bare
+ * driver error that an api request would answer with 500.
  */
 export class MysqlSagaStore implements SagaStore {
   constructor(private readonly control: Knex) {}
 
-  async create(state: SagaState, payload?: unknown): Promise<boolean> {
+  create(state: SagaState, payload?: unknown): Promise<boolean> {
+    return guardControl(() => this.createUnguarded(state, payload));
+  }
+
+  load(id: string): Promise<SagaState | null> {
+    return guardControl(() => this.loadUnguarded(id));
+  }
+
+  loadPayload(id: string): Promise<unknown> {
+    return guardControl(() => this.loadPayloadUnguarded(id));
+  }
+
+  save(state: SagaState, expectedVersion: number): Promise<boolean> {
+    return guardControl(() => this.saveUnguarded(state, expectedVersion));
+  }
+
+  purgeFinishedPayloads(before: Date, limit: number): Promise<number> {
+    return guardControl(() => this.purgeFinishedPayloadsUnguarded(before, limit));
+  }
+
+  list(filter: SagaListFilter): Promise<SagaSummary[]> {
+    return guardControl(() => this.listUnguarded(filter));
+  }
+
+  findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {
+    return guardControl(() => this.findIdleUnguarded(before, limit));
+  }
+
+  private async createUnguarded(state: SagaState, payload?: unknown): Promise<boolean> {
     return this.control.transaction(async (trx) => {
       const inserted = await trx.raw('INSERT IGNORE INTO sagas (id, type, status, version, state, created_time, updated_time) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         state.id,
@@ -35,17 +66,17 @@ export class MysqlSagaStore implements SagaStore {
     });
   }
 
-  async load(id: string): Promise<SagaState | null> {
+  private async loadUnguarded(id: string): Promise<SagaState | null> {
     const row = await this.control('sagas').where({ id }).first('state');
     return row ? parseJson<SagaState>(row.state) : null;
   }
 
-  async loadPayload(id: string): Promise<unknown> {
+  private async loadPayloadUnguarded(id: string): Promise<unknown> {
     const rows: Array<{ data: Buffer }> = await this.control('saga_payloads').where({ saga_id: id }).orderBy('chunk').select('data');
     return rows.length === 0 ? null : JSON.parse(Buffer.concat(rows.map((r) => r.data)).toString('utf8'));
   }
 
-  async save(state: SagaState, expectedVersion: number): Promise<boolean> {
+  private async saveUnguarded(state: SagaState, expectedVersion: number): Promise<boolean> {
     const updated = await this.control.raw('UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ?, finished_time = ? WHERE id = ? AND version = ?', [
       state.status,
       state.version,
@@ -58,14 +89,14 @@ export class MysqlSagaStore implements SagaStore {
     return affectedRows(updated) > 0;
   }
 
-  async purgeFinishedPayloads(before: Date, limit: number): Promise<number> {
+  private async purgeFinishedPayloadsUnguarded(before: Date, limit: number): Promise<number> {
     const ids: Array<{ id: string }> = await this.control('sagas').where('finished_time', '<', before).whereExists(this.control('saga_payloads').whereRaw('saga_payloads.saga_id = sagas.id').select(this.control.raw('1'))).limit(limit).select('id');
     if (ids.length === 0) return 0;
     await this.control('saga_payloads').whereIn('saga_id', ids.map((r) => r.id)).delete();
     return ids.length;
   }
 
-  async list(filter: SagaListFilter): Promise<SagaSummary[]> {
+  private async listUnguarded(filter: SagaListFilter): Promise<SagaSummary[]> {
     const query = this.control('sagas').select('state').orderBy([{ column: 'created_time', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
     if (filter.status) query.where('status', filter.status);
     if (filter.type) query.where('type', filter.type);
@@ -77,7 +108,7 @@ export class MysqlSagaStore implements SagaStore {
     return rows.map((r) => summaryOf(parseJson<SagaState>(r.state)));
   }
 
-  async findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {
+  private async findIdleUnguarded(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {
     const rows: Array<{ id: string; version: number }> = await this.control('sagas')
       .whereIn('status', ['running', 'compensating'])
       .andWhere('updated_time', '<', before)
@@ -85,6 +116,15 @@ export class MysqlSagaStore implements SagaStore {
       .limit(limit)
       .select('id', 'version');
     return rows.map((r) => ({ id: r.id, version: Number(r.version) }));
+  }
+
+  async countOpen(): Promise<OpenSagaCount[]> {
+    // A range of idx_status_updated: finished sagas (most of the table) are not read.
+    const rows: Array<{ type: string; status: OpenSagaCount['status']; count: number | string; oldest: Date }> = await this.control('sagas')
+      .whereIn('status', [...OPEN_SAGA_STATUSES])
+      .groupBy('type', 'status')
+      .select('type', 'status', this.control.raw('COUNT(*) AS count'), this.control.raw('MIN(updated_time) AS oldest'));
+    return rows.map((r) => ({ type: r.type, status: r.status, count: Number(r.count), oldestUpdatedAt: new Date(r.oldest) }));
   }
 }
 

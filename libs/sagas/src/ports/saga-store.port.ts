@@ -31,4 +31,16 @@ export interface SagaStore {
   list(filter: SagaListFilter): Promise<SagaSummary[]>;
   /** Running or compensating sagas whose state has not changed since `before`: their job may be lost. */
   findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>>;
+  /** Unfinished sagas (running, compensating, parked) by type and status, with the oldest last change of each (metrics, alerts). */
+  countOpen(): Promise<OpenSagaCount[]>;
+}
+
+export const OPEN_SAGA_STATUSES = ['running', 'compensating', 'parked'] as const satisfies readonly SagaStatus[];
+
+export interface OpenSagaCount {
+  type: string;
+  status: (typeof OPEN_SAGA_STATUSES)[number];
+  count: number;
+  /** updated_at of the saga of this type and status that has waited longest. */
+  oldestUpdatedAt: Date;
 }

@@ -1,2 +1,4 @@
 export * from './shard-databases';
 export * from './mysql-slot-map.store';
+export * from './mysql-connection-errors';
+export * from './shard-pool.metrics';

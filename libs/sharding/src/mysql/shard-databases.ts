@@ -92,6 +92,23 @@ export class ShardDatabases {
     );
   }
 
+  /**
+   * Connections of every pool right now: the knex (tarn) reader pool and the mysql2 writer pool of
+   * each shard, and the control pool. `waiting` is callers queued for a connection: above 0 for
+   * long, the pool (poolMax) or the shard is the bottleneck.
+   */
+  poolStats(): PoolStats[] {
+    const readers = this.shardPools.map((pool, shard) => knexPoolStats(pool, 'reader', String(shard), this.config.poolMax));
+    const writers = this.writerPools.map((pool, shard): PoolStats => {
+      // mysql2 keeps these as private queues of its core pool; its public API has no counts.
+      const core = (pool as unknown as { pool: { _allConnections: Sized; _freeConnections: Sized; _connectionQueue: Sized } }).pool;
+      const open = core._allConnections.length;
+      const idle = core._freeConnections.length;
+      return { pool: 'writer', shard: String(shard), inUse: open - idle, idle, waiting: core._connectionQueue.length, max: this.config.poolMax };
+    });
+    return [...readers, ...writers, knexPoolStats(this.control, 'control', 'control', this.config.controlPoolMax ?? 8)];
+  }
+
   async destroy(): Promise<void> {
     await Promise.all([...this.shardPools, this.control].map((pool) => pool.destroy()));
     await Promise.all(this.writerPools.map((pool) => pool.end()));
@@ -99,6 +116,33 @@ export class ShardDatabases {
 }
 
 const IDLE_CONNECTION_MS = 300_000;
+
+/** One pool's connections (ShardDatabases.poolStats); `shard` is the shard index, or "control". */
+export interface PoolStats {
+  pool: 'reader' | 'writer' | 'control';
+  shard: string;
+  inUse: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+interface Sized {
+  length: number;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+function knexPoolStats(db: Knex, pool: PoolStats['pool'], shard: string, max: number): PoolStats {
+  // knex creates its tarn pool lazily and drops it on destroy: no pool = nothing open.
+  const tarn = (db.client as { pool?: TarnPool }).pool;
+  if (!tarn) return { pool, shard, inUse: 0, idle: 0, waiting: 0, max };
+  return { pool, shard, inUse: tarn.numUsed(), idle: tarn.numFree(), waiting: tarn.numPendingAcquires(), max };
+}
 
 export type ShardProbe = { shard: number; status: 'up' } | { shard: number; status: 'down'; error: string };
 

@@ -1,0 +1,3 @@
+export * from './principal-of';
+export * from './authenticate-requests';
+export * from './api-keys.admin.http.controller';

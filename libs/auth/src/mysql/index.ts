@@ -1,0 +1,2 @@
+export * from './mysql-api-key.store';
+export * from './auth-mysql.module';

@@ -3,6 +3,7 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { ApiHarness, ApiResponse, expectStatus, startApi } from '../support/api-harness';
 import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { send } from '../fuzz/fuzz-support';
 
 /** `{a: {a: … {}}}`: `levels` objects deep, data_content itself being level 1. */
 function nested(levels: number): Record<string, unknown> {
@@ -105,5 +106,49 @@ describe('bad input is refused with a 4xx naming the field, and good input in un
       expectFieldError(await api.request('GET', `/api/v1/data/page?business_id=${business}&page_size=${size}`), 400, 'page_size', new RegExp(`1\\.\\.${RecordLimits.pageMaxSize}`));
     }
     expectFieldError(await api.request('GET', `/api/v1/data/page?business_id=${business}&page_size=abc`), 400, 'page_size', /integer 1\.\.100/);
+  });
+
+  // Found by the fuzzer (test/fuzz): refusals the framework made itself, outside the envelope or naming nothing.
+  it('reads, patches and deletes a record whose business_id is 64 non-ASCII characters (the router allowed 100 bytes per segment: 414)', async () => {
+    const emoji = '🙂'.repeat(RecordLimits.businessIdMaxLength);
+    const { body: rec } = await create({ a: 1 }, emoji);
+    const path = `/api/v1/data/${encodeURIComponent(emoji)}/${rec.id}`;
+    expectStatus(await api.request('GET', path), 200);
+    expectStatus(await api.request('PATCH', path, { data_content: { b: 2 } }), 200);
+    expectStatus(await api.request('DELETE', path), 200);
+    const tooLong = await api.request('GET', `/api/v1/data/${'a'.repeat(3000)}/1`);
+    expectFieldError(tooLong, 400, '(path)', /too long/);
+  });
+
+  it('answers a path with a broken percent-escape with 400 BAD_URL in the envelope, naming (path)', async () => {
+    for (const segment of ['%C0%AE', '%zz', '%']) {
+      const response = await api.request('GET', `/api/v1/data/${segment}/1`);
+      expectFieldError(response, 400, '(path)', /percent-encoding/);
+      expect(response.body.error.code).toBe('BAD_URL');
+    }
+  });
+
+  it('names (body) when the body is not JSON, and Content-Type when it is not a JSON type', async () => {
+    expectFieldError(await api.request('POST', '/api/v1/data/single', '{"a":', {}), 400, '(body)', /not valid JSON/);
+    expectFieldError(await api.request('POST', '/api/v1/data/single', '', { 'content-type': 'application/json' }), 400, '(body)', /./);
+    expectFieldError(await api.request('POST', '/api/v1/data/single', 'x', { 'content-type': 'text/plain' }), 415, 'Content-Type', /./);
+  });
+
+  it('answers a request line over the header limit (Node refuses it before routing) with 431 in the envelope', async () => {
+    const answer = await send(api.url, { method: 'GET', path: `/api/v1/data/page?business_id=${'a'.repeat(20_000)}` });
+    expect([answer?.status, answer?.json?.error]).toEqual([431, { code: 'HEADERS_TOO_LARGE', message: expect.any(String), details: [{ field: '(headers)', message: expect.any(String) }] }]);
+  });
+
+  it('refuses data_content holding an unpaired surrogate (key or value) with 400 naming data_content, writing nothing (was 500: MariaDB refused the JSON)', async () => {
+    const before = await eventCount();
+    // JSON.stringify writes a lone surrogate as the escape \udfff: valid JSON text, no UTF-8 encoding.
+    expectFieldError(await create({ note: 'x\udfff' }), 400, 'data_content', /unpaired surrogate.*data_content\.note/);
+    expectFieldError(await create({ ['k\ud800']: 1 }), 400, 'data_content', /unpaired surrogate/);
+    const batch = await api.request('POST', '/api/v1/data/batch', { data: [{ business_id: business, user_id: 1, data_content: { a: ['\udfff\ud800'] } }] });
+    expectFieldError(batch, 400, 'data[0].data_content', /unpaired surrogate/);
+    const { body: rec } = await create({ a: 1 });
+    const patch = await api.request('PATCH', `/api/v1/data/${business}/${rec.id}`, { data_content: { a: '\ud800' } });
+    expectFieldError(patch, 400, 'data_content', /unpaired surrogate/);
+    expect(await eventCount()).toBe(before + 1);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import type { Consumer, Producer } from 'kafkajs';
 import { createKafka, ensureTopics, kafkaConfigFromEnv } from '@shardline/kafka';
 import { ShardDatabases } from '@shardline/sharding/mysql';
@@ -9,6 +10,8 @@ import { startSagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worke
 import { ApiHarness } from '../support/api-harness';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { commandMessageValues, problemsOf } from '../fuzz/command-message-arbitraries';
+import { FUZZ_SEED } from '../fuzz/fuzz-support';
 
 interface Result {
   key: string | null;
@@ -211,5 +214,21 @@ describe('Kafka command intake (records.commands -> handlers -> records.command-
     expect(await countRecords()).toBe(rowsBefore);
     const eventsAfter = await Promise.all(dbs.config.shards.map(async (_, i) => Number((await databases.shard(i).raw('SELECT COUNT(*) AS n FROM events'))[0][0].n)));
     expect(eventsAfter).toEqual(eventsBefore);
+  });
+
+  it('fuzzed messages through the real intake: one result each, no 5xx, 400s name their field, refusals write nothing', async () => {
+    const eventCount = async () => (await Promise.all(dbs.config.shards.map(async (_, i) => Number((await databases.shard(i).raw('SELECT COUNT(*) AS n FROM events'))[0][0].n)))).reduce((a, b) => a + b, 0);
+    const values = fc.sample(commandMessageValues(), { seed: FUZZ_SEED, numRuns: 40 });
+    const statuses: number[] = [];
+    for (const value of values) {
+      const before = await eventCount();
+      const { value: result } = await send(Buffer.isBuffer(value) ? value.toString('utf8') : value === null ? 'null' : value);
+      statuses.push(result.http_status);
+      const problems = problemsOf(result);
+      if (result.status === 'error' && (await eventCount()) !== before) problems.push(`refused with ${result.http_status} but wrote events`);
+      expect({ value: String(value).slice(0, 200), problems }).toEqual({ value: String(value).slice(0, 200), problems: [] });
+    }
+    // eslint-disable-next-line no-console
+    console.log(`fuzz kafka intake (seed ${FUZZ_SEED}): cases ${values.length}, 5xx found ${statuses.filter((s) => s >= 500 && s !== 501).length}, statuses ${[...new Set(statuses)].sort().join(' ')}`);
   });
 });

@@ -1,9 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
-import { ElasticsearchRecordsSink } from '@shardline/projection-elasticsearch';
-import { ClickHouseProjectionSink, clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
-import { type ClickHouseTestDatabase, createClickHouseTestDatabase } from '../../libs/projection-clickhouse/src/testing/clickhouse-test-database';
-import { dropIndexBase, randomTag, RecordStory, testEsClient } from '../projections/projection-fixtures';
+import { randomTag, RecordStory } from '../projections/projection-fixtures';
 import { ApiHarness } from '../support/api-harness';
+import { ProjectedReadModels } from './projected-read-models';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
@@ -13,8 +10,7 @@ describe('query API: search and analytics routes', () => {
   const base = `${tag}-records`;
   const biz = `${tag}-biz`;
   const today = new Date().toISOString().slice(0, 10);
-  let es: Client;
-  let ch: ClickHouseTestDatabase;
+  let readModels: ProjectedReadModels;
   let dbs: TestDatabases;
   let query: ApiHarness;
   const stories = [
@@ -26,25 +22,14 @@ describe('query API: search and analytics routes', () => {
   stories[2].update({ title: 'dragon phoenix', n: 3 });
 
   beforeAll(async () => {
-    es = testEsClient();
-    const events = stories.flatMap((s) => s.events);
-    const sink = new ElasticsearchRecordsSink({ client: es, indexBase: base });
-    await sink.prepare();
-    expect(await sink.apply(events)).toEqual([]);
-    await es.indices.refresh({ index: base });
-    ch = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
-    const chSink = new ClickHouseProjectionSink(ch.gateway, ch.config.database);
-    await chSink.prepare();
-    expect(await chSink.apply(events)).toEqual([]);
+    readModels = await ProjectedReadModels.create(base, stories.flatMap((s) => s.events));
     dbs = await createTestDatabases(2);
-    query = await startQueryApi(dbs.config, { SHARDLINE_ES_INDEX: base, SHARDLINE_CLICKHOUSE_DATABASE: ch.config.database });
+    query = await startQueryApi(dbs.config, readModels.env);
   });
   afterAll(async () => {
     await query?.close();
     await dbs?.drop();
-    await ch?.drop();
-    await dropIndexBase(es, base);
-    await es.close();
+    await readModels?.drop();
   });
 
   const search = (body: unknown) => query.request('POST', '/api/v1/data/search', body);

@@ -10,6 +10,7 @@ import { RecordsSagasModule } from '@shardline/records-sagas';
 import { AuthMysqlModule } from '@shardline/auth/mysql';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
+import { ApiOpenApiController } from './openapi.http.controller';
 
 /** One Prometheus registry for the process (the cache fence registers its metrics on it), served at /metrics. */
 @Global()
@@ -31,7 +32,7 @@ export class AppModule {
         AuthMysqlModule.forRoot(config.auth, { adminRoutes: true }),
         ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ApiOpenApiController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
     };
   }

@@ -3,7 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier, rateLimitIdentityOf } from '@shardline/auth';
-import { acceptJsonBodies, measureRequests, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
+import { acceptJsonBodies, envelopeFastifyOptions, measureRequests, refuseRequestsWhileClosing, shedWritesBeyond } from '@shardline/http';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { enableRateLimits } from '@shardline/rate-limits';
 import { RECORDS_SAGA_RUNTIME, type RecordsSagaRuntime } from '@shardline/records-sagas';
@@ -16,8 +16,9 @@ import { apiRouteAccess } from './route-access';
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    // return503OnClosing off: refuseRequestsWhileClosing answers with the error envelope instead.
-    new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true, return503OnClosing: false }),
+    // return503OnClosing off: refuseRequestsWhileClosing answers with the error envelope instead;
+    // envelopeFastifyOptions: so do bad paths and requests Node cannot parse.
+    new FastifyAdapter({ bodyLimit: config.http.bodyLimit, trustProxy: true, return503OnClosing: false, ...envelopeFastifyOptions }),
     // bodyParser off: acceptJsonBodies registers the only body parsers (Nest's would clash with them).
     { bufferLogs: true, bodyParser: false },
   );

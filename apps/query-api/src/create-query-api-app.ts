@@ -3,7 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import { AUTH_OFF_WARNING, authenticateRequests, KeyVerifier, rateLimitIdentityOf } from '@shardline/auth';
-import { acceptJsonBodies, measureRequests, refuseRequestsWhileClosing } from '@shardline/http';
+import { acceptJsonBodies, envelopeFastifyOptions, measureRequests, refuseRequestsWhileClosing } from '@shardline/http';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { enableRateLimits } from '@shardline/rate-limits';
 import { QueryApiHooks, QueryAppModule } from './app.module';
@@ -12,7 +12,7 @@ import { queryApiRouteAccess } from './route-access';
 
 /** Builds the query API application (used by main.ts and by the end-to-end tests). */
 export async function createQueryApiApp(config: QueryApiConfig, hooks: QueryApiHooks = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(QueryAppModule.forRoot(config, hooks), new FastifyAdapter({ trustProxy: true, return503OnClosing: false }), {
+  const app = await NestFactory.create<NestFastifyApplication>(QueryAppModule.forRoot(config, hooks), new FastifyAdapter({ trustProxy: true, return503OnClosing: false, ...envelopeFastifyOptions }), {
     bufferLogs: true,
     bodyParser: false, // acceptJsonBodies registers the only body parsers
   });

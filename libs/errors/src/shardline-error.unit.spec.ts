@@ -48,4 +48,8 @@ describe('validate', () => {
   it('names the body itself when the input is not an object', () => {
     expect(() => validate(schema, 'text')).toThrow(expect.objectContaining({ details: [{ field: '(body)', message: expect.any(String) }] }));
   });
+
+  it('names an unknown field with an empty name as "", not as the body (found by fuzzing: `?=1`)', () => {
+    expect(() => validate(z.strictObject({ a: z.string().optional() }), { '': 1 })).toThrow(expect.objectContaining({ details: [{ field: '""', message: 'is not a known field' }] }));
+  });
 });

@@ -16,7 +16,8 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, prefix 
 export function issuesOf(error: z.ZodError, prefix = ''): FieldIssue[] {
   return error.issues.map((issue) => {
     // Unknown keys are reported on the object; name the key itself.
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+    // An unknown key with an empty name (`?=1`, `{"": 1}`) is named `""`, not taken for the whole input.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] === '' ? '""' : issue.keys[0]] : issue.path;
     return { field: fieldPath(prefix, path), message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message };
   });
 }

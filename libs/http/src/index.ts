@@ -6,4 +6,5 @@ export * from './status-of-kind';
 export * from './close-http-app';
 export * from './json-bodies';
 export * from './metrics.http.controller';
+export * from './openapi';
 export * from './request-metrics';

@@ -37,4 +37,8 @@ describe('Kafka command messages: the input rules of REST', () => {
   it('refuses a business_id with control characters', () => {
     expect(refusal({ command_id: 'c5', type: 'create', business_id: 'b\u0000', user_id: 1, data_content: {} })).toEqual([{ field: 'business_id', message: expect.stringMatching(/control characters/) }]);
   });
+
+  it('refuses data_content holding an unpaired surrogate (MariaDB cannot store it), naming data_content', () => {
+    expect(refusal({ command_id: 'c6', type: 'create', business_id: 'b', user_id: 1, data_content: { a: '\udfff' } })).toEqual([{ field: 'data_content', message: expect.stringMatching(/unpaired surrogate/) }]);
+  });
 });

@@ -53,3 +53,40 @@ export function assertDataContentDepth(dataContent: Record<string, unknown>): vo
   const issue = dataContentDepthIssue(dataContent);
   if (issue) throw new ValidationError([{ field: RecordFields.dataContent, message: issue }]);
 }
+
+/**
+ * The path of the first string (key or value) in a JSON value that holds an unpaired surrogate,
+ * else undefined. JSON text can carry one (`"\udfff"`), but it has no UTF-8 encoding: MariaDB's
+ * JSON_VALID refuses it, so the write failed at insert with a 500 (found by fuzzing).
+ */
+export function illFormedStringPath(value: unknown): string | undefined {
+  const pending: Array<[unknown, string]> = [[value, '']];
+  while (pending.length > 0) {
+    const [node, path] = pending.pop()!;
+    if (typeof node === 'string') {
+      if (!node.isWellFormed()) return path;
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) node.forEach((child, i) => pending.push([child, `${path}[${i}]`]));
+    else
+      for (const [key, child] of Object.entries(node)) {
+        if (!key.isWellFormed()) return `${path} (a key)`;
+        pending.push([child, `${path}.${key}`]);
+      }
+  }
+  return undefined;
+}
+
+/** The well-formed-Unicode rule's message when `value` breaks it, else undefined (shared by the schemas and the decisions). */
+export function dataContentUnicodeIssue(value: unknown): string | undefined {
+  const path = illFormedStringPath(value);
+  return path === undefined ? undefined : `must not contain an unpaired surrogate (not valid Unicode), found at data_content${path}`;
+}
+
+/** Enforces well-formed strings on a whole data_content, for every transport. */
+export function assertDataContentWellFormed(dataContent: Record<string, unknown>): void {
+  const issue = dataContentUnicodeIssue(dataContent);
+  if (issue) throw new ValidationError([{ field: RecordFields.dataContent, message: issue }]);
+}
+

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { isPositiveInt64 } from '@shardline/ids';
-import { dataContentDepthIssue, RecordLimits } from './record.limits';
+import { dataContentDepthIssue, dataContentUnicodeIssue, RecordLimits } from './record.limits';
 import { isPlainObject } from './merge-patch';
 import { NewRecord } from './record.state';
 
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** A JSON object no deeper than RecordLimits.dataContentMaxDepth. */
+/** A JSON object no deeper than RecordLimits.dataContentMaxDepth, its keys and strings well-formed Unicode. */
 function jsonObjectSchema(notAnObject: string) {
   return z.custom<Record<string, unknown>>(isPlainObject, notAnObject).superRefine((value, ctx) => {
-    const issue = dataContentDepthIssue(value);
+    const issue = dataContentDepthIssue(value) ?? dataContentUnicodeIssue(value);
     if (issue) ctx.addIssue({ code: 'custom', message: issue });
   });
 }

@@ -1,6 +1,6 @@
 import { InternalError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
-import { assertDataContentDepth, assertDataContentSize } from '../../domain/record.limits';
+import { assertDataContentDepth, assertDataContentSize, assertDataContentWellFormed } from '../../domain/record.limits';
 import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
 import { Decidable } from '../record.commands';
@@ -17,6 +17,7 @@ export function decideCreateRecord(command: Decidable<CreateRecord>, state: Reco
   if (state) throw new InternalError('RECORD.ID_TAKEN', `record id ${recordId} was minted twice`);
   assertDataContentSize(command.data.dataContent);
   assertDataContentDepth(command.data.dataContent);
+  assertDataContentWellFormed(command.data.dataContent);
   const { businessId, userId, dataContent } = command.data;
   return [
     {

@@ -1,5 +1,5 @@
 import { InternalError } from '@shardline/errors';
-import { assertDataContentDepth, assertDataContentSize } from '../../domain/record.limits';
+import { assertDataContentDepth, assertDataContentSize, assertDataContentWellFormed } from '../../domain/record.limits';
 import { applyMergePatch, isPlainObject } from '../../domain/merge-patch';
 import { RecordState } from '../../domain/record.state';
 import { RecordEvent } from '../../domain/record.events';
@@ -16,6 +16,7 @@ export function decideUpdateRecord(command: Decidable<UpdateRecord>, state: Reco
   if (JSON.stringify(merged) === JSON.stringify(record.dataContent)) return [];
   assertDataContentSize(merged);
   assertDataContentDepth(merged);
+  assertDataContentWellFormed(merged);
   return [
     {
       type: 'RecordUpdated',

@@ -114,7 +114,7 @@ function envelope(code: string, message: string, details: unknown[]): ErrorBody 
 
 /** Fastify options of every HTTP app: path segments up to MAX_PATH_PARAM_LENGTH, and the refusals Fastify and Node make themselves in the envelope. */
 export const envelopeFastifyOptions = {
-  maxParamLength: MAX_PATH_PARAM_LENGTH,
+  routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
   frameworkErrors: frameworkErrorsInEnvelope,
   clientErrorHandler: clientErrorsInEnvelope,
 };

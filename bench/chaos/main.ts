@@ -72,6 +72,9 @@ function appEnvironment(): Record<string, string> {
     // The auditor folds the events itself, so the event store keeps content in clear; the relay
     // still seals what it publishes (SHARDLINE_RELAY_SEAL defaults to true), as in production.
     SHARDLINE_SEAL_CONTENT: 'false',
+    // The soak's subject is integrity under faults, not who may write: its client sends no API keys
+    // (test/auth covers them). Rate limits stay on, falling back to local buckets when Redis fails.
+    SHARDLINE_AUTH: 'off',
     SHARDLINE_LOG_LEVEL: 'warn',
     SHARDLINE_ACCESS_LOG: 'errors',
   };

@@ -60,22 +60,37 @@ export function assertDataContentDepth(dataContent: Record<string, unknown>): vo
  * JSON_VALID refuses it, so the write failed at insert with a 500 (found by fuzzing).
  */
 export function illFormedStringPath(value: unknown): string | undefined {
-  const pending: Array<[unknown, string]> = [[value, '']];
+  // The path is built only for the string found: every create and update walks its whole document.
+  const pending: Visit[] = [{ node: value }];
   while (pending.length > 0) {
-    const [node, path] = pending.pop()!;
+    const visit = pending.pop()!;
+    const { node } = visit;
     if (typeof node === 'string') {
-      if (!node.isWellFormed()) return path;
+      if (!node.isWellFormed()) return pathOf(visit);
       continue;
     }
     if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) node.forEach((child, i) => pending.push([child, `${path}[${i}]`]));
+    if (Array.isArray(node)) node.forEach((child, i) => pending.push({ node: child, parent: visit, step: i }));
     else
       for (const [key, child] of Object.entries(node)) {
-        if (!key.isWellFormed()) return `${path} (a key)`;
-        pending.push([child, `${path}.${key}`]);
+        if (!key.isWellFormed()) return `${pathOf(visit)} (a key)`;
+        pending.push({ node: child, parent: visit, step: key });
       }
   }
   return undefined;
+}
+
+interface Visit {
+  node: unknown;
+  parent?: Visit;
+  /** Index or key under the parent. */
+  step?: number | string;
+}
+
+function pathOf(visit: Visit): string {
+  let path = '';
+  for (let v: Visit | undefined = visit; v?.parent; v = v.parent) path = (typeof v.step === 'number' ? `[${v.step}]` : `.${v.step}`) + path;
+  return path;
 }
 
 /** The well-formed-Unicode rule's message when `value` breaks it, else undefined (shared by the schemas and the decisions). */

@@ -95,14 +95,22 @@ describe('API keys on the api: 401/403, roles, business scopes, actor, admin API
     const move = await call('acme', 'POST', '/api/v1/data/moves', { from_business_id: `${acme}-0`, to_business_id: `${acme}-moved` });
     expect(move).toHaveStatus(201);
 
-    const actors = new Map<string, string[]>();
-    for (const shard of databases.shardIndexes()) {
-      const [rows] = await databases.shard(shard).raw('SELECT stream_id, JSON_VALUE(metadata, "$.actor") AS actor FROM events ORDER BY stream_version');
-      for (const row of rows as Array<{ stream_id: string; actor: string }>) actors.set(row.stream_id, [...(actors.get(row.stream_id) ?? []), row.actor]);
-    }
+    const actorsByStream = async () => {
+      const actors = new Map<string, string[]>();
+      for (const shard of databases.shardIndexes()) {
+        const [rows] = await databases.shard(shard).raw('SELECT stream_id, JSON_VALUE(metadata, "$.actor") AS actor FROM events ORDER BY stream_version');
+        for (const row of rows as Array<{ stream_id: string; actor: string }>) actors.set(row.stream_id, [...(actors.get(row.stream_id) ?? []), row.actor]);
+      }
+      return actors;
+    };
+    const [{ from_id, to_id }] = move.body.moved;
+    // The move answers at its commit point; its release step retires the sources just after.
+    const actors = await waitFor('the moved source retired', async () => {
+      const now = await actorsByStream();
+      return (now.get(`record-${from_id}`)?.length ?? 0) >= 2 && now;
+    });
     expect(actors.get(`record-${created.body.id}`)).toEqual([tokens.writer.id, tokens.all.id]);
     for (const r of atomic.body.results.slice(1)) expect(actors.get(`record-${r.id}`)).toEqual([tokens.acme.id]);
-    const [{ from_id, to_id }] = move.body.moved;
     expect(actors.get(`record-${from_id}`)).toEqual([tokens.acme.id, tokens.acme.id]); // created, then moved out
     expect(actors.get(`record-${to_id}`)).toEqual([tokens.acme.id]); // moved in
   });

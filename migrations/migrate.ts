@@ -12,6 +12,7 @@ import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
 import * as userKeys from './control/0004_user_keys';
 import * as apiKeys from './control/0005_api_keys';
+import * as workerLeases from './control/0006_snowflake_worker_leases';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -42,6 +43,7 @@ export const controlMigrations = new ListedMigrations({
   '0003_commit_points': commitPoints,
   '0004_user_keys': userKeys,
   '0005_api_keys': apiKeys,
+  '0006_snowflake_worker_leases': workerLeases,
 });
 
 /** Months of event partitions kept ready ahead of time. */

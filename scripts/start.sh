@@ -16,12 +16,10 @@ tsx apps/ops-cli/src/main.ts migrate
 nest build --all
 
 apps=(${SHARDLINE_START_APPS:-api query-api relay projector command-intake saga-worker})
-declare -A worker_ids=([api]=0 [command-intake]=512)
 pids=()
 for app in "${apps[@]}"; do
-  # Snowflake worker ids must differ between processes that create records.
-  SHARDLINE_WORKER_ID="${worker_ids[$app]:-0}" \
-    node --enable-source-maps "dist/apps/$app/main.js" > >(sed -u "s/^/[$app] /") 2>&1 &
+  # Each app that creates records leases its own Snowflake worker id in the control database.
+  node --enable-source-maps "dist/apps/$app/main.js" > >(sed -u "s/^/[$app] /") 2>&1 &
   pids+=($!)
 done
 

@@ -16,21 +16,43 @@ export const MAX_WORKER_ID = (1 << WORKER_BITS) - 1;
 const MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1;
 const TIME_SHIFT = BigInt(WORKER_BITS + SEQUENCE_BITS);
 
+/** The worker id of each next id: a leased one (WorkerIdLease, every app) or a fixed one (tests, tools). */
+export interface WorkerIdSource {
+  /** The worker id this process may use now; throws when it may not mint ids (lease lost). */
+  current(): number;
+}
+
 export class SnowflakeIdGenerator {
   private lastMs = -1;
   private sequence = 0;
+  private lastWorkerId = -1;
+  private readonly workers: WorkerIdSource;
 
   constructor(
-    private readonly workerId: number,
+    workerId: number | WorkerIdSource,
     private readonly now: () => number = Date.now,
   ) {
-    if (!Number.isInteger(workerId) || workerId < 0 || workerId > MAX_WORKER_ID) {
-      throw new RangeError(`worker id must be an integer in 0..${MAX_WORKER_ID}, got ${workerId}`);
+    if (typeof workerId === 'number') {
+      checkWorkerId(workerId);
+      this.workers = { current: () => workerId };
+    } else {
+      this.workers = workerId;
     }
   }
 
   next(): string {
+    const workerId = this.workers.current();
     const now = this.now();
+    if (workerId !== this.lastWorkerId) {
+      checkWorkerId(workerId);
+      // A new lease (the old one was lost): a smaller worker id in the same millisecond would give
+      // a smaller id, so move on to the next millisecond to keep ids strictly increasing.
+      if (this.lastWorkerId !== -1 && now <= this.lastMs) {
+        this.lastMs++;
+        this.sequence = -1;
+      }
+      this.lastWorkerId = workerId;
+    }
     if (now > this.lastMs) {
       this.lastMs = now;
       this.sequence = 0;
@@ -44,7 +66,13 @@ export class SnowflakeIdGenerator {
       this.sequence = 0;
     }
     const ms = this.lastMs - SNOWFLAKE_EPOCH_MS;
-    return ((BigInt(ms) << TIME_SHIFT) | BigInt((this.workerId << SEQUENCE_BITS) | this.sequence)).toString();
+    return ((BigInt(ms) << TIME_SHIFT) | BigInt((workerId << SEQUENCE_BITS) | this.sequence)).toString();
+  }
+}
+
+function checkWorkerId(workerId: number): void {
+  if (!Number.isInteger(workerId) || workerId < 0 || workerId > MAX_WORKER_ID) {
+    throw new RangeError(`worker id must be an integer in 0..${MAX_WORKER_ID}, got ${workerId}`);
   }
 }
 

@@ -6,7 +6,8 @@ import { DEVELOPMENT_MASTER_KEY_WARNING, SealingEventStore, type UserKeysConfig 
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
-import { SnowflakeIdGenerator } from '@shardline/ids';
+import { SnowflakeIdGenerator, type WorkerIdLeaseConfig, WorkerIdLease } from '@shardline/ids';
+import { MysqlWorkerIdLeaseStore } from '@shardline/ids/mysql';
 import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
@@ -17,8 +18,8 @@ import { RecordsInlineProjection } from './records-inline.projection';
 
 export interface RecordsMysqlOptions {
   sharding: ShardingConfig;
-  /** Snowflake worker id: unique per running process. */
-  workerId: number;
+  /** The Snowflake worker id is leased in the control database (libs/ids worker-id-lease.ts), unique among running processes. */
+  workerIds: WorkerIdLeaseConfig;
   groupCommit: GroupCommitOptions;
   /** Seal personal content at write time with per-user keys (docs/adr/0005); null: stored in clear. */
   sealing: UserKeysConfig | null;
@@ -33,6 +34,7 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(MYSQL_EVENT_STORE) private readonly store: MysqlEventStore<unknown>,
     private readonly databases: ShardDatabases,
+    private readonly workerIds: WorkerIdLease,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,8 +44,23 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.drain();
+    // Nothing mints ids any more: the worker id is free for the next process at once.
+    await this.workerIds.stop();
     await this.databases.destroy();
   }
+}
+
+/** Leases this process's Snowflake worker id before anything can mint one; renews it until shutdown. */
+async function leaseWorkerId(databases: ShardDatabases, config: WorkerIdLeaseConfig): Promise<WorkerIdLease> {
+  const logger = new Logger('worker-id');
+  const lease = new WorkerIdLease(new MysqlWorkerIdLeaseStore(databases.control), {
+    ...config,
+    onLost: (reason) => logger.warn(`${reason}; leasing another`),
+    onRenewFailed: (error) => logger.warn(`worker-id lease not renewed (creates answer 503 IDS.WORKER_LEASE_LOST once it runs out): ${(error as Error).message}`),
+  });
+  const workerId = await lease.start();
+  logger.log(`Snowflake worker id ${workerId} leased for ${config.ttlMs / 1000} s, renewed every ${config.renewEveryMs / 1000} s`);
+  return lease;
 }
 
 /** Read side: opens the knex pools' connections at startup, closes them at shutdown. */
@@ -122,7 +139,8 @@ export class RecordsMysqlModule {
           useFactory: (databases: ShardDatabases) => new MysqlRecordMoveStore(databases, new MysqlCommitPoints(databases.control)),
         },
         { provide: CLOCK, useValue: () => new Date() },
-        { provide: ID_GENERATOR, useValue: new SnowflakeIdGenerator(options.workerId) },
+        { provide: WorkerIdLease, inject: [ShardDatabases], useFactory: (databases: ShardDatabases) => leaseWorkerId(databases, options.workerIds) },
+        { provide: ID_GENERATOR, inject: [WorkerIdLease], useFactory: (lease: WorkerIdLease) => new SnowflakeIdGenerator(lease) },
         RecordsMysqlLifecycle,
       ],
       exports: [ShardDatabases, SHARD_ROUTER, EVENT_STORE, RECORD_STATE_READER, RECORD_MOVE_STORE, CLOCK, ID_GENERATOR],

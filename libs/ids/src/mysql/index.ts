@@ -1,0 +1,1 @@
+export * from './mysql-worker-id-lease.store';

@@ -22,7 +22,8 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       if (this.frozen) for (const s of [client, upstream]) s.pause();
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
@@ -33,6 +34,30 @@ export class TcpProxy {
   }
 
   private frozen = false;
+  private delayMs = 0;
+
+  /**
+   * Copies bytes from one side to the other, each chunk `delayMs` late when the proxy is slowed,
+   * in order (a chunk never overtakes an earlier, still delayed one).
+   */
+  private forward(from: Socket, to: Socket): void {
+    let lastDue = 0;
+    from.on('data', (chunk: Buffer) => {
+      const now = performance.now();
+      const due = Math.max(now + this.delayMs, lastDue);
+      lastDue = due;
+      if (due <= now) to.write(chunk);
+      else setTimeout(() => to.destroyed || to.write(chunk), due - now);
+    });
+  }
+
+  /**
+   * Delays every chunk by `delayMs` in each direction, like a shard that is slow but up (an
+   * overloaded server, a congested link): every round trip costs 2 × delayMs. `slow(0)` restores it.
+   */
+  slow(delayMs: number): void {
+    this.delayMs = delayMs;
+  }
 
   /**
    * Stops forwarding bytes without closing anything, like a hung server or a silent network loss:

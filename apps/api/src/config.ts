@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { groupCommitConfigFromEnv } from '@shardline/event-store';
+import { workerIdLeaseConfigFromEnv } from '@shardline/ids';
 import { authConfigFromEnv } from '@shardline/auth';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { sealingConfigFromEnv } from '@shardline/user-keys';
@@ -17,11 +19,6 @@ const apiEnvSchema = z.object({
    */
   SHARDLINE_HTTP_MAX_IN_FLIGHT_BYTES: z.coerce.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   SHARDLINE_HTTP_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
-  /** Snowflake worker id; every running API process needs its own (0..1023). */
-  SHARDLINE_WORKER_ID: z.coerce.number().int().min(0).max(1023).default(0),
-  SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
-  SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
-  SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** 'errors' logs 4xx/5xx requests only (cheap at 10k req/s); 'all' logs every request. */
   SHARDLINE_ACCESS_LOG: z.enum(['errors', 'all', 'off']).default('errors'),
@@ -54,9 +51,9 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>) {
     sagas: recordsSagasConfigFromEnv(env),
     records: {
       sharding: shardingConfigFromEnv(env),
-      workerId: e.SHARDLINE_WORKER_ID,
+      workerIds: workerIdLeaseConfigFromEnv(env, 'api'),
       sealing: sealingConfigFromEnv(env),
-      groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
+      groupCommit: groupCommitConfigFromEnv(env),
     },
   };
 }

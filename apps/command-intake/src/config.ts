@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { groupCommitConfigFromEnv } from '@shardline/event-store';
+import { workerIdLeaseConfigFromEnv } from '@shardline/ids';
 import { authConfigFromEnv } from '@shardline/auth';
 import { TOPICS } from '@shardline/integration-events';
 import { kafkaConfigFromEnv } from '@shardline/kafka';
@@ -11,11 +13,6 @@ const intakeEnvSchema = z.object({
   SHARDLINE_COMMANDS_TOPIC: z.string().min(1).default(TOPICS.commands),
   SHARDLINE_COMMAND_RESULTS_TOPIC: z.string().min(1).default(TOPICS.commandResults),
   SHARDLINE_COMMAND_INTAKE_GROUP_ID: z.string().min(1).default('shardline-command-intake'),
-  /** Snowflake worker id; unique per running process (the api's default is 0). */
-  SHARDLINE_WORKER_ID: z.coerce.number().int().min(0).max(1023).default(512),
-  SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
-  SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
-  SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   /** Cap of the backoff between attempts to reach Kafka (at start, or after kafkajs gave up on the consumer). */
   SHARDLINE_COMMAND_INTAKE_KAFKA_RETRY_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(10_000),
   SHARDLINE_OPS_HOST: z.string().default('0.0.0.0'),
@@ -60,9 +57,9 @@ export function commandIntakeConfigFromEnv(env: Record<string, string | undefine
     sagas: recordsSagasConfigFromEnv(env),
     records: {
       sharding: shardingConfigFromEnv(env),
-      workerId: e.SHARDLINE_WORKER_ID,
+      workerIds: workerIdLeaseConfigFromEnv(env, 'command-intake'),
       sealing: sealingConfigFromEnv(env),
-      groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
+      groupCommit: groupCommitConfigFromEnv(env),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupCommitConfigFromEnv } from '@shardline/event-store';
 import { recordsCacheConfigFromEnv } from '@shardline/records-cache';
 import { sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
 import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
@@ -10,9 +11,6 @@ const workerEnvSchema = z.object({
   SHARDLINE_SAGA_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9467),
   /** Longest a graceful shutdown waits for running steps (an unfinished one is redone by the next worker). */
   SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  SHARDLINE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(5000).default(500),
-  SHARDLINE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().min(0).max(100).default(2),
-  SHARDLINE_GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   /** The read models an erasure scrubs. */
   SHARDLINE_ES_URL: z.string().min(1).default('http://127.0.0.1:9200'),
   SHARDLINE_ES_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,80}$/, 'lowercase index name').default('records'),
@@ -38,7 +36,7 @@ export function sagaWorkerConfigFromEnv(env: Record<string, string | undefined>)
     clickhouse: clickHouseConfigFromEnv(env),
     /** The read cache a moved record's source leaves once its move committed (same Redis and prefix as every writer). */
     cache: recordsCacheConfigFromEnv(env),
-    groupCommit: { maxGroupSize: e.SHARDLINE_GROUP_COMMIT_MAX, windowMs: e.SHARDLINE_GROUP_COMMIT_WINDOW_MS, maxInFlight: e.SHARDLINE_GROUP_COMMIT_IN_FLIGHT },
+    groupCommit: groupCommitConfigFromEnv(env),
     ops: { host: e.SHARDLINE_SAGA_OPS_HOST, port: e.SHARDLINE_SAGA_OPS_PORT },
     shutdownTimeoutMs: e.SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS,
     logLevel: e.SHARDLINE_LOG_LEVEL,

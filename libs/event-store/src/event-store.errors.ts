@@ -25,6 +25,24 @@ export class ShardUnavailableError extends ShardlineError {
   }
 }
 
+/**
+ * The shard is slow, not down: this write waited its bounded turn (a queue slot, a group, a
+ * connection) and did not get it. Nothing of it was sent, so nothing was written; retry after
+ * Retry-After with the same Idempotency-Key. Bounded per shard so that one slow shard holds a
+ * bounded share of the process (memory, write admission) and the other shards keep serving.
+ */
+export class ShardBusyError extends ShardlineError {
+  readonly code = 'EVENT_STORE.SHARD_BUSY';
+  readonly kind = 'unavailable';
+  constructor(
+    readonly shard: number,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`shard ${shard} is too slow to take this write now (${reason}); nothing was written, retry with the same Idempotency-Key`, { cause });
+  }
+}
+
 /** A row the command needs stayed locked by another transaction past the lock wait timeout: try again shortly. */
 export class WriteContentionError extends ShardlineError {
   readonly code = 'EVENT_STORE.CONTENTION';

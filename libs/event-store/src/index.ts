@@ -5,5 +5,6 @@ export * from './event-log-reader.port';
 export * from './event-store.errors';
 export * from './partition-month';
 export * from './group-commit/group-committer';
+export * from './group-commit/group-commit.config';
 export * from './group-commit/group-commit.metrics';
 export * from './in-memory/in-memory-event-store';

@@ -1,4 +1,4 @@
-import { GroupCommitter, Settled } from './group-committer';
+import { GroupCommitQueueFullError, GroupCommitQueueTimeoutError, GroupCommitter, Settled } from './group-committer';
 
 describe('GroupCommitter', () => {
   it('coalesces concurrent submissions into one group', async () => {
@@ -69,5 +69,60 @@ describe('GroupCommitter', () => {
     expect(committer.pending).toBe(0);
     expect(await Promise.all(all)).toHaveLength(20);
     expect(peak).toBe(2);
+  });
+
+  describe('bounded waiting (a slow target)', () => {
+    /** A flush that never finishes until released: the target is slow. */
+    function stuckCommitter(options: { maxQueued?: number; maxQueueWaitMs?: number }) {
+      const sent: number[] = [];
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const committer = new GroupCommitter<number, number>(
+        async (items) => {
+          sent.push(...items);
+          await released;
+          return items.map((v) => ({ ok: true, value: v }));
+        },
+        { maxGroupSize: 1, windowMs: 0, maxInFlight: 1, ...options },
+      );
+      return { committer, sent, release: () => release() };
+    }
+
+    it('refuses at once, without sending, when maxQueued items already wait', async () => {
+      const { committer, sent, release } = stuckCommitter({ maxQueued: 2 });
+      const first = committer.submit(1);
+      await new Promise((r) => setImmediate(r)); // 1 is in flight
+      const queued = [committer.submit(2), committer.submit(3)];
+      await expect(committer.submit(4)).rejects.toBeInstanceOf(GroupCommitQueueFullError);
+      release();
+      expect(await Promise.all([first, ...queued])).toEqual([1, 2, 3]);
+      expect(sent).toEqual([1, 2, 3]);
+    });
+
+    it('refuses an item that waited maxQueueWaitMs while every slot was busy, and never sends it', async () => {
+      const { committer, sent, release } = stuckCommitter({ maxQueueWaitMs: 30 });
+      const first = committer.submit(1);
+      await new Promise((r) => setImmediate(r));
+      const started = performance.now();
+      const late = committer.submit(2);
+      await expect(late).rejects.toBeInstanceOf(GroupCommitQueueTimeoutError);
+      // Refused by the timer at its deadline, not when a slot finally freed.
+      expect(performance.now() - started).toBeLessThan(1_000);
+      release();
+      expect(await first).toBe(1);
+      await committer.drain();
+      expect(sent).toEqual([1]);
+    });
+
+    it('keeps items that got a slot within maxQueueWaitMs', async () => {
+      const committer = new GroupCommitter<number, number>(
+        async (items) => {
+          await new Promise((r) => setTimeout(r, 5));
+          return items.map((v) => ({ ok: true, value: v }));
+        },
+        { maxGroupSize: 1, windowMs: 0, maxInFlight: 1, maxQueueWaitMs: 5_000, maxQueued: 100 },
+      );
+      expect(await Promise.all([1, 2, 3, 4].map((v) => committer.submit(v)))).toEqual([1, 2, 3, 4]);
+    });
   });
 });

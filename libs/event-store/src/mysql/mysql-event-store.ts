@@ -1,8 +1,8 @@
 import { DEFAULT_QUERY_TIMEOUT_MS } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
-import { ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
-import { GroupCommitOptions, GroupCommitter, Settled } from '../group-commit/group-committer';
+import { ShardBusyError, ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
+import { GroupCommitOptions, GroupCommitQueueFullError, GroupCommitQueueTimeoutError, GroupCommitter, Settled } from '../group-commit/group-committer';
 import type { GroupCommitMetrics } from '../group-commit/group-commit.metrics';
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
@@ -10,6 +10,7 @@ import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statem
 import { storedEventOf } from './stored-event-row';
 import { endStaging } from './staged-writes';
 import type { PoolConnection } from 'mysql2/promise';
+import { acquireWriter, WriterWaitTimeoutError, isWriterQueueFull } from './writer-acquisition';
 
 const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by'];
 const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time'];
@@ -52,6 +53,8 @@ class AppendStepError extends Error {
 export class MysqlEventStore<TState> implements EventStore<TState> {
   private readonly committers: Array<GroupCommitter<AppendCommand<TState>, AppendOutcome>>;
   private readonly queryTimeoutMs: number;
+  /** Longest a write waits for a writer connection (GroupCommitOptions.maxQueueWaitMs, else the pool's connect timeout + 1 s). */
+  private readonly writerWaitMs: number;
 
   constructor(
     private readonly databases: ShardDatabases,
@@ -61,6 +64,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
   ) {
     // 0 (no timeout) is for maintenance pools; the write path always keeps one.
     this.queryTimeoutMs = options.queryTimeoutMs ?? (databases.config.queryTimeoutMs || DEFAULT_QUERY_TIMEOUT_MS);
+    this.writerWaitMs = options.groupCommit.maxQueueWaitMs ?? databases.config.connectTimeoutMs + 1000;
     this.committers = databases.shardIndexes().map((shard) => {
       const committer = new GroupCommitter<AppendCommand<TState>, AppendOutcome>((group) => {
         options.metrics?.grouped(shard, group.length);
@@ -72,7 +76,13 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
   }
 
   append(command: AppendCommand<TState>): Promise<AppendOutcome> {
-    return this.committerFor(command.shard).submit(command);
+    return this.committerFor(command.shard)
+      .submit(command)
+      .catch((error: unknown) => {
+        if (error instanceof GroupCommitQueueFullError) throw new ShardBusyError(command.shard, `${error.queued} writes already wait for it`, error);
+        if (error instanceof GroupCommitQueueTimeoutError) throw new ShardBusyError(command.shard, `waited ${error.waitedMs} ms for a group commit`, error);
+        throw error;
+      });
   }
 
   appendBatch(command: AppendCommand<TState>): Promise<AppendOutcome> {
@@ -124,6 +134,8 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
       return group.map(() => ({ ok: true, value: { kind: 'appended' } }));
     } catch (error) {
       const cause = error instanceof AppendStepError ? error.original : error;
+      const busy = asShardBusy(shard, cause);
+      if (busy) return group.map(() => ({ ok: false, error: busy }));
       if (isConnectionError(cause)) {
         const unavailable = new ShardUnavailableError(shard, cause, error instanceof AppendStepError && error.step === 'commit');
         return group.map(() => ({ ok: false, error: unavailable }));
@@ -142,6 +154,8 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     } catch (error) {
       if (!(error instanceof AppendStepError)) throw error;
       const cause = error.original;
+      const busy = asShardBusy(shard, cause);
+      if (busy) throw busy;
       if (cause instanceof StreamVersionConflictError) throw cause;
       if (isDuplicateKey(cause, 'uq_stream_version')) {
         const write = command.writes[0];
@@ -212,7 +226,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     let step: Step = 'connect';
     let connection: PoolConnection;
     try {
-      connection = await this.databases.writer(shard).getConnection();
+      connection = await acquireWriter(this.databases.writer(shard), this.writerWaitMs);
     } catch (error) {
       throw new AppendStepError(step, error);
     }
@@ -251,6 +265,13 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
       throw new AppendStepError(step, error);
     }
   }
+}
+
+/** Waiting for a writer connection ran out of time or room: nothing was sent (503 SHARD_BUSY). */
+function asShardBusy(shard: number, cause: unknown): ShardBusyError | null {
+  if (cause instanceof WriterWaitTimeoutError) return new ShardBusyError(shard, `waited ${cause.waitedMs} ms for a connection`, cause);
+  if (isWriterQueueFull(cause)) return new ShardBusyError(shard, 'too many writes wait for a connection', cause);
+  return null;
 }
 
 /** Keeps each multi-statement packet well under max_allowed_packet (16 MiB by default). */

@@ -236,6 +236,10 @@ function createWriterPool(connection: ConnectionConfig, options: Pick<ShardingCo
       throw new Error('the shard writer pool takes pre-escaped SQL only; use the knex pool for parameterised queries');
     },
     connectionLimit: options.poolMax,
+    // Bounded waiting: beyond this many callers queued for a connection (a slow shard), more are
+    // refused at once (the event store answers 503 EVENT_STORE.SHARD_BUSY, nothing sent) instead
+    // of piling up; how long each may wait is bounded by the event store (acquireWriter).
+    queueLimit: Math.max(64, options.poolMax * 8),
     // maxIdle = connectionLimit: mysql2 only closes idle connections beyond maxIdle, so the writer
     // connections opened at startup stay open (until the server or the network drops one).
     maxIdle: options.poolMax,

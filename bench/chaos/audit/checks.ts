@@ -209,7 +209,7 @@ export function missingEvents(name: string, events: readonly StoredEvent[], seen
 /**
  * The 5xx answers each fault can cause on the write path, by error code: a shard that is down or
  * hung answers EVENT_STORE.SHARD_UNAVAILABLE (or a lock wait behind a stuck transaction,
- * EVENT_STORE.CONTENTION); Redis down fails updates and deletes with CACHE.INVALIDATION_FAILED
+ * EVENT_STORE.CONTENTION, or, for writes queued behind a hung one, EVENT_STORE.SHARD_BUSY); Redis down fails updates and deletes with CACHE.INVALIDATION_FAILED
  * (until the write path changes, see issue 11); an atomic batch whose shard, saga worker or Redis
  * fails answers BATCH.ABORTED or its saga's error. Kafka, Elasticsearch, ClickHouse, the relay,
  * the projector and the query API are not on the write path, and a kill -9 of the api or intake
@@ -220,7 +220,7 @@ function canExplain(w: FaultWindow, op: OpRecord, code: string | undefined): boo
   const atomic = op.kind === 'atomic';
   switch (w.kind) {
     case 'shard':
-      return atomic || code === 'EVENT_STORE.SHARD_UNAVAILABLE' || code === 'EVENT_STORE.CONTENTION';
+      return atomic || code === 'EVENT_STORE.SHARD_UNAVAILABLE' || code === 'EVENT_STORE.CONTENTION' || code === 'EVENT_STORE.SHARD_BUSY';
     case 'redis':
       return atomic || code === 'CACHE.INVALIDATION_FAILED';
     case 'saga-worker':

@@ -16,6 +16,9 @@ tsx apps/ops-cli/src/main.ts migrate
 nest build --all
 
 apps=(${SHARDLINE_START_APPS:-api query-api relay projector command-intake saga-worker})
+# Development: the workers' ops ports (no keys; loopback by default) open to the compose Prometheus.
+export SHARDLINE_RELAY_OPS_HOST=${SHARDLINE_RELAY_OPS_HOST:-0.0.0.0} SHARDLINE_PROJECTOR_OPS_HOST=${SHARDLINE_PROJECTOR_OPS_HOST:-0.0.0.0}
+export SHARDLINE_OPS_HOST=${SHARDLINE_OPS_HOST:-0.0.0.0} SHARDLINE_SAGA_OPS_HOST=${SHARDLINE_SAGA_OPS_HOST:-0.0.0.0}
 pids=()
 for app in "${apps[@]}"; do
   # Each app that creates records leases its own Snowflake worker id in the control database.

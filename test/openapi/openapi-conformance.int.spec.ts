@@ -49,6 +49,15 @@ describe('the api answers as its OpenAPI document says', () => {
     await call('DELETE', path, 404);
   });
 
+  it('the admin key routes answer as documented', async () => {
+    const created = await call('POST', '/admin/keys', 201, { name: 'conformance', roles: ['reader'], business_prefixes: ['acme-'] });
+    await call('POST', '/admin/keys', 400, { name: 'x', roles: ['root'] });
+    await call('GET', '/admin/keys', 200);
+    await call('POST', `/admin/keys/${created.body.key_id}/revoke`, 200);
+    await call('POST', '/admin/keys/0000000000000000/revoke', 404);
+    await call('POST', '/admin/keys/nope/revoke', 400);
+  });
+
   it('the checker itself refuses an undocumented status and a body off its schema', () => {
     expect(conformance.problems('GET', '/api/v1/data/page', 418, {})).toEqual([expect.stringContaining('status 418 is not documented')]);
     expect(conformance.problems('GET', `/api/v1/data/${business}/1`, 200, { id: 1 })).toEqual([expect.stringContaining('must have required property')]);

@@ -1,3 +1,4 @@
+import { apiKeysOpenApiPaths, apiKeysOpenApiSchemas } from '@shardline/auth';
 import { openApiDocument, type OpenApiObject } from '@shardline/http';
 import { recordsOpenApiParameters, recordsOpenApiPaths, recordsOpenApiSchemas } from '@shardline/records-http';
 import { sagasOpenApiPaths, sagasOpenApiSchemas } from '@shardline/sagas-http';
@@ -11,10 +12,10 @@ export function apiOpenApiDocument(): OpenApiObject {
       { name: 'records', description: 'Create, read, patch, delete and move records' },
       { name: 'users', description: 'What concerns a user across every business' },
       { name: 'sagas', description: 'Status URLs of 202 answers' },
-      { name: 'admin', description: 'Operators: list, inspect, retry and abort sagas' },
+      { name: 'admin', description: 'Operators (admin role): list, inspect, retry and abort sagas; create, list and revoke API keys' },
     ],
-    paths: { ...recordsOpenApiPaths(), ...sagasOpenApiPaths() },
-    schemas: { ...recordsOpenApiSchemas, ...sagasOpenApiSchemas },
+    paths: { ...recordsOpenApiPaths(), ...sagasOpenApiPaths(), ...apiKeysOpenApiPaths() },
+    schemas: { ...recordsOpenApiSchemas, ...sagasOpenApiSchemas, ...apiKeysOpenApiSchemas },
     parameters: recordsOpenApiParameters,
   });
 }

@@ -15,7 +15,8 @@ const intakeEnvSchema = z.object({
   SHARDLINE_COMMAND_INTAKE_GROUP_ID: z.string().min(1).default('shardline-command-intake'),
   /** Cap of the backoff between attempts to reach Kafka (at start, or after kafkajs gave up on the consumer). */
   SHARDLINE_COMMAND_INTAKE_KAFKA_RETRY_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(10_000),
-  SHARDLINE_OPS_HOST: z.string().default('0.0.0.0'),
+  /** Ops port (metrics, health, admin) takes no keys: loopback unless deployed behind a private network (README "Security"). */
+  SHARDLINE_OPS_HOST: z.string().default('127.0.0.1'),
   SHARDLINE_COMMAND_INTAKE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9466),
   /** How a message proves its right: its own API key (header `authorization: Bearer sl_…`), or the topic's ACLs (README "Security"). */
   SHARDLINE_INTAKE_AUTH: z.enum(['keys', 'trusted-topic']).default('keys'),

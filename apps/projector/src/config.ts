@@ -45,7 +45,8 @@ const projectorEnvSchema = z.object({
   SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
-  SHARDLINE_PROJECTOR_OPS_HOST: z.string().default('0.0.0.0'),
+  /** Ops port (metrics, health, admin) takes no keys: loopback unless deployed behind a private network (README "Security"). */
+  SHARDLINE_PROJECTOR_OPS_HOST: z.string().default('127.0.0.1'),
   SHARDLINE_PROJECTOR_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

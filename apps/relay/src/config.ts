@@ -29,7 +29,8 @@ const relayEnvSchema = z.object({
   SHARDLINE_RELAY_SEAL: z.enum(['true', 'false']).default('true'),
   /** A publish not acknowledged within this time is abandoned (rows kept) and retried with a new producer. */
   SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
-  SHARDLINE_RELAY_OPS_HOST: z.string().default('0.0.0.0'),
+  /** Ops port (metrics, health, admin) takes no keys: loopback unless deployed behind a private network (README "Security"). */
+  SHARDLINE_RELAY_OPS_HOST: z.string().default('127.0.0.1'),
   SHARDLINE_RELAY_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Longest a graceful shutdown waits for in-flight batches before exiting anyway (they are republished later). */
   SHARDLINE_RELAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),

@@ -7,7 +7,8 @@ import { sealingConfigFromEnv, userKeysConfigFromEnv } from '@shardline/user-key
 import { shardingConfigFromEnv } from '@shardline/sharding';
 
 const workerEnvSchema = z.object({
-  SHARDLINE_SAGA_OPS_HOST: z.string().default('0.0.0.0'),
+  /** Ops port (metrics, health, admin) takes no keys: loopback unless deployed behind a private network (README "Security"). */
+  SHARDLINE_SAGA_OPS_HOST: z.string().default('127.0.0.1'),
   SHARDLINE_SAGA_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9467),
   /** Longest a graceful shutdown waits for running steps (an unfinished one is redone by the next worker). */
   SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),

@@ -1,0 +1,4 @@
+// The test kit: given/when/then over deciders, sagas and projections, and the in-memory double of
+// every port. Free of jest's globals (assertions use the `expect` library); the contract suites,
+// which declare jest tests, are apart: `@shardline/testing/contracts`.
+export * from './decider/decider-spec';

@@ -2,3 +2,5 @@
 // every port. Free of jest's globals (assertions use the `expect` library); the contract suites,
 // which declare jest tests, are apart: `@shardline/testing/contracts`.
 export * from './decider/decider-spec';
+export * from './sagas/saga-spec';
+export * from './sagas/saga-harness';

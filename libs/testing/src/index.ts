@@ -4,3 +4,6 @@
 export * from './decider/decider-spec';
 export * from './sagas/saga-spec';
 export * from './sagas/saga-harness';
+export * from './projections/record-history';
+export * from './projections/projection-spec';
+export * from './read-models/in-memory-records.read-model';

@@ -1,0 +1,3 @@
+// The contract suites: what every adapter of a port must do, declared as jest tests (describe/it),
+// run against the in-memory double (a *.unit.spec.ts) and the real adapter (a *.int.spec.ts).
+export * from './read-model.contract';

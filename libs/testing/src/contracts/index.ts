@@ -6,3 +6,4 @@ export * from './commit-points.contract';
 export * from './saga-store.contract';
 export * from './user-keys.contract';
 export * from './worker-id-lease-store.contract';
+export * from './record-cache.contract';

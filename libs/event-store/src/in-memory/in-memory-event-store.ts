@@ -14,6 +14,9 @@ interface ShardState {
   staged: Map<string, string>;
   commands: Map<string, StoredCommandResult>;
   outbox: StoredEvent[];
+  /** The outbox row id of each outbox event, by event position (ids grow in insertion order, as MySQL's auto-increment). */
+  outboxIds: Map<string, string>;
+  nextOutboxId: bigint;
   nextPosition: bigint;
   unavailable: boolean;
 }
@@ -35,6 +38,8 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
       staged: new Map(),
       commands: new Map(),
       outbox: [],
+      outboxIds: new Map(),
+      nextOutboxId: 1n,
       nextPosition: 1n,
       unavailable: false,
     }));
@@ -73,6 +78,20 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
     return [...this.shards[shard].outbox];
   }
 
+  /** The outbox as a relay reads it: rows in id order with their events (an unreachable shard throws, as MySQL would). */
+  outboxEntries(shard: number): Array<{ outboxId: string; event: StoredEvent }> {
+    const state = this.reachable(shard);
+    return state.outbox.map((event) => ({ outboxId: state.outboxIds.get(event.position)!, event }));
+  }
+
+  /** Deletes published outbox rows by id (unknown ids are ignored, as a DELETE by id would). */
+  removeFromOutbox(shard: number, outboxIds: readonly string[]): void {
+    const state = this.reachable(shard);
+    const gone = new Set(outboxIds);
+    state.outbox = state.outbox.filter((event) => !gone.has(state.outboxIds.get(event.position)!));
+    for (const [position, id] of state.outboxIds) if (gone.has(id)) state.outboxIds.delete(position);
+  }
+
   private write(command: AppendCommand<TState>): AppendOutcome {
     const shard = this.reachable(command.shard);
     if (command.idempotency) {
@@ -98,7 +117,7 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
         };
         stream.push(stored);
         if (command.stagedBy) shard.staged.set(stored.position, command.stagedBy);
-        else shard.outbox.push(stored);
+        else toOutbox(shard, stored);
       });
       shard.streams.set(write.streamId, stream);
     }
@@ -118,7 +137,7 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
       const staged = events.filter((e) => shard.staged.get(e.position) === writeSetId);
       for (const event of staged) {
         shard.staged.delete(event.position);
-        if (action === 'release') shard.outbox.push(event);
+        if (action === 'release') toOutbox(shard, event);
       }
       if (action === 'discard' && staged.length > 0) {
         const kept = events.filter((e) => !staged.includes(e));
@@ -137,4 +156,9 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
     if (shard.unavailable) throw new ShardUnavailableError(index, new Error('shard marked unavailable'));
     return shard;
   }
+}
+
+function toOutbox(shard: ShardState, event: StoredEvent): void {
+  shard.outbox.push(event);
+  shard.outboxIds.set(event.position, String(shard.nextOutboxId++));
 }

@@ -7,3 +7,4 @@ export * from './saga-store.contract';
 export * from './user-keys.contract';
 export * from './worker-id-lease-store.contract';
 export * from './record-cache.contract';
+export * from './outbox-source.contract';

@@ -8,3 +8,4 @@ export * from './user-keys.contract';
 export * from './worker-id-lease-store.contract';
 export * from './record-cache.contract';
 export * from './outbox-source.contract';
+export * from './shard-lease.contract';

@@ -9,3 +9,4 @@ export * from './worker-id-lease-store.contract';
 export * from './record-cache.contract';
 export * from './outbox-source.contract';
 export * from './shard-lease.contract';
+export * from './event-publisher.contract';

@@ -10,3 +10,4 @@ export * from './record-cache.contract';
 export * from './outbox-source.contract';
 export * from './shard-lease.contract';
 export * from './event-publisher.contract';
+export * from './dead-letters.contract';

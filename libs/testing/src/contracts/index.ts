@@ -11,3 +11,4 @@ export * from './outbox-source.contract';
 export * from './shard-lease.contract';
 export * from './event-publisher.contract';
 export * from './dead-letters.contract';
+export * from './pending-invalidations.contract';

@@ -12,3 +12,4 @@ export * from './shard-lease.contract';
 export * from './event-publisher.contract';
 export * from './dead-letters.contract';
 export * from './pending-invalidations.contract';
+export * from './saga-job-queue.contract';

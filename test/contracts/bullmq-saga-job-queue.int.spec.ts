@@ -10,7 +10,7 @@ const REDIS_URL = process.env.SHARDLINE_REDIS_URL ?? 'redis://127.0.0.1:6379';
 sagaJobQueueContract('BullMQ (a private prefix)', async () => {
   const config = { redisUrl: REDIS_URL, prefix: `t-sagaq-${randomUUID().slice(0, 8)}`, queue: 'sagas' };
   const jobs = new BullmqSagaJobQueue(config);
-  const waiting = async (): Promise<SagaJob[]> => (await jobs.queue.getJobs(['waiting', 'delayed', 'prioritized', 'paused'])).map((j) => ({ sagaId: j.data.sagaId, version: j.data.version }));
+  const waiting = async (): Promise<SagaJob[]> => (await jobs.queue.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => ({ sagaId: j.data.sagaId, version: j.data.version }));
   return {
     queue: jobs,
     waiting,

@@ -13,3 +13,4 @@ export * from './event-publisher.contract';
 export * from './dead-letters.contract';
 export * from './pending-invalidations.contract';
 export * from './saga-job-queue.contract';
+export * from './record-state.contract';

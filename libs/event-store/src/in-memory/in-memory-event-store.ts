@@ -1,5 +1,6 @@
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
+import type { EventLogReader } from '../event-log-reader.port';
 
 /** In-memory counterpart of a MySQL inline projection: sees each committed change in order. */
 export interface InMemoryInlineProjection<TState> {
@@ -23,9 +24,11 @@ interface ShardState {
 
 /**
  * Event store for unit tests and the developer kit: same contract as the MySQL adapter
- * (versions, idempotency, all-or-nothing per command), no I/O.
+ * (versions, idempotency, all-or-nothing per command), no I/O; also the shard's event log in
+ * position order (EventLogReader), as rebuilds and replays read it. Held to MySQL by the event-store
+ * and event-log-reader contracts (@shardline/testing/contracts).
  */
-export class InMemoryEventStore<TState> implements EventStore<TState> {
+export class InMemoryEventStore<TState> implements EventStore<TState>, EventLogReader {
   private readonly shards: ShardState[];
 
   constructor(
@@ -67,6 +70,19 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
 
   async discardStaged(shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<number> {
     return this.endStaging(shard, writeSetId, streams, 'discard');
+  }
+
+  /** Events after a position, in position order; staged events are not part of the log until released. */
+  async readEventsAfter(shard: number, afterPosition: string, limit: number): Promise<StoredEvent[]> {
+    if (!/^[0-9]{1,20}$/.test(afterPosition)) throw new RangeError(`afterPosition must be a decimal position, got ${afterPosition}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const state = this.reachable(shard);
+    const after = BigInt(afterPosition);
+    return [...state.streams.values()]
+      .flat()
+      .filter((e) => BigInt(e.position) > after && !state.staged.has(e.position))
+      .sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1))
+      .slice(0, limit);
   }
 
   /** Test hook: make a shard fail like an unreachable server. */

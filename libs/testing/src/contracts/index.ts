@@ -14,3 +14,4 @@ export * from './dead-letters.contract';
 export * from './pending-invalidations.contract';
 export * from './saga-job-queue.contract';
 export * from './record-state.contract';
+export * from './event-log-reader.contract';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clickHouseConfigFromEnv } from '@shardline/projection-clickhouse';
@@ -7,6 +7,8 @@ import { type ClickHouseTestDatabase, createClickHouseTestDatabase } from '../..
 import { exportCommand } from '../../apps/ops-cli/src/replay/export.command';
 import { replayCommand } from '../../apps/ops-cli/src/replay/replay.command';
 import { ApiHarness, startApi } from '../support/api-harness';
+import { ChildApp } from '../support/child-app';
+import { waitFor } from '../support/wait-for';
 import { startQueryApi } from '../support/query-api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
@@ -94,4 +96,30 @@ describe('record traffic, replay it into a fresh ClickHouse, ask analytics', () 
       await second.drop();
     }
   });
+
+  it('stops on Ctrl-C with a checkpoint, and the same command finishes the replay with every event once', async () => {
+    const records = Array.from({ length: 1500 }, (_, i) => ({ business_id: `replay-bulk-${i % 5}`, user_id: 500 + (i % 9), data_content: { i } }));
+    expect(await api.request('POST', '/api/v1/data/batch', { data: records })).toHaveStatus(201);
+    const target = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+    const checkpoint = join(dir, 'ctrl-c.json');
+    const run = (args: string[]) => new ChildApp('cli', ['-r', require.resolve('../../scripts/register-ts.cjs'), 'apps/ops-cli/src/main.ts', ...args], { ...(env() as Record<string, string>), SHARDLINE_CLICKHOUSE_DATABASE: target.config.database });
+    const args = ['replay', '--to', 'clickhouse', '--batch', '10', '--concurrency', '1', '--checkpoint', checkpoint];
+    try {
+      const first = run(args).start();
+      await waitFor('a first checkpoint', () => existsSync(checkpoint), { timeoutMs: 60_000 });
+      await first.stop('SIGINT', 30_000);
+      expect(first.log()).toMatch(/stopped; run the same command again to resume/);
+      const second = run(args).start();
+      await waitFor('the resumed replay to finish', () => !second.running, { timeoutMs: 120_000, intervalMs: 250 });
+      expect(second.exitCode).toBe(0);
+      expect(second.log()).toMatch(/resuming from/);
+      const [row] = await target.gateway.select<{ n: string | number; events: string | number }>(
+        `SELECT uniqExact(stream_id, stream_version) AS n, count() AS events FROM ${target.config.database}.${EVENTS_TABLE} FINAL`,
+      );
+      const total = 12 + 3 + 1 + 1500;
+      expect([Number(row.n), Number(row.events)]).toEqual([total, total]);
+    } finally {
+      await target.drop();
+    }
+  }, 240_000);
 });

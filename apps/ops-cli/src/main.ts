@@ -8,6 +8,8 @@
  *   verify [--repair] [...]   compare the event store with records / Elasticsearch / ClickHouse (src/verify)
  *   records:rebuild [--shard N]   recompute the inline records table from the events, online
  *   keys create|list|revoke|dev   API keys (src/keys): create one (printed once), list, revoke; dev: npm start's first key
+ *   export --out FILE.jsonl ...   the event store (all, or shards / a business / a user / a time range) as JSONL envelopes (src/replay)
+ *   replay --to <projection> ...  the event store, or a JSONL recording, into a projection; progress, resumable (src/replay)
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
@@ -15,12 +17,22 @@ import { rebuildProjectionCommand } from './rebuild-projection.command';
 import { dlqCommand } from './dlq/dlq.command';
 import { runVerifyCli } from './verify/verify.cli';
 import { keysCommand } from './keys/keys.command';
+import { exportCommand } from './replay/export.command';
+import { replayCommand } from './replay/replay.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   if (command === 'verify' || command === 'records:rebuild') return runVerifyCli(command, argv.slice(1), process.env);
   if (command === 'keys') {
     process.exitCode = await keysCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'export') {
+    process.exitCode = await exportCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'replay') {
+    process.exitCode = await replayCommand(argv.slice(1), process.env);
     return;
   }
   const config = shardingConfigFromEnv(process.env);
@@ -47,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev>');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...]');
       process.exitCode = 2;
   }
 }

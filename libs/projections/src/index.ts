@@ -31,3 +31,4 @@ export * from './dead-letters/resend-dead-letters';
 export * from './in-memory/in-memory-dead-letter.ports';
 export * from './repair/reproject-streams';
 export * from './lag/consumer-group-catch-up';
+export * from './rebuild/replay-event-store';

@@ -43,4 +43,10 @@ export class MysqlEventLogReader implements EventLogReader {
     );
     return rows.map((row: Record<string, unknown>) => storedEventOf(shard, row));
   }
+
+  /** The highest position of `shard` ('0' when empty): how far a replay has to go (progress, ETA). */
+  async lastPosition(shard: number): Promise<string> {
+    const [rows] = await guardShard(shard, () => this.databases.shard(shard).raw('SELECT MAX(position) AS last FROM events'));
+    return String((rows as Array<{ last: string | null }>)[0]?.last ?? '0');
+  }
 }

@@ -21,6 +21,12 @@ export interface ReplayOptions {
   log: WorkerLog;
   /** Opens the events sealed at write time (docs/adr/0005): the tables hold the same ciphertext as Kafka. */
   keys?: EnvelopeKeys;
+  /** Only these events are applied (the others are read and skipped), e.g. a business, a user, a time range. */
+  filter?: (event: StoredEvent) => boolean;
+  /** Resume: the last position already applied, per shard (a replay stopped by Ctrl-C goes on from there). */
+  after?: ReadonlyMap<number, string>;
+  /** After each chunk the sink accepted: where the shard stands (progress, a checkpoint). */
+  onChunk?: (chunk: { shard: number; position: string; events: number }) => void | Promise<void>;
 }
 
 /**
@@ -33,11 +39,16 @@ export async function replayEventStore(options: ReplayOptions, target: Projectio
   const queue = [...options.shards];
   const worker = async () => {
     for (let shard = queue.shift(); shard !== undefined; shard = queue.shift()) {
-      for (let after = '0'; ; ) {
+      for (let after = options.after?.get(shard) ?? '0'; ; ) {
         const stored = await options.reader.readEventsAfter(shard, after, options.batchSize);
         if (stored.length === 0) break;
         after = stored[stored.length - 1].position;
-        const done = await applyChunk(stored.map(asSourceMessage), {
+        const selected = options.filter ? stored.filter(options.filter) : stored;
+        if (selected.length === 0) {
+          await options.onChunk?.({ shard, position: after, events: stored.length });
+          continue;
+        }
+        const done = await applyChunk(selected.map(asSourceMessage), {
           projection: target.name,
           apply: (events) => target.apply(events),
           deadLetters,
@@ -51,8 +62,9 @@ export async function replayEventStore(options: ReplayOptions, target: Projectio
         });
         // Without a signal or a wait that says stop, the retry either succeeds or throws.
         if (done === GAVE_UP) throw new InternalError('PROJECTION.REPLAY_GAVE_UP', `replay of shard ${shard} gave up without an error`);
-        totals.events += stored.length;
+        totals.events += selected.length;
         totals.rejected += done.deadLetters.length;
+        await options.onChunk?.({ shard, position: after, events: stored.length });
       }
     }
   };

@@ -135,6 +135,20 @@ module.exports = {
       to: { path: ['^libs/(?!worker/|errors/)', `node_modules/${DRIVERS.slice(1)}`] },
     },
     {
+      name: 'test-kit-only-in-tests',
+      comment: 'The test kit (@shardline/testing: given/when/then, in-memory doubles, contract suites) is for specs, spec helpers and benchmarks; no app or lib imports it at run time.',
+      severity: 'error',
+      from: { pathNot: ['[.]spec[.]ts$', '[.]spec-helper[.]ts$', '^libs/testing/', '^test/', '^bench/'] },
+      to: { path: '^libs/testing/' },
+    },
+    {
+      name: 'test-kit-stays-driver-free',
+      comment: 'The test kit runs in unit specs: no driver and no engine adapter (a spec wires the real adapter it holds to a contract).',
+      severity: 'error',
+      from: { path: '^libs/testing/src' },
+      to: { path: [`node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/(mysql|bullmq|kafka)', '^libs/projection-(elasticsearch|clickhouse)/'] },
+    },
+    {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs' },

@@ -1,5 +1,5 @@
 import { UnavailableError } from '@shardline/errors';
-import { InMemorySagaJobQueue, InMemorySagaStore, SagaOrchestrator, StepAttemptFailed } from '@shardline/sagas';
+import { fails, sagaHarness, sagaSpec, succeeds } from '@shardline/testing';
 import type { EraseUserEffects } from './erase-user.effects';
 import { ERASE_USER, eraseUserSaga, type ErasureReport } from './erase-user.saga';
 
@@ -39,19 +39,21 @@ function world() {
       return { rows };
     },
   };
-  const store = new InMemorySagaStore();
-  const queue = new InMemorySagaJobQueue();
-  const orchestrator = new SagaOrchestrator({ sagas: [{ definition: eraseUserSaga, effects }], store, queue });
-  const drain = async () => {
-    for (let job = queue.next(), n = 0; job && n < 200; job = queue.next(), n++) {
-      await orchestrator.runJob(job).catch((error) => {
-        if (!(error instanceof StepAttemptFailed)) throw error;
-        queue.waiting.push({ ...job!, options: { attempts: 1, backoffMs: 0 } });
-      });
-    }
-  };
+  const { orchestrator, drain } = sagaHarness([{ definition: eraseUserSaga, effects }]);
   return { held, calls, failing, orchestrator, drain };
 }
+
+describe('erase-user saga (definition)', () => {
+  const spec = sagaSpec(eraseUserSaga, { input: { user_id: '42' } });
+  const down = new UnavailableError('SEARCH.UNAVAILABLE', 'es is down');
+
+  it('has no way back: its pivot is the first step, so a later failure parks it instead of compensating', () => {
+    // Forgetting the key failing for good changed nothing: no step has a compensation to run.
+    spec.given().when(fails(down, { final: true })).thenCompensated('SEARCH.UNAVAILABLE');
+    spec.given('forget-key').when(succeeds()).thenRuns('erase-search').when(fails(down)).thenRetries();
+    spec.given('forget-key', 'erase-records').when(fails(down, { final: true })).thenParks('SEARCH.UNAVAILABLE');
+  });
+});
 
 describe('erase-user saga', () => {
   it('forgets the key first, then erases every shard, the search and the analytics read models, and reports what it found', async () => {

@@ -1,4 +1,4 @@
 import { InMemoryCommitPoints } from '@shardline/commit-points';
-import { commitPointsContract } from './commit-points.contract';
+import { commitPointsContract } from '@shardline/testing/contracts';
 
 commitPointsContract('in-memory', async () => ({ points: new InMemoryCommitPoints(), close: async () => {} }));

@@ -1,5 +1,5 @@
 import { InMemoryEventStore } from '@shardline/event-store';
-import { eventStoreContract } from './event-store.contract';
+import { eventStoreContract } from '@shardline/testing/contracts';
 
 eventStoreContract('in-memory', async () => {
   const store = new InMemoryEventStore(4);

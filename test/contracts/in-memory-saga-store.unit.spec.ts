@@ -1,4 +1,4 @@
 import { InMemorySagaStore } from '@shardline/sagas';
-import { sagaStoreContract } from './saga-store.contract';
+import { sagaStoreContract } from '@shardline/testing/contracts';
 
 sagaStoreContract('in-memory', async () => ({ store: new InMemorySagaStore(), close: async () => {} }));

@@ -1,4 +1,4 @@
 import { InMemoryWorkerIdLeaseStore } from '@shardline/ids';
-import { workerIdLeaseStoreContract } from './worker-id-lease-store.contract';
+import { workerIdLeaseStoreContract } from '@shardline/testing/contracts';
 
 workerIdLeaseStoreContract('in-memory', async () => ({ store: new InMemoryWorkerIdLeaseStore(), close: async () => {} }));

@@ -1,7 +1,7 @@
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases } from '../support/test-databases';
-import { commitPointsContract } from './commit-points.contract';
+import { commitPointsContract } from '@shardline/testing/contracts';
 
 commitPointsContract('mysql (control database)', async () => {
   const testDbs = await createTestDatabases(1);

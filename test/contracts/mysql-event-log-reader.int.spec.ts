@@ -1,100 +1,36 @@
-import { monthKeyOf, type AppendCommand } from '@shardline/event-store';
 import { MysqlEventLogReader, MysqlEventStore, type MysqlInlineProjection } from '@shardline/event-store/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
-import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import { eventLogReaderContract } from '@shardline/testing/contracts';
+import { createTestDatabases } from '../support/test-databases';
 
 const noState: MysqlInlineProjection<unknown> = { plan: () => [], planRelease: () => [], planDiscard: () => [] };
 
-describe('MysqlEventLogReader.readEventsAfter (keyset over positions, across month partitions)', () => {
-  let dbs: TestDatabases;
-  let databases: ShardDatabases;
-  let store: MysqlEventStore<unknown>;
-  let reader: MysqlEventLogReader;
-  // p_before, the current month's partition, and pmax: one stream per partition, written interleaved.
-  const months = [202401, monthKeyOf(new Date()), 209912];
+eventLogReaderContract('MysqlEventLogReader (keyset over positions, across month partitions)', async () => {
+  const dbs = await createTestDatabases(2);
+  const databases = new ShardDatabases(dbs.config);
+  const store = new MysqlEventStore(databases, noState, { groupCommit: { maxGroupSize: 50, windowMs: 1, maxInFlight: 1 } });
+  return {
+    store,
+    reader: new MysqlEventLogReader(databases),
+    close: async () => {
+      await store.drain();
+      await databases.destroy();
+      await dbs.drop();
+    },
+  };
+});
 
-  beforeAll(async () => {
-    dbs = await createTestDatabases(2);
-    databases = new ShardDatabases(dbs.config);
-    store = new MysqlEventStore(databases, noState, { groupCommit: { maxGroupSize: 50, windowMs: 1, maxInFlight: 1 } });
-    reader = new MysqlEventLogReader(databases);
-    for (let version = 1; version <= 10; version++) {
-      for (const [i, month] of months.entries()) {
-        const command: AppendCommand<unknown> = {
-          shard: 1,
-          writes: [
-            {
-              streamId: `stream-${i}`,
-              partitionMonth: month,
-              expectedVersion: version - 1,
-              partitionKey: `biz-${i}`,
-              state: null,
-              events: [
-                {
-                  type: 'Happened',
-                  schemaVersion: 1,
-                  data: { i, version },
-                  metadata: { eventId: `e-${i}-${version}`, commandId: `c-${i}-${version}`, correlationId: 'x', causationId: null, actor: null },
-                },
-              ],
-            },
-          ],
-        };
-        await store.append(command);
-      }
-    }
-  });
-  afterAll(async () => {
-    await store?.drain();
-    await databases?.destroy();
-    await dbs?.drop();
-  });
-
-  it('pages through every event of the shard in ascending position order', async () => {
-    const seen: Array<{ position: string; streamId: string; streamVersion: number }> = [];
-    let after = '0';
-    for (;;) {
-      const page = await reader.readEventsAfter(1, after, 7);
-      if (page.length === 0) break;
-      expect(page.length).toBeLessThanOrEqual(7);
-      seen.push(...page.map((e) => ({ position: e.position, streamId: e.streamId, streamVersion: e.streamVersion })));
-      after = page[page.length - 1].position;
-    }
-    expect(seen).toHaveLength(30);
-    const positions = seen.map((e) => BigInt(e.position));
-    expect(positions.every((p, i) => i === 0 || p > positions[i - 1])).toBe(true);
-    // Written interleaved across the three partitions, read back interleaved: a merged order, not partition by partition.
-    expect(seen.slice(0, 3).map((e) => e.streamId)).toEqual(['stream-0', 'stream-1', 'stream-2']);
-    for (const i of [0, 1, 2]) {
-      expect(seen.filter((e) => e.streamId === `stream-${i}`).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    }
-    const [first] = await reader.readEventsAfter(1, '0', 1);
-    expect(first).toMatchObject({ shard: 1, type: 'Happened', schemaVersion: 1, data: { i: 0, version: 1 }, metadata: { eventId: 'e-0-1' } });
-    expect(first.createdTime).toBeInstanceOf(Date);
-    expect(await reader.readEventsAfter(1, after, 10)).toEqual([]);
-  });
-
+describe('MysqlEventLogReader query plan', () => {
   it('is a primary-key range scan merged across partitions (no filesort)', async () => {
-    const [plan] = await databases.shard(1).raw('EXPLAIN SELECT position FROM events WHERE position > 3 ORDER BY position LIMIT 7');
-    expect(plan[0]).toMatchObject({ key: 'PRIMARY', type: 'range' });
-    expect(String(plan[0].Extra)).not.toMatch(/filesort/i);
-  });
-
-  it('skips events still staged by a write set; they appear once released', async () => {
-    const month = monthKeyOf(new Date());
-    const metadata = { eventId: 'e-staged', commandId: 'c-staged', correlationId: 'x', causationId: null, actor: null };
-    await store.appendBatch({
-      shard: 0,
-      stagedBy: 'ws-1',
-      writes: [{ streamId: 'staged-1', partitionMonth: month, expectedVersion: 0, partitionKey: 'biz', state: null, events: [{ type: 'Happened', schemaVersion: 1, data: {}, metadata }] }],
-    });
-    expect(await reader.readEventsAfter(0, '0', 10)).toEqual([]);
-    await store.releaseStaged(0, 'ws-1', [{ streamId: 'staged-1', partitionMonth: month, partitionKey: 'biz' }]);
-    expect((await reader.readEventsAfter(0, '0', 10)).map((e) => e.streamId)).toEqual(['staged-1']);
-  });
-
-  it('refuses a position that is not a decimal integer', async () => {
-    await expect(reader.readEventsAfter(1, '1 OR 1=1', 10)).rejects.toThrow(RangeError);
-    await expect(reader.readEventsAfter(1, '0', 0)).rejects.toThrow(RangeError);
+    const dbs = await createTestDatabases(1);
+    const databases = new ShardDatabases(dbs.config);
+    try {
+      const [plan] = await databases.shard(0).raw('EXPLAIN SELECT position FROM events WHERE position > 3 ORDER BY position LIMIT 7');
+      expect(plan[0]).toMatchObject({ key: 'PRIMARY', type: 'range' });
+      expect(String(plan[0].Extra)).not.toMatch(/filesort/i);
+    } finally {
+      await databases.destroy();
+      await dbs.drop();
+    }
   });
 });

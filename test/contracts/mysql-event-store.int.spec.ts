@@ -1,7 +1,7 @@
 import { MysqlEventStore, MysqlInlineProjection } from '@shardline/event-store/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases } from '../support/test-databases';
-import { eventStoreContract } from './event-store.contract';
+import { eventStoreContract } from '@shardline/testing/contracts';
 
 const noState: MysqlInlineProjection<unknown> = { plan: () => [], planRelease: () => [], planDiscard: () => [] };
 

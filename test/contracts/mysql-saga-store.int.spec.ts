@@ -1,7 +1,7 @@
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases } from '../support/test-databases';
-import { sagaStoreContract } from './saga-store.contract';
+import { sagaStoreContract } from '@shardline/testing/contracts';
 
 sagaStoreContract('mysql (control database)', async () => {
   const testDbs = await createTestDatabases(1);

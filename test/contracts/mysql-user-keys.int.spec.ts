@@ -2,7 +2,7 @@ import { ShardDatabases } from '@shardline/sharding/mysql';
 import { DEVELOPMENT_MASTER_KEY, KeyWrapping } from '@shardline/user-keys';
 import { cachedMysqlUserKeys, MysqlUserKeys } from '@shardline/user-keys/mysql';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
-import { userKeysContract } from './user-keys.contract';
+import { userKeysContract } from '@shardline/testing/contracts';
 
 async function controlDatabase(): Promise<{ dbs: TestDatabases; databases: ShardDatabases; close(): Promise<void> }> {
   const dbs = await createTestDatabases(1);

@@ -1,7 +1,7 @@
 import { MysqlWorkerIdLeaseStore } from '@shardline/ids/mysql';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-import { workerIdLeaseStoreContract } from './worker-id-lease-store.contract';
+import { workerIdLeaseStoreContract } from '@shardline/testing/contracts';
 
 let dbs: TestDatabases;
 let databases: ShardDatabases;

@@ -5,4 +5,5 @@ export * from './relay.metrics';
 export * from './shard-relay.runner';
 export * from './outbox-relay.worker';
 export * from './in-memory/in-memory-relay.ports';
+export * from './in-memory/in-memory-event-store.outbox';
 export * from './sealing-event.publisher';

@@ -9,6 +9,7 @@ export * from './fence/stale-writer-sweeper';
 export * from './fence/writer-lease';
 export * from './redis/redis-writer-registry';
 export * from './in-memory/in-memory-record-cache-store';
+export * from './in-memory/in-memory-cache-fence';
 export * from './records-cache.module';
 export * from './redis/redis-record-cache-store';
 export * from './redis/cache-redis-client';

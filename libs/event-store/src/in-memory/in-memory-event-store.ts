@@ -1,5 +1,6 @@
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
+import type { EventLogReader } from '../event-log-reader.port';
 
 /** In-memory counterpart of a MySQL inline projection: sees each committed change in order. */
 export interface InMemoryInlineProjection<TState> {
@@ -14,15 +15,20 @@ interface ShardState {
   staged: Map<string, string>;
   commands: Map<string, StoredCommandResult>;
   outbox: StoredEvent[];
+  /** The outbox row id of each outbox event, by event position (ids grow in insertion order, as MySQL's auto-increment). */
+  outboxIds: Map<string, string>;
+  nextOutboxId: bigint;
   nextPosition: bigint;
   unavailable: boolean;
 }
 
 /**
  * Event store for unit tests and the developer kit: same contract as the MySQL adapter
- * (versions, idempotency, all-or-nothing per command), no I/O.
+ * (versions, idempotency, all-or-nothing per command), no I/O; also the shard's event log in
+ * position order (EventLogReader), as rebuilds and replays read it. Held to MySQL by the event-store
+ * and event-log-reader contracts (@shardline/testing/contracts).
  */
-export class InMemoryEventStore<TState> implements EventStore<TState> {
+export class InMemoryEventStore<TState> implements EventStore<TState>, EventLogReader {
   private readonly shards: ShardState[];
 
   constructor(
@@ -35,6 +41,8 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
       staged: new Map(),
       commands: new Map(),
       outbox: [],
+      outboxIds: new Map(),
+      nextOutboxId: 1n,
       nextPosition: 1n,
       unavailable: false,
     }));
@@ -64,6 +72,19 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
     return this.endStaging(shard, writeSetId, streams, 'discard');
   }
 
+  /** Events after a position, in position order; staged events are not part of the log until released. */
+  async readEventsAfter(shard: number, afterPosition: string, limit: number): Promise<StoredEvent[]> {
+    if (!/^[0-9]{1,20}$/.test(afterPosition)) throw new RangeError(`afterPosition must be a decimal position, got ${afterPosition}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const state = this.reachable(shard);
+    const after = BigInt(afterPosition);
+    return [...state.streams.values()]
+      .flat()
+      .filter((e) => BigInt(e.position) > after && !state.staged.has(e.position))
+      .sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1))
+      .slice(0, limit);
+  }
+
   /** Test hook: make a shard fail like an unreachable server. */
   setUnavailable(shard: number, unavailable: boolean): void {
     this.shards[shard].unavailable = unavailable;
@@ -71,6 +92,20 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
 
   outbox(shard: number): StoredEvent[] {
     return [...this.shards[shard].outbox];
+  }
+
+  /** The outbox as a relay reads it: rows in id order with their events (an unreachable shard throws, as MySQL would). */
+  outboxEntries(shard: number): Array<{ outboxId: string; event: StoredEvent }> {
+    const state = this.reachable(shard);
+    return state.outbox.map((event) => ({ outboxId: state.outboxIds.get(event.position)!, event }));
+  }
+
+  /** Deletes published outbox rows by id (unknown ids are ignored, as a DELETE by id would). */
+  removeFromOutbox(shard: number, outboxIds: readonly string[]): void {
+    const state = this.reachable(shard);
+    const gone = new Set(outboxIds);
+    state.outbox = state.outbox.filter((event) => !gone.has(state.outboxIds.get(event.position)!));
+    for (const [position, id] of state.outboxIds) if (gone.has(id)) state.outboxIds.delete(position);
   }
 
   private write(command: AppendCommand<TState>): AppendOutcome {
@@ -98,7 +133,7 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
         };
         stream.push(stored);
         if (command.stagedBy) shard.staged.set(stored.position, command.stagedBy);
-        else shard.outbox.push(stored);
+        else toOutbox(shard, stored);
       });
       shard.streams.set(write.streamId, stream);
     }
@@ -118,7 +153,7 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
       const staged = events.filter((e) => shard.staged.get(e.position) === writeSetId);
       for (const event of staged) {
         shard.staged.delete(event.position);
-        if (action === 'release') shard.outbox.push(event);
+        if (action === 'release') toOutbox(shard, event);
       }
       if (action === 'discard' && staged.length > 0) {
         const kept = events.filter((e) => !staged.includes(e));
@@ -137,4 +172,9 @@ export class InMemoryEventStore<TState> implements EventStore<TState> {
     if (shard.unavailable) throw new ShardUnavailableError(index, new Error('shard marked unavailable'));
     return shard;
   }
+}
+
+function toOutbox(shard: ShardState, event: StoredEvent): void {
+  shard.outbox.push(event);
+  shard.outboxIds.set(event.position, String(shard.nextOutboxId++));
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CacheLookup, RecordCacheStore } from '../record-cache-store.port';
+import type { InMemoryWriterRegistry } from './in-memory-cache-fence';
 
-/** Same semantics as the Redis store (one map = one Redis), for unit tests. */
+/**
+ * Same semantics as the Redis store (one map = one Redis), for unit tests; held to it by the
+ * record-cache contract (@shardline/testing/contracts). Given the writers' registry, a lookup is
+ * fenced while any writer's lease has ended, as the Redis lookup script checks the leases hash.
+ */
 export class InMemoryRecordCacheStore implements RecordCacheStore {
   readonly entries = new Map<string, { token: string; payload?: string }>();
   /** Makes every call fail, like an unreachable Redis. */
@@ -9,8 +14,11 @@ export class InMemoryRecordCacheStore implements RecordCacheStore {
   /** Makes the next this-many invalidations fail, like a Redis too slow for the command timeout. */
   slowInvalidations = 0;
 
+  constructor(private readonly writers?: InMemoryWriterRegistry) {}
+
   async lookup(key: string, knownToken: string | null): Promise<CacheLookup> {
     this.check();
+    if (this.writers && !this.writers.cacheUsable()) return { kind: 'fenced' };
     const entry = this.entries.get(key);
     if (!entry) {
       const token = randomUUID();

@@ -1,45 +1,32 @@
+import { decisionThen, deciderSpec } from '@shardline/testing';
 import { timeOfId } from '@shardline/ids';
 import { RecordEvent } from '../domain/record.events';
-import { replay } from '../domain/record.evolve';
 import { CommandContext } from '../commands/command-context';
 import { CreateRecord } from '../commands/create-record/create-record.command';
 import { NewRecord, RecordState } from '../domain/record.state';
 import { CreateRecordsBatch } from '../commands/create-records-batch/create-records-batch.command';
 import { BatchRecordDecision, decideCreateRecordsBatch } from '../commands/create-records-batch/create-records-batch.decide';
 import { DeleteRecord } from '../commands/delete-record/delete-record.command';
-import { Decidable, RecordCommand, stamped } from '../commands/record.commands';
-import { decide } from '../commands/record.decider';
+import { stamped } from '../commands/record.commands';
+import { recordDecider } from '../commands/record.decider';
 import { RecordPatch, UpdateRecord } from '../commands/update-record/update-record.command';
 import { RecordTarget } from '../domain/record.preconditions';
 
+const records = deciderSpec(recordDecider);
+
 /**
- * given(events).when(command).then(events) / .thenFails(code): the decider is tested as a pure
- * function of the history, the way the runner feeds it (state = the events replayed).
+ * given(events).when(command).then(events) / .thenFails(code): the records decider through the
+ * kit's generic given/when/then (@shardline/testing); `marks` are what the runner loads beside the
+ * events (a move saga's lock on the state row).
  */
 export function given(history: RecordEvent[], marks: Pick<RecordState, 'movingOutBy'> = {}) {
-  const replayed = replay(history);
-  // The state row's marks (a move saga's lock) are not events: the runner loads them with the state.
-  const state = replayed && { ...replayed, ...marks };
+  const spec = records.given(history, { adjust: (state) => state && { ...state, ...marks } });
   return {
-    when(command: Decidable<RecordCommand>) {
-      return outcomeOf(() => decide(command, state));
-    },
+    when: spec.when,
     /** A batch starts no stream's history: each record is decided as a create on a new stream. */
     whenBatch(batch: CreateRecordsBatch, recordIds: string[], now = NOW) {
       const ids = [...recordIds];
-      return outcomeOf(() => decideCreateRecordsBatch(batch, () => ({ now, recordId: ids.shift() ?? 'no-id-left' })));
-    },
-  };
-}
-
-function outcomeOf<T extends RecordEvent[] | BatchRecordDecision[]>(run: () => T) {
-  return {
-    then(expected: T) {
-      expect(run()).toEqual(expected);
-    },
-    /** Refused with this code (and, when given, exactly these details). */
-    thenFails(code: string, details?: Array<{ field: string; message: unknown }>) {
-      expect(run).toThrow(expect.objectContaining(details ? { code, details } : { code }));
+      return decisionThen<BatchRecordDecision>(() => decideCreateRecordsBatch(batch, () => ({ now, recordId: ids.shift() ?? 'no-id-left' })));
     },
   };
 }

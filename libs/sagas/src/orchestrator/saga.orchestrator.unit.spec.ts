@@ -1,9 +1,8 @@
 import { UnavailableError, ValidationError } from '@shardline/errors';
 import { defineSaga, type SagaStep } from '../definition/saga.definition';
-import { InMemorySagaJobQueue } from '../in-memory/in-memory-saga-job.queue';
-import { InMemorySagaStore } from '../in-memory/in-memory-saga.store';
 import { PivotReachedError } from '../state/saga.errors';
-import { SagaOrchestrator, StepAttemptFailed } from './saga.orchestrator';
+import { sagaHarness } from '@shardline/testing';
+import { SagaOrchestrator } from './saga.orchestrator';
 
 /** Effects that log what ran and fail where a spec says so. */
 class Effects {
@@ -39,19 +38,7 @@ const saga = defineSaga<{ n: number }, Effects>({
 
 function setup(now = () => new Date('2026-12-01T00:00:00Z')) {
   const effects = new Effects();
-  const store = new InMemorySagaStore();
-  const queue = new InMemorySagaJobQueue();
-  const orchestrator = new SagaOrchestrator({ sagas: [{ definition: saga, effects }], store, queue, now });
-  /** Delivers jobs until none is left, as workers would; failed attempts are redelivered. */
-  const drain = async () => {
-    for (let job = queue.next(), guard = 0; job && guard < 100; job = queue.next(), guard++) {
-      await orchestrator.runJob(job).catch((error) => {
-        if (!(error instanceof StepAttemptFailed)) throw error;
-        queue.waiting.push({ ...job!, options: { attempts: 1, backoffMs: 0 } });
-      });
-    }
-  };
-  return { effects, store, queue, orchestrator, drain };
+  return { effects, ...sagaHarness([{ definition: saga, effects }], { now }) };
 }
 
 describe('SagaOrchestrator', () => {

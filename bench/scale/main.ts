@@ -16,7 +16,7 @@ import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { CpuUsage } from '../pipeline/cpu-usage';
 import { engineSettings, storeSizes } from './engines';
 import { ScaleLoader, type SampledRecord } from './loader';
-import { measureQueries, type QueryFigure } from './measure';
+import { measureQueries, type QueryFigure, type QueryGroup } from './measure';
 import { cpuPerUnit, replayReadModels, type ReplayFigures } from './replay';
 import { Workload } from './workload';
 
@@ -24,6 +24,7 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '1000000,10000000').split(',').map(Number);
 const STEPS = new Set((process.env.BENCH_SCALE_STEPS ?? 'load,replay,measure').split(','));
 const KEEP = process.env.BENCH_SCALE_KEEP === '1';
+const REPLAY_MODELS = (process.env.BENCH_SCALE_REPLAY_MODELS ?? 'clickhouse,elasticsearch').split(',') as Array<'clickhouse' | 'elasticsearch'>;
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
 const CH = process.env.SHARDLINE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const STATE_DIR = '.bench-scale';
@@ -41,6 +42,8 @@ interface RunState {
   live: number;
   /** Events appended: what `events` must hold. */
   events: number;
+  /** Figures measured so far, per size and query (a continued run compares against the earlier sizes). */
+  figures?: Record<string, Record<string, QueryFigure>>;
 }
 
 const state: RunState = loadState(process.env.BENCH_SCALE_RUN);
@@ -93,12 +96,11 @@ async function main(): Promise<void> {
     sampleSize: num('BENCH_SCALE_SAMPLE', 50_000),
   });
   loader.resume(state.samples, state.seen);
-  const results: Array<{ size: number; queries: QueryFigure[] }> = [];
   try {
     for (const size of SIZES) {
       console.log(`\n## ${fmt(size)} records`);
       if (STEPS.has('load') && state.loaded < size) await load(loader, databases, size);
-      if (STEPS.has('replay')) printReplays(await replayReadModels(env, ['clickhouse', 'elasticsearch'], process.env.BENCH_SCALE_REPLAY_PARALLEL === '1'));
+      if (STEPS.has('replay')) printReplays(await replayReadModels(env, REPLAY_MODELS, process.env.BENCH_SCALE_REPLAY_PARALLEL === '1'));
       console.log(`  stored: ${await storeSizes(databases, ES, env.SHARDLINE_ES_INDEX, CH, env.SHARDLINE_CLICKHOUSE_DATABASE)}`);
       if (STEPS.has('measure')) {
         // A cache namespace per size: ids read at the previous size must miss again.
@@ -109,12 +111,13 @@ async function main(): Promise<void> {
           connections: { reads: num('BENCH_SCALE_CONNECTIONS', 16), search: num('BENCH_SCALE_SEARCH_CONNECTIONS', 4), analytics: num('BENCH_SCALE_ANALYTICS_CONNECTIONS', 2) },
           pageSize: num('BENCH_SCALE_PAGE_SIZE', 20),
           missReads: num('BENCH_SCALE_MISS_READS', 20_000),
-          kinds: process.env.BENCH_SCALE_QUERY_KINDS === 'shard' ? 'shard' : 'all',
+          kinds: new Set((process.env.BENCH_SCALE_QUERY_KINDS ?? 'shard,search,analytics').split(',') as QueryGroup[]),
         });
-        results.push({ size, queries });
+        state.figures = { ...state.figures, [size]: { ...state.figures?.[size], ...Object.fromEntries(queries.map((q) => [q.query, q])) } };
+        saveState();
       }
     }
-    printComparison(results);
+    printComparison(state.figures ?? {});
   } finally {
     await databases.destroy().catch((e: Error) => console.error(`closing the pools: ${e.message}`));
     if (!KEEP) await cleanup(sharding);
@@ -157,19 +160,21 @@ function printReplays(replays: ReplayFigures[]): void {
   }
 }
 
-function printComparison(results: Array<{ size: number; queries: QueryFigure[] }>): void {
-  if (results.length === 0) return;
-  const first = results[0];
-  const last = results[results.length - 1];
-  console.log(`\n## p99 per query (ms), target < 100 at every size and ≤ 1.5x from ${fmt(first.size)} to ${fmt(last.size)}`);
-  console.log(`| query | ${results.map((r) => `p50 / p99 at ${fmt(r.size)}`).join(' | ')} | p99 ratio | verdict |`);
-  console.log(`|---|${results.map(() => '---|').join('')}---|---|`);
-  for (const [i, q] of first.queries.entries()) {
-    if (!results.every((r) => r.queries[i]?.query === q.query)) continue;
-    const p99s = results.map((r) => r.queries[i].p99);
-    const ratio = p99s[p99s.length - 1] / Math.max(1, p99s[0]);
-    const met = p99s.every((p) => p < 100) && (results.length === 1 || ratio <= 1.5);
-    console.log(`| ${q.query} | ${results.map((r) => `${r.queries[i].p50} / ${r.queries[i].p99}`).join(' | ')} | ${results.length > 1 ? ratio.toFixed(2) : '—'} | ${met ? 'met' : 'MISSED'} |`);
+function printComparison(figures: Record<string, Record<string, QueryFigure>>): void {
+  const sizes = Object.keys(figures).map(Number).sort((a, b) => a - b);
+  if (sizes.length === 0) return;
+  const first = sizes[0];
+  const last = sizes[sizes.length - 1];
+  const queries = [...new Set(sizes.flatMap((size) => Object.keys(figures[size])))];
+  console.log(`\n## p50 / p99 per query (ms), target: p99 < 100 at every size and ≤ 1.5x from ${fmt(first)} to ${fmt(last)}`);
+  console.log(`| query | ${sizes.map((size) => `${fmt(size)}`).join(' | ')} | p99 ratio | verdict |`);
+  console.log(`|---|${sizes.map(() => '---|').join('')}---|---|`);
+  for (const query of queries) {
+    const at = sizes.map((size) => figures[size][query]);
+    const p99s = at.filter((f): f is QueryFigure => !!f).map((f) => f.p99);
+    const ratio = at[0] && at[at.length - 1] && sizes.length > 1 ? at[at.length - 1].p99 / Math.max(1, at[0].p99) : undefined;
+    const met = p99s.every((p) => p < 100) && (ratio === undefined || ratio <= 1.5);
+    console.log(`| ${query} | ${at.map((f) => (f ? `${f.p50} / ${f.p99}` : '—')).join(' | ')} | ${ratio === undefined ? '—' : ratio.toFixed(2)} | ${met ? 'met' : 'MISSED'} |`);
   }
 }
 

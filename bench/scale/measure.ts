@@ -15,8 +15,8 @@ export interface MeasureOptions {
   pageSize: number;
   /** Ids read once each for the cache-miss figure. */
   missReads: number;
-  /** `all`, or `shard`: only the kinds the shards answer (lookups, pages), when the read models were not rebuilt at this size. */
-  kinds: 'all' | 'shard';
+  /** Which kinds: `shard` (lookups, pages: MariaDB), `search` (Elasticsearch), `analytics` (ClickHouse); a read model not rebuilt at this size is left out. */
+  kinds: ReadonlySet<QueryGroup>;
 }
 
 export interface QueryFigure {
@@ -29,14 +29,15 @@ export interface QueryFigure {
   perSecond: number;
 }
 
+export type QueryGroup = 'shard' | 'search' | 'analytics';
+
 interface Scenario {
   query: string;
   connections: number;
   /** Exactly this many requests (each id once) instead of a duration. */
   amount?: number;
   warmup: boolean;
-  /** Answered by the shards (MariaDB), not by a read model. */
-  shard?: boolean;
+  group: QueryGroup;
   request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string };
 }
 
@@ -56,7 +57,7 @@ export async function measureQueries(env: Record<string, string>, workload: Work
   app.start();
   try {
     await app.waitUntilReady(`${base}/health/ready`, 120_000);
-    const scenarios = (await scenariosOf(base, workload, samples, options)).filter((s) => options.kinds === 'all' || s.shard);
+    const scenarios = (await scenariosOf(base, workload, samples, options)).filter((s) => options.kinds.has(s.group));
     const figures: QueryFigure[] = [];
     // Not an idle machine if this is high: the figures are then contention as much as the queries.
     console.log(`  load average before measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -101,16 +102,16 @@ async function scenariosOf(base: string, workload: Workload, samples: readonly S
   // Fill the cache with the hit set (and let the cached reads' first fills happen) before timing.
   await Promise.all(hitIds.map((r) => fetch(base + lookup(r).path).then((res) => res.arrayBuffer())));
   return [
-    { query: 'id lookup, cache miss', connections: connections.reads, shard: true, amount: missIds.length, warmup: false, request: (i) => lookup(missIds[i % missIds.length]) },
-    { query: 'id lookup, cache hit', connections: connections.reads, shard: true, warmup: true, request: (i) => lookup(hitIds[i % hitIds.length]) },
-    { query: `business page 1 (top ${HOT} businesses)`, connections: connections.reads, shard: true, warmup: true, request: (i) => ({ method: 'GET', path: page(businesses[i % HOT]) }) },
-    { query: `business page 50 by cursor (top ${HOT})`, connections: connections.reads, shard: true, warmup: true, request: (i) => ({ method: 'GET', path: page(businesses[i % HOT], page50[i % HOT]) }) },
-    { query: `user page 1, merged over shards (top ${HOT} users)`, connections: connections.reads, shard: true, warmup: true, request: (i) => ({ method: 'GET', path: `/api/v1/data/page?user_id=${users[i % HOT]}&page_size=${pageSize}` }) },
-    { query: 'search: keyword + business + 30 days', connections: connections.search, warmup: true, request: (i) => ({ method: 'POST', path: '/api/v1/data/search', body: searchBody(i) }) },
-    { query: 'analytics records-per-day (hot business, 30 d)', connections: connections.analytics, warmup: true, request: (i) => ({ method: 'GET', path: `/api/v1/analytics/records-per-day?${range}&business_id=${businesses[i % HOT]}` }) },
-    { query: 'analytics hot-businesses (30 d)', connections: connections.analytics, warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/hot-businesses?${range}` }) },
-    { query: 'analytics growth (all, by day, 30 d)', connections: connections.analytics, warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/growth?${range}&interval=day` }) },
-    { query: 'analytics active-users (all, 30 d)', connections: connections.analytics, warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/active-users?${range}` }) },
+    { query: 'id lookup, cache miss', connections: connections.reads, group: 'shard', amount: missIds.length, warmup: false, request: (i) => lookup(missIds[i % missIds.length]) },
+    { query: 'id lookup, cache hit', connections: connections.reads, group: 'shard', warmup: true, request: (i) => lookup(hitIds[i % hitIds.length]) },
+    { query: `business page 1 (top ${HOT} businesses)`, connections: connections.reads, group: 'shard', warmup: true, request: (i) => ({ method: 'GET', path: page(businesses[i % HOT]) }) },
+    { query: `business page 50 by cursor (top ${HOT})`, connections: connections.reads, group: 'shard', warmup: true, request: (i) => ({ method: 'GET', path: page(businesses[i % HOT], page50[i % HOT]) }) },
+    { query: `user page 1, merged over shards (top ${HOT} users)`, connections: connections.reads, group: 'shard', warmup: true, request: (i) => ({ method: 'GET', path: `/api/v1/data/page?user_id=${users[i % HOT]}&page_size=${pageSize}` }) },
+    { query: 'search: keyword + business + 30 days', connections: connections.search, group: 'search', warmup: true, request: (i) => ({ method: 'POST', path: '/api/v1/data/search', body: searchBody(i) }) },
+    { query: 'analytics records-per-day (hot business, 30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: (i) => ({ method: 'GET', path: `/api/v1/analytics/records-per-day?${range}&business_id=${businesses[i % HOT]}` }) },
+    { query: 'analytics hot-businesses (30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/hot-businesses?${range}` }) },
+    { query: 'analytics growth (all, by day, 30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/growth?${range}&interval=day` }) },
+    { query: 'analytics active-users (all, 30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/active-users?${range}` }) },
   ];
 }
 

@@ -8,6 +8,8 @@
  *   verify [--repair] [...]   compare the event store with records / Elasticsearch / ClickHouse (src/verify)
  *   records:rebuild [--shard N]   recompute the inline records table from the events, online
  *   keys create|list|revoke|dev   API keys (src/keys): create one (printed once), list, revoke; dev: npm start's first key
+ *   maintain [--only …]   data lifecycle: exports cold event months, read-model retention, daily rollup, topic retention (src/maintenance)
+ *   archive export|verify|drop   the event store's cold months: export, check, drop on explicit request (src/maintenance)
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
@@ -15,10 +17,20 @@ import { rebuildProjectionCommand } from './rebuild-projection.command';
 import { dlqCommand } from './dlq/dlq.command';
 import { runVerifyCli } from './verify/verify.cli';
 import { keysCommand } from './keys/keys.command';
+import { maintainCommand } from './maintenance/maintain.command';
+import { archiveCommand } from './maintenance/archive.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   if (command === 'verify' || command === 'records:rebuild') return runVerifyCli(command, argv.slice(1), process.env);
+  if (command === 'archive') {
+    process.exitCode = await archiveCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'maintain') {
+    process.exitCode = await maintainCommand(argv.slice(1), process.env);
+    return;
+  }
   if (command === 'keys') {
     process.exitCode = await keysCommand(argv.slice(1), process.env);
     return;
@@ -47,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev>');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | maintain [--only …] | archive <export|verify|drop>');
       process.exitCode = 2;
   }
 }

@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
-import { TOPIC_SPECS } from '@shardline/integration-events';
+import { topicSpecAs } from '@shardline/integration-events';
 import { createKafka } from '@shardline/kafka';
 import { METRICS_REGISTRY } from '@shardline/observability';
 import { KafkaCommandConsumer, RecordCommandIntake } from '@shardline/records-kafka';
@@ -38,14 +38,16 @@ export async function createCommandIntake(config: CommandIntakeConfig, deps: { k
   context.useLogger(logger);
   const log: WorkerLog = (level, message, extra = {}) => logger[level === 'info' ? 'log' : level === 'debug' ? 'debug' : level]({ ...extra, msg: message });
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
-  const partitionsOf = (topic: string) => TOPIC_SPECS.find((t) => t.topic === topic)?.numPartitions ?? 8;
+  const commandsSpec = topicSpecAs('commands', config.topics.commands);
+  const resultsSpec = topicSpecAs('commandResults', config.topics.results);
   const backoff = { initialMs: 200, maxMs: config.kafkaRetryMaxMs };
   let closing = false;
   const consumer: KafkaCommandConsumer = new KafkaCommandConsumer(context.get(RecordCommandIntake), {
     kafka,
     topics: config.topics,
     groupId: config.groupId,
-    partitions: { commands: partitionsOf(config.topics.commands), results: partitionsOf(config.topics.results) },
+    partitions: { commands: commandsSpec.numPartitions, results: resultsSpec.numPartitions },
+    topicConfig: { commands: commandsSpec.configEntries, results: resultsSpec.configEntries },
     registry: context.get<Registry>(METRICS_REGISTRY),
     log,
     // A lifecycle runs once; a consumer kafkajs gave up on gets a new one (prepare closes the dead consumer).

@@ -10,6 +10,8 @@
  *   keys create|list|revoke|dev   API keys (src/keys): create one (printed once), list, revoke; dev: npm start's first key
  *   export --out FILE.jsonl ...   the event store (all, or shards / a business / a user / a time range) as JSONL envelopes (src/replay)
  *   replay --to <projection> ...  the event store, or a JSONL recording, into a projection; progress, resumable (src/replay)
+ *   maintain [--only …]   data lifecycle: exports cold event months, read-model retention, daily rollup, topic retention (src/maintenance)
+ *   archive export|verify|drop   the event store's cold months: export, check, drop on explicit request (src/maintenance)
  */
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { IDEMPOTENCY_RETENTION_DAYS, maintainPartitions, migrateAll, PARTITION_MONTHS_AHEAD } from '../../../migrations/migrate';
@@ -19,10 +21,20 @@ import { runVerifyCli } from './verify/verify.cli';
 import { keysCommand } from './keys/keys.command';
 import { exportCommand } from './replay/export.command';
 import { replayCommand } from './replay/replay.command';
+import { maintainCommand } from './maintenance/maintain.command';
+import { archiveCommand } from './maintenance/archive.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   if (command === 'verify' || command === 'records:rebuild') return runVerifyCli(command, argv.slice(1), process.env);
+  if (command === 'archive') {
+    process.exitCode = await archiveCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'maintain') {
+    process.exitCode = await maintainCommand(argv.slice(1), process.env);
+    return;
+  }
   if (command === 'keys') {
     process.exitCode = await keysCommand(argv.slice(1), process.env);
     return;
@@ -59,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...]');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | maintain [--only …] | archive <export|verify|drop>');
       process.exitCode = 2;
   }
 }

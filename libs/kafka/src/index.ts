@@ -2,3 +2,4 @@
 export * from './kafka.config';
 export * from './kafka-client';
 export * from './ensure-topics';
+export * from './enforce-topic-config';

@@ -11,3 +11,6 @@ export * from './analytics/clickhouse-analytics.adapter';
 export * from './verification/read-model-fingerprint';
 export * from './erasure/clickhouse-user.erasure';
 export * from './verification/clickhouse-records.sides';
+export * from './rollup/rollup-tables';
+export * from './rollup/daily-rollup';
+export * from './retention/clickhouse-retention';

@@ -1,9 +1,10 @@
 import { errors, type Client } from '@elastic/elasticsearch';
 import { UnavailableError } from '@shardline/errors';
+import { timeOfId } from '@shardline/ids';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink, RebuildableProjectionSink, SinkRejection } from '@shardline/projections';
 import { bulkItemOutcome } from './bulk-outcome';
-import { GenerationStateStore, isAlreadyExists, type GenerationState } from './generation-state';
+import { cutoffsOf, GenerationStateStore, isAlreadyExists, type GenerationState } from './generation-state';
 import { documentOf, type RecordDocument } from './record-document';
 import { assertGenerationId, RecordsIndexNames } from './records-index-names';
 import { DEFAULT_INDEX_SETTINGS, recordsIndexSettings, recordsMappings, type RecordsIndexSettings } from './records-index-template';
@@ -70,13 +71,13 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
     await this.stateStore.ensureIndex();
     if (this.fixedGeneration !== undefined) {
       await this.putTemplate(this.fixedGeneration, false);
-      await this.createIndex(this.names.monthIndex(this.fixedGeneration, this.now()));
+      await this.createIndex(this.names.segmentIndex(this.fixedGeneration, this.now(), cutoffsOf(await this.stateStore.read())));
       return;
     }
     const state = await this.stateStore.read();
     for (const generation of new Set([state.read, ...state.write])) await this.putTemplate(generation, generation === state.read);
     // So the read alias exists (searches on an empty system answer empty, not 404).
-    await this.createIndex(this.names.monthIndex(state.read, this.now()));
+    await this.createIndex(this.names.segmentIndex(state.read, this.now(), cutoffsOf(state)));
   }
 
   generationState(): Promise<GenerationState> {
@@ -92,17 +93,29 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
       else docs.push({ event, document: outcome.document });
     }
     if (docs.length === 0) return rejections;
-    const generations = this.fixedGeneration !== undefined ? [this.fixedGeneration] : (await this.stateStore.read()).write;
+    // Read on every batch: the generations written, the rollover cutoffs and the retention.
+    const state = await this.stateStore.read();
+    const generations = this.fixedGeneration !== undefined ? [this.fixedGeneration] : state.write;
+    const cutoffs = cutoffsOf(state);
+    // A record created before the retention's first month is not indexed again (its index was
+    // deleted; recreating it for one update would bring back a searchable fragment of an expired month).
+    const retained = state.retainFrom === undefined ? docs : docs.filter(({ event }) => monthOfId(event.record_id) >= state.retainFrom!);
+    if (retained.length === 0) return rejections;
     const rejectedBy = new Map<RecordEventEnvelope, string>();
     // Sequential per generation: during a handover the second write doubles the cost for a few seconds only.
-    for (const generation of generations) await this.bulkInto(generation, docs, rejectedBy);
+    for (const generation of generations) await this.bulkInto(generation, retained, cutoffs, rejectedBy);
     for (const [event, reason] of rejectedBy) rejections.push({ event, reason });
     return rejections;
   }
 
-  private async bulkInto(generation: string, docs: Array<{ event: RecordEventEnvelope; document: RecordDocument }>, rejectedBy: Map<RecordEventEnvelope, string>) {
+  private async bulkInto(
+    generation: string,
+    docs: Array<{ event: RecordEventEnvelope; document: RecordDocument }>,
+    cutoffs: readonly number[],
+    rejectedBy: Map<RecordEventEnvelope, string>,
+  ) {
     const operations = docs.flatMap(({ event, document }) => [
-      { index: { _index: this.names.indexOfRecord(generation, event.record_id), _id: event.record_id, version: event.stream_version, version_type: 'external' as const } },
+      { index: { _index: this.names.indexOfRecord(generation, event.record_id, cutoffs), _id: event.record_id, version: event.stream_version, version_type: 'external' as const } },
       document,
     ]);
     const response = await this.client.bulk({ operations, refresh: false });
@@ -129,7 +142,7 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
   async beginHandover(rebuildId: string): Promise<void> {
     await this.stateStore.update((state) => {
       if (state.rebuild && state.rebuild !== rebuildId) throw new Error(`rebuild ${state.rebuild} is already handing over`);
-      return { read: state.read, write: [state.read, rebuildId], rebuild: rebuildId };
+      return { ...state, read: state.read, write: [state.read, rebuildId], rebuild: rebuildId };
     });
   }
 
@@ -143,7 +156,7 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
     if (state.rebuild !== rebuildId) throw new Error(`rebuild ${rebuildId} is not handing over (state: ${JSON.stringify(state)})`);
     // First: new monthly indices of the rebuilt generation join the read alias from now on.
     await this.putTemplate(rebuildId, true);
-    await this.createIndex(this.names.monthIndex(rebuildId, this.now()));
+    await this.createIndex(this.names.segmentIndex(rebuildId, this.now(), cutoffsOf(state)));
     const alias = this.names.readAlias;
     const holders = await this.aliasHolders(alias);
     const rebuilt = (await this.listIndices(this.names.indexPattern(rebuildId))).filter((i) => this.names.isIndexOf(rebuildId, i));
@@ -154,11 +167,11 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
       ],
     });
     if (state.read !== rebuildId) await this.putTemplate(state.read, false);
-    await this.stateStore.update(() => ({ read: rebuildId, write: [rebuildId], rebuild: null }));
+    await this.stateStore.update((current) => ({ ...current, read: rebuildId, write: [rebuildId], rebuild: null }));
   }
 
   async abandonRebuild(rebuildId: string): Promise<void> {
-    await this.stateStore.update((state) => (state.rebuild === rebuildId ? { read: state.read, write: [state.read], rebuild: null } : state));
+    await this.stateStore.update((state) => (state.rebuild === rebuildId ? { ...state, read: state.read, write: [state.read], rebuild: null } : state));
   }
 
   private async putTemplate(generation: string, withReadAlias: boolean): Promise<void> {
@@ -199,6 +212,11 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
   private async listIndices(pattern: string): Promise<string[]> {
     return Object.keys(await this.client.indices.get({ index: pattern, allow_no_indices: true, ignore_unavailable: true }));
   }
+}
+
+function monthOfId(recordId: string): number {
+  const at = timeOfId(recordId);
+  return at.getUTCFullYear() * 100 + at.getUTCMonth() + 1;
 }
 
 function describe(error: unknown): string {

@@ -11,6 +11,18 @@ export interface GenerationState {
   read: string;
   write: string[];
   rebuild: string | null;
+  /**
+   * Rollover cutoffs (ISO times, ascending, every generation alike): a record created at or after
+   * one is indexed in the next segment of its month (RecordsIndexNames.segmentIndex). Each is set
+   * ahead of time (index-lifecycle.ts), so no record created after it was ever routed without it.
+   */
+  rollovers?: string[];
+  /** YYYYMM of the oldest month kept (retention): events of records created before it are not indexed again. */
+  retainFrom?: number;
+}
+
+export function cutoffsOf(state: GenerationState): number[] {
+  return (state.rollovers ?? []).map((iso) => Date.parse(iso));
 }
 
 const DOC_ID = 'generations';

@@ -11,3 +11,4 @@ export * from './search/search-cursor';
 export * from './search/elasticsearch-record-search.adapter';
 export * from './erasure/elasticsearch-user.erasure';
 export * from './verification/elasticsearch-records.side';
+export * from './index-lifecycle';

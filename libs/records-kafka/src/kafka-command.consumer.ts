@@ -17,6 +17,8 @@ export interface KafkaCommandConsumerOptions {
   groupId: string;
   /** Partition counts of the two topics when they have to be created. */
   partitions: { commands: number; results: number };
+  /** Topic configuration (retention) set when the topics are created. */
+  topicConfig?: { commands?: Readonly<Record<string, string>>; results?: Readonly<Record<string, string>> };
   registry?: Registry;
   log?: WorkerLog;
   /** Called when kafkajs gave up on the consumer (crash with restart=false): the owner prepares and starts it again. */
@@ -61,8 +63,8 @@ export class KafkaCommandConsumer implements Worker {
     const { kafka, topics, partitions, groupId } = this.options;
     try {
       await ensureTopics(kafka, [
-        { topic: topics.commands, numPartitions: partitions.commands },
-        { topic: topics.results, numPartitions: partitions.results },
+        { topic: topics.commands, numPartitions: partitions.commands, configEntries: this.options.topicConfig?.commands },
+        { topic: topics.results, numPartitions: partitions.results, configEntries: this.options.topicConfig?.results },
       ]);
       // Results keyed by business_id land like the Java client would place them (murmur2).
       this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });

@@ -22,7 +22,7 @@ export async function recordsRebuildCommand(options: RebuildCommandOptions, env:
     const output = options.json
       ? reportJson(reports)
       : reports
-          .map((r) => `shard ${r.shard}: months [${r.months.join(', ')}], ${r.batches} batches; rows inserted ${r.rows.inserted}, updated ${r.rows.updated}, deleted ${r.rows.deleted}, unchanged ${r.rows.unchanged}, skipped ${r.rows.skipped}, unopenable ${r.rows.unopenable}${r.notes.map((n) => `\n  ${n.recordId}: ${n.outcome} ${n.reason ?? ''}`).join('')}`)
+          .map((r) => `shard ${r.shard}: months [${r.months.join(', ')}]${r.archivedMonthsSkipped.length > 0 ? ` (archived, left alone: [${r.archivedMonthsSkipped.join(', ')}])` : ''}, ${r.batches} batches; rows inserted ${r.rows.inserted}, updated ${r.rows.updated}, deleted ${r.rows.deleted}, unchanged ${r.rows.unchanged}, skipped ${r.rows.skipped}, unopenable ${r.rows.unopenable}${r.notes.map((n) => `\n  ${n.recordId}: ${n.outcome} ${n.reason ?? ''}`).join('')}`)
           .join('\n');
     return { exitCode, output, reports };
   } finally {

@@ -6,3 +6,4 @@ export * from './mysql-errors';
 export * from './stored-event-row';
 export * from './mysql-event-log-reader';
 export * from './processed-commands-retention';
+export * from './event-archive';

@@ -1,6 +1,6 @@
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { UnavailableError } from '@shardline/errors';
-import { encodeEnvelope, TOPIC_SPECS, type RecordEventEnvelope } from '@shardline/integration-events';
+import { encodeEnvelope, topicSpecAs, type RecordEventEnvelope } from '@shardline/integration-events';
 import { ensureTopics } from '@shardline/kafka';
 import type { EventPublisher, RelayLog } from '../outbox-relay.ports';
 
@@ -69,12 +69,12 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   /**
-   * Creates the topic, or grows it, to its partition count (TOPIC_SPECS; 8 for a topic not listed
-   * there) before the first publish, which would otherwise auto-create it with one partition.
+   * Creates the topic, or grows it, to the events topic's partition count and retention
+   * (TOPIC_SPECS) before the first publish, which would otherwise auto-create it with one partition.
    */
   async prepare(): Promise<void> {
     const { topic } = this.options;
-    await ensureTopics(this.kafka, [TOPIC_SPECS.find((t) => t.topic === topic) ?? { topic, numPartitions: 8 }]);
+    await ensureTopics(this.kafka, [topicSpecAs('events', topic)]);
   }
 
   async publish(envelopes: RecordEventEnvelope[]): Promise<void> {

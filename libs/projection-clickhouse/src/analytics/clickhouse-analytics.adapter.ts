@@ -1,5 +1,4 @@
 import {
-  addDays,
   bucketStarts,
   type ActiveUsersQuery,
   type ActiveUsersResult,
@@ -14,51 +13,61 @@ import {
   type RecordsPerDayResult,
 } from '@shardline/read-models';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
-import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { liveTables } from '../schema/analytics-tables';
-import { type Sql, sqlChoice, sqlDate, sqlDateTime, sqlInt, sqlString } from '../sql/sql-literals';
+import { DailyRollup } from '../rollup/daily-rollup';
+import { dailySourceSql } from '../rollup/daily-source';
+import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
-  day: 'event_date',
-  week: 'toMonday(event_date)',
-  month: 'toStartOfMonth(event_date)',
+  day: 'rday',
+  week: 'toMonday(rday)',
+  month: 'toStartOfMonth(rday)',
 };
 const HOT_ORDER_SQL: Record<HotBusinessMetric, Sql> = {
   events: 'events DESC, records_created DESC',
   records_created: 'records_created DESC, events DESC',
 };
 
+export interface ClickHouseAnalyticsOptions {
+  /** Answer closed days from the daily rollup where it has a usable run (default true); false reads raw events only. */
+  useRollup?: boolean;
+}
+
 /**
- * The query side's RecordAnalytics port over the raw events table. Queries arrive validated by the
- * port's schemas; every value still enters the SQL through sql-literals, so one that skipped
- * validation is refused there (SqlLiteralError, a bug: 500) instead of reaching ClickHouse.
- * Counts of events read the table with FINAL, so a redelivered event that is not merged away yet
- * never counts twice (FINAL streams the merge: memory stays bounded however wide the range).
- * Distinct-user counts need no FINAL: a duplicate does not change a set. Counts come back as
- * numbers, ids as strings.
+ * The query side's RecordAnalytics port. Every endpoint aggregates one row per (business, day),
+ * taken from the daily rollup for the days it holds a usable run of, and from the raw events
+ * (`record_events FINAL`, so a redelivered event not merged away yet never counts twice) for the
+ * others — today, yesterday until it is rolled, days changed since (see DailyRollup). Both give
+ * the same numbers for a day, so a year-wide question reads ~one row per business per day instead
+ * of every event. Distinct users merge uniqExact states, exact across days and businesses.
+ * Queries arrive validated by the port's schemas; every value still enters the SQL through
+ * sql-literals, so one that skipped validation is refused there (SqlLiteralError, a bug: 500)
+ * instead of reaching ClickHouse. Counts come back as numbers, ids as strings.
  */
 export class ClickHouseAnalytics implements RecordAnalytics {
   private readonly events: Sql;
+  private readonly rollup: DailyRollup;
+  private readonly useRollup: boolean;
 
   constructor(
     private readonly gateway: ClickHouseGateway,
     database: string,
+    options: ClickHouseAnalyticsOptions = {},
   ) {
     this.events = liveTables(database).events;
+    this.rollup = new DailyRollup(gateway, database);
+    this.useRollup = options.useRollup ?? true;
   }
 
   async recordsPerBusinessPerDay(q: RecordsPerDayQuery): Promise<RecordsPerDayResult> {
+    const source = await this.source(q.from, q.to, q.business_id, true);
     const rows = await this.gateway.select<Record<string, string>>(
-      `SELECT business_id, toString(event_date) AS day,
-  countIf(${CREATED_EVENTS}) AS records_created,
-  countIf(${UPDATED_EVENTS}) AS records_updated,
-  countIf(${DELETED_EVENTS}) AS records_deleted,
-  count() AS events,
-  uniqExact(user_id) AS active_users
-FROM ${this.events} FINAL
-WHERE ${rangeSql(q.from, q.to)}${businessSql(q.business_id)}
-GROUP BY business_id, day
-ORDER BY day, business_id
+      `SELECT business_id, toString(rday) AS day,
+  sum(n_created) AS records_created, sum(n_updated) AS records_updated, sum(n_deleted) AS records_deleted,
+  sum(n_events) AS events, uniqExactMerge(user_set) AS active_users
+FROM ${source}
+GROUP BY business_id, rday
+ORDER BY rday, business_id
 LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
     );
     return {
@@ -78,10 +87,10 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
   }
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
+    const source = await this.source(q.from, q.to, undefined, false);
     const rows = await this.gateway.select<Record<string, string>>(
-      `SELECT business_id, count() AS events, countIf(${CREATED_EVENTS}) AS records_created
-FROM ${this.events} FINAL
-WHERE ${rangeSql(q.from, q.to)}
+      `SELECT business_id, sum(n_events) AS events, sum(n_created) AS records_created
+FROM ${source}
 GROUP BY business_id
 ORDER BY ${sqlChoice(q.by, HOT_ORDER_SQL)}, business_id
 LIMIT ${sqlInt(q.limit, 1, 1000)}`,
@@ -95,12 +104,11 @@ LIMIT ${sqlInt(q.limit, 1, 1000)}`,
   }
 
   async growth(q: GrowthQuery): Promise<GrowthResult> {
+    const bucket = sqlChoice(q.interval, BUCKET_SQL);
+    const source = await this.source(q.from, q.to, q.business_id, false);
     const rows = await this.gateway.select<Record<string, string>>(
-      `SELECT toString(${sqlChoice(q.interval, BUCKET_SQL)}) AS period_start,
-  countIf(${CREATED_EVENTS}) AS records_created,
-  countIf(${DELETED_EVENTS}) AS records_deleted
-FROM ${this.events} FINAL
-WHERE ${rangeSql(q.from, q.to)}${businessSql(q.business_id)}
+      `SELECT toString(${bucket}) AS period_start, sum(n_created) AS records_created, sum(n_deleted) AS records_deleted
+FROM ${source}
 GROUP BY period_start
 ORDER BY period_start`,
     );
@@ -120,12 +128,10 @@ ORDER BY period_start`,
   }
 
   async activeUsers(q: ActiveUsersQuery): Promise<ActiveUsersResult> {
-    const where = `${rangeSql(q.from, q.to)}${businessSql(q.business_id)}`;
+    const source = await this.source(q.from, q.to, q.business_id, true);
     const [perDay, total] = await Promise.all([
-      this.gateway.select<Record<string, string>>(
-        `SELECT toString(event_date) AS day, uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where} GROUP BY day ORDER BY day`,
-      ),
-      this.gateway.select<Record<string, string>>(`SELECT uniqExact(user_id) AS active_users FROM ${this.events} WHERE ${where}`),
+      this.gateway.select<Record<string, string>>(`SELECT toString(rday) AS day, uniqExactMerge(user_set) AS active_users FROM ${source} GROUP BY rday ORDER BY rday`),
+      this.gateway.select<Record<string, string>>(`SELECT uniqExactMerge(user_set) AS active_users FROM ${source}`),
     ]);
     const byDay = new Map(perDay.map((r) => [r.day, Number(r.active_users)]));
     return {
@@ -135,20 +141,12 @@ ORDER BY period_start`,
       total_active_users: Number(total[0]?.active_users ?? 0),
     };
   }
-}
 
-/**
- * Whole UTC days [from, to]: on event_date for the primary key, and the same bounds on occurred_at
- * so the monthly partitions (toYYYYMM(occurred_at)) outside the range are skipped. The days are
- * rendered (and so checked) by sqlDate before they are used for the DateTime bounds.
- */
-function rangeSql(from: string, to: string): Sql {
-  const days = `event_date >= ${sqlDate(from)} AND event_date <= ${sqlDate(to)}`;
-  const start = new Date(`${from}T00:00:00Z`);
-  const end = new Date(`${addDays(to, 1)}T00:00:00Z`);
-  return `${days} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
-}
-
-function businessSql(businessId: string | undefined): Sql {
-  return businessId === undefined ? '' : ` AND business_id = ${sqlString(businessId)}`;
+  private async source(from: string, to: string, businessId: string | undefined, withUsers: boolean): Promise<Sql> {
+    // Rendered first so a range that skipped validation is refused before anything is read.
+    sqlDate(from);
+    sqlDate(to);
+    const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, string>();
+    return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, businessId, runs, withUsers });
+  }
 }

@@ -1,13 +1,17 @@
 import type { ClickHouseGateway } from '../clickhouse-gateway';
-import { EVENTS_TABLE, LATEST_TABLE } from '../schema/analytics-tables';
-import { sqlQualifiedName, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { EVENTS_TABLE, LATEST_TABLE, liveTables } from '../schema/analytics-tables';
+import { DailyRollup } from '../rollup/daily-rollup';
+import { sqlDate, sqlQualifiedName, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { ROLLUP_TABLE } from '../rollup/rollup-tables';
 
 /**
  * Deletes a user's rows from every table of the analytics read model: the live raw-events and
  * latest-state tables and any rebuild or retired set beside them (`record_events__rb_…`,
  * `…__before_…`), which hold the same personal content. ALTER TABLE … DELETE is a mutation that
  * ClickHouse applies in the background; this waits until every one it started is done, so the
- * rows are gone from disk when it returns. The daily aggregates hold counts only and are kept.
+ * rows are gone from disk when it returns. The daily rollup holds the user's id in its users'
+ * sets and counted their events: the days the user had events are marked dirty (readers go raw,
+ * the next rollup job recomputes them without the user) and their rollup rows are deleted too.
  * Safe to repeat: a second erasure finds no rows and starts no mutation.
  */
 export class ClickHouseUserErasure {
@@ -22,6 +26,11 @@ export class ClickHouseUserErasure {
     const tables = await this.gateway.select<{ name: string }>(
       `SELECT name FROM system.tables WHERE database = ${sqlString(this.database)} AND (name LIKE ${sqlString(`${EVENTS_TABLE}%`)} OR name LIKE ${sqlString(`${LATEST_TABLE}%`)}) AND engine LIKE '%MergeTree'` as Sql,
     );
+    const days = tables.some((t) => t.name === EVENTS_TABLE)
+      ? await this.gateway.select<{ day: string }>(
+          `SELECT DISTINCT toString(event_date) AS day FROM ${liveTables(this.database).events} WHERE user_id = ${sqlUInt64(userId)}` as Sql,
+        )
+      : [];
     let rows = 0;
     const mutated: string[] = [];
     for (const { name } of tables) {
@@ -33,7 +42,29 @@ export class ClickHouseUserErasure {
       mutated.push(name);
     }
     for (const name of mutated) await this.untilMutationsDone(name, signal);
+    if (days.length > 0) await this.forgetInRollup(days.map((d) => d.day), signal);
     return rows;
+  }
+
+  /**
+   * Dirty first (readers stop using those days' runs), then delete those days' rollup rows, then
+   * dirty again: a run that read the raw table between the first mark and the delete loses its
+   * rows to the delete and is voided by the second mark.
+   */
+  private async forgetInRollup(days: string[], signal?: AbortSignal): Promise<void> {
+    const rollup = new DailyRollup(this.gateway, this.database);
+    const [{ n: present }] = await this.gateway.select<{ n: string | number }>(
+      `SELECT count() AS n FROM system.tables WHERE database = ${sqlString(this.database)} AND name = ${sqlString(ROLLUP_TABLE)}` as Sql,
+    );
+    if (Number(present) === 0) return; // a read model prepared before the rollup existed: nothing rolled up
+    await rollup.markDirty(days);
+    const table = rollup.tables.rollup;
+    const [{ n }] = await this.gateway.select<{ n: string | number }>(`SELECT count() AS n FROM ${table} WHERE day IN (${days.map(sqlDate).join(', ')})` as Sql);
+    if (Number(n) > 0) {
+      await this.gateway.command(`ALTER TABLE ${table} DELETE WHERE day IN (${days.map(sqlDate).join(', ')})` as Sql);
+      await this.untilMutationsDone(ROLLUP_TABLE, signal);
+    }
+    await rollup.markDirty(days);
   }
 
   private async untilMutationsDone(table: string, signal?: AbortSignal): Promise<void> {

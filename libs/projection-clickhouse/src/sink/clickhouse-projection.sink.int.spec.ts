@@ -107,7 +107,7 @@ describe('ClickHouseProjectionSink (ClickHouse server)', () => {
       `CREATE VIEW ${view} AS SELECT business_id, event_date AS day, countIf(event_type = 'RecordCreated') AS records_created, countIf(event_type = 'RecordUpdated') AS records_updated, countIf(event_type = 'RecordDeleted') AS records_deleted, count() AS events, uniqExact(user_id) AS active_users FROM ${tables().events} FINAL GROUP BY business_id, day`,
     );
     await sink.prepare();
-    const views = await select<{ name: string; query: string }>(`SELECT name, create_table_query AS query FROM system.tables WHERE database = ${sqlString(db.config.database)} AND name LIKE 'daily%'`);
+    const views = await select<{ name: string; query: string }>(`SELECT name, create_table_query AS query FROM system.tables WHERE database = ${sqlString(db.config.database)} AND name LIKE 'daily%' AND engine = 'View'`);
     expect(views.map((v) => v.name)).toEqual([DAILY_VIEW]);
     expect(views[0].query).toContain('RecordMovedIn');
     const [moved] = await select(`SELECT sum(records_created) AS created, sum(records_deleted) AS deleted FROM ${view} WHERE business_id IN ('mv-from', 'mv-to')`);

@@ -11,6 +11,13 @@ import { type AnalyticsTables, assertRebuildId, HANDOVER_TABLE, liveTables, rebu
 import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
 import { ensureDailyView } from '../schema/daily-view';
 import { mapBatch, type MappedBatch } from './event-rows';
+import { DailyRollup, daysBefore } from '../rollup/daily-rollup';
+import { EVERY_DAY } from '../rollup/rollup-tables';
+
+export interface ClickHouseSinkOptions {
+  /** The sink's clock: events of a UTC day before its today mark that day dirty in the rollup (tests). */
+  now?: () => Date;
+}
 
 export const CLICKHOUSE_SINK_NAME = 'clickhouse';
 
@@ -26,13 +33,18 @@ export const CLICKHOUSE_SINK_NAME = 'clickhouse';
 export class ClickHouseProjectionSink implements RebuildableProjectionSink {
   readonly name = CLICKHOUSE_SINK_NAME;
   private readonly handoverTable;
+  private readonly rollup: DailyRollup;
+  private readonly now: () => Date;
 
   constructor(
     private readonly gateway: ClickHouseGateway,
     private readonly database: string,
+    options: ClickHouseSinkOptions = {},
   ) {
     this.handoverTable = sqlQualifiedName(database, HANDOVER_TABLE);
     liveTables(database); // validates the database name now rather than at the first batch
+    this.rollup = new DailyRollup(gateway, database);
+    this.now = options.now ?? (() => new Date());
   }
 
   async prepare(): Promise<void> {
@@ -40,6 +52,7 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     await createTables(this.gateway, liveTables(this.database));
     await this.gateway.command(createHandoverTableSql(this.database));
     await ensureDailyView(this.gateway, this.database);
+    await this.rollup.prepare();
   }
 
   async apply(envelopes: readonly RecordEventEnvelope[]): Promise<SinkRejection[]> {
@@ -48,6 +61,9 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     // beginHandover() resolved writing to both table sets.
     const rebuildId = await this.currentHandover();
     await writeBatch(this.gateway, liveTables(this.database), batch);
+    // After the insert: a rollup run that did not see these rows started before the mark (DailyRollup).
+    // Live events are of today, so this is nothing but around midnight, in replays and resends.
+    await this.rollup.markDirty(daysBefore(this.now().toISOString().slice(0, 10), batch.events.map((e) => e.occurred_at)));
     if (rebuildId) await writeBatch(this.gateway, rebuildTables(this.database, rebuildId), batch);
     return batch.rejected;
   }
@@ -79,6 +95,7 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     const live = liveTables(this.database);
     const next = rebuildTables(this.database, rebuildId);
     const parked = retiredTables(this.database, rebuildId);
+    await this.rollup.markDirty([EVERY_DAY]);
     if (await this.tablesExist(next)) {
       await this.gateway.command(
         `RENAME TABLE ${live.events} TO ${parked.events}, ${next.events} TO ${live.events}, ${live.latest} TO ${parked.latest}, ${next.latest} TO ${live.latest}`,
@@ -86,6 +103,7 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     } else if (!(await this.tablesExist(parked))) {
       throw new Error(`rebuild ${rebuildId} has no target tables to promote`);
     }
+    await this.rollup.markDirty([EVERY_DAY]);
     await this.setHandover('');
   }
 

@@ -1,4 +1,4 @@
-import { guardShard } from '@shardline/event-store/mysql';
+import { archivedMonths, guardShard } from '@shardline/event-store/mysql';
 import { childOf, monthSlice, planOf, type Slice, type SlicePlan } from '@shardline/reconciliation';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import { isWholeMonth, MysqlEventStoreSide } from './mysql-event-store.side';
@@ -16,6 +16,8 @@ export interface RecordsRebuildOptions {
 export interface RecordsRebuildReport {
   shard: number;
   months: number[];
+  /** Months whose events were archived and dropped (event_archives): their rows are left alone. */
+  archivedMonthsSkipped: number[];
   batches: number;
   rows: Record<RowOutcome, number>;
   /** Rows left as a concurrent writer wrote them, and streams whose content did not open. */
@@ -23,15 +25,20 @@ export interface RecordsRebuildReport {
 }
 
 /**
- * `records:rebuild`: every month of a shard (months with events, or with rows), slice by slice in
+ * `records:rebuild`: every month of a shard (months with events, or with rows) but the archived
+ * ones (event_archives), slice by slice in
  * batches of at most `batchMax` events + rows, each through RecordsRowRebuilder (one consistent
  * snapshot per batch, guarded single-row writes: see there why this is safe while writers run).
  */
 export async function rebuildRecordsTable(databases: ShardDatabases, rebuilder: RecordsRowRebuilder, shard: number, options: RecordsRebuildOptions): Promise<RecordsRebuildReport> {
   const store = new MysqlEventStoreSide(databases);
   const table = new MysqlRecordsTableSide(databases);
-  const months = [...new Set([...(await store.months(shard)), ...(await table.months(shard))])].sort((a, b) => a - b);
-  const report: RecordsRebuildReport = { shard, months, batches: 0, rows: { inserted: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0, unopenable: 0 }, notes: [] };
+  const all = [...new Set([...(await store.months(shard)), ...(await table.months(shard))])].sort((a, b) => a - b);
+  // An archived month's history is in its archive, not in `events` (at most events written after the
+  // drop are): recomputing its rows from what is left would delete or regress live records.
+  const archived = new Set(await guardShard(shard, () => archivedMonths(databases.shard(shard))));
+  const months = all.filter((m) => !archived.has(m));
+  const report: RecordsRebuildReport = { shard, months, archivedMonthsSkipped: all.filter((m) => archived.has(m)), batches: 0, rows: { inserted: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0, unopenable: 0 }, notes: [] };
   const walk = async (slice: Slice): Promise<void> => {
     const plan = planOf(slice, options.fanout);
     for (const [k, size] of await sizes(databases, shard, plan)) {

@@ -1,0 +1,191 @@
+import type { RecordEventEnvelope } from '@shardline/integration-events';
+import { clickHouseConfigFromEnv } from '../clickhouse.config';
+import { ClickHouseAnalytics } from '../analytics/clickhouse-analytics.adapter';
+import { validatingFront } from '../analytics/analytics.contract';
+import { ClickHouseUserErasure } from '../erasure/clickhouse-user.erasure';
+import { liveTables } from '../schema/analytics-tables';
+import { ClickHouseProjectionSink } from '../sink/clickhouse-projection.sink';
+import { mapBatch } from '../sink/event-rows';
+import { sqlUInt64 } from '../sql/sql-literals';
+import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
+import { DailyRollup } from './daily-rollup';
+
+/*
+ * The daily rollup answers exactly what the raw events answer: a generated month and a half of
+ * events (hot businesses and a long tail, users shared across businesses, updates, deletes, moves,
+ * every event delivered twice in shuffled batches), every endpoint asked over many ranges with the
+ * rollup and with the raw table only; then what changes a rolled day — a late event, an erasure, a
+ * rebuild's swap — and the job that rolls settled days.
+ */
+const DAYS = Array.from({ length: 45 }, (_, i) => new Date(Date.UTC(2026, 0, 20 + i)).toISOString().slice(0, 10)); // 2026-01-20 .. 2026-03-05
+const BUSINESSES = ['hot-1', 'hot-2', ...Array.from({ length: 12 }, (_, i) => `tail-${i}`)];
+
+function generated(f: EnvelopeFactory): RecordEventEnvelope[] {
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const out: RecordEventEnvelope[] = [];
+  for (const day of DAYS) {
+    for (let i = 0; i < 30; i++) {
+      const business = rand(3) === 0 ? BUSINESSES[2 + rand(12)] : BUSINESSES[rand(2)];
+      const userId = String(1 + rand(25));
+      const hour = String(rand(24)).padStart(2, '0');
+      const recordId = f.recordId(new Date(`${day}T${hour}:00:00Z`));
+      const at = (min: number) => `${day}T${hour}:${String(min).padStart(2, '0')}:00.000Z`;
+      out.push(f.event({ type: rand(10) === 0 ? 'RecordMovedIn' : 'RecordCreated', recordId, businessId: business, userId, version: 1, at: at(1) }));
+      if (rand(3) === 0) out.push(f.event({ type: 'RecordUpdated', recordId, businessId: business, userId, version: 2, at: at(2) }));
+      if (rand(5) === 0) out.push(f.event({ type: rand(2) ? 'RecordDeleted' : 'RecordMovedOut', recordId, businessId: business, userId, version: 3, at: at(3) }));
+    }
+  }
+  return out;
+}
+
+const RANGES = [
+  ['2026-01-20', '2026-03-05'],
+  ['2026-01-01', '2026-12-31'],
+  ['2026-01-25', '2026-02-03'],
+  ['2026-02-28', '2026-03-01'],
+  ['2026-03-04', '2026-03-10'],
+];
+
+describe('daily rollup (ClickHouse server)', () => {
+  let db: ClickHouseTestDatabase;
+  let rollup: DailyRollup;
+  let withRollup: ReturnType<typeof validatingFront>;
+  let rawOnly: ReturnType<typeof validatingFront>;
+  const f = new EnvelopeFactory();
+
+  /** Every endpoint over every range, by business or not: [label, answer]. */
+  async function answers(a: ReturnType<typeof validatingFront>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const [from, to] of RANGES) {
+      out.push(await a.recordsPerBusinessPerDay({ from, to, limit: 10_000 }));
+      out.push(await a.recordsPerBusinessPerDay({ from, to, business_id: 'hot-1' }));
+      out.push(await a.hotBusinesses({ from, to, by: 'events', limit: 20 }));
+      out.push(await a.hotBusinesses({ from, to, by: 'records_created', limit: 3 }));
+      for (const interval of ['day', 'week', 'month'] as const) out.push(await a.growth({ from, to, interval }));
+      out.push(await a.growth({ from, to, interval: 'week', business_id: 'tail-3' }));
+      out.push(await a.activeUsers({ from, to }));
+      out.push(await a.activeUsers({ from, to, business_id: 'hot-2' }));
+    }
+    return out;
+  }
+  const expectSameAnswers = async () => expect(await answers(withRollup)).toEqual(await answers(rawOnly));
+  const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1100));
+  /** A run started after the day's dirty mark (a later second) makes the day usable again, with the same answers. */
+  const rollAgainAndExpectUsable = async (day: string) => {
+    await nextSecond();
+    await rollup.rollDay(day);
+    expect((await rollup.usableRuns(day, day)).has(day)).toBe(true);
+    await expectSameAnswers();
+  };
+
+  beforeAll(async () => {
+    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+    // The loading sink's clock is before the data: loading marks nothing dirty.
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
+    await sink.prepare();
+    const events = generated(f);
+    const deliveries = shuffled([...events, ...events], 11);
+    for (let i = 0; i < deliveries.length; i += 500) expect(await sink.apply(deliveries.slice(i, i + 500))).toEqual([]);
+    rollup = new DailyRollup(db.gateway, db.config.database);
+    withRollup = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
+    rawOnly = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database, { useRollup: false }));
+    // Every day but the last five is rolled: the answers mix rollup and raw days.
+    for (const day of DAYS.slice(0, -5)) await rollup.rollDay(day);
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it('answers every endpoint exactly as the raw events do, over ranges that mix rolled and raw days', async () => {
+    expect((await rollup.usableRuns(DAYS[0], DAYS[DAYS.length - 1])).size).toBe(DAYS.length - 5);
+    await expectSameAnswers();
+  }, 60_000);
+
+  it('serves rolled days from the rollup: a raw row written behind its back (no mark) does not change the answer until the day is marked', async () => {
+    const day = '2026-02-10';
+    const before = await withRollup.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'hot-1' });
+    const recordId = f.recordId(new Date(`${day}T05:00:00Z`));
+    const [row] = mapBatch([f.event({ type: 'RecordCreated', recordId, businessId: 'hot-1', userId: '99', version: 1, at: `${day}T05:00:00.000Z` })]).events;
+    await db.gateway.insertRows(liveTables(db.config.database).events, [row]);
+    expect(await withRollup.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'hot-1' })).toEqual(before);
+    expect((await rawOnly.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'hot-1' })).rows[0].records_created).toBe(before.rows[0].records_created + 1);
+    await rollup.markDirty([day]);
+    await expectSameAnswers();
+    await rollAgainAndExpectUsable(day);
+  }, 60_000);
+
+  it('a late event through the sink marks its day: answers stay equal to raw at once, and a new run makes the day usable again', async () => {
+    const day = '2026-01-28';
+    await nextSecond();
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database); // real clock: 2026-01-28 is before its today
+    const recordId = f.recordId(new Date(`${day}T23:59:00Z`));
+    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId, businessId: 'tail-3', userId: '77', version: 1, at: `${day}T23:59:59.000Z` })])).toEqual([]);
+    expect((await rollup.usableRuns(day, day)).has(day)).toBe(false);
+    await expectSameAnswers();
+    await rollAgainAndExpectUsable(day);
+  }, 60_000);
+
+  it('an erasure forgets the user in the rollup too: their days are marked and their rollup rows deleted; answers equal raw', async () => {
+    await nextSecond();
+    const events = liveTables(db.config.database).events;
+    const days = (await db.gateway.select<{ day: string }>(`SELECT DISTINCT toString(event_date) AS day FROM ${events} WHERE user_id = ${sqlUInt64('13')}`)).map((r) => r.day);
+    const rolledRowsOf = async () => {
+      const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE toString(day) IN (${days.map((d) => `'${d}'`).join(', ')})`);
+      return Number(n);
+    };
+    expect(days.length).toBeGreaterThan(3);
+    expect(await rolledRowsOf()).toBeGreaterThan(0);
+    await new ClickHouseUserErasure(db.gateway, db.config.database, 50).eraseUser('13');
+    expect(await rolledRowsOf()).toBe(0);
+    const [{ left }] = await db.gateway.select<{ left: string }>(`SELECT count() AS left FROM ${events} WHERE user_id = ${sqlUInt64('13')}`);
+    expect(Number(left)).toBe(0);
+    await expectSameAnswers();
+    await nextSecond();
+    const report = await rollup.rollUp({ lookbackDays: 0, settleMs: 0 });
+    expect(report.rolled).toEqual(expect.arrayContaining(days.filter((d) => d <= DAYS[DAYS.length - 6])));
+    await expectSameAnswers();
+  }, 120_000);
+
+  it('the job rolls the settled days of its window and the dirty days before it, and nothing settled less than settleMs ago', async () => {
+    const report = await rollup.rollUp({ lookbackDays: 2, settleMs: 0 });
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    expect(report.settledThrough).toBe(yesterday);
+    expect(report.rolled).toEqual(expect.arrayContaining([yesterday]));
+    const again = await rollup.rollUp({ lookbackDays: 2, settleMs: 0 });
+    expect(again.rolled).toEqual([]);
+    const unsettled = await rollup.rollUp({ lookbackDays: 2, settleMs: 3 * 86_400_000 });
+    expect(unsettled.settledThrough < yesterday).toBe(true);
+    const old = await rollup.rollUp({ lookbackDays: 1, settleMs: 0, earliestDay: '2030-01-01' });
+    expect(old.rolled).toEqual([]);
+  }, 60_000);
+
+  it('prunes the rows of superseded runs (older runs of re-rolled days); answers do not change', async () => {
+    const runsPerDay = async () => db.gateway.select<{ day: string; n: string }>(`SELECT toString(day) AS day, toString(uniqExact(run_id)) AS n FROM ${rollup.tables.rollup} GROUP BY day HAVING uniqExact(run_id) > 1`);
+    await rollup.rollDay(DAYS[3]); // a second run of a day whatever the earlier tests did
+    expect((await runsPerDay()).length).toBeGreaterThan(0);
+    const pruned = await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) + 3600);
+    expect(pruned).toBeGreaterThan(0);
+    for (;;) {
+      const [{ pending }] = await db.gateway.select<{ pending: string }>(`SELECT count() AS pending FROM system.mutations WHERE database = '${db.config.database}' AND is_done = 0`);
+      if (Number(pending) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await runsPerDay()).toEqual([]);
+    await expectSameAnswers();
+  }, 60_000);
+
+  it("a rebuild's swap voids every run (readers go raw at once) and the job rolls them again from the new tables", async () => {
+    await nextSecond();
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database);
+    const target = await sink.createRebuildTarget('rollup');
+    const events = generated(new EnvelopeFactory()).filter((e) => e.occurred_at < '2026-02-01');
+    expect(await target.apply(events)).toEqual([]);
+    await sink.beginHandover('rollup');
+    await sink.promote('rollup');
+    expect((await rollup.usableRuns(DAYS[0], DAYS[DAYS.length - 1])).size).toBe(0);
+    await expectSameAnswers();
+    await nextSecond();
+    for (const day of DAYS) await rollup.rollDay(day);
+    expect((await rollup.usableRuns(DAYS[0], DAYS[DAYS.length - 1])).size).toBe(DAYS.length);
+    await expectSameAnswers();
+  }, 120_000);
+});

@@ -1,0 +1,191 @@
+import { randomInt } from 'node:crypto';
+import type { ClickHouseGateway } from '../clickhouse-gateway';
+import { liveTables } from '../schema/analytics-tables';
+import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
+import { sqlDate, sqlDateTime, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { createRollupTablesSql, EVERY_DAY, rollupTables, type RollupTables } from './rollup-tables';
+
+const DAY_MS = 86_400_000;
+/** run_id = start second << RUN_SHIFT | random: the highest run_id of a day is its latest run. */
+const RUN_SHIFT = 20n;
+
+export interface RollUpOptions {
+  /** Days before the last settled day to look at (missing or dirty runs are rolled). */
+  lookbackDays: number;
+  /** A day is rolled only once this long has passed since it ended (late events, clock skew). */
+  settleMs: number;
+  /** Days before this one are never rolled (their raw events are past retention: a run would count nothing). */
+  earliestDay?: string;
+}
+
+export interface RollUpReport {
+  /** The last day old enough to be rolled (ClickHouse's clock). */
+  settledThrough: string;
+  rolled: string[];
+  /** Superseded runs whose rows were deleted (see pruneSupersededRuns). */
+  pruned: number;
+}
+
+/** A superseded run's rows are kept this long after the run that replaced it started (readers that chose it finish first). */
+const PRUNE_GRACE_S = 600;
+
+/**
+ * The daily rollup of `record_events`, exact under at-least-once delivery.
+ *
+ * A run of day D reads `record_events FINAL` for D (duplicates collapsed, as the endpoints count)
+ * and writes one row per business with the counts and the users' uniqExact state, then records
+ * itself in `daily_rollup_runs` with the second it STARTED reading (ClickHouse's clock). Nothing
+ * is ever updated in place: a later run of D supersedes an earlier one by its higher run_id.
+ *
+ * Whatever changes D's raw events after a run started marks D dirty (ClickHouse's clock again):
+ * the sink for every event it writes of a day before its own today (after the insert, so an event
+ * not seen by a run is always marked after the run started), an erasure for the days of the erased
+ * user, a rebuild's swap for every day. A day's run is usable only while no mark on D (or on
+ * EVERY_DAY) is at or after its start second; readers use the raw events for every other day.
+ * So an answer from the rollup equals the answer from the raw table, whenever it is asked.
+ *
+ * Settling (default 1 h after the day ends) keeps the job from rolling a day still receiving its
+ * last events, and bounds the clock skew tolerated between the projector and ClickHouse: the sink
+ * marks by its own clock, so it must already be past midnight when ClickHouse is past settle.
+ */
+export class DailyRollup {
+  readonly tables: RollupTables;
+  private readonly events: Sql;
+
+  constructor(
+    private readonly gateway: ClickHouseGateway,
+    database: string,
+  ) {
+    this.tables = rollupTables(database);
+    this.events = liveTables(database).events;
+  }
+
+  async prepare(): Promise<void> {
+    for (const sql of createRollupTablesSql(this.tables)) await this.gateway.command(sql);
+  }
+
+  /** Marks days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
+  async markDirty(days: Iterable<string>): Promise<void> {
+    const unique = [...new Set(days)];
+    if (unique.length === 0) return;
+    await this.gateway.command(`INSERT INTO ${this.tables.dirty} (day) SELECT arrayJoin([${unique.map(sqlDate).join(', ')}])`);
+  }
+
+  /**
+   * The usable run of each day in [from, to] that has one: day → run_id (decimal string). Days
+   * absent are to be read from the raw events. Two small reads of the bookkeeping tables.
+   */
+  async usableRuns(from: string, to: string): Promise<Map<string, string>> {
+    const range = `day >= ${sqlDate(from)} AND day <= ${sqlDate(to)}`;
+    const [runs, marks] = await Promise.all([
+      this.gateway.select<{ d: string; run_id: string | number }>(`SELECT toString(day) AS d, toString(max(run_id)) AS run_id FROM ${this.tables.runs} WHERE ${range} GROUP BY day`),
+      this.gateway.select<{ d: string; marked: string | number }>(
+        `SELECT toString(day) AS d, toUInt32(max(marked_at)) AS marked FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day`,
+      ),
+    ]);
+    const markedAt = new Map(marks.map((m) => [m.d, Number(m.marked)]));
+    const everyDay = markedAt.get(EVERY_DAY) ?? -1;
+    const usable = new Map<string, string>();
+    for (const { d: day, run_id } of runs) {
+      const started = Number(BigInt(run_id) >> RUN_SHIFT);
+      if (started > Math.max(everyDay, markedAt.get(day) ?? -1)) usable.set(day, String(run_id));
+    }
+    return usable;
+  }
+
+  /**
+   * Rolls every settled day of the lookback window, and every older day marked dirty, that has no
+   * usable run. Days are rolled one at a time (each is one FINAL read of one day of raw events).
+   */
+  async rollUp(options: RollUpOptions): Promise<RollUpReport> {
+    const now = await this.serverSeconds();
+    const settledThrough = dayOf((now * 1000 - options.settleMs) - DAY_MS);
+    const first = dayOf(Date.parse(`${settledThrough}T00:00:00Z`) - (options.lookbackDays - 1) * DAY_MS);
+    const candidates = new Set(daysFrom(first, settledThrough));
+    for (const day of await this.daysNeedingAgain(settledThrough)) candidates.add(day);
+    const sorted = [...candidates].filter((d) => options.earliestDay === undefined || d >= options.earliestDay).sort();
+    const rolled: string[] = [];
+    if (sorted.length > 0) {
+      const usable = await this.usableRuns(sorted[0], settledThrough);
+      for (const day of sorted) {
+        if (usable.has(day)) continue;
+        await this.rollDay(day);
+        rolled.push(day);
+      }
+    }
+    return { settledThrough, rolled, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
+  }
+
+  /**
+   * Deletes the rows of runs superseded by a run of the same day that started before `before`
+   * (epoch seconds): only a day's latest run is ever read, and a reader that picked an older one
+   * just before it was superseded has long finished. A DELETE mutation, applied in the background.
+   */
+  async pruneSupersededRuns(before: number): Promise<number> {
+    const days = await this.gateway.select<{ runs: Array<string | number>; latest: string | number }>(
+      `SELECT groupArray(run_id) AS runs, max(run_id) AS latest FROM ${this.tables.runs} GROUP BY day HAVING count() > 1`,
+    );
+    const superseded = days
+      .filter((d) => Number(BigInt(d.latest) >> RUN_SHIFT) < before)
+      .flatMap((d) => d.runs.map(String).filter((run) => run !== String(d.latest)));
+    if (superseded.length === 0) return 0;
+    const list = superseded.map(sqlUInt64).join(', ');
+    await this.gateway.command(`ALTER TABLE ${this.tables.rollup} DELETE WHERE run_id IN (${list})`);
+    await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE run_id IN (${list})`);
+    return superseded.length;
+  }
+
+  /** One run of one day: rows first, then the run (a run recorded is complete). */
+  async rollDay(day: string): Promise<string> {
+    const started = await this.serverSeconds();
+    const runId = sqlUInt64((BigInt(started) << RUN_SHIFT) | BigInt(randomInt(1 << Number(RUN_SHIFT))));
+    const start = new Date(`${day}T00:00:00Z`);
+    const end = new Date(start.getTime() + DAY_MS);
+    await this.gateway.command(
+      `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, users)
+SELECT business_id, event_date, ${runId},
+  countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), uniqExactState(user_id)
+FROM ${this.events} FINAL
+WHERE event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}
+GROUP BY business_id, event_date`,
+    );
+    await this.gateway.command(`INSERT INTO ${this.tables.runs} (day, run_id, started_at) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC')`);
+    return runId;
+  }
+
+  /** Days up to `through` with a dirty mark, and every day ever rolled when EVERY_DAY is marked. */
+  private async daysNeedingAgain(through: string): Promise<string[]> {
+    const rows = await this.gateway.select<{ d: string }>(`SELECT DISTINCT toString(day) AS d FROM ${this.tables.dirty} WHERE day <= ${sqlDate(through)}`);
+    const days = rows.map((r) => r.d).filter((d) => d !== EVERY_DAY);
+    if (rows.length > days.length) {
+      const all = await this.gateway.select<{ d: string }>(`SELECT DISTINCT toString(day) AS d FROM ${this.tables.runs} WHERE day <= ${sqlDate(through)}`);
+      days.push(...all.map((r) => r.d));
+    }
+    return days;
+  }
+
+  private async serverSeconds(): Promise<number> {
+    const [row] = await this.gateway.select<{ now: string | number }>('SELECT toUInt32(now()) AS now');
+    return Number(row.now);
+  }
+}
+
+/** Days (YYYY-MM-DD, UTC) of the rows' occurred_at ('YYYY-MM-DD hh:mm:ss') before `today`. */
+export function daysBefore(today: string, occurredAt: Iterable<string>): Set<string> {
+  const days = new Set<string>();
+  for (const at of occurredAt) {
+    const day = at.slice(0, 10);
+    if (day < today) days.add(day);
+  }
+  return days;
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function daysFrom(first: string, last: string): string[] {
+  const out: string[] = [];
+  for (let ms = Date.parse(`${first}T00:00:00Z`); ms <= Date.parse(`${last}T00:00:00Z`); ms += DAY_MS) out.push(dayOf(ms));
+  return out;
+}

@@ -1,0 +1,69 @@
+import { sqlQualifiedName, type Sql } from '../sql/sql-literals';
+
+/**
+ * The daily rollup of the raw events (see daily-rollup.ts for the protocol):
+ * - `daily_business_rollup`: one row per (business, UTC day, run) with the exact counts of that
+ *   day as `record_events FINAL` gave them when the run read it, and the set of its users as a
+ *   uniqExact state (so distinct users can be merged across days and businesses exactly);
+ * - `daily_rollup_runs`: which run is current for each day and when it started reading;
+ * - `daily_rollup_dirty`: days whose raw events changed after they may have been rolled (a late
+ *   event, an erasure, a rebuild's swap); day 1970-01-02 voids every run started before it.
+ */
+export const ROLLUP_TABLE = 'daily_business_rollup';
+export const ROLLUP_RUNS_TABLE = 'daily_rollup_runs';
+export const ROLLUP_DIRTY_TABLE = 'daily_rollup_dirty';
+/**
+ * A dirty mark on this day voids the runs of EVERY day started before it. Not 1970-01-01: that is
+ * Date 0, which 18.16 renders as '0000-00-00' (current ClickHouse as '1970-01-01').
+ */
+export const EVERY_DAY = '1970-01-02';
+
+export interface RollupTables {
+  rollup: Sql;
+  runs: Sql;
+  dirty: Sql;
+}
+
+export function rollupTables(database: string): RollupTables {
+  return {
+    rollup: sqlQualifiedName(database, ROLLUP_TABLE),
+    runs: sqlQualifiedName(database, ROLLUP_RUNS_TABLE),
+    dirty: sqlQualifiedName(database, ROLLUP_DIRTY_TABLE),
+  };
+}
+
+/*
+ * Plain MergeTree everywhere: readers select the rows of a day's current run by its run_id, so a
+ * superseded run's rows must not be collapsed away under a reader that is still using them (a
+ * Replacing engine could). Same 18.16-compatible DDL style as analytics-ddl.ts. Monthly partitions
+ * by day, so retention drops whole partitions like the raw table's.
+ */
+export function createRollupTablesSql(t: RollupTables): Sql[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t.rollup} (
+  business_id String,
+  day Date,
+  run_id UInt64,
+  records_created UInt64,
+  records_updated UInt64,
+  records_deleted UInt64,
+  events UInt64,
+  users AggregateFunction(uniqExact, UInt64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (business_id, day, run_id)`,
+    `CREATE TABLE IF NOT EXISTS ${t.runs} (
+  day Date,
+  run_id UInt64,
+  started_at DateTime('UTC')
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, run_id)`,
+    `CREATE TABLE IF NOT EXISTS ${t.dirty} (
+  day Date,
+  marked_at DateTime('UTC') DEFAULT now()
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY day`,
+  ];
+}

@@ -66,7 +66,8 @@ describe('Elasticsearch index lifecycle', () => {
     expect(await sink.apply(before.map((id) => event(id, 1, 'first')))).toEqual([]);
     await client.indices.refresh({ index: base });
     const month = new Date().toISOString().slice(0, 7).replace('-', '.');
-    const policy = { maxPrimaryShardBytes: 1024 ** 4, maxPrimaryShardDocs: 10, leadMs: 1000 };
+    // The cutoff lies leadMs ahead; the second call below must come before it, even on a busy machine (1 s was not enough at load 10).
+    const policy = { maxPrimaryShardBytes: 1024 ** 4, maxPrimaryShardDocs: 10, leadMs: 5000 };
 
     const first = await lifecycle.rolloverIfDue(policy);
     expect(first).toMatchObject({ index: `${base}-${month}`, primaryShards: 1, primaryShardDocs: 20, cutoff: expect.any(String) });

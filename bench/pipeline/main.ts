@@ -74,7 +74,8 @@ const env: Record<string, string> = {
   SHARDLINE_ACCESS_LOG: 'off',
   SHARDLINE_ES_REFRESH_INTERVAL: REFRESH,
 };
-const raw = { topic: `bench.${run}.raw`, esBase: `bench-${run}-raw`, chDatabase: `bench_${run}_raw` };
+// The raw index bases must not match the read model's template pattern (`bench-<run>-*`): ES refuses two templates of one priority on one index.
+const raw = { topic: `bench.${run}.raw`, esBase: `bench-raw-${run}-`, chDatabase: `bench_${run}_raw` };
 const sharding = shardingConfigFromEnv({ ...process.env, ...env });
 const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
@@ -331,8 +332,9 @@ async function truncate(): Promise<void> {
 }
 
 async function cleanup(): Promise<void> {
-  // Every index and template of the run starts with its base: the read model's, its state index, the raw targets'.
+  // Every index and template of the run starts with one of these bases: the read model's (and its state index), the raw targets'.
   await deleteIndices(ES, env.SHARDLINE_ES_INDEX);
+  await deleteIndices(ES, raw.esBase);
   const databases = [env.SHARDLINE_CLICKHOUSE_DATABASE, ...RAW_CH_FORMATS.map((_, i) => `${raw.chDatabase}${i}`)];
   for (const db of databases) await fetch(`${CH}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' }).catch(() => undefined);
   const admin = kafka.admin();

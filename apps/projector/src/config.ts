@@ -45,10 +45,11 @@ const projectorEnvSchema = z.object({
   /**
    * Bytes the broker gathers before it answers a fetch (1 = answer at once with whatever is there).
    * Larger fetches make larger applies: fewer ES bulks and ClickHouse inserts (parts) per event.
+   * 512 KiB (~470 sealed events): bench/README.md "cost per event per stage".
    */
-  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1),
+  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(512 * 1024),
   /** Longest the broker holds a fetch waiting for FETCH_MIN_BYTES: the most that shape adds to the lag. */
-  SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(5000),
+  SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),

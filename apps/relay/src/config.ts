@@ -11,8 +11,9 @@ const relayEnvSchema = z.object({
    * Wait after publishing a batch that was not full before reading again (ms): rows arriving
    * meanwhile go out together (fewer lease checks, reads, produce requests and deletes per event).
    * Adds at most this to the lag; a full batch is followed at once. 0: read again at once.
+   * 25: bench/README.md "cost per event per stage" (Kafka broker -37 µs/event at 2,000/s).
    */
-  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(25),
   /** Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this). */
   SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(100),
   /**

@@ -1,14 +1,5 @@
-import { SqlLiteralError } from './sql-literals';
+import { BACKSLASH_ESCAPES, SqlLiteralError } from './sql-literals';
 
-const TSV_ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '\0': '\\0',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-};
 // What the reader would take for a separator or an escape; other control characters go verbatim
 // (the reader keeps them), so nothing here depends on \xHH support.
 const NEEDS_ESCAPE = /[\\\0\b\f\n\r\t]/g;
@@ -22,7 +13,7 @@ export function tsvField(value: unknown): string {
   }
   if (typeof value !== 'string') throw new SqlLiteralError(`a TabSeparated field must be a string or a number, got ${value === null ? 'null' : typeof value}`);
   if (LONE_SURROGATE.test(value)) throw new SqlLiteralError('string with a lone UTF-16 surrogate');
-  return value.replace(NEEDS_ESCAPE, (c) => TSV_ESCAPES[c]);
+  return value.replace(NEEDS_ESCAPE, (c) => BACKSLASH_ESCAPES[c]);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { numericDirs } from './listening-pids';
 
 /**
  * CPU time per process over a window, read from /proc (Linux), so the benchmark can show where
@@ -22,9 +23,8 @@ export class CpuUsage {
   /** Percent of one core per process name since begin(), highest first (empty where /proc is missing). */
   end(): Array<{ name: string; percent: number }> {
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const hz = 100; // USER_HZ: 100 on every Linux ABI Node runs on
     return [...this.ticks()]
-      .map(([name, ticks]) => ({ name, percent: ((ticks - (this.start.get(name) ?? 0)) / hz / seconds) * 100 }))
+      .map(([name, ticks]) => ({ name, percent: ((ticks - (this.start.get(name) ?? 0)) / TICKS_PER_SECOND / seconds) * 100 }))
       .sort((a, b) => b.percent - a.percent);
   }
 
@@ -44,7 +44,7 @@ export class CpuUsage {
   }
 }
 
-const ENGINES: Array<[string, RegExp]> = [
+export const ENGINES: Array<[string, RegExp]> = [
   ['mariadb', /(^|\/)(mariadbd|mysqld)( |$)/],
   ['elasticsearch', /org\.elasticsearch\.bootstrap/],
   ['kafka', /kafka\.Kafka( |$)/],
@@ -52,7 +52,7 @@ const ENGINES: Array<[string, RegExp]> = [
   ['redis', /redis-server/],
 ];
 
-function engineOf(pid: number): string | undefined {
+export function engineOf(pid: number): string | undefined {
   let cmd: string;
   try {
     cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
@@ -63,20 +63,35 @@ function engineOf(pid: number): string | undefined {
 }
 
 function pids(): number[] {
-  try {
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-  } catch {
-    return [];
-  }
+  return numericDirs('/proc');
 }
 
+/** USER_HZ: 100 on every Linux ABI Node runs on. */
+export const TICKS_PER_SECOND = 100;
+
 /** utime + stime of a process (all its threads), in clock ticks. */
-function ticksOf(pid: number): number | undefined {
+export function ticksOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Busy and total CPU ticks of the whole machine (all cores) from /proc/stat: what every process
+ * used, ours, the engines' and anyone else's (another session's tests count here too).
+ */
+export function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    const busy = user + nice + system + irq + softirq + (steal ?? 0);
+    return { busy, total: busy + idle + iowait };
   } catch {
     return undefined;
   }

@@ -1,41 +1,67 @@
 /**
- * Pipeline benchmark: sustained writes through the batch API while the relay, the projector
- * (Elasticsearch + ClickHouse) and the query API run as their own processes, measuring
- * - the write rate achieved against the target (BENCH_RATE events/s for BENCH_SECONDS),
- * - lag from acknowledgement to visibility in Elasticsearch (search) and ClickHouse (p50/p99/max),
- * - search p50/p99 and id lookup p50/p99 (cache hits) under that load.
- * Everything runs on private databases, topics, indices and cache keys, removed afterwards.
+ * Pipeline benchmark: the batch API, relay, projector (Elasticsearch + ClickHouse) and query API
+ * as their own processes, on private databases, topics, indices and cache keys (removed
+ * afterwards). Phases of one run (BENCH_PHASES):
+ * - cost: writes at a fixed rate with nothing else running (no polling, no queries); CPU per event
+ *   of every process from the first write until both read models hold every record;
+ * - lag: writes at each of BENCH_LAG_RATES while sampled ids are polled for visibility in Kafka,
+ *   Elasticsearch and ClickHouse (and optional queries): lag p50/p99, and what the polling costs;
+ * - raw: the cheapest equivalent of each stage with the same client libraries on the same data
+ *   (raw-baselines.ts), and the stage/raw ratios.
  * See README.md beside this file.
  */
 import { availableParallelism } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from '@shardline/kafka';
+import { createElasticsearchClient } from '@shardline/projection-elasticsearch';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { migrateAll } from '../../migrations/migrate';
-import { makeRecord, percentile } from '../ingest/workload';
+import { rawInsert } from '../ingest/raw-insert';
+import { percentile } from '../ingest/workload';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
-import { CpuUsage } from './cpu-usage';
+import { between, CpuMeter, enginePids, portOf, type CpuWindow } from './cpu-meter';
+import { costTable, microsPerEvent, pipelineMicros, ratioLines, rawLine } from './cost-report';
 import { AppProcess } from './processes';
 import { ms, QueryLoad } from './query-load';
-import { clickhouseVisible, elasticsearchVisible, POLL_MS, VisibilityWatcher } from './visibility';
+import { rawBulk, rawConsume, rawInsertRows, rawProduce, readDocuments, readRows, type RawPhase } from './raw-baselines';
+import { clickhouseVisible, elasticsearchVisible, POLL_MS, readModelCounts, VisibilityWatcher } from './visibility';
+import { writeLoad, type WriteResult } from './write-load';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const RATE = num('BENCH_RATE', 10_000);
-const SECONDS = num('BENCH_SECONDS', 60);
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const RATE = num('BENCH_RATE', 2_000);
+const SECONDS = num('BENCH_SECONDS', 30);
+const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 5);
+const IDLE_SECONDS = num('BENCH_IDLE_SECONDS', 5);
 const PER_REQUEST = num('BENCH_BATCH', 1_000);
+const PHASES = new Set(list('BENCH_PHASES', 'cost,lag,raw'));
+const LAG_RATES = list('BENCH_LAG_RATES', String(RATE)).map(Number);
+const LAG_SECONDS = num('BENCH_LAG_SECONDS', 30);
 const SAMPLE = num('BENCH_SAMPLE_PER_REQUEST', 10);
-const SEARCH_RATE = num('BENCH_SEARCH_RATE', 50);
-const LOOKUP_RATE = num('BENCH_LOOKUP_RATE', 200);
+const SEARCH_RATE = num('BENCH_SEARCH_RATE', 0);
+const LOOKUP_RATE = num('BENCH_LOOKUP_RATE', 0);
+const RAW_SECONDS = num('BENCH_RAW_SECONDS', 15);
+const RAW_BATCH = num('BENCH_RAW_BATCH', 1_000);
+const RAW_CH_FORMATS = list('BENCH_RAW_CH_FORMATS', 'JSONEachRow') as Array<'JSONEachRow' | 'TabSeparated'>;
 /** Elasticsearch refresh interval of the benchmark's indices (the projector's default is 1s). */
 const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '250ms';
+/** Raw `_bulk` variants, refresh:mapping (mapping `project` or `lean`, see raw-baselines.ts). */
+const RAW_ES = list('BENCH_RAW_ES', `${REFRESH}:project`).map((v) => {
+  const [refresh, mapping = 'project'] = v.split(':');
+  if (mapping !== 'project' && mapping !== 'lean') throw new Error(`BENCH_RAW_ES: unknown mapping ${mapping}`);
+  return { refresh, mapping: mapping as 'project' | 'lean' };
+});
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
 const CH = process.env.SHARDLINE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+const BROKERS = (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const run = `p${Date.now().toString(36)}`;
 const ports = { api: 3990, query: 3991, relay: 9490, projector: 9491 };
+const apiUrl = `http://127.0.0.1:${ports.api}`;
 
 const env: Record<string, string> = {
   SHARDLINE_SHARD_DB_PREFIX: 'bench_pipe_data_db_',
-  // One load generator offers up to 10,000/s: far above the anonymous limit, which this bench does not measure.
+  // One load generator offers thousands of events/s: far above the anonymous limit, which this bench does not measure.
   SHARDLINE_RATE_LIMIT_ENABLED: 'false',
   SHARDLINE_CONTROL_DB: 'bench_pipe_control',
   SHARDLINE_EVENTS_TOPIC: `bench.${run}.events`,
@@ -48,11 +74,14 @@ const env: Record<string, string> = {
   SHARDLINE_ACCESS_LOG: 'off',
   SHARDLINE_ES_REFRESH_INTERVAL: REFRESH,
 };
+// The raw index bases must not match the read model's template pattern (`bench-<run>-*`): ES refuses two templates of one priority on one index.
+const raw = { topic: `bench.${run}.raw`, esBase: `bench-raw-${run}-`, chDatabase: `bench_${run}_raw` };
+const sharding = shardingConfigFromEnv({ ...process.env, ...env });
+const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
 async function main(): Promise<void> {
-  const sharding = shardingConfigFromEnv({ ...process.env, ...env });
   await migrateAll(sharding);
-  await truncate(sharding);
+  await truncate();
   const apps = [
     new AppProcess('relay', `http://127.0.0.1:${ports.relay}/health/live`, { ...env, SHARDLINE_RELAY_OPS_PORT: String(ports.relay), SHARDLINE_RELAY_OPS_HOST: '127.0.0.1' }),
     new AppProcess('projector', `http://127.0.0.1:${ports.projector}/health/ready`, {
@@ -60,113 +89,216 @@ async function main(): Promise<void> {
       SHARDLINE_PROJECTOR_OPS_PORT: String(ports.projector),
       SHARDLINE_PROJECTOR_OPS_HOST: '127.0.0.1',
     }),
-    new AppProcess('api', `http://127.0.0.1:${ports.api}/health/ready`, { ...env, SHARDLINE_HTTP_PORT: String(ports.api), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '903' }),
+    new AppProcess('api', `${apiUrl}/health/ready`, { ...env, SHARDLINE_HTTP_PORT: String(ports.api), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '903' }),
     new AppProcess('query-api', `http://127.0.0.1:${ports.query}/health/ready`, { ...env, SHARDLINE_QUERY_HTTP_PORT: String(ports.query), SHARDLINE_QUERY_HTTP_HOST: '127.0.0.1' }),
   ];
-  console.log(`# pipeline benchmark: ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ${SAMPLE} sampled ids per batch, ES refresh ${REFRESH}, node ${process.version}`);
+  const engines = enginePids(
+    {
+      mariadb: [...new Set([sharding.control.port, ...sharding.shards.map((s) => s.port)])],
+      kafka: BROKERS.map((b) => portOf(b, 9092)),
+      elasticsearch: [portOf(ES, 9200)],
+      clickhouse: [portOf(CH, 8123)],
+      redis: [portOf(process.env.SHARDLINE_REDIS_URL ?? 'redis://127.0.0.1:6379', 6379)],
+    },
+    (message) => console.log(`# warning: ${message}`),
+  );
+  const meter = new CpuMeter(() => ({ ...Object.fromEntries(apps.map((a) => [a.name, a.pid ? [a.pid] : []])), 'load generator': [process.pid], ...engines }));
+  console.log(
+    `# pipeline benchmark (${[...PHASES].join(', ')}): ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ES refresh ${REFRESH}, ${availableParallelism()} cores, node ${process.version}; engines by pid: ${Object.entries(engines)
+      .map(([e, p]) => `${e} ${p.join('+')}`)
+      .join(', ')}`,
+  );
+  const knobs = Object.entries(process.env).filter(([k]) => /^SHARDLINE_(RELAY|PROJECTOR|ES|CLICKHOUSE)_/.test(k) && !/PASSWORD/.test(k));
+  if (knobs.length) console.log(`# settings from the environment: ${knobs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  let written = 0;
+  let cost: { window: CpuWindow; events: number } | undefined;
   try {
     for (const app of apps) await app.start();
-    await measure(new CpuUsage(() => Object.fromEntries(apps.map((a) => [a.name, a.pid]))));
+    // Warm-up (JIT, connections, this month's index): not measured.
+    written += (await writeLoad({ apiUrl, rate: RATE, seconds: WARMUP_SECONDS, perRequest: PER_REQUEST, firstRecord: 0 })).acknowledged;
+    await caughtUp(written, 120_000);
+    const idle = await idleWindow(meter);
+    if (PHASES.has('cost')) {
+      cost = await costPhase(meter, written, idle);
+      written += cost.events;
+    }
+    if (PHASES.has('lag')) for (const rate of LAG_RATES) written += await lagPhase(meter, rate, written, rate === RATE ? cost : undefined);
   } finally {
     for (const app of [...apps].reverse()) await app.stop().catch(() => undefined);
+  }
+  try {
+    if (PHASES.has('raw')) await rawPhases(meter, cost, Math.min(written, Math.round(RATE * RAW_SECONDS)));
+  } finally {
     await cleanup();
   }
 }
 
-async function measure(cpu: CpuUsage): Promise<void> {
+async function idleWindow(meter: CpuMeter): Promise<CpuWindow> {
+  const from = meter.sample();
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  return between(from, meter.sample());
+}
+
+/** Writes at RATE with no polling and no queries; the window ends when both read models hold every record. */
+async function costPhase(meter: CpuMeter, before: number, idle: CpuWindow): Promise<{ window: CpuWindow; events: number }> {
+  const from = meter.sample();
+  const writes = await writeLoad({ apiUrl, rate: RATE, seconds: SECONDS, perRequest: PER_REQUEST, firstRecord: 1e9 });
+  const writesEnded = performance.now();
+  await caughtUp(before + writes.acknowledged, 180_000);
+  const window = between(from, meter.sample());
+  console.log(`\n## cost: ${RATE} events/s offered for ${SECONDS}s, no polling, no queries; CPU from the first write until both read models held every record`);
+  printWrites(writes, RATE);
+  console.log(`  read models caught up ${((performance.now() - writesEnded) / 1000).toFixed(1)} s after the last acknowledgement (window ${window.seconds.toFixed(1)} s)`);
+  for (const line of costTable(window, writes.acknowledged, idle)) console.log(line);
+  return { window, events: writes.acknowledged };
+}
+
+/** Writes at `rate` while sampled ids are polled until visible in each stage; returns the records written. */
+async function lagPhase(meter: CpuMeter, rate: number, before: number, cost: { window: CpuWindow; events: number } | undefined): Promise<number> {
   const es = new VisibilityWatcher('elasticsearch', (records) => elasticsearchVisible(ES, env.SHARDLINE_ES_INDEX, records));
   const ch = new VisibilityWatcher('clickhouse', (records) => clickhouseVisible(CH, env.SHARDLINE_CLICKHOUSE_DATABASE, records));
-  const kafkaSeen = await watchKafka();
+  const kafkaSeen = await watchKafka(`bench-${run}-watch-${rate}`);
   es.start();
   ch.start();
   const hot: { business_id: string; id: string }[] = [];
   const queries = new QueryLoad(`http://127.0.0.1:${ports.query}`, hot, { search: SEARCH_RATE, lookup: LOOKUP_RATE });
-
-  // Open loop: a batch every interval, whatever the previous ones are doing (up to 32 in flight).
-  const interval = (1000 * PER_REQUEST) / RATE;
-  const started = performance.now();
-  cpu.begin();
-  let acknowledged = 0;
-  let failed = 0;
-  const failures = new Map<string, number>();
-  let inFlight = 0;
-  let skipped = 0;
-  const ackLatency: number[] = [];
-  const requests: Promise<void>[] = [];
-  for (let n = 0; performance.now() - started < SECONDS * 1000; n++) {
-    const due = started + n * interval;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (n === 20) queries.start();
-    if (inFlight >= 32) {
-      skipped++;
-      continue;
-    }
-    inFlight++;
-    requests.push(
-      postBatch(n)
-        .then(({ ids, ackedAt, latency }) => {
-          acknowledged += ids.length;
-          ackLatency.push(latency);
-          const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / SAMPLE)) === 0).slice(0, SAMPLE);
-          kafkaSeen.watcher.add(sample.map((s) => ({ ...s, ackedAt })));
-          es.add(sample.map((s) => ({ ...s, ackedAt })));
-          ch.add(sample.map((s) => ({ ...s, ackedAt })));
-          if (hot.length < 2000) hot.push(...sample);
-        })
-        .catch((e: unknown) => {
-          failed++;
-          const reason = e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ''}` : String(e);
-          failures.set(reason, (failures.get(reason) ?? 0) + 1);
-        })
-        .finally(() => void inFlight--),
-    );
-  }
-  await Promise.all(requests);
-  const writeSeconds = (performance.now() - started) / 1000;
-  const cpuShares = cpu.end();
+  const from = meter.sample();
+  const writes = await writeLoad({
+    apiUrl,
+    rate,
+    seconds: LAG_SECONDS,
+    perRequest: PER_REQUEST,
+    firstRecord: 2e9 + rate * 1e5,
+    onTick: (n) => void (n === 20 && queries.start()),
+    onAck: ({ ids, ackedAt }) => {
+      const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / SAMPLE)) === 0).slice(0, SAMPLE).map((s) => ({ ...s, ackedAt }));
+      kafkaSeen.watcher.add(sample);
+      es.add(sample);
+      ch.add(sample);
+      if (hot.length < 2000) hot.push(...sample);
+    },
+  });
   await queries.stop();
   const drainStarted = performance.now();
   while ((es.outstanding > 0 || ch.outstanding > 0 || kafkaSeen.watcher.outstanding > 0) && performance.now() - drainStarted < 120_000) await new Promise((r) => setTimeout(r, 200));
   es.stop();
   ch.stop();
   await kafkaSeen.stop();
+  await caughtUp(before + writes.acknowledged, 180_000);
+  // Like the cost phase's: first write until caught up, so the two compare.
+  const window = between(from, meter.sample());
 
-  ackLatency.sort((a, b) => a - b);
-  const rate = acknowledged / writeSeconds;
-  console.log(`writes: ${fmt(rate)} events/s acknowledged (target ${RATE}) over ${writeSeconds.toFixed(1)}s; batch request p50 ${ms(percentile(ackLatency, 50))}, p99 ${ms(percentile(ackLatency, 99))}; failed requests ${failed}, skipped (32 in flight) ${skipped}`);
-  for (const [reason, count] of failures) console.log(`  failed: ${count} x ${reason}`);
+  console.log(`\n## lag: ${rate} events/s offered for ${LAG_SECONDS}s, ${SAMPLE} ids per batch polled every ${POLL_MS} ms in Kafka, Elasticsearch and ClickHouse`);
+  printWrites(writes, rate);
   for (const w of [kafkaSeen.watcher, es, ch]) {
     const lags = w.lags.sort((a, b) => a - b);
-    console.log(
-      `lag ack -> visible in ${w.name.padEnd(13)}: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1])}  [${lags.length} sampled records, ${w.outstanding} never seen, poll every ${POLL_MS} ms${w.errors ? `, ${w.errors} failed polls` : ''}]`,
-    );
+    console.log(`  lag ack -> visible in ${w.name.padEnd(13)}: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1])}  [${lags.length} sampled, ${w.outstanding} never seen${w.errors ? `, ${w.errors} failed polls` : ''}]`);
   }
-  const total = cpuShares.reduce((sum, c) => sum + c.percent, 0);
+  if (SEARCH_RATE > 0) console.log(`  search    (POST /data/search, ${SEARCH_RATE}/s) under load: ${queries.summary('search')}`);
+  if (LOOKUP_RATE > 0) console.log(`  id lookup (GET /data/:b/:id, ${LOOKUP_RATE}/s, 200 hot ids) under load: ${queries.summary('lookup')}`);
+  const n = writes.acknowledged;
+  const names = ['api', 'relay', 'projector', 'mariadb', 'kafka', 'elasticsearch', 'clickhouse', 'load generator'];
+  console.log(`  cpu µs/event during the writes: ${names.map((p) => `${p} ${microsPerEvent(window, p, n).toFixed(0)}`).join(', ')}; pipeline ${pipelineMicros(window, n).toFixed(0)}`);
+  if (cost) {
+    // Same rate, same processes: what the lag phase costs on top is the polling (and the queries).
+    const delta = (p: string) => (microsPerEvent(window, p, n) - microsPerEvent(cost.window, p, cost.events)).toFixed(0);
+    console.log(`  measurement load (this phase minus the cost phase, µs/event): elasticsearch ${delta('elasticsearch')}, clickhouse ${delta('clickhouse')}, kafka ${delta('kafka')}, load generator ${delta('load generator')}`);
+  }
+  const esP99 = percentile(es.lags, 99);
+  const chP99 = percentile(ch.lags, 99);
+  const sustained = n / writes.seconds >= rate * 0.98 && writes.failed === 0;
   console.log(
-    `cpu during the writes (% of one core; this machine has ${availableParallelism()} cores): ${cpuShares.map((c) => `${c.name} ${c.percent.toFixed(0)}`).join(', ')}; total ${total.toFixed(0)}`,
+    `  at ${rate}/s: sustained ${sustained ? 'yes' : 'NO'}; lag p99 < 1 s to Elasticsearch ${esP99 < 1000 && es.outstanding === 0 ? 'met' : 'missed'}, ClickHouse ${chP99 < 1000 && ch.outstanding === 0 ? 'met' : 'missed'}`,
   );
-  console.log(`search    (POST /data/search, ${SEARCH_RATE}/s) under load: ${queries.summary('search')}`);
-  console.log(`id lookup (GET /data/:b/:id, ${LOOKUP_RATE}/s, 200 hot ids) under load: ${queries.summary('lookup')}`);
-  const esLag = percentile(es.lags, 99);
-  const chLag = percentile(ch.lags, 99);
+  return n;
+}
+
+function printWrites(writes: WriteResult, rate: number): void {
   console.log(
-    `targets: ${RATE}/s sustained ${rate >= RATE * 0.98 ? 'met' : 'missed'}; lag p99 < 1 s ES ${esLag < 1000 ? 'met' : 'missed'}, ClickHouse ${chLag < 1000 ? 'met' : 'missed'}; search p99 < 100 ms ${queries.meets('search', 100) ? 'met' : 'missed'}; id lookup p99 < 10 ms ${queries.meets('lookup', 10) ? 'met' : 'missed'}`,
+    `  writes: ${fmt(writes.acknowledged / writes.seconds)} events/s acknowledged (offered ${rate}) over ${writes.seconds.toFixed(1)}s, ${fmt(writes.acknowledged)} events; batch request p50 ${ms(percentile(writes.ackLatency, 50))}, p99 ${ms(percentile(writes.ackLatency, 99))}; failed requests ${writes.failed}, skipped (32 in flight) ${writes.skipped}`,
   );
+  for (const [reason, count] of writes.failures) console.log(`    failed: ${count} x ${reason}`);
+}
+
+/**
+ * The raw baselines on `count` events the pipeline carried (the apps are stopped by now, so the
+ * engines serve only the raw client), then the ratios against the cost phase.
+ */
+async function rawPhases(meter: CpuMeter, cost: { window: CpuWindow; events: number } | undefined, count: number): Promise<void> {
+  const pace = { rate: RATE, batch: RAW_BATCH };
+  console.log(`\n## raw baselines: ${fmt(count)} of the events the pipeline carried, paced at ${RATE}/s in batches of ${RAW_BATCH}, same client libraries; CPU µs per event of the client (this process) and of the engine`);
+  const phases = new Map<string, RawPhase>();
+  const show = (phase: RawPhase) => {
+    if (!phases.has(phase.name)) phases.set(phase.name, phase);
+    console.log(rawLine(phase));
+  };
+  // What the relay published, as it published it (sealed envelopes, keys, headers).
+  const consumed = await rawConsume(kafka, meter, env.SHARDLINE_EVENTS_TOPIC, count, `bench-${run}-raw`);
+  show(consumed.phase);
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitions = (await admin.fetchTopicMetadata({ topics: [env.SHARDLINE_EVENTS_TOPIC] })).topics[0].partitions.length;
+  await admin.disconnect();
+  await ensureTopics(kafka, [{ topic: raw.topic, numPartitions: partitions }]);
+  console.log(`  (the events topic has ${partitions} partitions; the raw topic as many)`);
+  show(await rawProduce(kafka, meter, raw.topic, consumed.messages, pace));
+
+  const es = createElasticsearchClient({ url: ES, requestTimeoutMs: 60_000, maxRetries: 0 });
+  try {
+    const docs = await readDocuments(es, env.SHARDLINE_ES_INDEX, count);
+    for (const [i, variant] of RAW_ES.entries()) show(await rawBulk(es, meter, `${raw.esBase}${i}`, variant, docs, pace));
+  } finally {
+    await es.close();
+  }
+  const rows = {
+    events: await readRows(CH, `${env.SHARDLINE_CLICKHOUSE_DATABASE}.record_events`, count),
+    latest: await readRows(CH, `${env.SHARDLINE_CLICKHOUSE_DATABASE}.records_latest`, count),
+  };
+  for (const [i, format] of RAW_CH_FORMATS.entries()) show(await rawInsertRows(CH, meter, `${raw.chDatabase}${i}`, rows, pace, format));
+
+  // The API's raw equivalent (bench/ingest): 1,000-record multi-row INSERT transactions per shard, at full speed.
+  await truncate();
+  const from = meter.sample();
+  const cpu0 = process.cpuUsage();
+  const rate = await rawInsert(sharding, count, PER_REQUEST, 2, 200);
+  const cpu = process.cpuUsage(cpu0);
+  const mysql: RawPhase = { name: 'mysql', events: count, clientMicros: cpu.user + cpu.system, window: between(from, meter.sample()), errors: 0 };
+  phases.set('mysql', mysql);
+  console.log(`  ${'raw multi-row INSERT (bench/ingest, unpaced)'.padEnd(44)} ${fmt(count).padStart(7)} records at ${fmt(rate)}/s: mariadb ${microsPerEvent(mysql.window, 'mariadb', count).toFixed(1)} µs/record`);
+  await truncate();
+
+  if (!cost) return;
+  console.log(`\n## stage / raw (cost phase at ${RATE}/s against the raw baselines)`);
+  for (const line of ratioLines(cost.window, cost.events, phases)) console.log(line);
+  const whole = cost.window.machineBusySeconds === undefined ? NaN : (cost.window.machineBusySeconds * 1e6) / cost.events;
+  console.log(`  targets: relay and projector <= 1.5x raw; pipeline ${pipelineMicros(cost.window, cost.events).toFixed(0)} µs/event, whole machine ${whole.toFixed(0)} µs/event (target <= 400)`);
+}
+
+/** Waits until both read models hold `expected` records (or the timeout passes; then says so). */
+async function caughtUp(expected: number, timeoutMs: number): Promise<void> {
+  const started = performance.now();
+  let counts = { elasticsearch: 0, clickhouse: 0 };
+  while (performance.now() - started < timeoutMs) {
+    counts = await readModelCounts(ES, env.SHARDLINE_ES_INDEX, CH, env.SHARDLINE_CLICKHOUSE_DATABASE).catch(() => counts);
+    if (counts.elasticsearch >= expected && counts.clickhouse >= expected) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  console.log(`  # read models did not catch up within ${timeoutMs / 1000} s: ${JSON.stringify(counts)} of ${expected}`);
 }
 
 /**
  * Stage timing: when each sampled record's event reaches the topic (the relay's share of the lag).
  * A plain consumer of the benchmark's private topic; it only notes arrival times.
  */
-async function watchKafka() {
+async function watchKafka(groupId: string) {
   const arrivals = new Map<string, number>();
   // Reports arrival times, not poll times, so this stage's figures are not 50 ms coarse.
   const watcher = new VisibilityWatcher('kafka (relay)', async (records) => new Map(records.filter((r) => arrivals.has(r.id)).map((r) => [r.id, arrivals.get(r.id)!])));
-  const kafka = new Kafka({ clientId: 'bench-pipeline-watch', brokers: (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-${run}-watch`, maxWaitTimeInMs: 50 });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
   await consumer.connect();
-  await consumer.subscribe({ topic: env.SHARDLINE_EVENTS_TOPIC, fromBeginning: true });
+  // From the end: only this phase's events matter (earlier phases' would load the broker now).
+  await consumer.subscribe({ topic: env.SHARDLINE_EVENTS_TOPIC, fromBeginning: false });
+  const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
   await consumer.run({
     eachBatch: async ({ batch }) => {
       const now = performance.now();
@@ -177,6 +309,9 @@ async function watchKafka() {
       }
     },
   });
+  await joined;
+  // The first fetch after the join resolves "the end"; events written before it would never be seen.
+  await new Promise((r) => setTimeout(r, 1000));
   watcher.start();
   return {
     watcher,
@@ -187,17 +322,7 @@ async function watchKafka() {
   };
 }
 
-async function postBatch(n: number): Promise<{ ids: { business_id: string; id: string }[]; ackedAt: number; latency: number }> {
-  const body = JSON.stringify({ data: Array.from({ length: PER_REQUEST }, (_, k) => makeRecord(n * PER_REQUEST + k, 200)) });
-  const t0 = performance.now();
-  const res = await fetch(`http://127.0.0.1:${ports.api}/api/v1/data/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const json = (await res.json()) as { results: { status: number; id: string; business_id: string }[] };
-  const ackedAt = performance.now();
-  if (res.status !== 201) throw new Error(`batch ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
-  return { ids: json.results.map((r) => ({ id: r.id, business_id: r.business_id })), ackedAt, latency: ackedAt - t0 };
-}
-
-async function truncate(sharding: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {
+async function truncate(): Promise<void> {
   const dbs = new ShardDatabases(sharding);
   try {
     for (const shard of dbs.shardIndexes()) for (const t of ['events', 'outbox', 'records', 'processed_commands']) await dbs.shard(shard).raw(`TRUNCATE TABLE ${t}`);
@@ -207,11 +332,14 @@ async function truncate(sharding: ReturnType<typeof shardingConfigFromEnv>): Pro
 }
 
 async function cleanup(): Promise<void> {
+  // Every index and template of the run starts with one of these bases: the read model's (and its state index), the raw targets'.
   await deleteIndices(ES, env.SHARDLINE_ES_INDEX);
-  await fetch(`${CH}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${env.SHARDLINE_CLICKHOUSE_DATABASE}`)}`, { method: 'POST' }).catch(() => undefined);
-  const admin = new Kafka({ clientId: 'bench-pipeline', brokers: (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING }).admin();
+  await deleteIndices(ES, raw.esBase);
+  const databases = [env.SHARDLINE_CLICKHOUSE_DATABASE, ...RAW_CH_FORMATS.map((_, i) => `${raw.chDatabase}${i}`)];
+  for (const db of databases) await fetch(`${CH}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' }).catch(() => undefined);
+  const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [env.SHARDLINE_EVENTS_TOPIC, env.SHARDLINE_EVENTS_DLQ_TOPIC] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [env.SHARDLINE_EVENTS_TOPIC, env.SHARDLINE_EVENTS_DLQ_TOPIC, raw.topic] }).catch(() => undefined);
   await admin.disconnect();
 }
 

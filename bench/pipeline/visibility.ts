@@ -89,3 +89,17 @@ export async function clickhouseVisible(chUrl: string, database: string, records
   if (!response.ok) throw new Error(`clickhouse ${response.status}: ${await response.text()}`);
   return new Set((await response.text()).split('\n').filter(Boolean));
 }
+
+/**
+ * How many records each read model holds now (Elasticsearch: documents searchable through the
+ * alias; ClickHouse: distinct records in records_latest, so a redelivered duplicate not yet merged
+ * does not count twice). Two cheap queries: the cost phase polls them only after its writes, to
+ * end its window when the projections have caught up.
+ */
+export async function readModelCounts(esUrl: string, alias: string, chUrl: string, database: string): Promise<{ elasticsearch: number; clickhouse: number }> {
+  const [es, ch] = await Promise.all([
+    fetch(`${esUrl}/${alias}/_count`).then(async (r) => (r.ok ? ((await r.json()) as { count: number }).count : 0)),
+    fetch(`${chUrl}/`, { method: 'POST', body: `SELECT uniqExact(record_id) FROM ${database}.records_latest FORMAT TabSeparated` }).then(async (r) => (r.ok ? Number((await r.text()).trim()) : 0)),
+  ]);
+  return { elasticsearch: es, clickhouse: ch };
+}

@@ -42,6 +42,14 @@ const projectorEnvSchema = z.object({
   SHARDLINE_PROJECTOR_APPLY_MAX_EVENTS: z.coerce.number().int().min(1).max(50_000).default(10_000),
   /** Longest a chunk waits for the chunks of other partitions being decoded to join its apply (ms; 0 = never waits). */
   SHARDLINE_PROJECTOR_APPLY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  /**
+   * Bytes the broker gathers before it answers a fetch (1 = answer at once with whatever is there).
+   * Larger fetches make larger applies: fewer ES bulks and ClickHouse inserts (parts) per event.
+   * 512 KiB (~470 sealed events): bench/README.md "cost per event per stage".
+   */
+  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(512 * 1024),
+  /** Longest the broker holds a fetch waiting for FETCH_MIN_BYTES: the most that shape adds to the lag. */
+  SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
@@ -78,6 +86,7 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
       batchSize: e.SHARDLINE_PROJECTOR_BATCH_SIZE,
       partitionsConsumedConcurrently: e.SHARDLINE_PROJECTOR_PARTITION_CONCURRENCY,
       coalesce: { maxEvents: e.SHARDLINE_PROJECTOR_APPLY_MAX_EVENTS, lingerMs: e.SHARDLINE_PROJECTOR_APPLY_LINGER_MS },
+      fetch: { minBytes: e.SHARDLINE_PROJECTOR_FETCH_MIN_BYTES, maxWaitTimeInMs: e.SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS },
       retry: { initialMs: e.SHARDLINE_PROJECTOR_RETRY_INITIAL_MS, maxMs: e.SHARDLINE_PROJECTOR_RETRY_MAX_MS },
       sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
     },

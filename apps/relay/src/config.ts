@@ -7,6 +7,13 @@ import { userKeysConfigFromEnv } from '@shardline/user-keys';
 const relayEnvSchema = z.object({
   /** Outbox rows read and published per cycle (one produce call, split by size if needed). */
   SHARDLINE_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /**
+   * Wait after publishing a batch that was not full before reading again (ms): rows arriving
+   * meanwhile go out together (fewer lease checks, reads, produce requests and deletes per event).
+   * Adds at most this to the lag; a full batch is followed at once. 0: read again at once.
+   * 25: bench/README.md "cost per event per stage" (Kafka broker -37 µs/event at 2,000/s).
+   */
+  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(25),
   /** Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this). */
   SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(100),
   /**
@@ -56,6 +63,7 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
     publishTimeoutMs: e.SHARDLINE_RELAY_PUBLISH_TIMEOUT_MS,
     relay: {
       batchSize: e.SHARDLINE_RELAY_BATCH_SIZE,
+      lingerMs: e.SHARDLINE_RELAY_LINGER_MS,
       idleMaxMs: e.SHARDLINE_RELAY_IDLE_MS,
       idleMinMs: Math.min(5, e.SHARDLINE_RELAY_IDLE_MS),
       leaseRetryMs: e.SHARDLINE_RELAY_LEASE_RETRY_MS,

@@ -17,6 +17,13 @@ export interface ShardRelayOptions {
   errorBackoffMaxMs: number;
   /** How often the backlog (rows, age) is measured. */
   backlogSampleMs: number;
+  /**
+   * After publishing a batch smaller than batchSize, wait this long before the next read, so rows
+   * that keep coming gather into fewer, larger cycles (each costs a lease check, a read, a produce
+   * request and a delete whatever its size). 0: read again at once. Adds at most this to the lag;
+   * a full batch (a backlog) is followed at once either way.
+   */
+  lingerMs: number;
 }
 
 export const DEFAULT_SHARD_RELAY_OPTIONS: ShardRelayOptions = {
@@ -27,6 +34,7 @@ export const DEFAULT_SHARD_RELAY_OPTIONS: ShardRelayOptions = {
   errorBackoffMinMs: 100,
   errorBackoffMaxMs: 10_000,
   backlogSampleMs: 2000,
+  lingerMs: 0,
 };
 
 export interface ShardRelayStatus {
@@ -48,7 +56,8 @@ export interface ShardRelayStatus {
  *     │yes          (read failed ──► back off; no rows ──► idle wait, 5 ms doubling to idleMaxMs)
  *   publish (resolves after the broker acked all) ── fails ──► keep the rows, back off, retry the same rows
  *     │
- *   delete exactly the published rows ──► next cycle at once (tight loop while rows keep coming)
+ *   delete exactly the published rows ──► next cycle at once if the batch was full (a backlog),
+ *                                          else after lingerMs (rows keep coming: gather them)
  *
  * Why deleting (and never a high-water mark) is correct: outbox ids are allocated at INSERT, not at
  * commit, so id 10 may commit after id 11 was read, published and deleted. A relay remembering
@@ -171,7 +180,7 @@ export class ShardRelay {
     this.count(entries.length);
     this.errors.reset();
     this.lastError = null;
-    return 0;
+    return entries.length < this.options.batchSize ? this.options.lingerMs : 0;
   }
 
   private async loop(stop: AbortSignal): Promise<void> {

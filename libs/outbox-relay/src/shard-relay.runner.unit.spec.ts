@@ -42,6 +42,18 @@ async function metric(registry: Registry, name: string): Promise<number> {
 }
 
 describe('ShardRelay (in-memory ports)', () => {
+  it('lingers after a batch that was not full, and goes on at once after a full one (a backlog)', async () => {
+    const registry = new Registry();
+    const outbox = new InMemoryOutbox(0);
+    const publisher = new InMemoryPublisher();
+    const relay = new ShardRelay(outbox, new InMemoryLeaseBoard().lease(0, 'me'), publisher, new RelayMetrics(registry), { ...OPTIONS, lingerMs: 30 });
+    for (let v = 1; v <= 4; v++) outbox.add(event('linger', v));
+    expect(await relay.runOnce()).toBe(0); // 3 of 4: full, more may be waiting
+    expect(await relay.runOnce()).toBe(30); // 1: rows trickle in, gather them
+    expect(await relay.runOnce()).toBe(OPTIONS.idleMinMs); // empty: the idle backoff, not the linger
+    expect(publisher.published.map((e) => e.stream_version)).toEqual([1, 2, 3, 4]);
+  });
+
   it('publishes in outbox order, one batch per cycle, and deletes rows only after the ack', async () => {
     const { relay, outbox, publisher, registry } = setup();
     for (let v = 1; v <= 5; v++) outbox.add(event('acme', v));

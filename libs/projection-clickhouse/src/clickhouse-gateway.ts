@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from './clickhouse.config';
 import type { Sql } from './sql/sql-literals';
+import { tabSeparated } from './sql/tab-separated';
 
 /**
  * The three things Shardline asks of ClickHouse. Everything above this interface is plain SQL
@@ -15,7 +17,10 @@ export interface ClickHouseGateway {
    * from current ClickHouse: read counts with Number(), and select ids as toString(id).
    */
   select<T = Record<string, unknown>>(sql: Sql): Promise<T[]>;
-  /** ONE INSERT of all rows (JSONEachRow); `table` is a qualified name from sqlQualifiedName. */
+  /**
+   * ONE INSERT of all rows (JSONEachRow, or TabSeparated with the first row's keys as the column
+   * list: every row must carry the same keys); `table` is a qualified name from sqlQualifiedName.
+   */
   insertRows(table: Sql, rows: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,6 +47,18 @@ export function createClickHouseGateway(config: ClickHouseConfig): ClickHouseGat
     },
     async insertRows(table, rows) {
       if (rows.length === 0) return;
+      if (config.insertFormat === 'TabSeparated') {
+        const columns = Object.keys(rows[0]) as [string, ...string[]];
+        await client.insert({
+          table,
+          columns,
+          // Raw formats go to the client as a byte stream; it encodes only the JSON formats itself.
+          values: Readable.from([Buffer.from(tabSeparated(rows, columns))], { objectMode: false }),
+          format: 'TabSeparated',
+          clickhouse_settings: { date_time_input_format: 'best_effort' },
+        });
+        return;
+      }
       await client.insert({
         table,
         values: rows as Record<string, unknown>[],

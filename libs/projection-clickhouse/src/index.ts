@@ -3,6 +3,7 @@
 export * from './clickhouse.config';
 export * from './clickhouse-gateway';
 export * from './sql/sql-literals';
+export * from './sql/tab-separated';
 export * from './schema/analytics-tables';
 export * from './schema/analytics-ddl';
 export * from './sink/event-rows';

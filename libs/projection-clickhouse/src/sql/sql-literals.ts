@@ -19,15 +19,19 @@ export class SqlLiteralError extends InternalError {
 /** A piece of SQL built only from fixed text and the functions below (documentation by type). */
 export type Sql = string & { readonly __sql?: never };
 
-const SIMPLE_ESCAPES: Record<string, string> = {
+/** Backslash escapes ClickHouse's readers share (string literals and TabSeparated fields alike). */
+export const BACKSLASH_ESCAPES: Readonly<Record<string, string>> = {
   '\\': '\\\\',
-  "'": "\\'",
   '\0': '\\0',
   '\b': '\\b',
   '\f': '\\f',
   '\n': '\\n',
   '\r': '\\r',
   '\t': '\\t',
+};
+const SIMPLE_ESCAPES: Record<string, string> = {
+  ...BACKSLASH_ESCAPES,
+  "'": "\\'",
 };
 // Backslash, quote and every C0 control plus DEL; everything else (incl. any Unicode) goes verbatim.
 const NEEDS_ESCAPE = /[\\'\u0000-\u001f\u007f]/g;

@@ -29,6 +29,11 @@ export interface ProjectionRunnerOptions {
    * (default: up to 5,000 events, a chunk waiting up to 50 ms for the others).
    */
   coalesce?: ApplyCoalescerOptions;
+  /**
+   * Fetch shape (see ConsumerGroupOptions.fetch): how many bytes the broker gathers before it
+   * answers, and how long it waits for them at most. Default: kafkajs' (answer at once).
+   */
+  fetch?: { minBytes: number; maxWaitTimeInMs: number };
   retry?: BackoffOptions;
   /** A brand-new group starts at the earliest retained message (default) rather than at the end. */
   fromBeginning?: boolean;

@@ -76,6 +76,7 @@ export class ProjectionRunner implements Worker {
         fromBeginning: this.options.fromBeginning ?? true,
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
         rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? 60_000,
+        fetch: this.options.fetch,
         onJoin: () => (this.joined = true),
         onCrash: (restart, error) => this.crashed(restart, error),
       });

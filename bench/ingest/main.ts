@@ -1,10 +1,13 @@
 /**
  * Ingest benchmark: raw multi-row INSERT (physical limit) vs the batch API vs the single API,
- * in one run on the same tables; then the single API with and without API keys (A/B, alternating
- * rounds on the same tables, each a fresh API process). See README.md beside this file.
+ * in one run on the same tables; the single API beside a peer (Emmett on PostgreSQL) with the same
+ * workload shape, in alternating rounds; then the single API with and without API keys (A/B,
+ * alternating rounds on the same tables, each a fresh API process). See README.md beside this file.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ApiKeys } from '@shardline/auth';
 import { MysqlApiKeyStore } from '@shardline/auth/mysql';
 import autocannon from 'autocannon';
@@ -12,6 +15,8 @@ import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { migrateAll } from '../../migrations/migrate';
 import { rawInsert } from './raw-insert';
+import { emmettPeer } from './emmett-peer';
+import { CpuMeter, formatCpu, mariadb, processOf, thisProcess } from './process-cpu';
 import { makeRecord, percentile } from './workload';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -22,8 +27,14 @@ const SINGLE_CONNECTIONS = env('BENCH_SINGLE_CONNECTIONS', 64);
 const SINGLE_SECONDS = env('BENCH_SINGLE_SECONDS', 15);
 const PAYLOAD = env('BENCH_PAYLOAD_BYTES', 200);
 const PORT = env('BENCH_PORT', 3999);
-/** Comma-separated subset of raw,batch,single,auth (e.g. to profile one phase). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'raw,batch,single,auth').split(','));
+/** Comma-separated subset of raw,batch,single,peer,auth (e.g. to profile one phase). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'raw,batch,single,peer,auth').split(','));
+/** Rounds of single API then peer, alternating, so load from outside falls on both alike. */
+const PEER_ROUNDS = env('BENCH_PEER_ROUNDS', 2);
+/** Seconds of load before each measured single/peer round (JIT, pools, caches), not counted. */
+const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 2);
+/** Emmett's pg pool: the api's writer connections (SHARDLINE_MYSQL_POOL_MAX, 8, per shard x 4 shards). */
+const PEER_POOL_MAX = env('BENCH_PEER_POOL_MAX', 32);
 /** Neither API keys nor rate limits: the baseline of the auth phase and the API of batch/single. */
 const unguardedEnv = { SHARDLINE_AUTH: 'off', SHARDLINE_RATE_LIMIT_ENABLED: 'false' };
 /** API keys required and rate limiting on, with limits no client of this bench reaches (their overhead, not their refusals). */
@@ -38,34 +49,120 @@ const guardedEnv = {
 const AUTH_ROUNDS = env('BENCH_AUTH_ROUNDS', 2);
 /** Extra node flags for the API process, e.g. BENCH_API_NODE_ARGS=--cpu-prof to profile it. */
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The api build to run: A/B of two builds, e.g. a copy of the one before a change under dist/before/ (BENCH_API_ENTRY=dist/before/apps/api/main.js). */
+const API_ENTRY = process.env.BENCH_API_ENTRY ?? 'dist/apps/api/main.js';
 const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_data_db_', SHARDLINE_CONTROL_DB: 'bench_control' };
 
 async function main(): Promise<void> {
   const config = shardingConfigFromEnv({ ...process.env, ...benchEnv });
-  console.log(`# ingest benchmark: ${TOTAL} records per phase, ~${PAYLOAD} B data_content, ${config.shards.length} shards, node ${process.version}`);
+  console.log(`# ingest benchmark: ${TOTAL} records per phase, ~${PAYLOAD} B data_content, ${config.shards.length} shards, node ${process.version}, api ${API_ENTRY}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await resetTables(config);
 
+  // The raw client's CPU is not printed: it built its SQL before the clock started.
+  const rawCpu = new CpuMeter([mariadb]);
+  rawCpu.begin();
   const raw = PHASES.has('raw') ? await rawInsert(config, TOTAL, PER_REQUEST, BATCH_CONCURRENCY, PAYLOAD) : NaN;
-  if (PHASES.has('raw')) console.log(`raw multi-row INSERT (events+outbox+records): ${fmt(raw)} records/s  [${BATCH_CONCURRENCY} concurrent 10k-record transactions x ${config.shards.length} shards]`);
+  if (PHASES.has('raw')) {
+    console.log(`raw multi-row INSERT (events+outbox+records): ${fmt(raw)} records/s  [${BATCH_CONCURRENCY} concurrent 10k-record transactions x ${config.shards.length} shards; CPU ${formatCpu(rawCpu.end(TOTAL), 'record')}]`);
+  }
 
-  if (PHASES.has('batch') || PHASES.has('single')) await apiPhases(raw);
+  if (PHASES.has('batch') || PHASES.has('single') || PHASES.has('peer')) await apiPhases(raw);
   if (PHASES.has('auth')) await authPhase(config);
+  console.log(`# load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
-/** The batch and single phases on one API process, without API keys. */
+/** The batch and single phases (and the peer beside the single one) on one API process, without API keys. */
 async function apiPhases(raw: number): Promise<void> {
   const api = await startApi(unguardedEnv);
   try {
-    const batch = PHASES.has('batch') ? await batchPhase() : { rate: NaN, p50: NaN, p99: NaN };
-    if (PHASES.has('batch')) console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms]`);
-    const single = PHASES.has('single') ? await singlePhase() : { rate: NaN, p50: NaN, p99: NaN, errors: 0 };
-    if (PHASES.has('single')) console.log(
-      `single API POST /data/single:               ${fmt(single.rate)} records/s  [${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS}s; latency p50 ${single.p50} ms, p99 ${single.p99} ms; non-2xx ${single.errors}]`,
-    );
-    if (PHASES.has('raw') && PHASES.has('batch')) console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.70)`);
-    if (PHASES.has('single')) console.log(`single: ${single.rate >= 5000 && single.p99 < 50 ? 'meets' : 'misses'} target (>= 5,000/s at p99 < 50 ms)`);
+    const batch = PHASES.has('batch') ? await batchPhase(api.pid) : { rate: NaN, p50: NaN, p99: NaN, cpu: [] };
+    if (PHASES.has('batch')) {
+      console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms; CPU ${formatCpu(batch.cpu, 'record')}]`);
+    }
+    if (PHASES.has('raw') && PHASES.has('batch')) console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.90)`);
+    if (PHASES.has('single') || PHASES.has('peer')) await singleAndPeerRounds(api.pid);
   } finally {
     await stopApi(api);
+  }
+}
+
+/**
+ * The single API and its peer (Emmett on PostgreSQL, emmett-peer.ts) in alternating rounds of the
+ * same shape: SINGLE_CONNECTIONS creates of one event on a new stream in flight for SINGLE_SECONDS.
+ * Prints each round, the ratio of the totals and the verdict on the single path's target.
+ */
+async function singleAndPeerRounds(apiPid: number | undefined): Promise<void> {
+  if (PHASES.has('single')) console.log(`# single path: ${SINGLE_CONNECTIONS} connections, ${SINGLE_SECONDS} s per round after ${WARMUP_SECONDS} s of warm-up, ${PEER_ROUNDS} rounds; MariaDB ${await mariadbDurability()}`);
+  const ours: Array<Awaited<ReturnType<typeof singlePhase>>> = [];
+  const peers: Array<{ rate: number; p99: number }> = [];
+  let skipped: string | undefined;
+  for (let round = 1; round <= PEER_ROUNDS; round++) {
+    if (PHASES.has('single')) {
+      if (WARMUP_SECONDS > 0) await singlePhase({}, WARMUP_SECONDS);
+      const cpu = new CpuMeter([processOf('api', apiPid), mariadb, thisProcess]);
+      const groups0 = await groupCommits();
+      cpu.begin();
+      const single = await singlePhase();
+      const used = cpu.end(single.rate * SINGLE_SECONDS);
+      const groups1 = await groupCommits();
+      ours.push(single);
+      const perGroup = (groups1.appends - groups0.appends) / Math.max(1, groups1.groups - groups0.groups);
+      console.log(
+        `single API POST /data/single (round ${round}):   ${fmt(single.rate)} records/s  [latency p50 ${single.p50} ms, p99 ${single.p99} ms; non-2xx ${single.errors}; ${perGroup.toFixed(1)} appends per group commit; CPU ${formatCpu(used, 'record')}]`,
+      );
+    }
+    if (PHASES.has('peer') && !skipped) {
+      const peer = await emmettPeer({ url: process.env.BENCH_PEER_PG_URL, connections: SINGLE_CONNECTIONS, seconds: SINGLE_SECONDS, warmupSeconds: WARMUP_SECONDS, payloadBytes: PAYLOAD, poolMax: PEER_POOL_MAX });
+      if ('skipped' in peer) {
+        skipped = peer.skipped;
+        console.log(`peer Emmett on PostgreSQL: skipped — ${peer.skipped}`);
+      } else {
+        peers.push(peer);
+        if (round === 1) console.log(`# peer: @event-driven-io/emmett-postgresql ${emmettVersion()} in this process, pg pool ${PEER_POOL_MAX}, ${peer.server}; ${peer.durability}`);
+        console.log(
+          `peer Emmett appendToStream (round ${round}):  ${fmt(peer.rate)} appends/s  [latency p50 ${peer.p50.toFixed(1)} ms, p99 ${peer.p99.toFixed(1)} ms; errors ${peer.errors}; CPU ${formatCpu(peer.cpu, 'append')}]`,
+        );
+      }
+    }
+  }
+  if (ours.length === 0) return;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rate = mean(ours.map((r) => r.rate));
+  const p99 = Math.max(...ours.map((r) => r.p99));
+  const peerRate = peers.length > 0 ? mean(peers.map((p) => p.rate)) : NaN;
+  if (peers.length > 0) console.log(`ratio single API / Emmett on PostgreSQL: ${(rate / peerRate).toFixed(2)}  (means of ${ours.length} rounds: ${fmt(rate)} vs ${fmt(peerRate)} per s)`);
+  const fastEnough = rate >= 10_000 || rate >= 3 * peerRate;
+  console.log(
+    `single: ${fastEnough && p99 < 50 ? 'meets' : 'misses'} target (>= 10,000/s, or >= 3x the peer where the machine cannot; p99 < 50 ms): ${fmt(rate)}/s, worst round p99 ${p99} ms${peers.length === 0 ? '; no peer measured' : ''}`,
+  );
+}
+
+/** Group commits of the api so far (its /metrics; the bench runs it without API keys): transactions and the appends they carried. */
+async function groupCommits(): Promise<{ groups: number; appends: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+  const total = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return { groups: total('shardline_group_commit_size_count'), appends: total('shardline_group_commit_size_sum') };
+}
+
+async function mariadbDurability(): Promise<string> {
+  const dbs = new ShardDatabases(shardingConfigFromEnv({ ...process.env, ...benchEnv }));
+  try {
+    const [rows] = await dbs.shard(0).raw('SELECT @@version AS version, @@innodb_flush_log_at_trx_commit AS flush, @@sync_binlog AS sync_binlog, @@log_bin AS log_bin');
+    const r = rows[0] as { version: string; flush: number; sync_binlog: number; log_bin: number };
+    return `${r.version}: innodb_flush_log_at_trx_commit=${r.flush} sync_binlog=${r.sync_binlog} log_bin=${r.log_bin}`;
+  } finally {
+    await dbs.destroy();
+  }
+}
+
+/** The installed Emmett's version, read off its package.json (its exports map hides the file from require). */
+function emmettVersion(): string {
+  try {
+    let dir = dirname(require.resolve('@event-driven-io/emmett-postgresql'));
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
   }
 }
 
@@ -125,8 +222,8 @@ async function resetTables(config: ReturnType<typeof shardingConfigFromEnv>): Pr
 }
 
 async function startApi(extraEnv: Record<string, string>): Promise<ChildProcess> {
-  if (!existsSync('dist/apps/api/main.js')) throw new Error('build the API first: npm run build');
-  const child = spawn(process.execPath, [...API_NODE_ARGS, 'dist/apps/api/main.js'], {
+  if (!existsSync(API_ENTRY)) throw new Error(`build the API first (npm run build): no ${API_ENTRY}`);
+  const child = spawn(process.execPath, [...API_NODE_ARGS, API_ENTRY], {
     env: { ...process.env, ...benchEnv, SHARDLINE_HTTP_PORT: String(PORT), SHARDLINE_HTTP_HOST: '127.0.0.1', SHARDLINE_WORKER_ID: '901', SHARDLINE_LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -142,13 +239,15 @@ async function startApi(extraEnv: Record<string, string>): Promise<ChildProcess>
   throw new Error('API did not become ready');
 }
 
-async function batchPhase() {
+async function batchPhase(apiPid: number | undefined) {
   const bodies: string[] = [];
   for (let start = 0; start < TOTAL; start += PER_REQUEST) {
     bodies.push(JSON.stringify({ data: Array.from({ length: Math.min(PER_REQUEST, TOTAL - start) }, (_, k) => makeRecord(TOTAL + start + k, PAYLOAD)) }));
   }
   const latencies: number[] = [];
   let next = 0;
+  const cpu = new CpuMeter([processOf('api', apiPid), mariadb, thisProcess]);
+  cpu.begin();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: BATCH_CONCURRENCY }, async () => {
@@ -163,27 +262,30 @@ async function batchPhase() {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = cpu.end(TOTAL);
   latencies.sort((a, b) => a - b);
-  return { rate: TOTAL / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { rate: TOTAL / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: used };
 }
 
-async function singlePhase(headers: Record<string, string> = {}) {
-  let i = 0;
+/** Records the single phases create get numbers from here on, distinct across phases and rounds. */
+let singleSeq = 3 * TOTAL;
+
+async function singlePhase(headers: Record<string, string> = {}, seconds = SINGLE_SECONDS) {
   const result = await autocannon({
     url: `http://127.0.0.1:${PORT}`,
     connections: SINGLE_CONNECTIONS,
-    duration: SINGLE_SECONDS,
+    duration: seconds,
     requests: [
       {
         method: 'POST',
         path: '/api/v1/data/single',
         headers: { 'content-type': 'application/json', ...headers },
-        setupRequest: (req) => ({ ...req, body: JSON.stringify(makeRecord(3 * TOTAL + i++, PAYLOAD)) }),
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(makeRecord(singleSeq++, PAYLOAD)) }),
       },
     ],
   });
   return {
-    rate: result['2xx'] / SINGLE_SECONDS,
+    rate: result['2xx'] / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.non2xx + result.errors,

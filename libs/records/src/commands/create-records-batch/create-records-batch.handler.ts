@@ -63,7 +63,9 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
       else byShard.set(shard, [decision]);
     }
     const parts = new Map([...byShard].map(([shard, part]) => [shard, this.planPart(command, shard, part)]));
-    const requestHash = requestHashOf(command);
+    // Only a client-chosen key is remembered, so only then is the request fingerprinted (hashing a
+    // 10,000-record body costs milliseconds of the event loop).
+    const requestHash = command.metadata.clientSupplied ? requestHashOf(command) : '';
     if (command.metadata.clientSupplied) await this.refuseReusedKey(command.metadata.commandId, requestHash);
     const settled = await Promise.all([...parts.values()].map((part) => this.writePart(part, command, requestHash)));
     return batchOutcomeOf(settled.flat());

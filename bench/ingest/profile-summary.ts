@@ -1,0 +1,73 @@
+/**
+ * Where a V8 CPU profile's time went, in two tables: self time by package (node_modules/<name>,
+ * the project's own libs/<name>, node: internals, GC, idle) and the heaviest functions by self
+ * time, with their files. For the api's profile of a bench:ingest phase:
+ *   BENCH_PHASES=single BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:ingest
+ *   scripts/with-node tsx bench/ingest/profile-summary.ts /tmp/prof/CPU.*.cpuprofile [top]
+ * Percentages are of the busy time (idle excluded), so two profiles of different lengths compare.
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function main(): void {
+  const [file, topArg] = process.argv.slice(2);
+  if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
+  const top = Number(topArg ?? 40);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  let idle = 0;
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id)!.callFrame;
+    if (frame.functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    busy += us;
+    const pkg = packageOf(frame.url, frame.functionName);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+    const fn = `${frame.functionName || '(anonymous)'}  ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  console.log(`# ${file}: busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`);
+  console.log('## self time by package');
+  for (const [pkg, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${pct(us, busy)}  ${pkg}`);
+  console.log(`## top ${top} functions by self time`);
+  for (const [fn, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us, busy)}  ${fn}`);
+}
+
+function packageOf(url: string, functionName: string): string {
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (url.startsWith('node:')) return url;
+  const lib = /\/(libs|apps)\/([^/]+)\//.exec(url);
+  return lib ? `${lib[1]}/${lib[2]}` : shortUrl(url);
+}
+
+function shortUrl(url: string): string {
+  return url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|dist|libs|apps)\//, '$1/');
+}
+
+const pct = (us: number, total: number) => `${((us / total) * 100).toFixed(1).padStart(5)} %`;
+
+main();

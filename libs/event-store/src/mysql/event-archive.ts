@@ -136,15 +136,26 @@ export async function verifyArchive(manifestPath: string): Promise<ArchiveCheck 
   if (fileSha !== manifest.file_sha256) problems.push(`${manifest.file}: SHA-256 ${fileSha}, manifest says ${manifest.file_sha256}`);
   const content = createHash('sha256');
   let rows = 0;
+  // pipeline, not pipe: a damaged file can fail a line's JSON.parse first and then the gunzip
+  // stream too; with pipe() that second error had no listener left and crashed the process.
+  const gunzip = createGunzip();
+  const streamed = pipeline(createReadStream(path), gunzip).then(
+    () => null,
+    (error: Error) => error,
+  );
   try {
-    for await (const line of createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity })) {
+    for await (const line of createInterface({ input: gunzip, crlfDelay: Infinity })) {
       JSON.parse(line);
       content.update(`${line}\n`);
       rows++;
     }
   } catch (error) {
     problems.push(`${manifest.file} does not read back: ${(error as Error).message}`);
+  } finally {
+    gunzip.destroy();
   }
+  const streamError = await streamed;
+  if (streamError && !problems.some((p) => p.includes('does not read back'))) problems.push(`${manifest.file} does not read back: ${streamError.message}`);
   if (rows !== manifest.rows) problems.push(`${manifest.file}: ${rows} rows, manifest says ${manifest.rows}`);
   const contentSha = content.digest('hex');
   if (contentSha !== manifest.content_sha256) problems.push(`${manifest.file}: content SHA-256 ${contentSha}, manifest says ${manifest.content_sha256}`);

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { InternalError, isShardlineError, UnavailableError } from '@shardline/errors';
 import type { KeyWrapping } from '../key-wrapping';
 import { distinctUserIds } from '../user-id';
+import { retryDeadlocks } from './retry-deadlocks';
 import { DATA_KEY_BYTES, type DataKey, type UserKeys } from '../user-keys.port';
 
 /** Ids per statement: keeps IN lists and multi-row inserts far below max_allowed_packet at any relay batch size. */
@@ -34,10 +35,9 @@ export class MysqlUserKeys implements UserKeys {
       const missing = ids.filter((id) => !found.has(id));
       for (let i = 0; i < missing.length; i += CHUNK) {
         const chunk = missing.slice(i, i + CHUNK);
-        await this.control.raw(
-          `INSERT IGNORE INTO user_keys (user_id, wrapped_key, created_time) VALUES ${chunk.map(() => '(?, ?, NOW(3))').join(', ')}`,
-          chunk.flatMap((id) => [id, this.wrapping.wrap(id, this.newKey())]),
-        );
+        const sql = `INSERT IGNORE INTO user_keys (user_id, wrapped_key, created_time) VALUES ${chunk.map(() => '(?, ?, NOW(3))').join(', ')}`;
+        const values = chunk.flatMap((id) => [id, this.wrapping.wrap(id, this.newKey())]);
+        await retryDeadlocks(() => this.control.raw(sql, values));
       }
       for (const [id, key] of await this.read(missing)) found.set(id, key);
       const lost = missing.find((id) => !found.has(id));

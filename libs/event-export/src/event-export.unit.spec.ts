@@ -1,7 +1,7 @@
 import type { StoredEvent } from '@shardline/event-store';
 import { envelopeOf } from '@shardline/integration-events';
 import { envelopesOfJsonl, JsonlLineError, jsonlLineOf } from './envelope-jsonl';
-import { selects } from './event-selection';
+import { selects, selectsStoredEvent } from './event-selection';
 import { exportEvents } from './export-events';
 import { RecordedEventLog, storedEventOfEnvelope } from './jsonl-event-log';
 
@@ -60,6 +60,10 @@ describe('JSONL recordings of envelopes', () => {
     expect(selects({ userId: '8' }, envelope)).toBe(false);
     expect(selects({ since: new Date('2026-12-02T00:00:00Z') }, envelope)).toBe(true);
     expect(selects({ until: new Date('2026-12-02T00:00:00Z') }, envelope)).toBe(false);
+    // A stored event is selected exactly as its envelope is.
+    for (const selection of [{ businessId: 'acme' }, { businessId: 'globex' }, { userId: '8' }, { since: new Date('2026-12-02T00:00:00Z') }, { until: new Date('2026-12-02T00:00:00Z') }]) {
+      for (const e of events) expect(selectsStoredEvent(selection, e)).toBe(selects(selection, envelopeOf(e)));
+    }
 
     const written: string[] = [];
     const totals = await exportEvents(new RecordedEventLog(events.map(envelopeOf)), [0, 1], { businessId: 'acme' }, async (t) => void written.push(t), { batchSize: 1 });

@@ -1,9 +1,8 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { envelopesOfJsonl, RecordedEventLog, selects } from '@shardline/event-export';
+import { envelopesOfJsonl, RecordedEventLog, selectsStoredEvent } from '@shardline/event-export';
 import type { EventLogReader } from '@shardline/event-store';
 import { MysqlEventLogReader } from '@shardline/event-store/mysql';
-import { envelopeOf } from '@shardline/integration-events';
 import { type DeadLetter, type DeadLetterPublisher, replayEventStore } from '@shardline/projections';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
@@ -78,7 +77,7 @@ export async function replayCommand(argv: string[], env: Record<string, string |
         maxAttempts: 10,
         log: (level, message, extra = {}) => logger[level](extra, message),
         keys: cachedMysqlUserKeys(databases.control, config.userKeys),
-        filter: filtered ? (event) => selects(selection, envelopeOf(event)) : undefined,
+        filter: filtered ? (event) => selectsStoredEvent(selection, event) : undefined,
         after,
         onChunk: ({ shard, position, events }) => {
           checkpoint.save(shard, position);

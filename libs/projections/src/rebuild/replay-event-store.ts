@@ -37,6 +37,24 @@ export interface ReplayOptions {
 export async function replayEventStore(options: ReplayOptions, target: ProjectionSink, deadLetters: DeadLetterPublisher): Promise<{ events: number; rejected: number }> {
   const totals = { events: 0, rejected: 0 };
   const queue = [...options.shards];
+  /** One chunk into the target through the live runner's apply core; answers how many it rejected. */
+  const applySelected = async (shard: number, selected: StoredEvent[]): Promise<number> => {
+    const done = await applyChunk(selected.map(asSourceMessage), {
+      projection: target.name,
+      apply: (events) => target.apply(events),
+      deadLetters,
+      keys: options.keys,
+      retry: (what, step) =>
+        retryWithBackoff(step, {
+          backoff: options.retry,
+          maxAttempts: options.maxAttempts,
+          onRetry: (error, attempt, delay) => options.log('warn', `replay of shard ${shard}: ${what} failed (attempt ${attempt}/${options.maxAttempts}), retrying in ${delay} ms`, { error: messageOf(error) }),
+        }),
+    });
+    // Without a signal or a wait that says stop, the retry either succeeds or throws.
+    if (done === GAVE_UP) throw new InternalError('PROJECTION.REPLAY_GAVE_UP', `replay of shard ${shard} gave up without an error`);
+    return done.deadLetters.length;
+  };
   const worker = async () => {
     for (let shard = queue.shift(); shard !== undefined; shard = queue.shift()) {
       for (let after = options.after?.get(shard) ?? '0'; ; ) {
@@ -44,26 +62,8 @@ export async function replayEventStore(options: ReplayOptions, target: Projectio
         if (stored.length === 0) break;
         after = stored[stored.length - 1].position;
         const selected = options.filter ? stored.filter(options.filter) : stored;
-        if (selected.length === 0) {
-          await options.onChunk?.({ shard, position: after, events: stored.length });
-          continue;
-        }
-        const done = await applyChunk(selected.map(asSourceMessage), {
-          projection: target.name,
-          apply: (events) => target.apply(events),
-          deadLetters,
-          keys: options.keys,
-          retry: (what, step) =>
-            retryWithBackoff(step, {
-              backoff: options.retry,
-              maxAttempts: options.maxAttempts,
-              onRetry: (error, attempt, delay) => options.log('warn', `replay of shard ${shard}: ${what} failed (attempt ${attempt}/${options.maxAttempts}), retrying in ${delay} ms`, { error: messageOf(error) }),
-            }),
-        });
-        // Without a signal or a wait that says stop, the retry either succeeds or throws.
-        if (done === GAVE_UP) throw new InternalError('PROJECTION.REPLAY_GAVE_UP', `replay of shard ${shard} gave up without an error`);
+        if (selected.length > 0) totals.rejected += await applySelected(shard, selected);
         totals.events += selected.length;
-        totals.rejected += done.deadLetters.length;
         await options.onChunk?.({ shard, position: after, events: stored.length });
       }
     }

@@ -1,3 +1,5 @@
+import { isDeadlock } from '@shardline/event-store/mysql';
+
 /**
  * Relays racing on the same new users insert overlapping key sets: InnoDB may pick one of the
  * INSERT IGNOREs as a deadlock victim (duplicate-key share locks against insert intentions; seen
@@ -9,7 +11,7 @@ export async function retryDeadlocks<T>(statement: () => Promise<T>): Promise<T>
     try {
       return await statement();
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ER_LOCK_DEADLOCK' || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
+      if (!isDeadlock(error) || attempt >= MAX_DEADLOCK_ATTEMPTS) throw error;
     }
   }
 }

@@ -21,15 +21,31 @@ export class MysqlRecordMoveStore implements RecordMoveStore {
   ) {}
 
   async listIds(shard: number, businessId: string, limit: number): Promise<string[]> {
-    const db = this.databases.shard(shard);
-    // Unmarked rows are visible as they are; the (business_id, created_time) index gives them in order.
-    const plain: Array<{ id: string }> = await guardShard(shard, () =>
-      db('records').where({ business_id: businessId }).whereNull('staged_by').whereNull('moving_out_by').orderBy([{ column: 'created_time' }, { column: 'id' }]).limit(limit + 1).select('id'),
+    // Both reads in ONE snapshot: read apart, a row released (staged_by cleared) or marked moving out
+    // between them would be in neither, and a move would find a business with records empty.
+    const { plain, marked } = await guardShard(shard, () =>
+      this.databases.shard(shard).transaction(
+        async (trx) => {
+          // Unmarked rows are visible as they are; the (business_id, created_time) index gives them in order.
+          const plain: Array<{ id: string }> = await trx('records')
+            .where({ business_id: businessId })
+            .whereNull('staged_by')
+            .whereNull('moving_out_by')
+            .orderBy([{ column: 'created_time' }, { column: 'id' }])
+            .limit(limit + 1)
+            .select('id');
+          if (plain.length > limit) return { plain, marked: [] };
+          const marked: Array<Pick<RecordRow, 'id' | 'staged_by' | 'moving_out_by'>> = await trx('records')
+            .where({ business_id: businessId })
+            .andWhere((q) => q.whereNotNull('staged_by').orWhereNotNull('moving_out_by'))
+            .limit(limit + 1)
+            .select('id', 'staged_by', 'moving_out_by');
+          return { plain, marked };
+        },
+        { isolationLevel: 'repeatable read' },
+      ),
     );
     if (plain.length > limit) return ascending(plain.map((r) => String(r.id)));
-    const marked: Array<Pick<RecordRow, 'id' | 'staged_by' | 'moving_out_by'>> = await guardShard(shard, () =>
-      db('records').where({ business_id: businessId }).andWhere((q) => q.whereNotNull('staged_by').orWhereNotNull('moving_out_by')).limit(limit + 1).select('id', 'staged_by', 'moving_out_by'),
-    );
     const { visible } = await visibleRows(marked, this.commitPoints);
     return ascending([...plain, ...visible].map((r) => String(r.id))).slice(0, limit + 1);
   }

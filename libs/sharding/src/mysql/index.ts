@@ -4,3 +4,4 @@ export * from './mysql-shard-registry';
 export * from './owned-slots';
 export * from './mysql-connection-errors';
 export * from './shard-pool.metrics';
+export * from './live-slot-map';

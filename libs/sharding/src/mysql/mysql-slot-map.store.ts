@@ -63,6 +63,20 @@ export class MysqlSlotMapStore implements SlotMapSource {
     const rows = await this.control('slot_map').orderBy('slot').select('slot', 'shard', 'epoch');
     return rows.map((r: Record<string, unknown>) => ({ slot: Number(r.slot), shard: Number(r.shard), epoch: Number(r.epoch) }));
   }
+
+  /**
+   * Points `slots` at `shard` with their epoch bumped, and bumps the map version: the last act of
+   * a cutover, after the old owner revoked and the new one was granted the new epoch (docs/adr/0007).
+   * Returns each slot's new epoch.
+   */
+  async assign(slots: readonly number[], shard: number): Promise<SlotOwnership[]> {
+    return this.control.transaction(async (trx) => {
+      await trx('slot_map').whereIn('slot', [...slots]).update({ shard, epoch: trx.raw('epoch + 1') });
+      await bumpSlotMapVersion(trx);
+      const rows = await trx('slot_map').whereIn('slot', [...slots]).orderBy('slot').select('slot', 'shard', 'epoch');
+      return rows.map((r: Record<string, unknown>) => ({ slot: Number(r.slot), shard: Number(r.shard), epoch: Number(r.epoch) }));
+    });
+  }
 }
 
 /** Part of every transaction that changes `shards` or `slot_map`: processes reload on the new version. */

@@ -98,16 +98,19 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
  */
 export async function addShard(config: ShardingConfig, url: string, now = new Date()): Promise<{ shard: number; url: string; applied: string[] }> {
   const connection = connectionOfShard(config, { shard: Number.MAX_SAFE_INTEGER, url });
-  await createDatabase(connection, config.connectTimeoutMs);
   const databases = new ShardDatabases({ ...config, shards: [connection], queryTimeoutMs: 0 });
   try {
+    const registry = new MysqlShardRegistry(databases.control);
+    const known = await registry.registeredAs(url);
+    if (known !== null) throw new Error(`${connection.database} is already registered as shard ${known}`);
+    await createDatabase(connection, config.connectTimeoutMs);
     const db = databases.shard(0);
     const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
     const owned = await db('owned_slots').count({ n: '*' });
     const events = await db('events').count({ n: '*' });
     if (Number(owned[0].n) > 0 || Number(events[0].n) > 0) throw new Error(`${connection.database} is not empty (it holds events or owns slots): refusing to register it as a new shard`);
     await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
-    const registered = await new MysqlShardRegistry(databases.control).register(url);
+    const registered = await registry.register(url);
     return { ...registered, applied };
   } finally {
     await databases.destroy();

@@ -14,6 +14,13 @@ export class MysqlShardRegistry {
       .then((rows: Array<{ shard: number; url: string }>) => rows.map((r) => ({ shard: Number(r.shard), url: r.url })));
   }
 
+  /** The index a database is registered under (whatever url named it), or null. */
+  async registeredAs(url: string): Promise<number | null> {
+    const target = databaseOf(url);
+    const same = (await this.list()).find((r) => databaseOf(r.url) === target);
+    return same ? same.shard : null;
+  }
+
   /**
    * Registers the configured shards 0..n-1 that are not registered yet (migrate, on a fleet that
    * predates the registry or on its first start). A registered index keeps its url.

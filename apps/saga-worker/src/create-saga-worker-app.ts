@@ -16,7 +16,7 @@ import { createRecordsSagaRuntime } from '@shardline/records-sagas';
 import { registerSagaStateMetrics, type SagaLog } from '@shardline/sagas';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
-import { liveSlotMap, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
+import { liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { SagaWorkerConfig } from './config';
 
@@ -42,6 +42,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   registerShardPoolMetrics(registry, databases);
   // The map as it is now, and as it changes (new shards' pools, moved slots) without a restart.
   const slotMap = await liveSlotMap(databases, { onError: (error) => logger.warn({ err: error }, 'slot map not reloaded; keeping the one in use') });
+  registerSlotMapMetrics(registry, slotMap.watcher);
   const mysqlStore = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit, metrics: new GroupCommitMetrics(registry) });
   const store = sealedIfConfigured(mysqlStore, databases, config.sealing);
   const userKeys = cachedMysqlUserKeys(databases.control, config.userKeys);

@@ -10,7 +10,7 @@ import { SnowflakeIdGenerator, type WorkerIdLeaseConfig, WorkerIdLease } from '@
 import { MysqlWorkerIdLeaseStore } from '@shardline/ids/mysql';
 import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
 import { SHARD_ROUTER, ShardingConfig } from '@shardline/sharding';
-import { LiveSlotMap, liveSlotMap, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
+import { LiveSlotMap, liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordMoveStore } from './mysql-record-move.store';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
 import { openShardConnections } from './open-shard-connections';
@@ -105,13 +105,15 @@ function shardPoolsAndRouter(sharding: ShardingConfig): Provider[] {
       // Polls the control database's map version (SHARDLINE_SLOT_MAP_POLL_MS) and swaps the router's
       // map, opening new shards' pools, without a restart (docs/adr/0007).
       provide: LIVE_SLOT_MAP,
-      inject: [ShardDatabases],
-      useFactory: (databases: ShardDatabases) => {
+      inject: [ShardDatabases, { token: METRICS_REGISTRY, optional: true }],
+      useFactory: async (databases: ShardDatabases, registry?: Registry) => {
         const logger = new Logger('slot-map');
-        return liveSlotMap(databases, {
+        const live = await liveSlotMap(databases, {
           onError: (error) => logger.warn(`slot map not reloaded, keeping version in use: ${(error as Error).message}`),
           onChange: (snapshot, previous) => previous > 0 && logger.log(`slot map version ${previous} → ${snapshot.version} (${snapshot.shards.length} shards)`),
         });
+        if (registry) registerSlotMapMetrics(registry, live.watcher);
+        return live;
       },
     },
     { provide: SHARD_ROUTER, inject: [LIVE_SLOT_MAP], useFactory: (slotMap: LiveSlotMap) => slotMap.router },

@@ -5,3 +5,4 @@ export * from './owned-slots';
 export * from './mysql-connection-errors';
 export * from './shard-pool.metrics';
 export * from './live-slot-map';
+export * from './slot-map.metrics';

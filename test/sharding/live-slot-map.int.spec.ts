@@ -1,23 +1,12 @@
 import { SHARD_ROUTER, slotOf, SlotMapShardRouter } from '@shardline/sharding';
-import { grantSlots, MysqlSlotMapStore, revokeSlots, ShardDatabases } from '@shardline/sharding/mysql';
+import { revokeSlots, ShardDatabases } from '@shardline/sharding/mysql';
+import { moveSlotOwnership } from '../support/slot-ownership';
 import { addShard } from '../../migrations/migrate';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { businessOnShard } from '../support/business-on-shard';
 import { createServerPool } from '@shardline/sharding/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
-
-/**
- * What a cutover does to one slot's ownership (docs/adr/0007; no data is copied here): the old
- * owner revokes, the new owner is granted the next epoch, then the map is flipped (version bumped).
- */
-async function moveOwnership(databases: ShardDatabases, slot: number, from: number, to: number): Promise<void> {
-  const store = new MysqlSlotMapStore(databases.control);
-  await revokeSlots(databases.shard(from), [slot]);
-  const { epoch } = (await store.ownership())[slot];
-  await grantSlots(databases.shard(to), [slot], epoch + 1);
-  await store.assign([slot], to);
-}
 
 async function recordsOf(databases: ShardDatabases, shard: number, businessId: string): Promise<number> {
   const rows = await databases.shard(shard)('records').where({ business_id: businessId }).count({ n: '*' });
@@ -56,7 +45,7 @@ describe('every process follows the slot map without a restart (docs/adr/0007)',
     expect(await create(polling, businessId)).toHaveStatus(201);
     expect(await recordsOf(databases, 0, businessId)).toBe(1);
     const before = routerOf(polling).version;
-    await moveOwnership(databases, slotOf(businessId), 0, 1);
+    await moveSlotOwnership(databases, slotOf(businessId), 0, 1);
     await waitFor('the polling api to load the new map', () => routerOf(polling).version > before, { timeoutMs: 5000 });
     expect(routerOf(polling).shardFor(businessId)).toBe(1);
     expect(await create(polling, businessId)).toHaveStatus(201);
@@ -67,7 +56,7 @@ describe('every process follows the slot map without a restart (docs/adr/0007)',
   it('a process holding a stale map is fenced, reloads the map and writes to the owner (the client sees one 201)', async () => {
     const businessId = businessOnShard(2);
     const version = routerOf(stale).version;
-    await moveOwnership(databases, slotOf(businessId), 2, 3);
+    await moveSlotOwnership(databases, slotOf(businessId), 2, 3);
     expect(routerOf(stale).shardFor(businessId)).toBe(2);
     const created = await create(stale, businessId, { 'idempotency-key': `k-${businessId}` });
     expect(created).toHaveStatus(201);
@@ -95,7 +84,7 @@ describe('every process follows the slot map without a restart (docs/adr/0007)',
     databases.addShard(4, { ...dbs.config.control, database: extraDatabase() });
     const businessId = businessOnShard(3);
     const version = routerOf(polling).version;
-    await moveOwnership(databases, slotOf(businessId), 3, 4);
+    await moveSlotOwnership(databases, slotOf(businessId), 3, 4);
     await waitFor('the polling api to load the new map', () => routerOf(polling).version > version, { timeoutMs: 5000 });
     expect(await create(polling, businessId)).toHaveStatus(201);
     expect(await recordsOf(databases, 4, businessId)).toBe(1);

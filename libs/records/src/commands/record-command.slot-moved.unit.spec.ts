@@ -6,6 +6,9 @@ import { RecordStateChange } from '../ports/record-state.port';
 import { ctx } from '../testing/in-memory-records.spec-helper';
 import { CreateRecord } from './create-record/create-record.command';
 import { CreateRecordHandler } from './create-record/create-record.handler';
+import { CreateRecordsBatch } from './create-records-batch/create-records-batch.command';
+import { CreateRecordsBatchHandler } from './create-records-batch/create-records-batch.handler';
+import { BatchResult } from './create-records-batch/create-records-batch.result';
 import { RecordCommandRunner } from './record-command.runner';
 
 /**
@@ -23,11 +26,14 @@ describe('a write refused by its shard for a moved slot is addressed again after
     const state = new InMemoryRecordState();
     const memory = new InMemoryEventStore<RecordStateChange>(4, state);
     // The shards' owned_slots, as the fence reads them.
+    const ownerOf = (business: string) => (slotOf(business) === slotOf(businessId) ? ownerOfSlot() : SlotMap.modulo(4).shardFor(business));
     const refuseUnowned = (command: AppendCommand<RecordStateChange>) => {
-      if (command.writes.length > 0 && ownerOfSlot() !== command.shard) throw new SlotNotOwnedError(command.shard, [slotOf(businessId)]);
+      const lost = command.writes.filter((w) => ownerOf(w.partitionKey) !== command.shard).map((w) => slotOf(w.partitionKey));
+      if (lost.length > 0) throw new SlotNotOwnedError(command.shard, lost);
     };
     const store = Object.assign(Object.create(memory) as InMemoryEventStore<RecordStateChange>, {
       append: async (command: AppendCommand<RecordStateChange>) => (refuseUnowned(command), memory.append(command)),
+      appendBatch: async (command: AppendCommand<RecordStateChange>) => (refuseUnowned(command), memory.appendBatch(command)),
     });
     const router = new SlotMapShardRouter(SlotMap.modulo(4), 1);
     let refreshes = 0;
@@ -35,8 +41,10 @@ describe('a write refused by its shard for a moved slot is addressed again after
       const next = reloads[Math.min(refreshes++, reloads.length - 1)];
       router.replace(next(), router.version + 1);
     });
-    const create = new CreateRecordHandler(new RecordCommandRunner(store, state, router, () => new Date(), new SnowflakeIdGenerator(5)));
-    return { state, create, refreshes: () => refreshes };
+    const ids = new SnowflakeIdGenerator(5);
+    const create = new CreateRecordHandler(new RecordCommandRunner(store, state, router, () => new Date(), ids));
+    const batch = new CreateRecordsBatchHandler(store, router, ids, () => new Date());
+    return { state, create, batch, refreshes: () => refreshes };
   }
 
   it('given a stale map, when the old shard refuses, then one reload sends the write to the new owner', async () => {
@@ -64,5 +72,19 @@ describe('a write refused by its shard for a moved slot is addressed again after
     expect(outcome.status).toBe(201);
     expect(refreshes()).toBe(2);
     expect(await state.get(to, businessId, outcome.response.id)).not.toBeNull();
+  });
+
+  it('given a stale map, when a batch part is refused, then its records are split by the reloaded map and all land (201)', async () => {
+    const { state, batch, refreshes } = setup(() => to, [() => movedMap]);
+    let neighbour = 'n-0';
+    for (let i = 1; SlotMap.modulo(4).shardFor(neighbour) !== from || slotOf(neighbour) === slotOf(businessId); i++) neighbour = `n-${i}`;
+    const records = [businessId, neighbour, businessId].map((b, i) => ({ businessId: b, userId: '7', dataContent: { i } }));
+    const outcome = await batch.execute(new CreateRecordsBatch({ records }, ctx('batch-key', true)));
+    const results = (outcome.response as BatchResult).results;
+    expect(outcome.status).toBe(201);
+    expect(refreshes()).toBe(1);
+    expect(await state.get(to, businessId, results[0].id!)).not.toBeNull();
+    expect(await state.get(from, neighbour, results[1].id!)).not.toBeNull();
+    expect(await state.get(to, businessId, results[2].id!)).not.toBeNull();
   });
 });

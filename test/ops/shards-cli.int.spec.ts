@@ -34,7 +34,7 @@ describe('ops-cli shards add | list (docs/adr/0007)', () => {
     expect(code).toBe(0);
     const listed = JSON.parse(out);
     expect(listed.shards).toHaveLength(4);
-    expect(listed.shards.map((s: { slots: number }) => s.slots)).toEqual([1024, 1024, 1024, 1024]);
+    expect(listed.shards.map((s: { slots: number; owned: number }) => [s.slots, s.owned])).toEqual([[1024, 1024], [1024, 1024], [1024, 1024], [1024, 1024]]);
     expect(listed.shards[0].url).not.toMatch(/:[^/@]*@/); // no password
   });
 
@@ -63,7 +63,7 @@ describe('ops-cli shards add | list (docs/adr/0007)', () => {
       await fresh.destroy();
     }
     const listed = JSON.parse((await run('list', '--json')).out);
-    expect(listed.shards.slice(4)).toEqual([expect.objectContaining({ shard: 4, slots: 0 }), expect.objectContaining({ shard: 5, slots: 0 })]);
+    expect(listed.shards.slice(4)).toEqual([expect.objectContaining({ shard: 4, slots: 0, owned: 0 }), expect.objectContaining({ shard: 5, slots: 0, owned: 0 })]);
   });
 
   it('refuses a database already registered, under whatever url, and one that holds events', async () => {

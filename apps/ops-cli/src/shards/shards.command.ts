@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { shardingConfigFromEnv } from '@shardline/sharding';
+import { connectionOfShard, shardingConfigFromEnv } from '@shardline/sharding';
 import { MysqlShardRegistry, MysqlSlotMapStore, redacted, ShardDatabases } from '@shardline/sharding/mysql';
 import { addShard } from '../../../../migrations/migrate';
 
 export const SHARDS_USAGE = `usage: ops-cli shards add mysql://[user[:password]@]host[:port]/database [more urls…]
-       ops-cli shards list [--json]
+       ops-cli shards list [--json]   (per shard: slots the map gives it, slots it owns itself, url)
   add: creates and migrates each new, empty shard database (it may be on another server), then
        registers it under the next index. It owns no slot until a slot move gives it some; every
        process opens its pools within SHARDLINE_SLOT_MAP_POLL_MS. A url without a user uses the
@@ -38,11 +38,21 @@ async function listShards(config: ReturnType<typeof shardingConfigFromEnv>, json
     const store = new MysqlSlotMapStore(databases.control);
     const [shards, ownership, version] = await Promise.all([new MysqlShardRegistry(databases.control).list(), store.ownership(), store.version()]);
     const slotsOf = (shard: number) => ownership.filter((o) => o.shard === shard).length;
-    const rows = shards.map((s) => ({ shard: s.shard, url: redacted(s.url), slots: slotsOf(s.shard) }));
+    for (const entry of shards) databases.addShard(entry.shard, connectionOfShard(config, entry));
+    // What each shard itself admits (owned_slots): equal to the map's count except during a cutover.
+    const owned = await Promise.all(
+      shards.map((s) =>
+        databases
+          .shard(s.shard)('owned_slots')
+          .count({ n: '*' })
+          .then((rows) => Number(rows[0].n), () => null),
+      ),
+    );
+    const rows = shards.map((s, i) => ({ shard: s.shard, url: redacted(s.url), slots: slotsOf(s.shard), owned: owned[i] }));
     if (json) print(JSON.stringify({ version, shards: rows }));
     else {
       print(`slot map version ${version}`);
-      for (const r of rows) print(`shard ${r.shard}  ${String(r.slots).padStart(4)} slots  ${r.url}`);
+      for (const r of rows) print(`shard ${r.shard}  ${String(r.slots).padStart(4)} slots in the map, ${r.owned === null ? 'unreachable' : `${String(r.owned).padStart(4)} owned`}  ${r.url}`);
     }
     return 0;
   } finally {

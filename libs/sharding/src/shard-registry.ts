@@ -1,4 +1,4 @@
-import { ConnectionConfig, parseMysqlUrl, ShardingConfig } from './sharding.config';
+import { ConnectionConfig, connectionSchema, parseMysqlUrl, ShardingConfig } from './sharding.config';
 
 /** A shard database as the control database's `shards` table lists it (docs/adr/0007). */
 export interface RegisteredShard {
@@ -22,6 +22,8 @@ export function registryUrlOf(connection: ConnectionConfig): string {
 export function connectionOfShard(config: ShardingConfig, entry: RegisteredShard): ConnectionConfig {
   const configured = config.shards[entry.shard];
   if (configured) return configured;
-  const parsed = parseMysqlUrl(entry.url, config.control);
-  return { ...parsed, port: Number(parsed.port) } as ConnectionConfig;
+  // Validated like a configured shard: the database name is used in DDL (CREATE DATABASE).
+  const parsed = connectionSchema.safeParse(parseMysqlUrl(entry.url, config.control));
+  if (!parsed.success) throw new Error(`shard ${entry.shard}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Longest one query may wait on an open shard connection unless configured (SHARDLINE_MYSQL_QUERY_TIMEOUT_MS). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
-const connectionSchema = z.object({
+export const connectionSchema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(1).max(65535),
   user: z.string().min(1),

@@ -8,30 +8,34 @@ import type { SlotOwnership } from './mysql-slot-map.store';
  * at every moment at most one shard accepts writes to a slot.
  */
 
-/** The message of the SIGNAL the fence raises (errno 1644, SQLSTATE 45000). */
-const NOT_OWNED = 'SHARD.SLOT_NOT_OWNED';
-
 /**
  * The statement an append transaction runs first (right after BEGIN, in the same packet): reads
- * the rows of `slots` with a shared lock and raises an error when one is missing. The shared lock,
- * held until COMMIT, is what makes the check a fence: a revoke (DELETE, exclusive lock) waits for
- * every append that already passed it, and every append after the revoke finds the row gone.
+ * the rows of `slots` with a shared lock and fails the statement when one is missing. The shared
+ * lock, held until COMMIT, is what makes the check a fence: a revoke (DELETE, exclusive lock) waits
+ * for every append that already passed it, and every append after the revoke finds the row gone.
  * Appends never conflict with each other here (shared locks), and take them before any other row
- * lock, so the fence adds no deadlock. A compound statement (MariaDB ≥ 10.1 runs IF outside a
- * stored program), so it costs no round trip of its own.
+ * lock, so the fence adds no deadlock.
+ *
+ * The failure is raised by the server inside one plain statement, so the check costs no round trip
+ * of its own: when fewer rows than slots are found, the scalar subquery yields two rows and the
+ * assignment fails with ER_SUBQUERY_NO_1_ROW (1242); otherwise it assigns NULL. (A compound
+ * `IF … THEN SIGNAL … END IF` says it more plainly but runs as an anonymous stored program on every
+ * transaction: measured ~100 µs more MariaDB CPU per transaction, bench/ingest/README.md.)
  */
 export function slotFenceStatement(slots: readonly number[]): string {
   for (const slot of slots) if (!Number.isInteger(slot) || slot < 0) throw new RangeError(`not a slot: ${slot}`);
   return (
-    `IF (SELECT COUNT(*) FROM owned_slots WHERE slot IN (${slots.join(',')}) LOCK IN SHARE MODE) <> ${slots.length} ` +
-    `THEN SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 1644, MESSAGE_TEXT = '${NOT_OWNED}'; END IF`
+    `SET @shardline_slot_fence = (SELECT 1 FROM (SELECT 1 UNION ALL SELECT 2) AS refused ` +
+    `WHERE (SELECT COUNT(*) FROM owned_slots WHERE slot IN (${slots.join(',')}) LOCK IN SHARE MODE) <> ${slots.length})`
   );
 }
 
-/** The fence refused the transaction: a slot it writes is not (or no longer) owned by this shard. */
+/**
+ * The fence refused the transaction: a slot it writes is not (or no longer) owned by this shard.
+ * ER_SUBQUERY_NO_1_ROW: no other statement of an append transaction has a scalar subquery.
+ */
 export function isSlotNotOwned(error: unknown): boolean {
-  const e = error as { errno?: number; message?: string } | null;
-  return e?.errno === 1644 && (e.message ?? '').includes(NOT_OWNED);
+  return (error as { errno?: number } | null)?.errno === 1242;
 }
 
 export async function ownedSlots(shardDb: Knex): Promise<Array<{ slot: number; epoch: number }>> {

@@ -18,9 +18,10 @@ import type { SlotOwnership } from './mysql-slot-map.store';
  *
  * The failure is raised by the server inside one plain statement, so the check costs no round trip
  * of its own: when fewer rows than slots are found, the scalar subquery yields two rows and the
- * assignment fails with ER_SUBQUERY_NO_1_ROW (1242); otherwise it assigns NULL. (A compound
- * `IF … THEN SIGNAL … END IF` says it more plainly but runs as an anonymous stored program on every
- * transaction: measured ~100 µs more MariaDB CPU per transaction, bench/ingest/README.md.)
+ * assignment fails with ER_SUBQUERY_NO_1_ROW (1242); otherwise it assigns NULL. A compound
+ * `IF … THEN SIGNAL … END IF` would name the error plainly but runs only on MariaDB (MySQL has no
+ * compound statements outside stored programs); both cost the same within the noise of
+ * bench/ingest/slot-fence.ts (bench/ingest/README.md).
  */
 export function slotFenceStatement(slots: readonly number[]): string {
   for (const slot of slots) if (!Number.isInteger(slot) || slot < 0) throw new RangeError(`not a slot: ${slot}`);

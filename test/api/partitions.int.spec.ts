@@ -1,7 +1,8 @@
 import { ensureMonthPartitions, listMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
 import { monthKeyOf } from '@shardline/event-store';
 import { SnowflakeIdGenerator } from '@shardline/ids';
-import { ensureRecordPartitions, listRecordPartitions } from '@shardline/records-mysql';
+import { ensureRecordPartitions, isPartitioned, listRecordPartitions, planRecordsPartitioning } from '@shardline/records-mysql';
+import * as recordsPartitioned from '../../migrations/shard/0006_records_partitioned';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { maintainPartitions } from '../../migrations/migrate';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
@@ -79,5 +80,35 @@ describe('monthly event and record partitions', () => {
     expect(await pruneProcessedCommands(db, new Date(), 3)).toBe(7);
     const [[count]] = await db.raw('SELECT COUNT(*) AS n FROM processed_commands');
     expect(Number(count.n)).toBe(0);
+  });
+});
+
+describe('migration 0006 on a records table too big to copy in place', () => {
+  let dbs: TestDatabases;
+  let databases: ShardDatabases;
+  beforeAll(async () => {
+    dbs = await createTestDatabases(1);
+    databases = new ShardDatabases(dbs.config);
+  });
+  afterAll(async () => {
+    delete process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS;
+    await databases?.destroy();
+    await dbs?.drop();
+  });
+
+  it('refuses above the copy limit, printing the alteration to apply online; once applied out of band it does nothing', async () => {
+    const db = databases.shard(0);
+    await db.raw('ALTER TABLE records REMOVE PARTITIONING');
+    await db.raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time) VALUES (?, 'b', 1, '{}', 1, NOW(3), NOW(3))`, [new SnowflakeIdGenerator(1).next()]);
+    await db.raw('ANALYZE TABLE records');
+    process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS = '0';
+    await expect(recordsPartitioned.up(db)).rejects.toThrow(/pt-online-schema-change --alter "DROP INDEX idx_business_user_time.*PARTITION BY RANGE \(id\)/);
+    expect(await isPartitioned(db)).toBe(false);
+
+    // What an online tool does: the same alteration, applied outside the migration.
+    const plan = await planRecordsPartitioning(db, new Date());
+    await db.raw(`ALTER TABLE records ${plan!.alteration}`);
+    await recordsPartitioned.up(db);
+    expect(await listRecordPartitions(db)).toEqual([monthKeyOf(new Date())]);
   });
 });

@@ -30,12 +30,15 @@ const ROUNDS = num('BENCH_RP_ROUNDS', 2);
 const PAGE = 20;
 
 type Variant = { name: string; table: 'flat' | 'part'; recentFirst: boolean };
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: 'unpartitioned', table: 'flat', recentFirst: false },
   { name: 'unpartitioned + windows', table: 'flat', recentFirst: true },
   { name: 'partitioned, no bound', table: 'part', recentFirst: false },
   { name: 'partitioned + windows', table: 'part', recentFirst: true },
 ];
+/** A subset by name (comma-separated), e.g. the baseline and the shipped layout only; the first is the baseline. */
+const VARIANTS = process.env.BENCH_RP_VARIANTS ? process.env.BENCH_RP_VARIANTS.split(',').map((name) => ALL_VARIANTS.find((v) => v.name === name.trim())!) : ALL_VARIANTS;
+if (VARIANTS.some((v) => v === undefined)) throw new Error(`BENCH_RP_VARIANTS: names among ${ALL_VARIANTS.map((v) => v.name).join(', ')}`);
 
 interface QueryKind {
   name: string;

@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { ensureMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
+import { ensureRecordPartitions } from '@shardline/records-mysql';
 import { ShardingConfig } from '@shardline/sharding';
 import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import * as eventStore from './shard/0001_event_store';
@@ -7,6 +8,7 @@ import * as records from './shard/0002_records';
 import * as stagedWrites from './shard/0003_staged_writes';
 import * as movingOut from './shard/0004_moving_out';
 import * as pendingCacheInvalidations from './shard/0005_pending_cache_invalidations';
+import * as recordsPartitioned from './shard/0006_records_partitioned';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
@@ -36,6 +38,7 @@ export const shardMigrations = new ListedMigrations({
   '0003_staged_writes': stagedWrites,
   '0004_moving_out': movingOut,
   '0005_pending_cache_invalidations': pendingCacheInvalidations,
+  '0006_records_partitioned': recordsPartitioned,
 });
 export const controlMigrations = new ListedMigrations({
   '0001_slot_map': slotMap,
@@ -46,18 +49,19 @@ export const controlMigrations = new ListedMigrations({
   '0006_snowflake_worker_leases': workerLeases,
 });
 
-/** Months of event partitions kept ready ahead of time. */
+/** Months of event and record partitions kept ready ahead of time. */
 export const PARTITION_MONTHS_AHEAD = 3;
 
 export interface MigrationReport {
   database: string;
   applied: string[];
   partitionsAdded: number[];
+  recordPartitionsAdded: number[];
 }
 
 /**
  * One command for the whole fleet: creates missing databases, migrates the control database and
- * every shard, seeds the slot map, and makes sure event partitions exist ahead of time.
+ * every shard, seeds the slot map, and makes sure event and record partitions exist ahead of time.
  */
 export async function migrateAll(config: ShardingConfig, now = new Date()): Promise<MigrationReport[]> {
   for (const connection of [config.control, ...config.shards]) {
@@ -74,12 +78,13 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
     const reports: MigrationReport[] = [];
     const [, controlApplied] = await databases.control.migrate.latest({ migrationSource: controlMigrations });
     await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count);
-    reports.push({ database: config.control.database, applied: controlApplied, partitionsAdded: [] });
+    reports.push({ database: config.control.database, applied: controlApplied, partitionsAdded: [], recordPartitionsAdded: [] });
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
       const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
-      reports.push({ database: config.shards[shard].database, applied, partitionsAdded });
+      const recordPartitionsAdded = await ensureRecordPartitions(db, now, PARTITION_MONTHS_AHEAD);
+      reports.push({ database: config.shards[shard].database, applied, partitionsAdded, recordPartitionsAdded });
     }
     return reports;
   } finally {
@@ -101,7 +106,7 @@ export interface MaintenanceOptions {
 }
 
 /**
- * The maintenance job, on every shard: create the coming months' event partitions, and forget
+ * The maintenance job, on every shard: create the coming months' event and record partitions, and forget
  * processed commands older than the idempotency retention.
  */
 export async function maintainPartitions(config: ShardingConfig, options: MaintenanceOptions = {}, now = new Date()) {
@@ -109,12 +114,13 @@ export async function maintainPartitions(config: ShardingConfig, options: Mainte
   const forgetBefore = new Date(now.getTime() - (options.idempotencyRetentionDays ?? IDEMPOTENCY_RETENTION_DAYS) * DAY_MS);
   const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
-    const out: Array<{ database: string; partitionsAdded: number[]; commandsForgotten: number }> = [];
+    const out: Array<{ database: string; partitionsAdded: number[]; recordPartitionsAdded: number[]; commandsForgotten: number }> = [];
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       out.push({
         database: config.shards[shard].database,
         partitionsAdded: await ensureMonthPartitions(db, now, monthsAhead),
+        recordPartitionsAdded: await ensureRecordPartitions(db, now, monthsAhead),
         commandsForgotten: await pruneProcessedCommands(db, forgetBefore),
       });
     }

@@ -1,7 +1,7 @@
 /**
  * Operator commands:
  *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
- *   partitions [months]   on every shard: create event partitions for the next `months` months (default 3)
+ *   partitions [months]   on every shard: create event and record partitions for the next `months` months (default 3)
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
  *   dlq list|inspect|resend ...   dead letters of the projections: what is there, one in full, deliver them again (dlq/)
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'migrate':
       for (const r of await migrateAll(config)) {
-        console.log(`${r.database}: migrations applied [${r.applied.join(', ') || 'none'}], partitions added [${r.partitionsAdded.join(', ') || 'none'}]`);
+        console.log(`${r.database}: migrations applied [${r.applied.join(', ') || 'none'}], partitions added [${r.partitionsAdded.join(', ') || 'none'}], record partitions added [${r.recordPartitionsAdded.join(', ') || 'none'}]`);
       }
       return;
     case 'partitions': {
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
       const retention = Number(process.env.SHARDLINE_IDEMPOTENCY_RETENTION_DAYS ?? IDEMPOTENCY_RETENTION_DAYS);
       if (!Number.isInteger(retention) || retention < 1 || retention > 3650) throw new Error('SHARDLINE_IDEMPOTENCY_RETENTION_DAYS must be an integer 1..3650');
       for (const r of await maintainPartitions(config, { monthsAhead: months, idempotencyRetentionDays: retention })) {
-        console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}], processed commands forgotten ${r.commandsForgotten}`);
+        console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}], record partitions added [${r.recordPartitionsAdded.join(', ') || 'none'}], processed commands forgotten ${r.commandsForgotten}`);
       }
       return;
     }

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@shardline/event-store';
-import { decodeEnvelope, encodeEnvelope, envelopeOf, type RecordEventEnvelope } from '@shardline/integration-events';
+import { decodeEnvelope, envelopeOf, type RecordEventEnvelope } from '@shardline/integration-events';
 
 /**
  * JSONL of event envelopes: one line per event, each line the exact bytes the relay publishes to
@@ -7,7 +7,8 @@ import { decodeEnvelope, encodeEnvelope, envelopeOf, type RecordEventEnvelope } 
  * consumer, projection or test can read back with the consumers' own decoder.
  */
 export function jsonlLineOf(event: StoredEvent): string {
-  return `${encodeEnvelope(envelopeOf(event)).toString('utf8')}\n`;
+  // encodeEnvelope is Buffer.from(JSON.stringify(envelope)): the same text without the Buffer.
+  return `${JSON.stringify(envelopeOf(event))}\n`;
 }
 
 /** A line that is not an envelope: names the file line, so a bad recording explains itself. */

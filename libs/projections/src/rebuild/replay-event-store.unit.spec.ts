@@ -73,7 +73,11 @@ describe('replaying the event store without the encode/decode round trip', () =>
       await store.append({ shard: 0, writes: [{ streamId: e.streamId, partitionMonth: 202612, expectedVersion: i, partitionKey: 'acme', state: null, events: [{ type: e.type, schemaVersion: 1, data: e.data, metadata: e.metadata }] }] });
     }
     const given: RecordEventEnvelope[] = [];
-    const sink = { name: 'p', prepare: async () => {}, apply: async (events: readonly RecordEventEnvelope[]) => void given.push(...events) || [] };
+    const sink = { name: 'p', prepare: async () => {}, apply: async (events: readonly RecordEventEnvelope[]): Promise<SinkRejection[]> => {
+        given.push(...events);
+        return [];
+      },
+    };
     const totals = await replayEventStore({ reader: store, shards: [0], batchSize: 10, concurrency: 1, retry: { initialMs: 1, maxMs: 1 }, maxAttempts: 1, log: () => {} }, sink as never, { publish: async () => {} });
     expect(totals).toEqual({ events: 1, rejected: 0 });
     const [stored] = await store.readEventsAfter(0, '0', 1);

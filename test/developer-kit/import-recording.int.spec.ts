@@ -14,6 +14,8 @@ import { createTestDatabases, type TestDatabases } from '../support/test-databas
 
 /** Traffic through the real command handlers (in memory, the default modulo slot map), recorded as JSONL. */
 async function traffic(records: number) {
+  // Every recordsInMemory() mints ids as Snowflake worker 3 from sequence 0: a millisecond apart, two traffics never share an id.
+  await new Promise((resolve) => setTimeout(resolve, 2));
   const h = recordsInMemory();
   const ids: Array<{ business: string; id: string }> = [];
   for (let i = 0; i < records; i++) {

@@ -5,6 +5,8 @@ import { ctx, recordsInMemory } from '../../libs/records/src/testing/in-memory-r
 
 /** Some traffic through the real command handlers (4 in-memory shards), exported as the CLI exports it. */
 async function recordedTraffic() {
+  // Every recordsInMemory() mints ids as Snowflake worker 3 from sequence 0: a millisecond apart, two traffics never share an id.
+  await new Promise((resolve) => setTimeout(resolve, 2));
   const h = recordsInMemory();
   const ids: Array<{ business: string; id: string }> = [];
   for (let i = 0; i < 8; i++) {

@@ -78,6 +78,23 @@ describe('importRecording into an in-memory event store', () => {
     }
   });
 
+  it('routes streams by shardFor (a store with another slot map): recorded positions of other shards are not kept; new ones go stream by stream, in the order of each stream's first recorded event', async () => {
+    const { text } = await recordedTraffic();
+    const state = new InMemoryRecordState();
+    const store = new InMemoryEventStore<RecordStateChange>(2, state);
+    const report = await importRecording([text], store, { shardFor: () => 1 });
+    expect(report.shards).toEqual([{ shard: 1, events: 10, positions: 'allocated' }]);
+    const log = await store.readEventsAfter(1, '0', 100);
+    expect(log.map((e) => e.position)).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    const recorded = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const order = (e: { shard: number; position: string }) => e.shard * 1e6 + Number(e.position);
+    const firstOf = new Map<string, number>();
+    for (const e of recorded) firstOf.set(e.stream_id, Math.min(firstOf.get(e.stream_id) ?? Infinity, order(e)));
+    const expected = [...recorded].sort((a, b) => firstOf.get(a.stream_id)! - firstOf.get(b.stream_id)! || a.stream_version - b.stream_version);
+    expect(log.map((e) => e.metadata.eventId)).toEqual(expected.map((e) => e.event_id));
+    expect(await importRecording([text], store, { shardFor: () => 1 })).toMatchObject({ imported: 0, alreadyPresent: 10 });
+  });
+
   it('refuses a stream whose version the store holds as another event, naming the line, and writes nothing', async () => {
     const { text } = await recordedTraffic();
     const lines = text.split('\n').filter(Boolean);

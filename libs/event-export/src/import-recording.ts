@@ -72,7 +72,8 @@ interface Planned {
  *      import (RecordingImportError) before anything is written;
  *   4. positions: on a shard where every new event was recorded on that very shard and no recorded
  *      position is taken, the events keep them (export → import → export is byte-identical);
- *      otherwise the shard allocates new ones, in recorded order;
+ *      otherwise the shard allocates new ones stream by stream (a stream's events in version order,
+ *      streams in the order of their first recorded event: what readers need is per-stream order);
  *   5. the streams are written, each with its `records` row change, all or nothing per
  *      transaction (streamsPerTransaction streams, whole streams only), with outbox rows only on request.
  * The whole recording is held in memory (a few hundred bytes per event): this is for test stores
@@ -124,7 +125,7 @@ export async function importRecording(source: RecordingSource, target: EventImpo
     const shardPlans = perShard.get(shard)!;
     const fresh = shardPlans.flatMap((p) => p.fresh.map((f) => f.envelope));
     const keep = fresh.every((e) => e.shard === shard) && (await target.takenPositions(shard, fresh.map((e) => e.position))).size === 0;
-    // Streams in the order of their first new event's recorded position: new positions are allocated in recorded order.
+    // Streams in the order of their first new event's recorded position; allocated positions follow it stream by stream.
     shardPlans.sort((a, b) => comparePositions(a.fresh[0].envelope, b.fresh[0].envelope));
     const imports: StreamImport<RecordStateChange>[] = [];
     for (const plan of shardPlans) imports.push(await streamImportOf(plan, keep, options.keys));

@@ -78,7 +78,7 @@ describe('importRecording into an in-memory event store', () => {
     }
   });
 
-  it('routes streams by shardFor (a store with another slot map): recorded positions of other shards are not kept; new ones go stream by stream, in the order of each stream's first recorded event', async () => {
+  it('routes streams by shardFor (a store with another slot map): recorded positions of other shards are not kept; new ones go stream by stream, in the order of each stream’s first recorded event', async () => {
     const { text } = await recordedTraffic();
     const state = new InMemoryRecordState();
     const store = new InMemoryEventStore<RecordStateChange>(2, state);

@@ -10,6 +10,7 @@
  *   keys create|list|revoke|dev   API keys (src/keys): create one (printed once), list, revoke; dev: npm start's first key
  *   export --out FILE.jsonl ...   the event store (all, or shards / a business / a user / a time range) as JSONL envelopes (src/replay)
  *   replay --to <projection> ...  the event store, or a JSONL recording, into a projection; progress, resumable (src/replay)
+ *   import FILE.jsonl [--dry-run] [--outbox]   a JSONL recording into the event store, by the slot map; idempotent (src/replay)
  *   maintain [--only …]   data lifecycle: exports cold event months, read-model retention, daily rollup, topic retention (src/maintenance)
  *   archive export|verify|drop   the event store's cold months: export, check, drop on explicit request (src/maintenance)
  */
@@ -21,6 +22,7 @@ import { runVerifyCli } from './verify/verify.cli';
 import { keysCommand } from './keys/keys.command';
 import { exportCommand } from './replay/export.command';
 import { replayCommand } from './replay/replay.command';
+import { importCommand } from './replay/import.command';
 import { maintainCommand } from './maintenance/maintain.command';
 import { archiveCommand } from './maintenance/archive.command';
 
@@ -41,6 +43,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'export') {
     process.exitCode = await exportCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'import') {
+    process.exitCode = await importCommand(argv.slice(1), process.env);
     return;
   }
   if (command === 'replay') {
@@ -71,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | maintain [--only …] | archive <export|verify|drop>');
+      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | import FILE.jsonl [...] | maintain [--only …] | archive <export|verify|drop>');
       process.exitCode = 2;
   }
 }

@@ -117,8 +117,8 @@ export class CachedUserKeys implements UserKeys {
       found.set(id, key);
       if (!this.cache || !cacheable(key)) continue;
       // Kept past its TTL only by a count read before the lookup started (`erasures` is).
-      if (erasures) this.cache.set(id, { key, expiresAt, erasures: erasures.count });
-      else if (ttl > 0) this.cache.set(id, { key, expiresAt, erasures: null }, { ttl });
+      if (erasures) this.cache.set(id, { key: ownCopy(key), expiresAt, erasures: erasures.count });
+      else if (ttl > 0) this.cache.set(id, { key: ownCopy(key), expiresAt, erasures: null }, { ttl });
     }
     return found;
   }
@@ -156,4 +156,16 @@ export class CachedUserKeys implements UserKeys {
       this.readingErasures = null;
     }
   }
+}
+
+/**
+ * A cached key in memory of its own: a small Buffer is usually a view of an 8 KiB slab shared with
+ * unrelated allocations, which a long-lived cache entry would keep alive (100,000 entries could
+ * pin hundreds of MB); and no caller's buffer can change what the cache hands out later.
+ */
+function ownCopy(key: DataKey | null): DataKey | null {
+  if (key === null) return null;
+  const copy = Buffer.allocUnsafeSlow(key.length);
+  key.copy(copy);
+  return copy;
 }

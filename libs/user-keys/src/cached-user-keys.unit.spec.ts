@@ -93,6 +93,16 @@ describe('CachedUserKeys (the bound on how long a forgotten key stays usable)', 
     expect((await cached.keysFor(['1'])).get('1')).toBeNull();
   });
 
+  it('keeps a copy of its own: a caller that zeroes the key it got does not change what the cache hands out', async () => {
+    const time = clock();
+    const key = Buffer.alloc(32, 9);
+    const store: UserKeys = { keysFor: async () => new Map([['1', key]]), existingKeys: async () => new Map(), forget: async () => true };
+    const cached = new CachedUserKeys(store, { ttlMs: 1000 }, time.now);
+    (await cached.keysFor(['1'])).get('1')!.fill(0);
+    key.fill(0);
+    expect((await cached.keysFor(['1'])).get('1')).toEqual(Buffer.alloc(32, 9));
+  });
+
   it('a TTL of 0 caches nothing', async () => {
     const store = new InMemoryUserKeys();
     const cached = new CachedUserKeys(store, { ttlMs: 0 }, clock().now);

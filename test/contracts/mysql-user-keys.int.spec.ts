@@ -72,6 +72,21 @@ describe('MysqlUserKeys at rest', () => {
     expect(seen).toBeNull();
   });
 
+  it('keeps keys past the TTL while nobody is erased: only the erasure count is read meanwhile', async () => {
+    const keys = cachedMysqlUserKeys(db.databases.control, { masterKey: DEVELOPMENT_MASTER_KEY, developmentMasterKey: true, cacheTtlMs: 200 });
+    const key = (await keys.keysFor(['4646'])).get('4646');
+    const store = jest.spyOn(MysqlUserKeys.prototype, 'keysFor');
+    try {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 60)); // 600 ms in all: three TTLs
+        expect((await keys.keysFor(['4646'])).get('4646')).toEqual(key);
+      }
+      expect(store).not.toHaveBeenCalled();
+    } finally {
+      store.mockRestore();
+    }
+  });
+
   it('answers USER_KEYS.UNAVAILABLE (retriable) when the control database cannot be reached', async () => {
     const { createPool } = await import('@shardline/sharding/mysql');
     const unreachable = createPool({ ...db.dbs.config.control, port: 1 }, { poolMax: 1, connectTimeoutMs: 300 });

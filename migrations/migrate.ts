@@ -15,6 +15,7 @@ import * as commitPoints from './control/0003_commit_points';
 import * as userKeys from './control/0004_user_keys';
 import * as apiKeys from './control/0005_api_keys';
 import * as workerLeases from './control/0006_snowflake_worker_leases';
+import * as userKeyErasures from './control/0007_user_key_erasures';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -47,6 +48,7 @@ export const controlMigrations = new ListedMigrations({
   '0004_user_keys': userKeys,
   '0005_api_keys': apiKeys,
   '0006_snowflake_worker_leases': workerLeases,
+  '0007_user_key_erasures': userKeyErasures,
 });
 
 /** Months of event and record partitions kept ready ahead of time. */

@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { ensureMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
+import { ensureRecordPartitions } from '@shardline/records-mysql';
 import { ConnectionConfig, connectionOfShard, ShardingConfig } from '@shardline/sharding';
 import { createServerPool, MysqlShardRegistry, MysqlSlotMapStore, seedOwnedSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import * as eventStore from './shard/0001_event_store';
@@ -7,14 +8,16 @@ import * as records from './shard/0002_records';
 import * as stagedWrites from './shard/0003_staged_writes';
 import * as movingOut from './shard/0004_moving_out';
 import * as pendingCacheInvalidations from './shard/0005_pending_cache_invalidations';
-import * as ownedSlots from './shard/0006_owned_slots';
+import * as recordsPartitioned from './shard/0006_records_partitioned';
+import * as ownedSlots from './shard/0007_owned_slots';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
 import * as userKeys from './control/0004_user_keys';
 import * as apiKeys from './control/0005_api_keys';
 import * as workerLeases from './control/0006_snowflake_worker_leases';
-import * as shardRegistry from './control/0007_shard_registry';
+import * as userKeyErasures from './control/0007_user_key_erasures';
+import * as shardRegistry from './control/0008_shard_registry';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -38,7 +41,8 @@ export const shardMigrations = new ListedMigrations({
   '0003_staged_writes': stagedWrites,
   '0004_moving_out': movingOut,
   '0005_pending_cache_invalidations': pendingCacheInvalidations,
-  '0006_owned_slots': ownedSlots,
+  '0006_records_partitioned': recordsPartitioned,
+  '0007_owned_slots': ownedSlots,
 });
 export const controlMigrations = new ListedMigrations({
   '0001_slot_map': slotMap,
@@ -47,23 +51,25 @@ export const controlMigrations = new ListedMigrations({
   '0004_user_keys': userKeys,
   '0005_api_keys': apiKeys,
   '0006_snowflake_worker_leases': workerLeases,
-  '0007_shard_registry': shardRegistry,
+  '0007_user_key_erasures': userKeyErasures,
+  '0008_shard_registry': shardRegistry,
 });
 
-/** Months of event partitions kept ready ahead of time. */
+/** Months of event and record partitions kept ready ahead of time. */
 export const PARTITION_MONTHS_AHEAD = 3;
 
 export interface MigrationReport {
   database: string;
   applied: string[];
   partitionsAdded: number[];
+  recordPartitionsAdded: number[];
 }
 
 /**
  * One command for the whole fleet: creates missing databases, migrates the control database,
  * registers the configured shards and seeds the slot map, then migrates every registered shard
- * (those `shards add` registered too), gives each its owned slots once, and makes sure event
- * partitions exist ahead of time.
+ * (those `shards add` registered too), gives each its owned slots once, and makes sure event and
+ * record partitions exist ahead of time.
  */
 export async function migrateAll(config: ShardingConfig, now = new Date()): Promise<MigrationReport[]> {
   for (const connection of [config.control, ...config.shards]) await createDatabase(connection, config.connectTimeoutMs);
@@ -77,13 +83,14 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
     const slotMap = new MysqlSlotMapStore(databases.control);
     await slotMap.loadOrInit(config.shards.length);
     const ownership = await slotMap.ownership();
-    reports.push({ database: config.control.database, applied: controlApplied, partitionsAdded: [] });
+    reports.push({ database: config.control.database, applied: controlApplied, partitionsAdded: [], recordPartitionsAdded: [] });
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
       await seedOwnedSlots(db, shard, ownership);
       const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
-      reports.push({ database: databases.connectionOf(shard).database, applied, partitionsAdded });
+      const recordPartitionsAdded = await ensureRecordPartitions(db, now, PARTITION_MONTHS_AHEAD);
+      reports.push({ database: databases.connectionOf(shard).database, applied, partitionsAdded, recordPartitionsAdded });
     }
     return reports;
   } finally {
@@ -145,7 +152,7 @@ export interface MaintenanceOptions {
 }
 
 /**
- * The maintenance job, on every shard: create the coming months' event partitions, and forget
+ * The maintenance job, on every shard: create the coming months' event and record partitions, and forget
  * processed commands older than the idempotency retention.
  */
 export async function maintainPartitions(config: ShardingConfig, options: MaintenanceOptions = {}, now = new Date()) {
@@ -154,12 +161,13 @@ export async function maintainPartitions(config: ShardingConfig, options: Mainte
   const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
     await addRegisteredShards(databases);
-    const out: Array<{ database: string; partitionsAdded: number[]; commandsForgotten: number }> = [];
+    const out: Array<{ database: string; partitionsAdded: number[]; recordPartitionsAdded: number[]; commandsForgotten: number }> = [];
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       out.push({
         database: databases.connectionOf(shard).database,
         partitionsAdded: await ensureMonthPartitions(db, now, monthsAhead),
+        recordPartitionsAdded: await ensureRecordPartitions(db, now, monthsAhead),
         commandsForgotten: await pruneProcessedCommands(db, forgetBefore),
       });
     }

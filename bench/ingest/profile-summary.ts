@@ -5,6 +5,10 @@
  *   BENCH_PHASES=single BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:ingest
  *   scripts/with-node tsx bench/ingest/profile-summary.ts /tmp/prof/CPU.*.cpuprofile [top]
  * Percentages are of the busy time (idle excluded), so two profiles of different lengths compare.
+ * Two drill-downs of one function NAME (inclusive: every sample with it on the stack):
+ *   --callers NAME [frames]  who calls it: the nearest `frames` callers outside node internals
+ *                            (ONLY=apps/api keeps the project's frames: e.g. which query a socket write was);
+ *   --under NAME             where its time goes: self time of the functions under it.
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,7 +25,8 @@ interface Profile {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
+  const [file, topArg, name, framesArg] = process.argv.slice(2);
+  if (topArg === '--callers' || topArg === '--under') return drillDown(file, topArg, name, Number(framesArg ?? 6));
   if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
   const top = Number(topArg ?? 40);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -50,6 +55,42 @@ function main(): void {
   for (const [pkg, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${pct(us, busy)}  ${pkg}`);
   console.log(`## top ${top} functions by self time`);
   for (const [fn, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us, busy)}  ${fn}`);
+}
+
+/** Samples with `name` on their stack, grouped by its callers (--callers) or by the function they were in (--under). */
+function drillDown(file: string, mode: '--callers' | '--under', name: string, frames: number): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile & { timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const only = process.env.ONLY;
+  const label = (f: ProfileNode['callFrame']) => `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}:${f.lineNumber + 1}`;
+  const groups = new Map<string, number>();
+  let busy = 0;
+  let inclusive = 0;
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+    busy += us;
+    let hit: number | undefined = id;
+    while (hit !== undefined && byId.get(hit)!.callFrame.functionName !== name) hit = parent.get(hit);
+    if (hit === undefined) continue;
+    inclusive += us;
+    let key: string;
+    if (mode === '--under') key = label(byId.get(id)!.callFrame);
+    else {
+      const chain: string[] = [];
+      for (let c = parent.get(hit); c !== undefined && chain.length < frames; c = parent.get(c)) {
+        const f = byId.get(c)!.callFrame;
+        if (f.url && (only ? f.url.includes(only) : !f.url.startsWith('node:'))) chain.push(label(f));
+      }
+      key = chain.join(' < ');
+    }
+    groups.set(key, (groups.get(key) ?? 0) + us);
+  }
+  console.log(`# ${name}: ${pct(inclusive, busy)} of busy time, inclusive`);
+  for (const [key, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${pct(us, busy)}  ${key}`);
 }
 
 function packageOf(url: string, functionName: string): string {

@@ -1,5 +1,5 @@
 /**
- * The slot fence's cost on the write path, isolated (docs/adr/0007): the same append transactions —
+ * The slot fence's cost on the write path, isolated (docs/adr/0008): the same append transactions —
  * events + outbox rows of new streams on a real shard schema, one multi-statement packet each, as the
  * event store sends them — without the fence, with the fence the event store sends
  * (slotFenceStatement: one plain SET with a locking subquery), and with the compound IF/SIGNAL form

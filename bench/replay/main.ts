@@ -3,8 +3,10 @@
  *
  *   load     BENCH_REPLAY_RECORDS (default 200,000) created records, BENCH_PAYLOAD_BYTES (256) of
  *            data_content each, into 4 private shard databases (the raw insert of bench/ingest)
- *   export   exportEvents → a JSONL file        vs  a raw keyset SELECT of the same rows (mysql2)
- *   CH       replayEventStore → ClickHouse sink vs  the same rows (mapBatch) inserted raw
+ *   export   exportEvents → a JSONL file        vs  a raw keyset SELECT of the same rows (mysql2);
+ *            then `cli export --workers BENCH_REPLAY_WORKERS` (2): the shards in worker threads
+ *   CH       replayEventStore → ClickHouse sink vs  the same rows (mapBatch) inserted raw;
+ *            then `cli replay --to clickhouse --workers BENCH_REPLAY_WORKERS` into a second database
  *   ES       replayEventStore → Elasticsearch   vs  a raw _bulk of the same documents (documentOf)
  * Each line: events/s, ratio to its baseline, CPU µs per event of this process and of the engine.
  * Everything private is dropped at the end. Run under `flock /tmp/bench.lock` beside others.
@@ -30,10 +32,13 @@ import { documentOf } from '../../libs/projection-elasticsearch/src/record-docum
 import { migrateAll } from '../../migrations/migrate';
 import { rawInsert } from '../ingest/raw-insert';
 import { CpuUsage } from '../pipeline/cpu-usage';
+import { exportCommand } from '../../apps/ops-cli/src/replay/export.command';
+import { replayCommand } from '../../apps/ops-cli/src/replay/replay.command';
 
 const RECORDS = Number(process.env.BENCH_REPLAY_RECORDS ?? 200_000);
 const PAYLOAD = Number(process.env.BENCH_PAYLOAD_BYTES ?? 256);
 const BATCH = Number(process.env.BENCH_REPLAY_BATCH ?? 5_000);
+const WORKERS = Number(process.env.BENCH_REPLAY_WORKERS ?? 2);
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'export,clickhouse,elasticsearch').split(','));
 
 interface Measured {
@@ -89,6 +94,8 @@ async function main(): Promise<void> {
   };
   await migrateAll(config);
   const databases = new ShardDatabases(config);
+  const url = (d: { user: string; password: string; host: string; port: number; database: string }) => `mysql://${encodeURIComponent(d.user)}:${encodeURIComponent(d.password)}@${d.host}:${d.port}/${d.database}`;
+  const commandEnv = { ...process.env, SHARDLINE_SHARDS: config.shards.map(url).join(','), SHARDLINE_CONTROL_URL: url(config.control), SHARDLINE_LOG_LEVEL: 'warn' };
   const file = join(tmpdir(), `${prefix}export.jsonl`);
   const chConfig = { ...clickHouseConfigFromEnv(process.env), database: `${prefix}ch` };
   const gateway = createClickHouseGateway(chConfig);
@@ -122,7 +129,13 @@ async function main(): Promise<void> {
         }, { batchSize: BATCH }),
       );
       await new Promise<void>((resolve) => out.end(resolve));
-      report(`export → JSONL (${(statSync(file).size / 1e6).toFixed(0)} MB)`, RECORDS, exported, raw);
+      const size = statSync(file).size;
+      report(`export → JSONL (${(size / 1e6).toFixed(0)} MB)`, RECORDS, exported, raw);
+      const inWorkers = await measure(async () => {
+        if ((await exportCommand(['--out', file, '--workers', String(WORKERS), '--batch', String(BATCH)], commandEnv)) !== 0) throw new Error('export --workers failed');
+      });
+      if (statSync(file).size !== size) throw new Error('export --workers wrote another size than the export in one thread');
+      report(`cli export --workers ${WORKERS}`, RECORDS, inWorkers, raw);
     }
 
     // The envelopes every sink baseline starts from, built before the clock starts.
@@ -150,6 +163,15 @@ async function main(): Promise<void> {
       });
       report('ClickHouse raw insert (baseline)', RECORDS, raw);
       report('replay → ClickHouse', RECORDS, await measure(() => replayInto(reader, shards, sink)), raw);
+      const second = `${chConfig.database}_w`;
+      const checkpoint = join(tmpdir(), `${prefix}replay.json`);
+      const inWorkers = await measure(async () => {
+        const code = await replayCommand(['--to', 'clickhouse', '--workers', String(WORKERS), '--batch', String(BATCH), '--checkpoint', checkpoint, '--restart'], { ...commandEnv, SHARDLINE_CLICKHOUSE_DATABASE: second });
+        if (code !== 0) throw new Error(`replay --workers exited ${code}`);
+      });
+      rmSync(checkpoint, { force: true });
+      report(`cli replay → ClickHouse --workers ${WORKERS}`, RECORDS, inWorkers, raw);
+      await gateway.command(`DROP DATABASE IF EXISTS ${second}`);
     }
 
     if (PHASES.has('elasticsearch')) {
@@ -175,6 +197,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(file, { force: true });
     await gateway.command(`DROP DATABASE IF EXISTS ${chConfig.database}`).catch(() => {});
+    await gateway.command(`DROP DATABASE IF EXISTS ${chConfig.database}_w`).catch(() => {});
     await gateway.close();
     await es.close();
     await databases.destroy();

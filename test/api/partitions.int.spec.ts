@@ -1,10 +1,13 @@
 import { ensureMonthPartitions, listMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
 import { monthKeyOf } from '@shardline/event-store';
+import { SnowflakeIdGenerator } from '@shardline/ids';
+import { ensureRecordPartitions, isPartitioned, listRecordPartitions, planRecordsPartitioning } from '@shardline/records-mysql';
+import * as recordsPartitioned from '../../migrations/shard/0006_records_partitioned';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { maintainPartitions } from '../../migrations/migrate';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
-describe('monthly event partitions', () => {
+describe('monthly event and record partitions', () => {
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   beforeAll(async () => {
@@ -16,10 +19,11 @@ describe('monthly event partitions', () => {
     await dbs?.drop();
   });
 
-  it('migration prepared this month and three ahead on every shard', async () => {
+  it('migration prepared this month and three ahead on every shard, for events and records', async () => {
     const now = monthKeyOf(new Date());
     for (const shard of [0, 1]) expect((await listMonthPartitions(databases.shard(shard)))[0]).toBe(now);
     for (const shard of [0, 1]) expect(await listMonthPartitions(databases.shard(shard))).toHaveLength(4);
+    for (const shard of [0, 1]) expect(await listRecordPartitions(databases.shard(shard))).toEqual(await listMonthPartitions(databases.shard(shard)));
   });
 
   it('the maintenance command creates months ahead idempotently, and rows land in their month', async () => {
@@ -27,8 +31,10 @@ describe('monthly event partitions', () => {
     inAYear.setUTCMonth(inAYear.getUTCMonth() + 12);
     const first = await maintainPartitions(dbs.config, { monthsAhead: 14 });
     expect(first.map((r) => r.partitionsAdded.length)).toEqual([11, 11]);
-    expect(await maintainPartitions(dbs.config, { monthsAhead: 14 })).toEqual(first.map((r) => ({ ...r, partitionsAdded: [] })));
+    expect(first.map((r) => r.recordPartitionsAdded.length)).toEqual([11, 11]);
+    expect(await maintainPartitions(dbs.config, { monthsAhead: 14 })).toEqual(first.map((r) => ({ ...r, partitionsAdded: [], recordPartitionsAdded: [] })));
     expect(await ensureMonthPartitions(databases.shard(0), new Date(), 3)).toEqual([]);
+    expect(await ensureRecordPartitions(databases.shard(0), new Date(), 3)).toEqual([]);
 
     const month = monthKeyOf(inAYear);
     const db = databases.shard(0);
@@ -39,6 +45,11 @@ describe('monthly event partitions', () => {
     );
     const [rows] = await db.raw(`SELECT COUNT(*) AS n FROM events PARTITION (p${month})`);
     expect(Number(rows[0].n)).toBe(1);
+    // A record minted that month lands in the records partition of the same month key.
+    const id = new SnowflakeIdGenerator(3, () => inAYear.getTime()).next();
+    await db.raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time) VALUES (?, 'b', 1, '{}', 1, NOW(3), NOW(3))`, [id]);
+    const [recordRows] = await db.raw(`SELECT CAST(id AS CHAR) AS id FROM records PARTITION (p${month})`);
+    expect(recordRows).toEqual([{ id }]);
   });
 
   it('the maintenance command forgets processed commands older than the retention, and only those', async () => {
@@ -69,5 +80,26 @@ describe('monthly event partitions', () => {
     expect(await pruneProcessedCommands(db, new Date(), 3)).toBe(7);
     const [[count]] = await db.raw('SELECT COUNT(*) AS n FROM processed_commands');
     expect(Number(count.n)).toBe(0);
+  });
+
+  it('refuses above the copy limit, printing the alteration to apply online; once applied out of band it does nothing', async () => {
+    // Last in this file: shard 1's records are re-partitioned from scratch here.
+    const db = databases.shard(1);
+    await db.raw('ALTER TABLE records REMOVE PARTITIONING');
+    await db.raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time) VALUES (?, 'b', 1, '{}', 1, NOW(3), NOW(3))`, [new SnowflakeIdGenerator(1).next()]);
+    await db.raw('ANALYZE TABLE records');
+    process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS = '0';
+    try {
+      await expect(recordsPartitioned.up(db)).rejects.toThrow(/pt-online-schema-change --alter "DROP INDEX idx_business_user_time.*PARTITION BY RANGE \(id\)/);
+    } finally {
+      delete process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS;
+    }
+    expect(await isPartitioned(db)).toBe(false);
+
+    // What an online tool does: the same alteration, applied outside the migration.
+    const plan = await planRecordsPartitioning(db, new Date());
+    await db.raw(`ALTER TABLE records ${plan!.alteration}`);
+    await recordsPartitioned.up(db);
+    expect(await listRecordPartitions(db)).toEqual([monthKeyOf(new Date())]);
   });
 });

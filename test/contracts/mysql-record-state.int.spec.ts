@@ -10,7 +10,7 @@ recordStateContract('MySQL (records table, 2 shards, commit points in the contro
   const testDbs = await createTestDatabases(2);
   const databases = new ShardDatabases(testDbs.config);
   // The contract pages one business across both shards (the reader's merge), which the slot fence
-  // would refuse (docs/adr/0007): here both shards own every slot. Reading is under test, not placement.
+  // would refuse (docs/adr/0008): here both shards own every slot. Reading is under test, not placement.
   const everySlot = Array.from({ length: SLOT_COUNT }, (_, slot) => slot);
   for (const shard of [0, 1]) await grantSlots(databases.shard(shard), everySlot, 1);
   const commitPoints = new MysqlCommitPoints(databases.control);

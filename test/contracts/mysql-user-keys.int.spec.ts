@@ -45,6 +45,48 @@ describe('MysqlUserKeys at rest', () => {
     expect(row.erased_time).toBeInstanceOf(Date);
   });
 
+  it('every forget raises the erasure count, after the key is gone (also a repeated one: a saga retrying a forget that failed before)', async () => {
+    const keys = new MysqlUserKeys(db.databases.control, new KeyWrapping(DEVELOPMENT_MASTER_KEY));
+    await keys.keysFor(['4444']);
+    const before = await keys.erasureCount();
+    await keys.forget('4444');
+    expect(await keys.erasureCount()).toBe(before + 1);
+    await keys.forget('4444');
+    expect(await keys.erasureCount()).toBe(before + 2);
+  });
+
+  it('a key cached by one process is dropped there at its next erasure-count read once another process forgets it, long before the TTL', async () => {
+    const config = { masterKey: DEVELOPMENT_MASTER_KEY, developmentMasterKey: true, cacheTtlMs: 60_000 };
+    const api = cachedMysqlUserKeys(db.databases.control, config);
+    const eraser = cachedMysqlUserKeys(db.databases.control, config);
+    const key = (await api.keysFor(['4545'])).get('4545');
+    expect(key).toHaveLength(32);
+    await eraser.forget('4545');
+    // Within a second (the count is read again at most every second while lookups come in), not 60 s.
+    const deadline = Date.now() + 5_000;
+    let seen = (await api.keysFor(['4545'])).get('4545');
+    while (seen !== null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = (await api.keysFor(['4545'])).get('4545');
+    }
+    expect(seen).toBeNull();
+  });
+
+  it('keeps keys past the TTL while nobody is erased: only the erasure count is read meanwhile', async () => {
+    const keys = cachedMysqlUserKeys(db.databases.control, { masterKey: DEVELOPMENT_MASTER_KEY, developmentMasterKey: true, cacheTtlMs: 200 });
+    const key = (await keys.keysFor(['4646'])).get('4646');
+    const store = jest.spyOn(MysqlUserKeys.prototype, 'keysFor');
+    try {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 60)); // 600 ms in all: three TTLs
+        expect((await keys.keysFor(['4646'])).get('4646')).toEqual(key);
+      }
+      expect(store).not.toHaveBeenCalled();
+    } finally {
+      store.mockRestore();
+    }
+  });
+
   it('answers USER_KEYS.UNAVAILABLE (retriable) when the control database cannot be reached', async () => {
     const { createPool } = await import('@shardline/sharding/mysql');
     const unreachable = createPool({ ...db.dbs.config.control, port: 1 }, { poolMax: 1, connectTimeoutMs: 300 });

@@ -4,7 +4,7 @@ import { shardsCommand } from '../../apps/ops-cli/src/shards/shards.command';
 import { shardMigrations } from '../../migrations/migrate';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
-describe('ops-cli shards add | list (docs/adr/0007)', () => {
+describe('ops-cli shards add | list (docs/adr/0008)', () => {
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   const created: string[] = [];

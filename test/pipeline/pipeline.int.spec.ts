@@ -130,6 +130,28 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
     );
   }
 
+  /** At a timeout: how far the records of a business got along the pipeline, stage by stage. */
+  async function whereTheRecordsAre(business: string): Promise<string> {
+    const stages: string[] = [];
+    let records = 0;
+    let outbox = 0;
+    for (const shard of databases.shardIndexes()) {
+      const [[r]] = await databases.shard(shard).raw('SELECT COUNT(*) AS n FROM records WHERE business_id = ?', [business]);
+      const [[o]] = await databases.shard(shard).raw('SELECT COUNT(*) AS n FROM outbox');
+      records += Number(r.n);
+      outbox += Number(o.n);
+    }
+    stages.push(`event store: ${records} records of ${business}, ${outbox} outbox rows unpublished`);
+    const docs = await elasticsearchDocuments(names.esIndex).then((d) => `${d.size} documents`, (e) => `unreadable (${String(e)})`);
+    stages.push(`Elasticsearch ${names.esIndex}: ${docs}`);
+    stages.push(`search answered ${JSON.stringify(await search('zebraphone', business).catch((e) => String(e)))}`);
+    for (const [name, url] of [['relay', relayReady], ['projector', projectorReady]]) {
+      const health = await fetch(url).then(async (r) => `${r.status} ${await r.text()}`, (e) => String(e));
+      stages.push(`${name} ${health}`);
+    }
+    return `both records in search; ${stages.join('; ')}`;
+  }
+
   const biz = (n: number) => `e2e-${names.tag}-${n}`;
   const search = async (keyword: string, business_id: string) =>
     (await query.request('POST', '/api/v1/data/search', { keyword, business_id, page_size: 10, sort: 'created_time_desc' })).body;
@@ -142,7 +164,7 @@ describe('event pipeline end to end (MariaDB, Kafka, Elasticsearch, ClickHouse, 
       messages: [{ key: biz(1), value: JSON.stringify({ command_id: `cmd-${names.tag}-1`, type: 'create', business_id: biz(1), user_id: 8, data_content: { note: 'zebraphone via kafka' } }) }],
     });
 
-    const hits = await waitFor('both records in search', async () => {
+    const hits = await waitFor(() => whereTheRecordsAre(biz(1)), async () => {
       const body = await search('zebraphone', biz(1));
       return body?.data?.length === 2 ? body.data : undefined;
     }, { timeoutMs: 90_000, intervalMs: 250 });

@@ -10,7 +10,7 @@ import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
 import { testRelayConfig, testTopic, TopicCollector } from './relay-test-kit';
 
-describe('relay: a shard registered while it runs is relayed too (docs/adr/0007)', () => {
+describe('relay: a shard registered while it runs is relayed too (docs/adr/0008)', () => {
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   let api: ApiHarness;

@@ -17,7 +17,7 @@ const routerOf = (api: ApiHarness) => api.app.get<typeof SHARD_ROUTER, SlotMapSh
 const create = (api: ApiHarness, businessId: string, headers: Record<string, string> = {}) =>
   api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 7, data_content: { n: 1 } }, headers);
 
-describe('every process follows the slot map without a restart (docs/adr/0007)', () => {
+describe('every process follows the slot map without a restart (docs/adr/0008)', () => {
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   let polling: ApiHarness;

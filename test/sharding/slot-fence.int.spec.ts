@@ -39,7 +39,7 @@ async function traces(databases: ShardDatabases, shard: number, command: AppendC
   return Number(events[0].n) + Number(outbox[0].n) + Number(commands[0].n);
 }
 
-describe('slot fence: a shard takes writes only for the slots it owns (docs/adr/0007)', () => {
+describe('slot fence: a shard takes writes only for the slots it owns (docs/adr/0008)', () => {
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   let store: MysqlEventStore<unknown>;

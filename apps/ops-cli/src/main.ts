@@ -2,7 +2,7 @@
  * Operator commands:
  *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
  *   shards add URL…|list  register and migrate new, empty shard databases; list the registry (src/shards)
- *   partitions [months]   on every shard: create event partitions for the next `months` months (default 3)
+ *   partitions [months]   on every shard: create event and record partitions for the next `months` months (default 3)
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
  *   dlq list|inspect|resend ...   dead letters of the projections: what is there, one in full, deliver them again (dlq/)
@@ -11,6 +11,7 @@
  *   keys create|list|revoke|dev   API keys (src/keys): create one (printed once), list, revoke; dev: npm start's first key
  *   export --out FILE.jsonl ...   the event store (all, or shards / a business / a user / a time range) as JSONL envelopes (src/replay)
  *   replay --to <projection> ...  the event store, or a JSONL recording, into a projection; progress, resumable (src/replay)
+ *   import FILE.jsonl [--dry-run] [--outbox]   a JSONL recording into the event store, by the slot map; idempotent (src/replay)
  *   maintain [--only …]   data lifecycle: exports cold event months, read-model retention, daily rollup, topic retention (src/maintenance)
  *   archive export|verify|drop   the event store's cold months: export, check, drop on explicit request (src/maintenance)
  */
@@ -22,6 +23,7 @@ import { runVerifyCli } from './verify/verify.cli';
 import { keysCommand } from './keys/keys.command';
 import { exportCommand } from './replay/export.command';
 import { replayCommand } from './replay/replay.command';
+import { importCommand } from './replay/import.command';
 import { maintainCommand } from './maintenance/maintain.command';
 import { archiveCommand } from './maintenance/archive.command';
 import { shardsCommand } from './shards/shards.command';
@@ -49,6 +51,10 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await exportCommand(argv.slice(1), process.env);
     return;
   }
+  if (command === 'import') {
+    process.exitCode = await importCommand(argv.slice(1), process.env);
+    return;
+  }
   if (command === 'replay') {
     process.exitCode = await replayCommand(argv.slice(1), process.env);
     return;
@@ -57,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'migrate':
       for (const r of await migrateAll(config)) {
-        console.log(`${r.database}: migrations applied [${r.applied.join(', ') || 'none'}], partitions added [${r.partitionsAdded.join(', ') || 'none'}]`);
+        console.log(`${r.database}: migrations applied [${r.applied.join(', ') || 'none'}], partitions added [${r.partitionsAdded.join(', ') || 'none'}], record partitions added [${r.recordPartitionsAdded.join(', ') || 'none'}]`);
       }
       return;
     case 'partitions': {
@@ -66,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
       const retention = Number(process.env.SHARDLINE_IDEMPOTENCY_RETENTION_DAYS ?? IDEMPOTENCY_RETENTION_DAYS);
       if (!Number.isInteger(retention) || retention < 1 || retention > 3650) throw new Error('SHARDLINE_IDEMPOTENCY_RETENTION_DAYS must be an integer 1..3650');
       for (const r of await maintainPartitions(config, { monthsAhead: months, idempotencyRetentionDays: retention })) {
-        console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}], processed commands forgotten ${r.commandsForgotten}`);
+        console.log(`${r.database}: partitions added [${r.partitionsAdded.join(', ') || 'none'}], record partitions added [${r.recordPartitionsAdded.join(', ') || 'none'}], processed commands forgotten ${r.commandsForgotten}`);
       }
       return;
     }
@@ -77,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | shards <add|list> | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | maintain [--only …] | archive <export|verify|drop>');
+      console.error('usage: ops-cli migrate | shards <add|list> | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | import FILE.jsonl [...] | maintain [--only …] | archive <export|verify|drop>');
       process.exitCode = 2;
   }
 }

@@ -46,7 +46,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
     lease: new MysqlShardLease(shard, databases.connectionOf(shard), { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000, sessionTimeoutS: config.leaseSessionTimeoutS }, log),
   });
   // Every registered shard, also those `shards add` registers while the relay runs (the registry is
-  // polled with the slot map, docs/adr/0007): events written there after a slot moves get published.
+  // polled with the slot map, docs/adr/0008): events written there after a slot moves get published.
   let relay: OutboxRelay | undefined;
   const slotMap = await liveSlotMap(databases, {
     onError: (error) => logger.warn({ err: error }, 'shard registry not reloaded; relaying the shards known'),

@@ -4,3 +4,5 @@ export * from './envelope-jsonl';
 export * from './event-selection';
 export * from './export-events';
 export * from './jsonl-event-log';
+export * from './import-recording';
+export * from './record-state-of-import';

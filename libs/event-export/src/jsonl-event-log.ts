@@ -55,17 +55,35 @@ export class RecordedEventLog implements EventLogReader {
 
   /** Events of `shard` after `afterPosition`. */
   countAfter(shard: number, afterPosition: string): number {
-    return (this.byShard.get(shard) ?? []).filter((e) => compare(e.position, afterPosition) > 0).length;
+    const events = this.byShard.get(shard) ?? [];
+    return events.length - firstAfter(events, afterPosition);
   }
 
+  /** The port's paging, validated as MySQL's reader validates it (held by the event-log-reader contract). */
   async readEventsAfter(shard: number, afterPosition: string, limit: number): Promise<StoredEvent[]> {
+    if (!POSITION.test(afterPosition)) throw new RangeError(`afterPosition must be a decimal position, got ${afterPosition}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
     const events = this.byShard.get(shard) ?? [];
-    const start = events.findIndex((e) => compare(e.position, afterPosition) > 0);
-    return start < 0 ? [] : events.slice(start, start + limit);
+    const start = firstAfter(events, afterPosition);
+    return events.slice(start, start + limit);
   }
 }
 
-/** Positions are decimal strings of up to 20 digits: compare them as numbers. */
+const POSITION = /^[0-9]{1,20}$/;
+
+/** Index of the first event with position > `after` (binary search: a replay pages through millions). */
+function firstAfter(events: readonly StoredEvent[], after: string): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compare(events[mid].position, after) > 0) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+/** Positions are decimal strings of up to 20 digits without leading zeros: compare them as numbers. */
 function compare(a: string, b: string): number {
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }

@@ -56,7 +56,7 @@ export class WriteContentionError extends ShardlineError {
 }
 
 /**
- * The shard refused the write because it does not own a slot the write belongs to (docs/adr/0007):
+ * The shard refused the write because it does not own a slot the write belongs to (docs/adr/0008):
  * the process routed with a stale slot map, or the slot is in a move's cutover. Nothing was
  * written. Retriable: reload the map and address the owner; while a cutover holds the slot, 503.
  */

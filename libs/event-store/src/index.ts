@@ -2,6 +2,7 @@
 // `@shardline/event-store/mysql`.
 export * from './event-store.port';
 export * from './event-log-reader.port';
+export * from './event-import.port';
 export * from './event-store.errors';
 export * from './partition-month';
 export * from './group-commit/group-committer';

@@ -53,6 +53,12 @@ describe('sealed envelopes (version 2)', () => {
     expect(sealEnvelope(created(), key).data.sealed).not.toEqual(sealEnvelope(created(), key).data.sealed);
   });
 
+  it('never hands out an IV twice, across the draws of its IV pool (a repeated IV under one key breaks AES-GCM)', () => {
+    const key = randomBytes(32);
+    const ivs = new Set(Array.from({ length: 3000 }, () => (sealEnvelope(created(), key).data.sealed as { iv: string }).iv));
+    expect(ivs.size).toBe(3000);
+  });
+
   it('leaves a version-1 envelope as it is (the replay of the event tables, a relay with sealing off)', () => {
     const plain = created();
     expect(openEnvelope(plain, null)).toBe(plain);

@@ -35,7 +35,7 @@ export class OutboxRelay implements Worker {
     for (const shard of shards) this.addShard(shard);
   }
 
-  /** A shard registered while the process runs (docs/adr/0007): its loop starts at once if the relay runs. */
+  /** A shard registered while the process runs (docs/adr/0008): its loop starts at once if the relay runs. */
   addShard(shard: RelayedShard): void {
     const relay = new ShardRelay(shard.source, shard.lease, this.publisher, this.metrics, this.options, this.log);
     this.shards.push(shard);

@@ -4,3 +4,4 @@ export * from './records-mysql.module';
 export * from './mysql-record-move.store';
 export * from './record-row-visibility';
 export * from './mysql-user-record.store';
+export * from './record-partitions';

@@ -5,6 +5,8 @@ import { guardShard, jsonColumn } from '@shardline/event-store/mysql';
 import { RecordPageFilter, RecordState, RecordStateReader, stagedStreamOf } from '@shardline/records';
 import { newestFirst } from '@shardline/records';
 import { timeOfId } from '@shardline/ids';
+import { monthKeyOf } from '@shardline/event-store';
+import { firstIdOfMonth, monthsBefore } from './record-partitions';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { MarkedRow, visibleRows } from './record-row-visibility';
 
@@ -38,10 +40,19 @@ export interface StagedRowResolution {
  * A visible source of a move comes back with `movingOutBy`, so writers refuse it (RECORD.LOCKED).
  */
 export class MysqlRecordStateReader implements RecordStateReader {
+  private readonly options: Required<RecordStateReaderOptions>;
+
   constructor(
     private readonly databases: ShardDatabases,
     private readonly staging: StagedRowResolution,
-  ) {}
+    options: RecordStateReaderOptions = {},
+  ) {
+    this.options = { recentFirst: true, now: () => new Date(), ...options };
+  }
+
+  private now(): Date {
+    return this.options.now();
+  }
 
   async get(shard: number, businessId: string, id: string): Promise<RecordState | null> {
     const [rows] = await guardShard(shard, () =>
@@ -73,11 +84,12 @@ export class MysqlRecordStateReader implements RecordStateReader {
       where.push('created_time <= ? AND (created_time < ? OR id < ?)');
       bindings.push(t, t, beforeId);
     }
-    const sql = `SELECT ${RECORD_COLUMNS} FROM records FORCE INDEX (${pageIndexOf(filter)}) WHERE ${where.join(' AND ')} ORDER BY created_time DESC, id DESC LIMIT ?`;
+    const query = { index: pageIndexOf(filter), where, bindings };
+    const anchor = monthKeyOf(beforeId === null ? this.now() : timeOfId(beforeId));
     // Staged rows that turn out invisible leave a page short: read deeper until it is full or every shard is exhausted.
     for (let fetch = offset + limit; ; fetch *= 2) {
       const perShard = await Promise.all(
-        shards.map((shard) => guardShard(shard, () => this.databases.shard(shard).raw(sql, [...bindings, fetch])).then(([rows]) => rows as RecordRow[])),
+        shards.map((shard) => guardShard(shard, () => (this.options.recentFirst ? this.newestByWindow(shard, query, anchor, beforeId, fetch) : this.newest(shard, query, null, null, fetch)))),
       );
       const { visible } = await visibleRows(perShard.flat(), this.staging.commitPoints);
       const states = visible.map(toState);
@@ -87,6 +99,65 @@ export class MysqlRecordStateReader implements RecordStateReader {
     }
   }
 
+  /**
+   * The newest `fetch` rows of one shard, read window by window back in time (RECENT_FIRST_WINDOWS):
+   * each window is an id range aligned to the monthly partitions, so a page touches the newest
+   * months only and goes further back only when they come up short. Windows are disjoint and read
+   * newest first, and created_time is the id's time, so their rows concatenate in page order.
+   */
+  private async newestByWindow(shard: number, query: PageQuery, anchor: number, beforeId: string | null, fetch: number): Promise<RecordRow[]> {
+    const rows: RecordRow[] = [];
+    // The cursor again, in the partition column: the partitions of newer months are pruned.
+    let below = beforeId;
+    for (const monthsBack of RECENT_FIRST_WINDOWS) {
+      const from = monthsBack === null ? null : firstIdOfMonth(monthsBefore(anchor, monthsBack));
+      rows.push(...(await this.newest(shard, query, from === '0' ? null : from, below, fetch - rows.length)));
+      if (rows.length >= fetch || from === null || from === '0') return rows;
+      below = from;
+    }
+    return rows;
+  }
+
+  private async newest(shard: number, query: PageQuery, fromId: string | null, belowId: string | null, fetch: number): Promise<RecordRow[]> {
+    const where = [...query.where];
+    const bindings = [...query.bindings];
+    if (fromId !== null) {
+      where.push('id >= ?');
+      bindings.push(fromId);
+    }
+    if (belowId !== null) {
+      where.push('id < ?');
+      bindings.push(belowId);
+    }
+    const sql = `SELECT ${RECORD_COLUMNS} FROM records FORCE INDEX (${query.index}) WHERE ${where.join(' AND ')} ORDER BY created_time DESC, id DESC LIMIT ?`;
+    const [rows] = await this.databases.shard(shard).raw(sql, [...bindings, fetch]);
+    return rows as RecordRow[];
+  }
+}
+
+interface PageQuery {
+  index: string;
+  where: string[];
+  bindings: Knex.RawBinding[];
+}
+
+/**
+ * How far back (in months before the anchor's month: the cursor's, or now's for a first page) each
+ * window of a newest-first page reaches; null = everything older. The first window covers the
+ * anchor's month and the one before (a page at the start of a month is still one query), the second
+ * the half year, the third the rest. At most 3 statements per shard: each costs a round trip, and
+ * bench/records-partitions measured a long-tail business's first page at 6 windows (1, 3, 7, 15, 31
+ * months, all) ~5x slower than one unbounded query for the same pages read.
+ */
+export const RECENT_FIRST_WINDOWS: ReadonlyArray<number | null> = [1, 5, null];
+
+export interface RecordStateReaderOptions {
+  /**
+   * Newest-first pages read the id range in recent-first windows (monthly partitions of `records`,
+   * migration 0006) instead of one query over every month. Default true; false only to measure.
+   */
+  recentFirst?: boolean;
+  now?: () => Date;
 }
 
 /**

@@ -103,7 +103,7 @@ function shardPoolsAndRouter(sharding: ShardingConfig): Provider[] {
     },
     {
       // Polls the control database's map version (SHARDLINE_SLOT_MAP_POLL_MS) and swaps the router's
-      // map, opening new shards' pools, without a restart (docs/adr/0007).
+      // map, opening new shards' pools, without a restart (docs/adr/0008).
       provide: LIVE_SLOT_MAP,
       inject: [ShardDatabases, { token: METRICS_REGISTRY, optional: true }],
       useFactory: async (databases: ShardDatabases, registry?: Registry) => {

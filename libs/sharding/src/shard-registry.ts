@@ -1,6 +1,6 @@
 import { ConnectionConfig, connectionSchema, parseMysqlUrl, ShardingConfig } from './sharding.config';
 
-/** A shard database as the control database's `shards` table lists it (docs/adr/0007). */
+/** A shard database as the control database's `shards` table lists it (docs/adr/0008). */
 export interface RegisteredShard {
   shard: number;
   /** mysql://[user[:password]@]host[:port]/database; without a user, the control database's credentials apply. */

@@ -11,7 +11,7 @@ export interface ShardRouter {
   shardFor(businessId: string): number;
   /**
    * Learns the newest map now instead of at the next poll: a write the owning shard refused
-   * (a slot moved, docs/adr/0007) calls it before addressing the write again.
+   * (a slot moved, docs/adr/0008) calls it before addressing the write again.
    */
   refresh(): Promise<void>;
 }

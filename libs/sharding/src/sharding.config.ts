@@ -33,7 +33,7 @@ export const shardingConfigSchema = z.object({
   controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
   /**
    * How often a process polls the control database's slot-map version (one primary-key read) to
-   * learn a changed map or new shards without a restart (docs/adr/0007). A fenced write reloads at
+   * learn a changed map or new shards without a restart (docs/adr/0008). A fenced write reloads at
    * once, so this bounds how long reads may go to a slot's old owner, not write correctness.
    */
   slotMapPollMs: z.coerce.number().int().min(50).max(600_000).default(1000),

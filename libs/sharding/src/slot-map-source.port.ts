@@ -9,7 +9,7 @@ export interface SlotMapSnapshot {
   shards: RegisteredShard[];
 }
 
-/** Where the slot map lives (the control database; docs/adr/0007). */
+/** Where the slot map lives (the control database; docs/adr/0008). */
 export interface SlotMapSource {
   /** The current version alone: what a process polls (one primary-key read). */
   version(): Promise<number>;

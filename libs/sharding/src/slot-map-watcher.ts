@@ -9,7 +9,7 @@ export interface SlotMapWatcherOptions {
 }
 
 /**
- * Keeps a process's slot map current without a restart (docs/adr/0007): polls the version row of
+ * Keeps a process's slot map current without a restart (docs/adr/0008): polls the version row of
  * the control database every `pollMs` and, when it grew, loads the whole snapshot and hands it to
  * `apply` (open the new shards' pools, then swap the router's map). `refresh()` does the same at
  * once for a write that was fenced; concurrent refreshes share one reload.

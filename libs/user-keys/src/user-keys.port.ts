@@ -27,3 +27,12 @@ export interface UserKeys {
    */
   forget(userId: string): Promise<boolean>;
 }
+
+/**
+ * The erasures so far, as one count that only grows: forget() raises it after the user's key is
+ * gone (never before). A cache that saw the same count before reading a key and again now knows no
+ * key it holds was forgotten in between, so it may keep keys past its TTL (CachedUserKeys).
+ */
+export interface UserKeyErasures {
+  erasureCount(): Promise<number>;
+}

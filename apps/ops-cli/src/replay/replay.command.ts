@@ -13,8 +13,9 @@ import { createSink } from '../../../projector/src/sinks';
 import { ReplayCheckpoint } from './checkpoint';
 import { Progress } from './progress';
 import { positiveInt, SELECTION_OPTIONS, selectionOf } from './selection-args';
+import { dealShards, jobSelectionOf, runShardWorkers } from './shard-workers';
 
-export const REPLAY_USAGE = `cli replay --to <${PROJECTION_NAMES.join('|')}> [--from-file FILE.jsonl] [--shards 0,1] [--business ID] [--user ID] [--since DATE] [--until DATE] [--checkpoint FILE] [--restart] [--batch 5000] [--concurrency 2]`;
+export const REPLAY_USAGE = `cli replay --to <${PROJECTION_NAMES.join('|')}> [--from-file FILE.jsonl] [--shards 0,1] [--business ID] [--user ID] [--since DATE] [--until DATE] [--checkpoint FILE] [--restart] [--batch 5000] [--concurrency 2] [--workers 1]`;
 
 /** Rejected events (the sink can never apply them): printed at the end, and the exit code says so. */
 class CollectedDeadLetters implements DeadLetterPublisher {
@@ -31,11 +32,14 @@ class CollectedDeadLetters implements DeadLetterPublisher {
  * checkpointed after every chunk the target accepted; run the same command again after a Ctrl-C.
  * The target is written as the live projection writes it (idempotent by stream version), so a
  * resumed or repeated replay leaves every event in it once. Exit 0, or 3 when events were rejected.
+ * `--workers N` (the event store only) replays the shards in N worker threads, each with its own
+ * pools and sink client (`--concurrency` shards at a time each); this thread keeps the progress and
+ * the checkpoint, saved as each worker reports a chunk the target accepted.
  */
 export async function replayCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { to: { type: 'string' }, 'from-file': { type: 'string' }, checkpoint: { type: 'string' }, restart: { type: 'boolean' }, batch: { type: 'string' }, concurrency: { type: 'string' }, ...SELECTION_OPTIONS },
+    options: { to: { type: 'string' }, 'from-file': { type: 'string' }, checkpoint: { type: 'string' }, restart: { type: 'boolean' }, batch: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, ...SELECTION_OPTIONS },
     strict: true,
   });
   if (!values.to || !(PROJECTION_NAMES as readonly string[]).includes(values.to)) throw new Error(`usage: ${REPLAY_USAGE}`);
@@ -67,12 +71,30 @@ export async function replayCommand(argv: string[], env: Record<string, string |
     };
     process.once('SIGINT', stop);
     const filtered = selection.businessId !== undefined || selection.userId !== undefined || selection.since || selection.until;
+    const batchSize = positiveInt('batch', values.batch, 5_000);
+    const concurrency = positiveInt('concurrency', values.concurrency, 2);
+    const workers = positiveInt('workers', values.workers, 1);
+    if (workers > 1 && fromFile) throw new Error('--workers replays the event store; a recording (--from-file) is replayed by one thread');
+    if (workers > 1) {
+      const totals = await runShardWorkers(
+        dealShards(shards, workers).map((hand) => ({ kind: 'replay', env, to, shards: hand, selection: jobSelectionOf(selection), batchSize, concurrency, after: [...after].filter(([s]) => hand.includes(s)) })),
+        ({ shard, position, events }) => {
+          checkpoint.save(shard, position);
+          progress.add(events);
+        },
+      );
+      process.off('SIGINT', stop);
+      progress.stop();
+      process.stderr.write(`replayed ${totals.scanned} events into ${to} from shards ${shards.join(',')} in ${workers} workers; rejected ${totals.rejected}\n`);
+      for (const letter of totals.letters.slice(0, 20)) process.stderr.write(`  rejected at ${letter.where}: ${letter.reason}\n`);
+      return totals.rejected > 0 ? 3 : 0;
+    }
     const totals = await replayEventStore(
       {
         reader,
         shards,
-        batchSize: positiveInt('batch', values.batch, 5_000),
-        concurrency: positiveInt('concurrency', values.concurrency, 2),
+        batchSize,
+        concurrency,
         retry: { initialMs: 200, maxMs: 5_000 },
         maxAttempts: 10,
         log: (level, message, extra = {}) => logger[level](extra, message),

@@ -10,7 +10,7 @@ export const SHARDS_USAGE = `usage: ops-cli shards add mysql://[user[:password]@
        process opens its pools within SHARDLINE_SLOT_MAP_POLL_MS. A url without a user uses the
        control database's credentials (so no password is stored in the registry).`;
 
-/** `ops-cli shards …` (docs/adr/0007): exit 0 done, 2 bad command line. */
+/** `ops-cli shards …` (docs/adr/0008): exit 0 done, 2 bad command line. */
 export async function shardsCommand(argv: string[], env: Record<string, string | undefined>, print: (line: string) => void = console.log): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });

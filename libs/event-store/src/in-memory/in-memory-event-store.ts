@@ -1,6 +1,7 @@
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
 import { ShardUnavailableError, StreamVersionConflictError } from '../event-store.errors';
 import type { EventLogReader } from '../event-log-reader.port';
+import type { EventImportTarget, StreamImport } from '../event-import.port';
 
 /** In-memory counterpart of a MySQL inline projection: sees each committed change in order. */
 export interface InMemoryInlineProjection<TState> {
@@ -28,7 +29,7 @@ interface ShardState {
  * position order (EventLogReader), as rebuilds and replays read it. Held to MySQL by the event-store
  * and event-log-reader contracts (@shardline/testing/contracts).
  */
-export class InMemoryEventStore<TState> implements EventStore<TState>, EventLogReader {
+export class InMemoryEventStore<TState> implements EventStore<TState>, EventLogReader, EventImportTarget<TState> {
   private readonly shards: ShardState[];
 
   constructor(
@@ -83,6 +84,35 @@ export class InMemoryEventStore<TState> implements EventStore<TState>, EventLogR
       .filter((e) => BigInt(e.position) > after && !state.staged.has(e.position))
       .sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1))
       .slice(0, limit);
+  }
+
+  async takenPositions(shard: number, positions: readonly string[]): Promise<Set<string>> {
+    const state = this.reachable(shard);
+    const held = new Set([...state.streams.values()].flat().map((e) => e.position));
+    return new Set(positions.filter((p) => held.has(p)));
+  }
+
+  /** A recording's streams, all or none (checked before anything is touched, as write() does). */
+  async importStreams(shard: number, streams: readonly StreamImport<TState>[], options: { outbox: boolean }): Promise<void> {
+    const state = this.reachable(shard);
+    for (const s of streams) {
+      if ((state.streams.get(s.streamId)?.length ?? 0) !== s.expectedVersion) throw new StreamVersionConflictError(s.streamId, s.expectedVersion);
+    }
+    for (const s of streams) {
+      const stream = state.streams.get(s.streamId) ?? [];
+      for (const event of s.events) {
+        const position = event.position ?? String(state.nextPosition);
+        // Positions stay unique and growing: the next allocated one comes after every kept one.
+        if (BigInt(position) >= state.nextPosition) state.nextPosition = BigInt(position) + 1n;
+        const { position: _, ...rest } = event;
+        const stored: StoredEvent = { ...rest, shard, position, streamId: s.streamId };
+        stream.push(stored);
+        if (options.outbox) toOutbox(state, stored);
+      }
+      state.streams.set(s.streamId, stream);
+    }
+    const changes = streams.filter((s) => s.state !== null).map((s) => ({ streamId: s.streamId, expectedVersion: s.expectedVersion, state: s.state as TState, stagedBy: null }));
+    if (changes.length > 0) this.projection?.apply(shard, changes);
   }
 
   /** Test hook: make a shard fail like an unreachable server. */

@@ -15,8 +15,18 @@ export async function listMonthPartitions(db: Knex, table = 'events'): Promise<n
   return (rows as Array<{ name: string }>).map((r) => Number(r.name.slice(1))).sort((a, b) => a - b);
 }
 
-/** Ensures named partitions exist from `from` (a date) through `monthsAhead` months after it. */
-export async function ensureMonthPartitions(db: Knex, from: Date, monthsAhead: number, table = 'events'): Promise<number[]> {
+/**
+ * Ensures named partitions exist from `from` (a date) through `monthsAhead` months after it.
+ * `upperBoundOf(key)` is the exclusive bound of month `key`'s partition in the table's partition
+ * column: the next month key for `events`; the first Snowflake id of the next month for `records`.
+ */
+export async function ensureMonthPartitions(
+  db: Knex,
+  from: Date,
+  monthsAhead: number,
+  table = 'events',
+  upperBoundOf: (monthKey: number) => string | number = nextMonthKey,
+): Promise<number[]> {
   const existing = new Set(await listMonthPartitions(db, table));
   const last = existing.size > 0 ? Math.max(...existing) : 0;
   const first = monthKeyOf(from);
@@ -26,7 +36,7 @@ export async function ensureMonthPartitions(db: Knex, from: Date, monthsAhead: n
     if (key > last && !existing.has(key)) wanted.push(key);
   }
   if (wanted.length === 0) return [];
-  const parts = wanted.map((key) => `PARTITION p${key} VALUES LESS THAN (${nextMonthKey(key)})`);
+  const parts = wanted.map((key) => `PARTITION p${key} VALUES LESS THAN (${upperBoundOf(key)})`);
   await db.raw(
     `ALTER TABLE ${table} REORGANIZE PARTITION pmax INTO (${parts.join(', ')}, PARTITION pmax VALUES LESS THAN MAXVALUE)`,
   );

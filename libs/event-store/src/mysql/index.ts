@@ -7,3 +7,4 @@ export * from './stored-event-row';
 export * from './mysql-event-log-reader';
 export * from './processed-commands-retention';
 export * from './event-archive';
+export * from './mysql-event-import';

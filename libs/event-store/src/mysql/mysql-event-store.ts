@@ -43,7 +43,7 @@ class AppendStepError extends Error {
 /**
  * Sharded MySQL event store. One append = ONE local transaction on the owning shard holding:
  *   0. the slot fence: the shard must own every slot the transaction writes (owned_slots, read with a
- *      shared lock; docs/adr/0007), else nothing is written and the append fails with
+ *      shared lock; docs/adr/0008), else nothing is written and the append fails with
  *      SlotNotOwnedError (retriable: the caller reloads the slot map and addresses the right shard),
  *   1. the processed-command row (idempotency; inserted first so a concurrent duplicate waits on its lock),
  *   2. the events (optimistic concurrency by the unique key (stream_id, stream_version, month_key)),

@@ -33,7 +33,8 @@ export interface AppliedChunk {
 
 /**
  * One chunk of messages, the same way for the live runner and the rebuild's replay:
- *   1. decode every message; an undecodable one is poison (a dead letter of kind decode);
+ *   1. decode every message (unless its source decoded it already: SourceMessage.envelope); an
+ *      undecodable one is poison (a dead letter of kind decode);
  *   2. open the sealed envelopes with one key lookup for the chunk's users (a seal that does not
  *      open is poison too; an erased user's event becomes RecordErased), then apply the opened
  *      envelopes to the sink; both retried together while they throw (control database or engine
@@ -51,7 +52,7 @@ export async function applyChunk(messages: readonly SourceMessage[], ports: Chun
   const deadLetters: DeadLetter[] = [];
   for (const message of messages) {
     try {
-      decoded.push({ envelope: decodeEnvelope(message.value), message });
+      decoded.push({ envelope: message.envelope ?? decodeEnvelope(message.value), message });
     } catch (error) {
       if (!isPoisonEnvelopeError(error)) throw error;
       deadLetters.push({ message, kind: 'decode', reason: error.message });

@@ -1,3 +1,5 @@
+import type { RecordEventEnvelope } from '@shardline/integration-events';
+
 /** Where a message came from: a topic partition and offset, or for a replay a shard's event table and position. */
 export interface SourcePosition {
   topic: string;
@@ -17,4 +19,10 @@ export interface SourceMessage {
   value: Buffer | null;
   headers: MessageHeaders;
   position: SourcePosition;
+  /**
+   * Set by a source that built the envelope itself (a replay of the event store): exactly what
+   * decoding `value` gives, so applyChunk skips the decode (and the source may encode `value` only
+   * when something reads it, i.e. for a dead letter). See asSourceMessage.
+   */
+  envelope?: RecordEventEnvelope;
 }

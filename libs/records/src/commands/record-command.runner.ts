@@ -36,7 +36,7 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
 /**
  * A write the shard refused because the slot is not (or no longer) its own is addressed again after
  * reloading the map, at most this many times; between tries that find the same owner (a cutover
- * holding the slot, docs/adr/0007) it waits MOVED_WAIT_MS × try. Past them: 503 EVENT_STORE.SLOT_MOVED.
+ * holding the slot, docs/adr/0008) it waits MOVED_WAIT_MS × try. Past them: 503 EVENT_STORE.SLOT_MOVED.
  */
 const MAX_MOVED_ATTEMPTS = 8;
 const MOVED_WAIT_MS = 50;

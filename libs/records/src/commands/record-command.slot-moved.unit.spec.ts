@@ -12,7 +12,7 @@ import { BatchResult } from './create-records-batch/create-records-batch.result'
 import { RecordCommandRunner } from './record-command.runner';
 
 /**
- * docs/adr/0007: a shard refuses a write to a slot it does not own (SlotNotOwnedError, nothing
+ * docs/adr/0008: a shard refuses a write to a slot it does not own (SlotNotOwnedError, nothing
  * written). The runner reloads the map and addresses the owner; while no shard owns the slot (a
  * cutover), it waits and reloads again.
  */

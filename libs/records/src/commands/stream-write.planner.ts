@@ -30,15 +30,16 @@ export function planStreamWrite(context: CommandContext, decision: StreamDecisio
     expectedVersion,
     events: decision.events.map((event) => toAppend(event, context)),
     partitionKey: decision.businessId,
-    state: stateChangeOf(decision.before, decision.after, expectedVersion + decision.events.length),
+    state: recordStateChangeOf(decision.before, decision.after, expectedVersion + decision.events.length),
   };
 }
 
 /**
  * The row change: a record that appears is inserted, one that stays is updated, one that goes is
  * deleted — each only if the row is still held as it was loaded (the move saga retiring its own source).
+ * Also what an imported recording changes (@shardline/event-export importRecording).
  */
-function stateChangeOf(before: RecordState | null, after: RecordState | null, version: number): RecordStateChange {
+export function recordStateChangeOf(before: RecordState | null, after: RecordState | null, version: number): RecordStateChange {
   const held = before?.movingOutBy ? { lockedBy: before.movingOutBy } : {};
   if (after) return { op: before ? 'update' : 'insert', record: after, ...held };
   if (before) return { op: 'delete', record: { ...before, version }, ...held };
@@ -52,7 +53,7 @@ function stateChangeOf(before: RecordState | null, after: RecordState | null, ve
  * stream's life. The event store's port keeps taking the month on each write (its contract suite and
  * partition maintenance are built around that).
  */
-function partitionMonthOf(recordId: string): number {
+export function partitionMonthOf(recordId: string): number {
   return monthKeyOf(timeOfId(recordId));
 }
 

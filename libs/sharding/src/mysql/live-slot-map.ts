@@ -10,7 +10,7 @@ export interface LiveSlotMap {
 }
 
 /**
- * What every process routes with (docs/adr/0007): the control database's map, kept current by a
+ * What every process routes with (docs/adr/0008): the control database's map, kept current by a
  * SlotMapWatcher polling every `databases.config.slotMapPollMs`. On each new version the pools
  * of newly registered shards are added to `databases` first (no connection opened until used), then
  * the router swaps to the new map; the router's refresh() reloads at once (a fenced write).

@@ -3,7 +3,7 @@ import { ConnectionConfig, parseMysqlUrl } from '../sharding.config';
 import { RegisteredShard, registryUrlOf } from '../shard-registry';
 import { bumpSlotMapVersion } from './mysql-slot-map.store';
 
-/** The `shards` table of the control database (migrations/control/0007): which shard databases exist. */
+/** The `shards` table of the control database (migrations/control/0008): which shard databases exist. */
 export class MysqlShardRegistry {
   constructor(private readonly control: Knex) {}
 

@@ -66,7 +66,7 @@ export class MysqlSlotMapStore implements SlotMapSource {
 
   /**
    * Points `slots` at `shard` with their epoch bumped, and bumps the map version: the last act of
-   * a cutover, after the old owner revoked and the new one was granted the new epoch (docs/adr/0007).
+   * a cutover, after the old owner revoked and the new one was granted the new epoch (docs/adr/0008).
    * Returns each slot's new epoch.
    */
   async assign(slots: readonly number[], shard: number): Promise<SlotOwnership[]> {

@@ -2,7 +2,7 @@ import { Knex } from 'knex';
 import type { SlotOwnership } from './mysql-slot-map.store';
 
 /**
- * A shard's own record of the slots it owns (`owned_slots`, migrations/shard/0006; docs/adr/0007).
+ * A shard's own record of the slots it owns (`owned_slots`, migrations/shard/0007; docs/adr/0008).
  * The slot map in the control database says where writes should go; this table decides whether a
  * write may land here. A cutover deletes the old owner's row before the new owner gets its row, so
  * at every moment at most one shard accepts writes to a slot.

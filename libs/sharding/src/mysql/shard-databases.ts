@@ -25,7 +25,7 @@ export class ShardDatabases {
   }
 
   /**
-   * Adds the pools of a shard registered after start (docs/adr/0007): `shard` must be the next
+   * Adds the pools of a shard registered after start (docs/adr/0008): `shard` must be the next
    * index; one already known is left as it is (a configured connection wins over the registry's).
    * Creating a pool opens no connection: the first query on the shard does.
    */

@@ -31,7 +31,8 @@ export function eventLogReaderContract(name: string, open: () => Promise<{ store
                   {
                     type: 'Happened',
                     schemaVersion: 1,
-                    data: { i, version },
+                    // Record-shaped (id, business_id, user_id) so that a log kept as JSONL envelopes holds it too.
+                    data: { id: String(1000 + i), business_id: `biz-${i}`, user_id: '7', i, version },
                     metadata: { eventId: `e-${i}-${version}`, commandId: `c-${i}-${version}`, correlationId: 'x', causationId: null, actor: null },
                   },
                 ],
@@ -74,7 +75,7 @@ export function eventLogReaderContract(name: string, open: () => Promise<{ store
       await store.appendBatch({
         shard: 0,
         stagedBy: 'ws-1',
-        writes: [{ streamId: 'staged-1', partitionMonth: month, expectedVersion: 0, partitionKey: businessOnShard(0), state: null, events: [{ type: 'Happened', schemaVersion: 1, data: {}, metadata }] }],
+        writes: [{ streamId: 'staged-1', partitionMonth: month, expectedVersion: 0, partitionKey: businessOnShard(0), state: null, events: [{ type: 'Happened', schemaVersion: 1, data: { id: '2000', business_id: businessOnShard(0), user_id: '7' }, metadata }] }],
       });
       expect(await reader.readEventsAfter(0, '0', 10)).toEqual([]);
       await store.releaseStaged(0, 'ws-1', [{ streamId: 'staged-1', partitionMonth: month, partitionKey: businessOnShard(0) }]);

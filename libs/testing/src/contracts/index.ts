@@ -15,3 +15,4 @@ export * from './pending-invalidations.contract';
 export * from './saga-job-queue.contract';
 export * from './record-state.contract';
 export * from './event-log-reader.contract';
+export * from './event-import.contract';

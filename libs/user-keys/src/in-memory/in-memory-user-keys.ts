@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { distinctUserIds } from '../user-id';
-import { DATA_KEY_BYTES, type DataKey, type UserKeys } from '../user-keys.port';
+import { DATA_KEY_BYTES, type DataKey, type UserKeyErasures, type UserKeys } from '../user-keys.port';
 
 /** UserKeys in memory (unit tests, in-process fixtures). A forgotten user stays forgotten, as in the control database. */
-export class InMemoryUserKeys implements UserKeys {
+export class InMemoryUserKeys implements UserKeys, UserKeyErasures {
   /** null: erased. */
   private readonly keys = new Map<string, DataKey | null>();
   /** Lookups that reached this store (what a cache in front of it did not answer). */
   lookups = 0;
+  private erasures = 0;
 
   async keysFor(userIds: readonly string[]): Promise<Map<string, DataKey | null>> {
     this.lookups += 1;
@@ -25,7 +26,12 @@ export class InMemoryUserKeys implements UserKeys {
     const [id] = distinctUserIds([userId]);
     const existed = (this.keys.get(id) ?? null) !== null;
     this.keys.set(id, null);
+    this.erasures += 1;
     return existed;
+  }
+
+  async erasureCount(): Promise<number> {
+    return this.erasures;
   }
 }
 

@@ -4,7 +4,11 @@ import { KeyWrapping } from '../key-wrapping';
 import type { UserKeysConfig } from '../user-keys.config';
 import { MysqlUserKeys } from './mysql-user-keys';
 
-/** What every process uses (relay, projector, rebuild, erase saga): the control database behind the TTL cache. */
+/**
+ * What every process uses (api, relay, projector, rebuild, erase saga): the control database behind
+ * the cache, which keeps keys while the erasure count stays put (CachedUserKeys).
+ */
 export function cachedMysqlUserKeys(control: Knex, config: UserKeysConfig): CachedUserKeys {
-  return new CachedUserKeys(new MysqlUserKeys(control, new KeyWrapping(config.masterKey)), { ttlMs: config.cacheTtlMs });
+  const store = new MysqlUserKeys(control, new KeyWrapping(config.masterKey));
+  return new CachedUserKeys(store, { ttlMs: config.cacheTtlMs, erasures: store });
 }

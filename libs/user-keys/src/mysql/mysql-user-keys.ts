@@ -4,7 +4,7 @@ import { InternalError, isShardlineError, UnavailableError } from '@shardline/er
 import type { KeyWrapping } from '../key-wrapping';
 import { distinctUserIds } from '../user-id';
 import { retryDeadlocks } from './retry-deadlocks';
-import { DATA_KEY_BYTES, type DataKey, type UserKeys } from '../user-keys.port';
+import { DATA_KEY_BYTES, type DataKey, type UserKeyErasures, type UserKeys } from '../user-keys.port';
 
 /** Ids per statement: keeps IN lists and multi-row inserts far below max_allowed_packet at any relay batch size. */
 const CHUNK = 1000;
@@ -15,7 +15,7 @@ const CHUNK = 1000;
  * Driver failures become UnavailableError USER_KEYS.UNAVAILABLE (retriable: the relay keeps its
  * rows and backs off, the projector retries the chunk).
  */
-export class MysqlUserKeys implements UserKeys {
+export class MysqlUserKeys implements UserKeys, UserKeyErasures {
   constructor(
     private readonly control: Knex,
     private readonly wrapping: KeyWrapping,
@@ -58,14 +58,24 @@ export class MysqlUserKeys implements UserKeys {
    * 1. INSERT IGNORE an erased row: a user without a key is now erased too, and a relay's later
    *    INSERT IGNORE of a fresh key is ignored; 2. erase the key of an existing row. In this order
    *    no interleaving with keysFor leaves a key behind (the reverse would: a key inserted between
-   *    finding no row and inserting the erased one).
+   *    finding no row and inserting the erased one); 3. raise the erasure count (user_key_erasures),
+   *    on every call, after the key is gone: a cache that reads the count afterwards drops its keys.
+   *    A forget that fails before 3 is retried by its saga, and raises it then.
    */
   forget(userId: string): Promise<boolean> {
     return this.guarded(async () => {
       const [id] = distinctUserIds([userId]);
       await this.control.raw('INSERT IGNORE INTO user_keys (user_id, wrapped_key, created_time, erased_time) VALUES (?, NULL, NOW(3), NOW(3))', [id]);
       const [result] = await this.control.raw('UPDATE user_keys SET wrapped_key = NULL, erased_time = NOW(3) WHERE user_id = ? AND wrapped_key IS NOT NULL', [id]);
+      await this.control.raw('INSERT INTO user_key_erasures (id, erasures) VALUES (1, 1) ON DUPLICATE KEY UPDATE erasures = erasures + 1');
       return Number((result as { affectedRows: number }).affectedRows) > 0;
+    });
+  }
+
+  erasureCount(): Promise<number> {
+    return this.guarded(async () => {
+      const [rows] = await this.control.raw('SELECT erasures FROM user_key_erasures WHERE id = 1');
+      return Number((rows as Array<{ erasures: number | string }>)[0]?.erasures ?? 0);
     });
   }
 

@@ -38,7 +38,7 @@ interface ShardPart {
  *   5. every part reports its true outcome: a part whose shard is unavailable answers 503 for its
  *      records, one that lost a race to a concurrent request with the same key 422; the other parts
  *      stand (207). Nothing that committed goes unreported. A part its shard refused because slots
- *      moved (docs/adr/0007; nothing of it was written) is split again by the reloaded map and
+ *      moved (docs/adr/0008; nothing of it was written) is split again by the reloaded map and
  *      written once more, each new part under its own shard's key.
  */
 @CommandHandler(CreateRecordsBatch)

@@ -1,12 +1,12 @@
 import { Knex } from 'knex';
 
 /**
- * The versioned slot map (docs/adr/0007):
+ * The versioned slot map (docs/adr/0008):
  * - `shards`: every shard database the fleet knows, by index (`ops-cli shards add` registers more).
  *   `url` is mysql://[user[:password]@]host[:port]/database; without credentials a process uses
  *   the control database's (so passwords need not be stored here).
  * - `slot_map.epoch`: bumped each time the slot changes owner; the owning shard holds the same epoch
- *   in its `owned_slots` row (migrations/shard/0006), which the append transaction checks.
+ *   in its `owned_slots` row (migrations/shard/0007), which the append transaction checks.
  * - `slot_map_version`: one row; every change of `shards` or `slot_map` bumps it in the same
  *   transaction, so a process polls one tiny row to learn that it must reload.
  */

@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 
 /**
- * The slots this shard owns, with the ownership epoch of each (docs/adr/0007). The append
+ * The slots this shard owns, with the ownership epoch of each (docs/adr/0008). The append
  * transaction reads the rows of the slots it writes with a shared lock and fails (slotFenceStatement
  * in libs/sharding) when one is missing, so a process holding a stale slot map cannot write
  * to a slot this shard gave away; a cutover deletes the row (waiting for in-flight appends) before

@@ -1,14 +1,15 @@
 import { Knex } from 'knex';
 import { ensureMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
 import { ensureRecordPartitions } from '@shardline/records-mysql';
-import { ShardingConfig } from '@shardline/sharding';
-import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { ConnectionConfig, connectionOfShard, ShardingConfig } from '@shardline/sharding';
+import { createServerPool, MysqlShardRegistry, MysqlSlotMapStore, seedOwnedSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import * as eventStore from './shard/0001_event_store';
 import * as records from './shard/0002_records';
 import * as stagedWrites from './shard/0003_staged_writes';
 import * as movingOut from './shard/0004_moving_out';
 import * as pendingCacheInvalidations from './shard/0005_pending_cache_invalidations';
 import * as recordsPartitioned from './shard/0006_records_partitioned';
+import * as ownedSlots from './shard/0007_owned_slots';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
@@ -16,6 +17,7 @@ import * as userKeys from './control/0004_user_keys';
 import * as apiKeys from './control/0005_api_keys';
 import * as workerLeases from './control/0006_snowflake_worker_leases';
 import * as userKeyErasures from './control/0007_user_key_erasures';
+import * as shardRegistry from './control/0008_shard_registry';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -40,6 +42,7 @@ export const shardMigrations = new ListedMigrations({
   '0004_moving_out': movingOut,
   '0005_pending_cache_invalidations': pendingCacheInvalidations,
   '0006_records_partitioned': recordsPartitioned,
+  '0007_owned_slots': ownedSlots,
 });
 export const controlMigrations = new ListedMigrations({
   '0001_slot_map': slotMap,
@@ -49,6 +52,7 @@ export const controlMigrations = new ListedMigrations({
   '0005_api_keys': apiKeys,
   '0006_snowflake_worker_leases': workerLeases,
   '0007_user_key_erasures': userKeyErasures,
+  '0008_shard_registry': shardRegistry,
 });
 
 /** Months of event and record partitions kept ready ahead of time. */
@@ -62,36 +66,76 @@ export interface MigrationReport {
 }
 
 /**
- * One command for the whole fleet: creates missing databases, migrates the control database and
- * every shard, seeds the slot map, and makes sure event and record partitions exist ahead of time.
+ * One command for the whole fleet: creates missing databases, migrates the control database,
+ * registers the configured shards and seeds the slot map, then migrates every registered shard
+ * (those `shards add` registered too), gives each its owned slots once, and makes sure event and
+ * record partitions exist ahead of time.
  */
 export async function migrateAll(config: ShardingConfig, now = new Date()): Promise<MigrationReport[]> {
-  for (const connection of [config.control, ...config.shards]) {
-    const server = createServerPool(connection, config.connectTimeoutMs);
-    try {
-      await server.raw(`CREATE DATABASE IF NOT EXISTS \`${connection.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-    } finally {
-      await server.destroy();
-    }
-  }
+  for (const connection of [config.control, ...config.shards]) await createDatabase(connection, config.connectTimeoutMs);
   // Migrations may run long (DDL on large tables): no per-query timeout here.
   const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
     const reports: MigrationReport[] = [];
     const [, controlApplied] = await databases.control.migrate.latest({ migrationSource: controlMigrations });
-    await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count);
+    await new MysqlShardRegistry(databases.control).registerConfigured(config.shards);
+    await addRegisteredShards(databases);
+    const slotMap = new MysqlSlotMapStore(databases.control);
+    await slotMap.loadOrInit(config.shards.length);
+    const ownership = await slotMap.ownership();
     reports.push({ database: config.control.database, applied: controlApplied, partitionsAdded: [], recordPartitionsAdded: [] });
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
+      await seedOwnedSlots(db, shard, ownership);
       const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
       const recordPartitionsAdded = await ensureRecordPartitions(db, now, PARTITION_MONTHS_AHEAD);
-      reports.push({ database: config.shards[shard].database, applied, partitionsAdded, recordPartitionsAdded });
+      reports.push({ database: databases.connectionOf(shard).database, applied, partitionsAdded, recordPartitionsAdded });
     }
     return reports;
   } finally {
     await databases.destroy();
   }
+}
+
+/**
+ * `ops-cli shards add`: creates and migrates a new, empty shard database (it may live on another
+ * server), then registers it under the next index. It owns no slot: processes open its pools on
+ * their next map poll, and only a slot move sends it writes.
+ */
+export async function addShard(config: ShardingConfig, url: string, now = new Date()): Promise<{ shard: number; url: string; applied: string[] }> {
+  const connection = connectionOfShard(config, { shard: Number.MAX_SAFE_INTEGER, url });
+  const databases = new ShardDatabases({ ...config, shards: [connection], queryTimeoutMs: 0 });
+  try {
+    const registry = new MysqlShardRegistry(databases.control);
+    const known = await registry.registeredAs(url);
+    if (known !== null) throw new Error(`${connection.database} is already registered as shard ${known}`);
+    await createDatabase(connection, config.connectTimeoutMs);
+    const db = databases.shard(0);
+    const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
+    const owned = await db('owned_slots').count({ n: '*' });
+    const events = await db('events').count({ n: '*' });
+    if (Number(owned[0].n) > 0 || Number(events[0].n) > 0) throw new Error(`${connection.database} is not empty (it holds events or owns slots): refusing to register it as a new shard`);
+    await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
+    const registered = await registry.register(url);
+    return { ...registered, applied };
+  } finally {
+    await databases.destroy();
+  }
+}
+
+async function createDatabase(connection: ConnectionConfig, connectTimeoutMs: number): Promise<void> {
+  const server = createServerPool(connection, connectTimeoutMs);
+  try {
+    await server.raw(`CREATE DATABASE IF NOT EXISTS \`${connection.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  } finally {
+    await server.destroy();
+  }
+}
+
+/** The shards the registry lists beyond the configured ones (maintenance covers them too). */
+async function addRegisteredShards(databases: ShardDatabases): Promise<void> {
+  for (const entry of await new MysqlShardRegistry(databases.control).list()) databases.addShard(entry.shard, connectionOfShard(databases.config, entry));
 }
 
 /**
@@ -116,11 +160,12 @@ export async function maintainPartitions(config: ShardingConfig, options: Mainte
   const forgetBefore = new Date(now.getTime() - (options.idempotencyRetentionDays ?? IDEMPOTENCY_RETENTION_DAYS) * DAY_MS);
   const databases = new ShardDatabases({ ...config, queryTimeoutMs: 0 });
   try {
+    await addRegisteredShards(databases);
     const out: Array<{ database: string; partitionsAdded: number[]; recordPartitionsAdded: number[]; commandsForgotten: number }> = [];
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       out.push({
-        database: config.shards[shard].database,
+        database: databases.connectionOf(shard).database,
         partitionsAdded: await ensureMonthPartitions(db, now, monthsAhead),
         recordPartitionsAdded: await ensureRecordPartitions(db, now, monthsAhead),
         commandsForgotten: await pruneProcessedCommands(db, forgetBefore),

@@ -51,7 +51,13 @@ const AUTH_ROUNDS = env('BENCH_AUTH_ROUNDS', 2);
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The api build to run: A/B of two builds, e.g. a copy of the one before a change under dist/before/ (BENCH_API_ENTRY=dist/before/apps/api/main.js). */
 const API_ENTRY = process.env.BENCH_API_ENTRY ?? 'dist/apps/api/main.js';
-const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: 'bench_data_db_', SHARDLINE_CONTROL_DB: 'bench_control' };
+/**
+ * The bench's databases; BENCH_DB_PREFIX gives a run its own (e.g. a branch whose migrations differ
+ * from the shared `bench_*` databases' must not migrate those: another branch's knex would then
+ * refuse them for a migration it does not know).
+ */
+const DB_PREFIX = process.env.BENCH_DB_PREFIX ?? 'bench_';
+const benchEnv = { SHARDLINE_SHARD_DB_PREFIX: `${DB_PREFIX}data_db_`, SHARDLINE_CONTROL_DB: `${DB_PREFIX}control` };
 
 async function main(): Promise<void> {
   const config = shardingConfigFromEnv({ ...process.env, ...benchEnv });

@@ -1,6 +1,7 @@
 /**
  * Operator commands:
  *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
+ *   shards add URL…|list  register and migrate new, empty shard databases; list the registry (src/shards)
  *   partitions [months]   on every shard: create event and record partitions for the next `months` months (default 3)
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
@@ -25,6 +26,7 @@ import { replayCommand } from './replay/replay.command';
 import { importCommand } from './replay/import.command';
 import { maintainCommand } from './maintenance/maintain.command';
 import { archiveCommand } from './maintenance/archive.command';
+import { shardsCommand } from './shards/shards.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
@@ -35,6 +37,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'maintain') {
     process.exitCode = await maintainCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'shards') {
+    process.exitCode = await shardsCommand(argv.slice(1), process.env);
     return;
   }
   if (command === 'keys') {
@@ -77,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | import FILE.jsonl [...] | maintain [--only …] | archive <export|verify|drop>');
+      console.error('usage: ops-cli migrate | shards <add|list> | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | import FILE.jsonl [...] | maintain [--only …] | archive <export|verify|drop>');
       process.exitCode = 2;
   }
 }

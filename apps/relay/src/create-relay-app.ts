@@ -6,7 +6,7 @@ import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@
 import { OutboxRelay, SealingEventPublisher, type EventPublisher, type RelayLog } from '@shardline/outbox-relay';
 import { KafkaEventPublisher } from '@shardline/outbox-relay/kafka';
 import { MysqlOutboxSource, MysqlShardLease } from '@shardline/outbox-relay/mysql';
-import { registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
+import { liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
@@ -41,11 +41,27 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   const publisher: EventPublisher = config.seal ? new SealingEventPublisher(kafkaPublisher, cachedMysqlUserKeys(databases.control, config.userKeys)) : kafkaPublisher;
   if (config.seal && config.userKeys.developmentMasterKey) logger.warn(DEVELOPMENT_MASTER_KEY_WARNING);
   if (!config.seal) logger.warn('SHARDLINE_RELAY_SEAL=false: events are published in clear; erasing a user cannot make these Kafka copies unreadable');
-  const shards = databases.shardIndexes().map((shard) => ({
+  const relayed = (shard: number) => ({
     source: new MysqlOutboxSource(databases, shard),
-    lease: new MysqlShardLease(shard, config.sharding.shards[shard], { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000, sessionTimeoutS: config.leaseSessionTimeoutS }, log),
-  }));
-  const relay = new OutboxRelay(shards, publisher, registry, config.relay, log);
+    lease: new MysqlShardLease(shard, databases.connectionOf(shard), { connectTimeoutMs: config.sharding.connectTimeoutMs, queryTimeoutMs: 5000, sessionTimeoutS: config.leaseSessionTimeoutS }, log),
+  });
+  // Every registered shard, also those `shards add` registers while the relay runs (the registry is
+  // polled with the slot map, docs/adr/0008): events written there after a slot moves get published.
+  let relay: OutboxRelay | undefined;
+  const slotMap = await liveSlotMap(databases, {
+    onError: (error) => logger.warn({ err: error }, 'shard registry not reloaded; relaying the shards known'),
+    onChange: () => {
+      for (const shard of databases.shardIndexes()) {
+        if (relay && !relay.shardIndexes.includes(shard)) {
+          relay.addShard(relayed(shard));
+          logger.info({ shard }, 'relaying a newly registered shard');
+        }
+      }
+    },
+  });
+  registerSlotMapMetrics(registry, slotMap.watcher);
+  relay = new OutboxRelay(databases.shardIndexes().map(relayed), publisher, registry, config.relay, log);
+  const shards = relay.shardIndexes;
   // The topic must exist with its partition count BEFORE the first publish (the relay's prepare).
   // Kafka being down at start delays publishing (rows wait in the outbox); it does not stop the process.
   const lifecycle = new WorkerLifecycle(relay, { backoff: { initialMs: 200, maxMs: config.relay.errorBackoffMaxMs }, log });
@@ -81,6 +97,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   };
 
   async function shutdown(): Promise<void> {
+    slotMap.watcher.stop();
     const finished = await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs });
     // A batch still in flight after the timeout was not deleted: the next leader republishes it.
     if (!finished) logger.warn('shutdown timeout: leaving in-flight batches to be republished');

@@ -7,7 +7,7 @@ import { createMetricsRegistry, startOpsHttpServer } from '@shardline/observabil
 import { noRecordCache } from '@shardline/records';
 import { CacheWriterSide, connectCacheRedis, evictionPolicyWarning, RedisRecordCacheStore, RedisWriterRegistry, writerLeasesKey } from '@shardline/records-cache';
 import { MysqlPendingInvalidationStore } from '@shardline/records-cache/mysql';
-import { SlotMapShardRouter } from '@shardline/sharding';
+import type { ShardRouter } from '@shardline/sharding';
 import { RecordsInlineProjection, sealedIfConfigured } from '@shardline/records-mysql';
 import { ClickHouseUserErasure, createClickHouseGateway } from '@shardline/projection-clickhouse';
 import { createElasticsearchClient, ElasticsearchUserErasure } from '@shardline/projection-elasticsearch';
@@ -16,7 +16,7 @@ import { createRecordsSagaRuntime } from '@shardline/records-sagas';
 import { registerSagaStateMetrics, type SagaLog } from '@shardline/sagas';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
-import { MysqlSlotMapStore, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
+import { liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { SagaWorkerConfig } from './config';
 
@@ -40,13 +40,16 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   const registry = createMetricsRegistry('saga-worker');
   const databases = new ShardDatabases(config.sharding, (level, message) => level !== 'deprecate' && logger.debug({ level }, message));
   registerShardPoolMetrics(registry, databases);
+  // The map as it is now, and as it changes (new shards' pools, moved slots) without a restart.
+  const slotMap = await liveSlotMap(databases, { onError: (error) => logger.warn({ err: error }, 'slot map not reloaded; keeping the one in use') });
+  registerSlotMapMetrics(registry, slotMap.watcher);
   const mysqlStore = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: config.groupCommit, metrics: new GroupCommitMetrics(registry) });
   const store = sealedIfConfigured(mysqlStore, databases, config.sealing);
   const userKeys = cachedMysqlUserKeys(databases.control, config.userKeys);
   const search = createElasticsearchClient({ url: config.elasticsearch.url, requestTimeoutMs: 30_000, maxRetries: 1 });
   const analytics = createClickHouseGateway(config.clickhouse);
   const cacheRedis = config.cache.enabled ? await connectCacheRedis({ url: config.cache.redisUrl, commandTimeoutMs: config.cache.commandTimeoutMs }) : null;
-  const cacheSide = cacheRedis ? await cacheWriterSide(cacheRedis, databases, config.cache, registry, logger) : null;
+  const cacheSide = cacheRedis ? await cacheWriterSide(cacheRedis, databases, slotMap.router, config.cache, registry, logger) : null;
   const cache = cacheSide?.invalidator ?? noRecordCache;
   const erasure = {
     forgetKey: async (userId: string) => {
@@ -90,6 +93,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
         await cacheSide?.stop();
         await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
         await mysqlStore.drain();
+        slotMap.watcher.stop();
         await ops.close();
         await databases.destroy();
       })();
@@ -99,10 +103,9 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
 }
 
 /** The saga steps' cache invalidation with its fence (docs/adr/0006), as the api and the command intake run it. */
-async function cacheWriterSide(redis: Redis, databases: ShardDatabases, cache: SagaWorkerConfig['cache'], registry: Registry, logger: Logger): Promise<CacheWriterSide> {
+async function cacheWriterSide(redis: Redis, databases: ShardDatabases, router: ShardRouter, cache: SagaWorkerConfig['cache'], registry: Registry, logger: Logger): Promise<CacheWriterSide> {
   const warning = await evictionPolicyWarning(redis);
   if (warning) logger.warn(warning);
-  const router = new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count));
   return new CacheWriterSide({
     store: new RedisRecordCacheStore(redis, cache.redisTtlMs, writerLeasesKey(cache.keyPrefix)),
     writers: new RedisWriterRegistry(redis, cache.keyPrefix),

@@ -55,6 +55,27 @@ export class WriteContentionError extends ShardlineError {
   }
 }
 
+/**
+ * The shard refused the write because it does not own a slot the write belongs to (docs/adr/0008):
+ * the process routed with a stale slot map, or the slot is in a move's cutover. Nothing was
+ * written. Retriable: reload the map and address the owner; while a cutover holds the slot, 503.
+ */
+export class SlotNotOwnedError extends ShardlineError {
+  readonly code = 'EVENT_STORE.SLOT_MOVED';
+  readonly kind = 'unavailable';
+  constructor(
+    readonly shard: number,
+    readonly slots: readonly number[],
+    cause?: unknown,
+  ) {
+    super(`shard ${shard} does not own slot${slots.length === 1 ? '' : 's'} ${slots.join(', ')} (moved or moving); nothing was written, retry with the same Idempotency-Key`, { cause });
+  }
+}
+
+export function isSlotNotOwned(error: unknown): error is SlotNotOwnedError {
+  return hasErrorCode(error, 'EVENT_STORE.SLOT_MOVED');
+}
+
 export function isStreamVersionConflict(error: unknown): error is StreamVersionConflictError {
   return hasErrorCode(error, 'EVENT_STORE.VERSION_CONFLICT');
 }

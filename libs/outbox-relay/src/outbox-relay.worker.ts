@@ -17,18 +17,35 @@ export interface RelayedShard {
  */
 export class OutboxRelay implements Worker {
   readonly name = 'relay';
-  private readonly relays: ShardRelay[];
+  private readonly relays: ShardRelay[] = [];
+  private readonly shards: RelayedShard[] = [];
+  private readonly metrics: RelayMetrics;
+  private readonly options: ShardRelayOptions;
+  private started = false;
 
   constructor(
-    private readonly shards: RelayedShard[],
+    shards: RelayedShard[],
     private readonly publisher: EventPublisher,
     registry: Registry,
     options: Partial<ShardRelayOptions> = {},
-    log: RelayLog = () => {},
+    private readonly log: RelayLog = () => {},
   ) {
-    const metrics = new RelayMetrics(registry);
-    const merged = { ...DEFAULT_SHARD_RELAY_OPTIONS, ...options };
-    this.relays = shards.map(({ source, lease }) => new ShardRelay(source, lease, publisher, metrics, merged, log));
+    this.metrics = new RelayMetrics(registry);
+    this.options = { ...DEFAULT_SHARD_RELAY_OPTIONS, ...options };
+    for (const shard of shards) this.addShard(shard);
+  }
+
+  /** A shard registered while the process runs (docs/adr/0008): its loop starts at once if the relay runs. */
+  addShard(shard: RelayedShard): void {
+    const relay = new ShardRelay(shard.source, shard.lease, this.publisher, this.metrics, this.options, this.log);
+    this.shards.push(shard);
+    this.relays.push(relay);
+    if (this.started) relay.start();
+  }
+
+  /** The shards this relay tails. */
+  get shardIndexes(): number[] {
+    return this.shards.map((s) => s.source.shard);
   }
 
   /** The topic must exist with its partition count before the first publish. */
@@ -37,6 +54,7 @@ export class OutboxRelay implements Worker {
   }
 
   start(): void {
+    this.started = true;
     for (const relay of this.relays) relay.start();
   }
 
@@ -46,6 +64,7 @@ export class OutboxRelay implements Worker {
    * is left open: its owner closes it after this resolves.
    */
   async stop(): Promise<void> {
+    this.started = false;
     await Promise.all(this.relays.map((relay) => relay.stop()));
   }
 

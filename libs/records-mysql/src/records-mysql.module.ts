@@ -9,8 +9,8 @@ import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { SnowflakeIdGenerator, type WorkerIdLeaseConfig, WorkerIdLease } from '@shardline/ids';
 import { MysqlWorkerIdLeaseStore } from '@shardline/ids/mysql';
 import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
-import { SHARD_ROUTER, ShardingConfig, SlotMapShardRouter } from '@shardline/sharding';
-import { MysqlSlotMapStore, registerShardPoolMetrics, ShardDatabases } from '@shardline/sharding/mysql';
+import { SHARD_ROUTER, ShardingConfig } from '@shardline/sharding';
+import { LiveSlotMap, liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordMoveStore } from './mysql-record-move.store';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
 import { openShardConnections } from './open-shard-connections';
@@ -25,6 +25,9 @@ export interface RecordsMysqlOptions {
   sealing: UserKeysConfig | null;
 }
 
+/** The slot map and its watcher (stopped at shutdown); SHARD_ROUTER is its router. */
+const LIVE_SLOT_MAP = Symbol('LiveSlotMap');
+
 /** The MySQL event store itself (drained at shutdown); EVENT_STORE may wrap it (sealing). */
 const MYSQL_EVENT_STORE = Symbol('MysqlEventStore');
 
@@ -35,6 +38,7 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
     @Inject(MYSQL_EVENT_STORE) private readonly store: MysqlEventStore<unknown>,
     private readonly databases: ShardDatabases,
     private readonly workerIds: WorkerIdLease,
+    @Inject(LIVE_SLOT_MAP) private readonly slotMap: LiveSlotMap,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -44,6 +48,7 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.drain();
+    this.slotMap.watcher.stop();
     // Nothing mints ids any more: the worker id is free for the next process at once.
     await this.workerIds.stop();
     await this.databases.destroy();
@@ -66,12 +71,16 @@ async function leaseWorkerId(databases: ShardDatabases, config: WorkerIdLeaseCon
 /** Read side: opens the knex pools' connections at startup, closes them at shutdown. */
 @Injectable()
 class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(private readonly databases: ShardDatabases) {}
+  constructor(
+    private readonly databases: ShardDatabases,
+    @Inject(LIVE_SLOT_MAP) private readonly slotMap: LiveSlotMap,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await openShardConnections(this.databases, { writers: 0, readers: 2 }, new Logger('mysql'));
   }
   async onApplicationShutdown(): Promise<void> {
+    this.slotMap.watcher.stop();
     await this.databases.destroy();
   }
 }
@@ -93,10 +102,21 @@ function shardPoolsAndRouter(sharding: ShardingConfig): Provider[] {
       },
     },
     {
-      provide: SHARD_ROUTER,
-      inject: [ShardDatabases],
-      useFactory: async (databases: ShardDatabases) => new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count)),
+      // Polls the control database's map version (SHARDLINE_SLOT_MAP_POLL_MS) and swaps the router's
+      // map, opening new shards' pools, without a restart (docs/adr/0008).
+      provide: LIVE_SLOT_MAP,
+      inject: [ShardDatabases, { token: METRICS_REGISTRY, optional: true }],
+      useFactory: async (databases: ShardDatabases, registry?: Registry) => {
+        const logger = new Logger('slot-map');
+        const live = await liveSlotMap(databases, {
+          onError: (error) => logger.warn(`slot map not reloaded, keeping version in use: ${(error as Error).message}`),
+          onChange: (snapshot, previous) => previous > 0 && logger.log(`slot map version ${previous} → ${snapshot.version} (${snapshot.shards.length} shards)`),
+        });
+        if (registry) registerSlotMapMetrics(registry, live.watcher);
+        return live;
+      },
     },
+    { provide: SHARD_ROUTER, inject: [LIVE_SLOT_MAP], useFactory: (slotMap: LiveSlotMap) => slotMap.router },
   ];
 }
 

@@ -2,3 +2,6 @@
 export * from './slot-map';
 export * from './shard-router';
 export * from './sharding.config';
+export * from './shard-registry';
+export * from './slot-map-source.port';
+export * from './slot-map-watcher';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Longest one query may wait on an open shard connection unless configured (SHARDLINE_MYSQL_QUERY_TIMEOUT_MS). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
-const connectionSchema = z.object({
+export const connectionSchema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(1).max(65535),
   user: z.string().min(1),
@@ -31,6 +31,12 @@ export const shardingConfigSchema = z.object({
   queryTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_QUERY_TIMEOUT_MS),
   /** Connections to the control database (slot map, sagas, commit points). */
   controlPoolMax: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * How often a process polls the control database's slot-map version (one primary-key read) to
+   * learn a changed map or new shards without a restart (docs/adr/0008). A fenced write reloads at
+   * once, so this bounds how long reads may go to a slot's old owner, not write correctness.
+   */
+  slotMapPollMs: z.coerce.number().int().min(50).max(600_000).default(1000),
 });
 export type ShardingConfig = z.infer<typeof shardingConfigSchema>;
 
@@ -64,17 +70,31 @@ export function shardingConfigFromEnv(env: Record<string, string | undefined>): 
     controlPoolMax: env.SHARDLINE_CONTROL_POOL_MAX,
     lockWaitTimeoutS: env.SHARDLINE_MYSQL_LOCK_WAIT_TIMEOUT_S,
     queryTimeoutMs: env.SHARDLINE_MYSQL_QUERY_TIMEOUT_MS,
+    slotMapPollMs: env.SHARDLINE_SLOT_MAP_POLL_MS,
   });
 }
 
-function parseMysqlUrl(text: string): Record<string, string> {
-  const url = new URL(text);
-  if (url.protocol !== 'mysql:') throw new Error(`shard url must start with mysql://, got ${text}`);
+/**
+ * `mysql://[user[:password]@]host[:port]/database`; a url without a user (or with the credentials'
+ * user and no password) takes `credentials` (root and no password unless given: the shard registry
+ * passes the control database's).
+ */
+export function parseMysqlUrl(text: string, credentials: { user: string; password: string } = { user: 'root', password: '' }): Record<string, string> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`not a mysql:// url: ${text.replace(/\/\/[^@/]*@/, '//***@')}`);
+  }
+  if (url.protocol !== 'mysql:') throw new Error(`shard url must start with mysql://, got ${url.protocol}//${url.host}${url.pathname}`);
+  const user = url.username === '' ? credentials.user : decodeURIComponent(url.username);
+  // No password in the url: the credentials' own, when they are for the same user.
+  const password = url.password !== '' ? decodeURIComponent(url.password) : user === credentials.user ? credentials.password : '';
   return {
     host: url.hostname,
     port: url.port || '3306',
-    user: decodeURIComponent(url.username || 'root'),
-    password: decodeURIComponent(url.password),
+    user,
+    password,
     database: url.pathname.replace(/^\//, ''),
   };
 }

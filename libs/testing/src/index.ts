@@ -8,3 +8,4 @@ export * from './sagas/saga-harness';
 export * from './projections/record-history';
 export * from './projections/projection-spec';
 export * from './read-models/in-memory-records.read-model';
+export * from './sharding/business-on-shard';

@@ -1,7 +1,7 @@
-import { DEFAULT_QUERY_TIMEOUT_MS } from '@shardline/sharding';
-import { ShardDatabases } from '@shardline/sharding/mysql';
+import { DEFAULT_QUERY_TIMEOUT_MS, slotOf } from '@shardline/sharding';
+import { isSlotNotOwned, ShardDatabases, slotFenceStatement } from '@shardline/sharding/mysql';
 import { AppendCommand, AppendOutcome, EventStore, StagedStream, StoredCommandResult, StoredEvent } from '../event-store.port';
-import { ShardBusyError, ShardUnavailableError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
+import { ShardBusyError, ShardUnavailableError, SlotNotOwnedError, StreamVersionConflictError, WriteContentionError } from '../event-store.errors';
 import { GroupCommitOptions, GroupCommitQueueFullError, GroupCommitQueueTimeoutError, GroupCommitter, Settled } from '../group-commit/group-committer';
 import type { GroupCommitMetrics } from '../group-commit/group-commit.metrics';
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
@@ -42,6 +42,9 @@ class AppendStepError extends Error {
 
 /**
  * Sharded MySQL event store. One append = ONE local transaction on the owning shard holding:
+ *   0. the slot fence: the shard must own every slot the transaction writes (owned_slots, read with a
+ *      shared lock; docs/adr/0008), else nothing is written and the append fails with
+ *      SlotNotOwnedError (retriable: the caller reloads the slot map and addresses the right shard),
  *   1. the processed-command row (idempotency; inserted first so a concurrent duplicate waits on its lock),
  *   2. the events (optimistic concurrency by the unique key (stream_id, stream_version, month_key)),
  *   3. the inline state change (e.g. the `records` row),
@@ -51,7 +54,8 @@ class AppendStepError extends Error {
  * command is retried alone so only the culprit fails; if the shard is unreachable, all fail with 503.
  */
 export class MysqlEventStore<TState> implements EventStore<TState> {
-  private readonly committers: Array<GroupCommitter<AppendCommand<TState>, AppendOutcome>>;
+  /** One per shard, made on first use: shards registered after start get theirs too. */
+  private readonly committers: Array<GroupCommitter<AppendCommand<TState>, AppendOutcome>> = [];
   private readonly queryTimeoutMs: number;
   /** Longest a write waits for a writer connection (GroupCommitOptions.maxQueueWaitMs, else the pool's connect timeout + 1 s). */
   private readonly writerWaitMs: number;
@@ -59,20 +63,13 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
   constructor(
     private readonly databases: ShardDatabases,
     private readonly projection: MysqlInlineProjection<TState>,
-    options: MysqlEventStoreOptions,
+    private readonly options: MysqlEventStoreOptions,
     private readonly clock: () => Date = () => new Date(),
   ) {
     // 0 (no timeout) is for maintenance pools; the write path always keeps one.
     this.queryTimeoutMs = options.queryTimeoutMs ?? (databases.config.queryTimeoutMs || DEFAULT_QUERY_TIMEOUT_MS);
     this.writerWaitMs = options.groupCommit.maxQueueWaitMs ?? databases.config.connectTimeoutMs + 1000;
-    this.committers = databases.shardIndexes().map((shard) => {
-      const committer = new GroupCommitter<AppendCommand<TState>, AppendOutcome>((group) => {
-        options.metrics?.grouped(shard, group.length);
-        return this.writeGroup(shard, group);
-      }, options.groupCommit);
-      options.metrics?.watch(shard, () => committer.queued);
-      return committer;
-    });
+    for (const shard of databases.shardIndexes()) this.committerFor(shard);
   }
 
   append(command: AppendCommand<TState>): Promise<AppendOutcome> {
@@ -122,8 +119,16 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
   }
 
   private committerFor(shard: number): GroupCommitter<AppendCommand<TState>, AppendOutcome> {
-    const committer = this.committers[shard];
-    if (!committer) throw new RangeError(`no shard ${shard}`);
+    const existing = this.committers[shard];
+    if (existing) return existing;
+    this.databases.writer(shard); // a shard the process does not know: RangeError
+    const { metrics, groupCommit } = this.options;
+    const committer = new GroupCommitter<AppendCommand<TState>, AppendOutcome>((group) => {
+      metrics?.grouped(shard, group.length);
+      return this.writeGroup(shard, group);
+    }, groupCommit);
+    metrics?.watch(shard, () => committer.queued);
+    this.committers[shard] = committer;
     return committer;
   }
 
@@ -156,6 +161,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
       const cause = error.original;
       const busy = asShardBusy(shard, cause);
       if (busy) throw busy;
+      if (isSlotNotOwned(cause)) throw new SlotNotOwnedError(shard, slotsOf(command), cause);
       if (cause instanceof StreamVersionConflictError) throw cause;
       if (isDuplicateKey(cause, 'uq_stream_version')) {
         const write = command.writes[0];
@@ -204,12 +210,18 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
         changes.push({ streamId: write.streamId, expectedVersion: write.expectedVersion, state: write.state, stagedBy: command.stagedBy ?? null });
       }
     }
+    // The fence goes first, right after BEGIN (whichever packet carries it): its shared locks are
+    // taken before any row lock, so a cutover's revoke waiting on them cannot close a deadlock.
+    const slots = slotsOf(...commands);
+    const fence = slots.length > 0 ? [{ sql: slotFenceStatement(slots) }] : [];
+    const commandInserts = commandRows.length > 0 ? insertStatements('processed_commands', COMMAND_COLUMNS, commandRows) : [];
     const main = [
+      ...(commandInserts.length > 0 ? [] : fence),
       ...insertStatements('events', EVENT_COLUMNS, eventRows),
       ...this.projection.plan(changes),
       ...insertStatements('outbox', OUTBOX_COLUMNS, outboxRows),
     ];
-    await this.run(shard, commandRows.length > 0 ? insertStatements('processed_commands', COMMAND_COLUMNS, commandRows) : [], main);
+    await this.run(shard, commandInserts.length > 0 ? [...fence, ...commandInserts] : [], main);
   }
 
   /**
@@ -265,6 +277,16 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
       throw new AppendStepError(step, error);
     }
   }
+}
+
+/**
+ * The slots the commands write, ascending (the fence locks them in this order). A command without
+ * writes (a no-op under a client key) touches no slot and is not fenced.
+ */
+function slotsOf(...commands: AppendCommand<unknown>[]): number[] {
+  const slots = new Set<number>();
+  for (const command of commands) for (const write of command.writes) slots.add(slotOf(write.partitionKey));
+  return [...slots].sort((a, b) => a - b);
 }
 
 /** Waiting for a writer connection ran out of time or room: nothing was sent (503 SHARD_BUSY). */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { EVENT_STORE, EventStore, isStreamVersionConflict } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, isSlotNotOwned, isStreamVersionConflict } from '@shardline/event-store';
 import { hasErrorKind, InternalError } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { RecordState } from '../domain/record.state';
@@ -34,6 +34,14 @@ const MAX_ATTEMPTS = 10;
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
 
 /**
+ * A write the shard refused because the slot is not (or no longer) its own is addressed again after
+ * reloading the map, at most this many times; between tries that find the same owner (a cutover
+ * holding the slot, docs/adr/0008) it waits MOVED_WAIT_MS × try. Past them: 503 EVENT_STORE.SLOT_MOVED.
+ */
+const MAX_MOVED_ATTEMPTS = 8;
+const MOVED_WAIT_MS = 50;
+
+/**
  * The one routine every single-record command goes through:
  *   1. address the record's stream (a CreateRecord's record gets its id here: ids are effects);
  *   2. a known client command id returns its stored response (nothing is written);
@@ -62,8 +70,27 @@ export class RecordCommandRunner {
     @Optional() @Inject(RECORD_CACHE_INVALIDATOR) private readonly cache: RecordCacheInvalidator = noRecordCache,
   ) {}
 
+  /**
+   * Steps 1–9 on the shard the map names; when that shard refuses the slot (the map this process
+   * holds is stale, or a move's cutover holds the slot), the map is reloaded and the command
+   * addressed again (nothing of the refused attempt was written, its key included).
+   */
   async run<C extends RecordCommand>(command: C): Promise<CommandOutcome<AnswerOf<C>>> {
-    const stream = this.streamOf(command);
+    let stream = this.streamOf(command);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOn(command, stream);
+      } catch (error) {
+        if (!isSlotNotOwned(error) || attempt >= MAX_MOVED_ATTEMPTS) throw error;
+        await this.router.refresh();
+        const shard = this.router.shardFor(stream.businessId);
+        if (shard === stream.shard) await new Promise((resolve) => setTimeout(resolve, MOVED_WAIT_MS * attempt));
+        stream = { ...stream, shard };
+      }
+    }
+  }
+
+  private async runOn<C extends RecordCommand>(command: C, stream: RecordStream): Promise<CommandOutcome<AnswerOf<C>>> {
     // A new record has no prior state a cache could hold; see RecordCacheInvalidator.
     if (stream.isNew) return this.execute(command, stream);
     let outcome: CommandOutcome<AnswerOf<C>>;

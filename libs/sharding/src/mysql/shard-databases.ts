@@ -7,8 +7,9 @@ import { ConnectionConfig, DEFAULT_QUERY_TIMEOUT_MS, ShardingConfig } from '../s
  * adapters built on it talk to mysql2.
  */
 export class ShardDatabases {
-  private readonly shardPools: Knex[];
-  private readonly writerPools: MysqlPool[];
+  private readonly shardPools: Knex[] = [];
+  private readonly writerPools: MysqlPool[] = [];
+  private readonly connections: ConnectionConfig[] = [];
   readonly control: Knex;
 
   /**
@@ -17,14 +18,34 @@ export class ShardDatabases {
    */
   constructor(
     readonly config: ShardingConfig,
-    log: PoolLog = () => {},
+    private readonly log: PoolLog = () => {},
   ) {
-    this.shardPools = config.shards.map((c) => createPool(c, config, log));
-    this.writerPools = config.shards.map((c) => createWriterPool(c, config));
-    // Every session on a shard waits at most lockWaitTimeoutS for a row lock (not InnoDB's 50 s).
-    const lockWait = Math.round(config.lockWaitTimeoutS ?? 3);
-    for (const pool of this.writerPools) pool.pool.on('connection', (connection) => connection.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`));
+    config.shards.forEach((connection, shard) => this.addShard(shard, connection));
     this.control = createPool(config.control, { ...config, poolMax: config.controlPoolMax ?? 8 }, log);
+  }
+
+  /**
+   * Adds the pools of a shard registered after start (docs/adr/0008): `shard` must be the next
+   * index; one already known is left as it is (a configured connection wins over the registry's).
+   * Creating a pool opens no connection: the first query on the shard does.
+   */
+  addShard(shard: number, connection: ConnectionConfig): void {
+    if (shard < this.shardPools.length) return;
+    if (shard !== this.shardPools.length) throw new RangeError(`shard ${shard} added before shard ${this.shardPools.length}`);
+    const writer = createWriterPool(connection, this.config);
+    // Every session on a shard waits at most lockWaitTimeoutS for a row lock (not InnoDB's 50 s).
+    const lockWait = Math.round(this.config.lockWaitTimeoutS ?? 3);
+    writer.pool.on('connection', (c) => c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`));
+    this.shardPools.push(createPool(connection, this.config, this.log));
+    this.writerPools.push(writer);
+    this.connections.push(connection);
+  }
+
+  /** Where this process reaches shard `index` (configured, or from the registry). */
+  connectionOf(index: number): ConnectionConfig {
+    const connection = this.connections[index];
+    if (!connection) throw new RangeError(`no shard ${index} (have ${this.connections.length})`);
+    return connection;
   }
 
   get count(): number {

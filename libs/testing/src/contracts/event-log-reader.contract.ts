@@ -1,4 +1,5 @@
 import { monthKeyOf, type AppendCommand, type EventLogReader, type EventStore } from '@shardline/event-store';
+import { businessOnShard } from '../sharding/business-on-shard';
 
 /**
  * What a shard's event log must give rebuilds and replays, run against the in-memory event store
@@ -24,7 +25,7 @@ export function eventLogReaderContract(name: string, open: () => Promise<{ store
                 streamId: `stream-${i}`,
                 partitionMonth: month,
                 expectedVersion: version - 1,
-                partitionKey: `biz-${i}`,
+                partitionKey: businessOnShard(1, `biz-${i}`),
                 state: null,
                 events: [
                   {
@@ -74,10 +75,10 @@ export function eventLogReaderContract(name: string, open: () => Promise<{ store
       await store.appendBatch({
         shard: 0,
         stagedBy: 'ws-1',
-        writes: [{ streamId: 'staged-1', partitionMonth: month, expectedVersion: 0, partitionKey: 'biz', state: null, events: [{ type: 'Happened', schemaVersion: 1, data: { id: '2000', business_id: 'biz', user_id: '7' }, metadata }] }],
+        writes: [{ streamId: 'staged-1', partitionMonth: month, expectedVersion: 0, partitionKey: businessOnShard(0), state: null, events: [{ type: 'Happened', schemaVersion: 1, data: { id: '2000', business_id: businessOnShard(0), user_id: '7' }, metadata }] }],
       });
       expect(await reader.readEventsAfter(0, '0', 10)).toEqual([]);
-      await store.releaseStaged(0, 'ws-1', [{ streamId: 'staged-1', partitionMonth: month, partitionKey: 'biz' }]);
+      await store.releaseStaged(0, 'ws-1', [{ streamId: 'staged-1', partitionMonth: month, partitionKey: businessOnShard(0) }]);
       expect((await reader.readEventsAfter(0, '0', 10)).map((e) => e.streamId)).toEqual(['staged-1']);
     });
 

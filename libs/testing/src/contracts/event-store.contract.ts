@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppendCommand, EventStore, EventToAppend, isStreamVersionConflict, monthKeyOf } from '@shardline/event-store';
+import { businessOnShard } from '../sharding/business-on-shard';
 
 export interface EventStoreFixture {
   store: EventStore<unknown>;
@@ -18,7 +19,7 @@ const event = (type: string, data: unknown, commandId: string = randomUUID()): E
 
 const write = (shard: number, streamId: string, expectedVersion: number, events: EventToAppend[], idempotency?: AppendCommand['idempotency']): AppendCommand => ({
   shard,
-  writes: [{ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion, events, partitionKey: 'biz', state: null }],
+  writes: [{ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion, events, partitionKey: businessOnShard(shard), state: null }],
   idempotency,
 });
 
@@ -89,7 +90,7 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
         shard,
         stagedBy: writeSetId,
         idempotency,
-        writes: streamIds.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion: 0, events: [event('A', { streamId })], partitionKey: `biz-${streamId}`, state: null })),
+        writes: streamIds.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion: 0, events: [event('A', { streamId })], partitionKey: businessOnShard(shard, `biz-${streamId}`), state: null })),
       });
       const streamsOf = (ids: string[]) => ids.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), partitionKey: `biz-${streamId}` }));
 
@@ -150,7 +151,7 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
           partitionMonth: monthKeyOf(new Date()),
           expectedVersion: 0,
           events: [event('A', {})],
-          partitionKey: 'biz',
+          partitionKey: businessOnShard(1),
           state: null,
         })),
       };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { monthKeyOf, type EventStore } from '@shardline/event-store';
 import type { OutboxSource } from '@shardline/outbox-relay';
+import { businessOnShard } from '../sharding/business-on-shard';
 
 export interface OutboxSourceFixture {
   /** The source of shard `shard` of `store`: what `store.append` writes there, the source reads. */
@@ -32,7 +33,7 @@ export function outboxSourceContract(name: string, open: () => Promise<OutboxSou
         data: { i, type },
         metadata: { eventId: randomUUID(), commandId: randomUUID(), correlationId: 'corr', causationId: null, actor: null },
       }));
-      await f.store.append({ shard: f.shard, writes: [{ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion, events, partitionKey: 'biz', state: null }] });
+      await f.store.append({ shard: f.shard, writes: [{ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion, events, partitionKey: businessOnShard(f.shard), state: null }] });
     };
     /** Empties the outbox, so each spec starts from a known state. */
     const drain = async () => {

@@ -1,6 +1,6 @@
 import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore, isStreamVersionConflict, StreamWrite } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, isSlotNotOwned, isStreamVersionConflict, StreamWrite } from '@shardline/event-store';
 import { hasErrorKind, isShardlineError, messageOf, NotImplementedError } from '@shardline/errors';
 import { RecordFields } from '../../domain/record.fields';
 import { ATOMIC_BATCHES, AtomicBatchAccepted, AtomicBatches } from '../../ports/atomic-batches.port';
@@ -37,7 +37,9 @@ interface ShardPart {
  *      `${key}#shard${n}`, so a retry returns what already landed and writes only the parts that failed;
  *   5. every part reports its true outcome: a part whose shard is unavailable answers 503 for its
  *      records, one that lost a race to a concurrent request with the same key 422; the other parts
- *      stand (207). Nothing that committed goes unreported.
+ *      stand (207). Nothing that committed goes unreported. A part its shard refused because slots
+ *      moved (docs/adr/0008; nothing of it was written) is split again by the reloaded map and
+ *      written once more, each new part under its own shard's key.
  */
 @CommandHandler(CreateRecordsBatch)
 export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsBatch, CommandOutcome<BatchResult | AtomicBatchAccepted>> {
@@ -120,7 +122,7 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     return this.planPart(command, part.shard, decisions);
   }
 
-  private async writePart(first: ShardPart, command: CreateRecordsBatch, requestHash: string): Promise<BatchItemResult[]> {
+  private async writePart(first: ShardPart, command: CreateRecordsBatch, requestHash: string, rerouted = false): Promise<BatchItemResult[]> {
     const { metadata: context } = command;
     let part = first;
     const commandId = context.clientSupplied ? partKeyOf(context.commandId, part.shard) : null;
@@ -132,9 +134,22 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
           part = this.withFreshIds(command, part);
           continue;
         }
+        if (isSlotNotOwned(error) && !rerouted) return this.rerouted(part, command, requestHash);
         return this.failedPart(part, error);
       }
     }
+  }
+
+  /** Step 5, a part refused for moved slots: its records by their owners in the reloaded map, written once more. */
+  private async rerouted(part: ShardPart, command: CreateRecordsBatch, requestHash: string): Promise<BatchItemResult[]> {
+    await this.router.refresh();
+    const byShard = new Map<number, BatchRecordDecision[]>();
+    for (const decision of part.decisions) {
+      const shard = this.router.shardFor(decision.businessId);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), decision]);
+    }
+    const settled = await Promise.all([...byShard].map(([shard, decisions]) => this.writePart(this.planPart(command, shard, decisions), command, requestHash, true)));
+    return settled.flat();
   }
 
   private async appendPart(part: ShardPart, commandId: string | null, requestHash: string): Promise<BatchItemResult[]> {

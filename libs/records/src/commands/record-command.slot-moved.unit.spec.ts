@@ -1,0 +1,91 @@
+import { AppendCommand, InMemoryEventStore, SlotNotOwnedError } from '@shardline/event-store';
+import { SnowflakeIdGenerator } from '@shardline/ids';
+import { SlotMap, SlotMapShardRouter, slotOf } from '@shardline/sharding';
+import { InMemoryRecordState } from '../in-memory/in-memory-record-state';
+import { RecordStateChange } from '../ports/record-state.port';
+import { ctx } from '../testing/in-memory-records.spec-helper';
+import { CreateRecord } from './create-record/create-record.command';
+import { CreateRecordHandler } from './create-record/create-record.handler';
+import { CreateRecordsBatch } from './create-records-batch/create-records-batch.command';
+import { CreateRecordsBatchHandler } from './create-records-batch/create-records-batch.handler';
+import { BatchResult } from './create-records-batch/create-records-batch.result';
+import { RecordCommandRunner } from './record-command.runner';
+
+/**
+ * docs/adr/0008: a shard refuses a write to a slot it does not own (SlotNotOwnedError, nothing
+ * written). The runner reloads the map and addresses the owner; while no shard owns the slot (a
+ * cutover), it waits and reloads again.
+ */
+describe('a write refused by its shard for a moved slot is addressed again after a map reload', () => {
+  const businessId = 'acme';
+  const from = SlotMap.modulo(4).shardFor(businessId);
+  const to = (from + 1) % 4;
+  const movedMap = SlotMap.fromAssignments(4, SlotMap.modulo(4).assignments().map((a) => (a.slot === slotOf(businessId) ? { ...a, shard: to } : a)));
+
+  function setup(ownerOfSlot: () => number | null, reloads: Array<() => SlotMap>) {
+    const state = new InMemoryRecordState();
+    const memory = new InMemoryEventStore<RecordStateChange>(4, state);
+    // The shards' owned_slots, as the fence reads them.
+    const ownerOf = (business: string) => (slotOf(business) === slotOf(businessId) ? ownerOfSlot() : SlotMap.modulo(4).shardFor(business));
+    const refuseUnowned = (command: AppendCommand<RecordStateChange>) => {
+      const lost = command.writes.filter((w) => ownerOf(w.partitionKey) !== command.shard).map((w) => slotOf(w.partitionKey));
+      if (lost.length > 0) throw new SlotNotOwnedError(command.shard, lost);
+    };
+    const store = Object.assign(Object.create(memory) as InMemoryEventStore<RecordStateChange>, {
+      append: async (command: AppendCommand<RecordStateChange>) => (refuseUnowned(command), memory.append(command)),
+      appendBatch: async (command: AppendCommand<RecordStateChange>) => (refuseUnowned(command), memory.appendBatch(command)),
+    });
+    const router = new SlotMapShardRouter(SlotMap.modulo(4), 1);
+    let refreshes = 0;
+    router.refreshWith(async () => {
+      const next = reloads[Math.min(refreshes++, reloads.length - 1)];
+      router.replace(next(), router.version + 1);
+    });
+    const ids = new SnowflakeIdGenerator(5);
+    const create = new CreateRecordHandler(new RecordCommandRunner(store, state, router, () => new Date(), ids));
+    const batch = new CreateRecordsBatchHandler(store, router, ids, () => new Date());
+    return { state, create, batch, refreshes: () => refreshes };
+  }
+
+  it('given a stale map, when the old shard refuses, then one reload sends the write to the new owner', async () => {
+    const { state, create, refreshes } = setup(() => to, [() => movedMap]);
+    const outcome = await create.execute(new CreateRecord({ businessId, userId: '7', dataContent: { n: 1 } }, ctx()));
+    expect(outcome.status).toBe(201);
+    expect(refreshes()).toBe(1);
+    expect(await state.get(to, businessId, outcome.response.id)).not.toBeNull();
+    expect(await state.get(from, businessId, outcome.response.id)).toBeNull();
+  });
+
+  it('given a cutover holding the slot, when reloads still name the old owner, then it retries until the new map arrives', async () => {
+    let owner: number | null = null;
+    const { state, create, refreshes } = setup(
+      () => owner,
+      [
+        () => SlotMap.modulo(4),
+        () => {
+          owner = to; // the cutover granted the new owner and flipped the map
+          return movedMap;
+        },
+      ],
+    );
+    const outcome = await create.execute(new CreateRecord({ businessId, userId: '7', dataContent: { n: 1 } }, ctx()));
+    expect(outcome.status).toBe(201);
+    expect(refreshes()).toBe(2);
+    expect(await state.get(to, businessId, outcome.response.id)).not.toBeNull();
+  });
+
+  it('given a stale map, when a batch part is refused, then its records are split by the reloaded map and all land (201)', async () => {
+    const { state, batch, refreshes } = setup(() => to, [() => movedMap]);
+    let neighbour = 'n-0';
+    for (let i = 1; SlotMap.modulo(4).shardFor(neighbour) !== from || slotOf(neighbour) === slotOf(businessId); i++) neighbour = `n-${i}`;
+    const records = [businessId, neighbour, businessId].map((b, i) => ({ businessId: b, userId: '7', dataContent: { i } }));
+    const outcome = await batch.execute(new CreateRecordsBatch({ records, atomic: false }, ctx('batch-key', true)));
+    const results = (outcome.response as BatchResult).results;
+    expect(outcome.status).toBe(201);
+    const idOf = (i: number) => (results[i] as { id: string }).id;
+    expect(refreshes()).toBe(1);
+    expect(await state.get(to, businessId, idOf(0))).not.toBeNull();
+    expect(await state.get(from, neighbour, idOf(1))).not.toBeNull();
+    expect(await state.get(to, businessId, idOf(2))).not.toBeNull();
+  });
+});

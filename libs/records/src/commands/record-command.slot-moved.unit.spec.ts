@@ -88,4 +88,49 @@ describe('a write refused by its shard for a moved slot is addressed again after
     expect(await state.get(from, neighbour, idOf(1))).not.toBeNull();
     expect(await state.get(to, businessId, idOf(2))).not.toBeNull();
   });
+
+  /** A neighbour of the moved business that the old map already sends to the new owner. */
+  function onNewOwner(): string {
+    let other = 'o-0';
+    for (let i = 1; SlotMap.modulo(4).shardFor(other) !== to; i++) other = `o-${i}`;
+    return other;
+  }
+
+  it('given a stale map, when a part is rerouted onto a shard holding another part of the same keyed batch, then both land under their own keys and a retry answers the same', async () => {
+    const { state, batch } = setup(() => to, [() => movedMap]);
+    const other = onNewOwner();
+    const records = [businessId, other].map((b, i) => ({ businessId: b, userId: '7', dataContent: { i } }));
+    const send = () => batch.execute(new CreateRecordsBatch({ records, atomic: false }, ctx('batch-key-2', true)));
+    const outcome = await send();
+    const results = (outcome.response as BatchResult).results as Array<{ index: number; status: number; id: string }>;
+    expect(outcome.status).toBe(201);
+    expect(results.map((r) => r.index).sort()).toEqual([0, 1]); // before the fix: r1's answer twice, r0 never written
+    expect(await state.get(to, businessId, results.find((r) => r.index === 0)!.id)).not.toBeNull();
+    expect(await state.get(to, other, results.find((r) => r.index === 1)!.id)).not.toBeNull();
+    // The client's retry, routed by the new map: r0 and r1 in ONE part of shard `to`, whose plain key
+    // remembers r1; r0 is found under the re-split part's key. Same answer, nothing written again.
+    const retried = (await send()).response as BatchResult;
+    const byIndex = (r: BatchResult) => [...r.results].sort((a, b) => a.index - b.index);
+    expect(byIndex(retried)).toEqual(byIndex(outcome.response as BatchResult));
+  });
+
+  it('given a retry split differently than the first attempt, when a record is remembered under none of its keys, then it is refused (422), not written a second time', async () => {
+    const { batch } = setup(() => to, [() => movedMap]);
+    const other = onNewOwner();
+    const records = [businessId, other].map((b, i) => ({ businessId: b, userId: '7', dataContent: { i } }));
+    const send = () => batch.execute(new CreateRecordsBatch({ records, atomic: false }, ctx('batch-key-3', true)));
+    // Another shape of history: r0's re-split part was lost (e.g. a retry-after-move whose first split differed).
+    const store = (batch as unknown as { store: { appendBatch: (c: AppendCommand<RecordStateChange>) => Promise<unknown> } }).store;
+    const appendBatch = store.appendBatch.bind(store);
+    store.appendBatch = async (c) => {
+      if (c.idempotency?.commandId.includes('#moved-')) throw new SlotNotOwnedError(c.shard, [slotOf(businessId)]);
+      return appendBatch(c);
+    };
+    const first = (await send()).response as BatchResult;
+    expect(first.results.find((r) => r.index === 1)).toMatchObject({ status: 201 });
+    expect(first.results.find((r) => r.index === 0)).toMatchObject({ status: 503 });
+    const retried = (await send()).response as BatchResult;
+    expect(retried.results.find((r) => r.index === 1)).toEqual(first.results.find((r) => r.index === 1));
+    expect(retried.results.find((r) => r.index === 0)).toMatchObject({ status: 422, error: { code: 'BATCH.KEY_SPLIT_CHANGED' } });
+  });
 });

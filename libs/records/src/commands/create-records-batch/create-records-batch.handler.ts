@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore, isSlotNotOwned, isStreamVersionConflict, StreamWrite } from '@shardline/event-store';
@@ -11,6 +12,7 @@ import { CommandOutcome } from '../command-outcome';
 import { requestHashOf, storedResponseOf } from '../record-command.idempotency';
 import { planStreamWrite } from '../stream-write.planner';
 import { CreateRecordsBatch } from './create-records-batch.command';
+import { BatchKeySplitChangedError } from './create-records-batch.errors';
 import { BatchRecordDecision, decideCreateRecordsBatch } from './create-records-batch.decide';
 import { CreateRecord } from '../create-record/create-record.command';
 import { initialState } from '../../domain/record.evolve';
@@ -125,7 +127,7 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
   private async writePart(first: ShardPart, command: CreateRecordsBatch, requestHash: string, rerouted = false): Promise<BatchItemResult[]> {
     const { metadata: context } = command;
     let part = first;
-    const commandId = context.clientSupplied ? partKeyOf(context.commandId, part.shard) : null;
+    const commandId = context.clientSupplied ? (rerouted ? reroutedPartKeyOf(context.commandId, part) : partKeyOf(context.commandId, part.shard)) : null;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.appendPart(part, commandId, requestHash);
@@ -155,14 +157,33 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
   private async appendPart(part: ShardPart, commandId: string | null, requestHash: string): Promise<BatchItemResult[]> {
     if (commandId) {
       const stored = await this.store.findCommandResult(part.shard, commandId);
-      if (stored) return storedResponseOf(stored, requestHash);
+      if (stored) return this.answeredFor(part, storedResponseOf(stored, requestHash), commandId, requestHash);
     }
     const outcome = await this.store.appendBatch({
       shard: part.shard,
       writes: part.writes,
       idempotency: commandId ? { commandId, requestHash, response: part.items } : undefined,
     });
-    return outcome.kind === 'duplicate' ? storedResponseOf(outcome.stored, requestHash) : part.items;
+    return outcome.kind === 'duplicate' ? this.answeredFor(part, storedResponseOf(outcome.stored, requestHash), commandId!, requestHash) : part.items;
+  }
+
+  /**
+   * A remembered part answers for the records it carried, and only those. The same key split
+   * differently — a retry after slots moved between attempts routes more records to this shard —
+   * leaves records the row does not cover: they were written (if at all) by a re-split part under its
+   * own key, looked up here; records found nowhere are refused (422), never reported as written.
+   */
+  private async answeredFor(part: ShardPart, stored: BatchItemResult[], commandId: string, requestHash: string): Promise<BatchItemResult[]> {
+    const remembered = new Set(stored.map((item) => item.index));
+    const uncovered = part.items.filter((item) => !remembered.has(item.index));
+    const answered = stored.filter((item) => part.items.some((mine) => mine.index === item.index));
+    if (uncovered.length === 0) return answered;
+    const rest = { ...part, items: uncovered };
+    const movedKey = reroutedPartKeyOf(baseKeyOf(commandId), rest);
+    const found = movedKey === commandId ? null : await this.store.findCommandResult(part.shard, movedKey);
+    const foundItems = found ? storedResponseOf<BatchItemResult[]>(found, requestHash) : [];
+    const coversTheRest = foundItems.length === uncovered.length && uncovered.every((item) => foundItems.some((f) => f.index === item.index));
+    return [...answered, ...(coversTheRest ? foundItems : this.failedPart(rest, new BatchKeySplitChangedError(part.shard)))];
   }
 
   /** Step 5: the other parts may have committed; this one says what happened to its records. */
@@ -177,4 +198,20 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
 /** Where a batch part remembers its results: one processed-command row per (key, shard). */
 function partKeyOf(key: string, shard: number): string {
   return `${key}#shard${shard}`;
+}
+
+/**
+ * Where a part re-split after a slot move remembers its results: NOT under its new shard's plain part
+ * key, which the request's own part for that shard may already hold (its stored items would then be
+ * answered for records never written). Named by the records it carries, so the same re-split of the
+ * same request finds its own row again.
+ */
+function reroutedPartKeyOf(key: string, part: ShardPart): string {
+  const indexes = part.items.map((item) => item.index).sort((a, b) => a - b).join(',');
+  return `${partKeyOf(key, part.shard)}#moved-${createHash('sha256').update(indexes).digest('hex').slice(0, 16)}`;
+}
+
+/** The client's key a part key was made from. */
+function baseKeyOf(partKey: string): string {
+  return partKey.slice(0, partKey.lastIndexOf('#shard'));
 }

@@ -1,7 +1,9 @@
 import { waitFor } from './wait-for';
 
 describe('waitFor', () => {
-  const quick = { timeoutMs: 200, intervalMs: 5 };
+  // Polls that succeed get a deadline no starved machine reaches (they return as soon as the probe
+  // holds): with 200 ms, three 5 ms polls once missed it in a fresh CI at load ~10 on 2 cores.
+  const quick = { timeoutMs: 30_000, intervalMs: 5 };
 
   it('returns the first value that is neither undefined nor false', async () => {
     const answers = [undefined, false, { id: 7 }, { id: 8 }];

@@ -33,9 +33,7 @@ export class ShardDatabases {
     if (shard < this.shardPools.length) return;
     if (shard !== this.shardPools.length) throw new RangeError(`shard ${shard} added before shard ${this.shardPools.length}`);
     const writer = createWriterPool(connection, this.config);
-    // Every session on a shard waits at most lockWaitTimeoutS for a row lock (not InnoDB's 50 s).
-    const lockWait = Math.round(this.config.lockWaitTimeoutS ?? 3);
-    writer.pool.on('connection', (c) => c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`));
+    writer.pool.on('connection', (c) => c.query(sessionSettingsSql(this.config.lockWaitTimeoutS)));
     this.shardPools.push(createPool(connection, this.config, this.log));
     this.writerPools.push(writer);
     this.connections.push(connection);
@@ -169,6 +167,17 @@ export type ShardProbe = { shard: number; status: 'up' } | { shard: number; stat
 
 export type PoolLog = (level: 'warn' | 'error' | 'deprecate', message: string) => void;
 
+/**
+ * What every session on a shard or the control database starts with:
+ * - a row-lock wait of at most lockWaitTimeoutS (not InnoDB's 50 s);
+ * - backslash escapes ON whatever the server's sql_mode says: the write path's SQL text
+ *   (event-store sql-statements.ts), mysql2's and knex's escaping all write a quote as \' — under
+ *   NO_BACKSLASH_ESCAPES that would END the string, and record content could then write SQL.
+ */
+export function sessionSettingsSql(lockWaitTimeoutS = 3): string {
+  return `SET SESSION innodb_lock_wait_timeout = ${Math.round(lockWaitTimeoutS)}, sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')`;
+}
+
 /** A mysql2 connection as knex hands it to afterCreate (callback API). */
 interface RawConnection {
   query(...args: unknown[]): unknown;
@@ -224,7 +233,7 @@ export function createPool(
       afterCreate: (raw: RawConnection, done: (error: Error | null, connection: unknown) => void) => {
         const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
         if (queryTimeoutMs > 0) withDefaultQueryTimeout(raw, queryTimeoutMs);
-        raw.query(`SET SESSION innodb_lock_wait_timeout = ${Math.round(options.lockWaitTimeoutS ?? 3)}`, (error: Error | null) => done(error, raw));
+        raw.query(sessionSettingsSql(options.lockWaitTimeoutS), (error: Error | null) => done(error, raw));
       },
     },
     acquireConnectionTimeout: options.connectTimeoutMs + 1000,

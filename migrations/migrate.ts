@@ -18,6 +18,7 @@ import * as apiKeys from './control/0005_api_keys';
 import * as workerLeases from './control/0006_snowflake_worker_leases';
 import * as userKeyErasures from './control/0007_user_key_erasures';
 import * as shardRegistry from './control/0008_shard_registry';
+import * as userKeyErasureTriggers from './control/0009_user_key_erasure_triggers';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -53,6 +54,7 @@ export const controlMigrations = new ListedMigrations({
   '0006_snowflake_worker_leases': workerLeases,
   '0007_user_key_erasures': userKeyErasures,
   '0008_shard_registry': shardRegistry,
+  '0009_user_key_erasure_triggers': userKeyErasureTriggers,
 });
 
 /** Months of event and record partitions kept ready ahead of time. */

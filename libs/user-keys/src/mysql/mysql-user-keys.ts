@@ -60,7 +60,9 @@ export class MysqlUserKeys implements UserKeys, UserKeyErasures {
    *    no interleaving with keysFor leaves a key behind (the reverse would: a key inserted between
    *    finding no row and inserting the erased one); 3. raise the erasure count (user_key_erasures),
    *    on every call, after the key is gone: a cache that reads the count afterwards drops its keys.
-   *    A forget that fails before 3 is retried by its saga, and raises it then.
+   *    A forget that fails before 3 is retried by its saga, and raises it then. The database raises
+   *    it too, in the same statement as any removal of a key (triggers, control migration 0009), so
+   *    a removal that never reaches 3 — an older worker, an operator's SQL — still moves it.
    */
   forget(userId: string): Promise<boolean> {
     return this.guarded(async () => {

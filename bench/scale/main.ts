@@ -18,6 +18,7 @@ import { engineSettings, storeSizes } from './engines';
 import { ScaleLoader, type SampledRecord } from './loader';
 import { measureQueries, type QueryFigure, type QueryGroup } from './measure';
 import { cpuPerUnit, replayReadModels, type ReplayFigures } from './replay';
+import { describeRecordsLayout, prepareRecordsLayout, recordsLayoutFromEnv } from './records-layout';
 import { Workload } from './workload';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -28,6 +29,7 @@ const REPLAY_MODELS = (process.env.BENCH_SCALE_REPLAY_MODELS ?? 'clickhouse,elas
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
 const CH = process.env.SHARDLINE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const STATE_DIR = '.bench-scale';
+const RECORDS_LAYOUT = recordsLayoutFromEnv(process.env.BENCH_SCALE_RECORDS_LAYOUT);
 
 interface RunState {
   run: string;
@@ -87,6 +89,8 @@ async function main(): Promise<void> {
   console.log(`# engines: ${await engineSettings(sharding, ES, CH)}`);
   await migrateAll(sharding);
   const databases = new ShardDatabases(sharding);
+  const split = await prepareRecordsLayout(databases, RECORDS_LAYOUT, new Date(workload.startMs));
+  console.log(`# records layout: ${RECORDS_LAYOUT}${split.some((m) => m.length > 0) ? ` (p_before split into ${split[0].length} months per shard before the load)` : ''}`);
   const router = new SlotMapShardRouter(await new MysqlSlotMapStore(databases.control).loadOrInit(databases.count));
   const loader = new ScaleLoader(databases, router, workload, {
     chunk: num('BENCH_SCALE_CHUNK', 8_000),
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
       if (STEPS.has('replay')) printReplays(await replayReadModels(env, REPLAY_MODELS, process.env.BENCH_SCALE_REPLAY_PARALLEL === '1'));
       console.log(`  stored: ${await storeSizes(databases, ES, env.SHARDLINE_ES_INDEX, CH, env.SHARDLINE_CLICKHOUSE_DATABASE)}`);
       if (STEPS.has('measure')) {
+        console.log(`  measured layout: ${await describeRecordsLayout(databases)}`);
         // A cache namespace per size: ids read at the previous size must miss again.
         const queries = await measureQueries({ ...env, SHARDLINE_CACHE_KEY_PREFIX: `bench:scale:${run}:${size}:record:` }, workload, state.samples, {
           port: num('BENCH_SCALE_PORT', 3993),

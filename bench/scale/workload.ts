@@ -82,7 +82,8 @@ export class Workload {
   readonly businesses: Zipf;
   readonly users: Zipf;
   private readonly words = new Zipf(2_000, 1.0);
-  private readonly startMs: number;
+  /** Start of the creation-time window (the oldest record's time). */
+  readonly startMs: number;
 
   constructor(readonly options: WorkloadOptions) {
     this.businesses = new Zipf(options.businesses, options.businessSkew);

@@ -1,7 +1,7 @@
 import { ensureMonthPartitions, listMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
 import { monthKeyOf } from '@shardline/event-store';
 import { SnowflakeIdGenerator } from '@shardline/ids';
-import { ensureRecordPartitions, isPartitioned, listRecordPartitions, planRecordsPartitioning } from '@shardline/records-mysql';
+import { countRowsPerPartition, ensureRecordPartitions, isPartitioned, listRecordPartitions, monthsBefore, planRecordsPartitioning, splitRecordPartitionsBack } from '@shardline/records-mysql';
 import * as recordsPartitioned from '../../migrations/shard/0006_records_partitioned';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { maintainPartitions } from '../../migrations/migrate';
@@ -80,6 +80,32 @@ describe('monthly event and record partitions', () => {
     expect(await pruneProcessedCommands(db, new Date(), 3)).toBe(7);
     const [[count]] = await db.raw('SELECT COUNT(*) AS n FROM processed_commands');
     expect(Number(count.n)).toBe(0);
+  });
+
+  it('splits p_before into the months back to a date, moving a back-dated record into its month', async () => {
+    const db = databases.shard(0);
+    const now = new Date();
+    const current = monthKeyOf(now);
+    const twoMonthsAgo = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 15));
+    const id = new SnowflakeIdGenerator(4, () => twoMonthsAgo.getTime()).next();
+    await db.raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time) VALUES (?, 'b-back', 1, '{}', 1, ?, ?)`, [id, twoMonthsAgo, twoMonthsAgo]);
+    const before = await countRowsPerPartition(db);
+    expect(before[0]).toEqual({ partition: 'p_before', rows: 1 });
+
+    const threeMonthsAgo = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1));
+    expect(await splitRecordPartitionsBack(db, threeMonthsAgo)).toEqual([3, 2, 1].map((n) => monthsBefore(current, n)));
+    const after = await countRowsPerPartition(db);
+    expect(after.slice(0, 5)).toEqual([
+      { partition: 'p_before', rows: 0 },
+      { partition: `p${monthsBefore(current, 3)}`, rows: 0 },
+      { partition: `p${monthsBefore(current, 2)}`, rows: 1 },
+      { partition: `p${monthsBefore(current, 1)}`, rows: 0 },
+      { partition: `p${current}`, rows: 0 },
+    ]);
+    expect(after.reduce((n, p) => n + p.rows, 0)).toBe(before.reduce((n, p) => n + p.rows, 0));
+    // Already split back that far: nothing to do.
+    expect(await splitRecordPartitionsBack(db, threeMonthsAgo)).toEqual([]);
+    await db.raw('DELETE FROM records WHERE id = ?', [id]);
   });
 
   it('refuses above the copy limit, printing the alteration to apply online; once applied out of band it does nothing', async () => {

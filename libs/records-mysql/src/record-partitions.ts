@@ -105,6 +105,51 @@ export function ensureRecordPartitions(db: Knex, from: Date, monthsAhead: number
   return ensureMonthPartitions(db, from, monthsAhead, table, recordPartitionBoundOf);
 }
 
+/**
+ * Splits `p_before` into the months from `from`'s through the one before the first named month, so
+ * records created back to `from` get their own month partitions, as a table converted from an older
+ * history has (planRecordsPartitioning). Cheap while `p_before` is empty (a fresh shard about to be
+ * loaded with back-dated records, e.g. bench/scale); otherwise REORGANIZE copies its rows. Returns
+ * the months created: none when `from` is not before the first named month, or `table` has no
+ * `p_before` (not partitioned by month).
+ */
+export async function splitRecordPartitionsBack(db: Knex, from: Date, table = 'records'): Promise<number[]> {
+  const existing = await listRecordPartitions(db, table);
+  if (existing.length === 0 || !(await hasPartition(db, table, 'p_before'))) return [];
+  const wanted: number[] = [];
+  for (let key = Math.max(monthKeyOf(from), EPOCH_MONTH); key < existing[0]; key = nextMonthKey(key)) wanted.push(key);
+  if (wanted.length === 0) return [];
+  const before = firstIdOfMonth(wanted[0]);
+  const parts = [
+    ...(before === '0' ? [] : [`PARTITION p_before VALUES LESS THAN (${before})`]),
+    ...wanted.map((key) => `PARTITION p${key} VALUES LESS THAN (${recordPartitionBoundOf(key)})`),
+  ];
+  await db.raw(`ALTER TABLE ${table} REORGANIZE PARTITION p_before INTO (${parts.join(', ')})`);
+  return wanted;
+}
+
+/** Rows per partition (p_before, pYYYYMM…, pmax), in partition order: an exact count, for a layout report. */
+export async function countRowsPerPartition(db: Knex, table = 'records'): Promise<Array<{ partition: string; rows: number }>> {
+  const [names] = await db.raw(
+    `SELECT PARTITION_NAME AS name FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND PARTITION_NAME IS NOT NULL ORDER BY PARTITION_ORDINAL_POSITION`,
+    [table],
+  );
+  const counts: Array<{ partition: string; rows: number }> = [];
+  for (const { name } of names as Array<{ name: string }>) {
+    const [rows] = await db.raw(`SELECT COUNT(*) AS n FROM ${table} PARTITION (${name})`);
+    counts.push({ partition: name, rows: Number((rows as Array<{ n: number }>)[0].n) });
+  }
+  return counts;
+}
+
+async function hasPartition(db: Knex, table: string, name: string): Promise<boolean> {
+  const [rows] = await db.raw(
+    `SELECT COUNT(*) AS n FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND PARTITION_NAME = ?`,
+    [table, name],
+  );
+  return Number((rows as Array<{ n: number }>)[0].n) > 0;
+}
+
 export function listRecordPartitions(db: Knex, table = 'records'): Promise<number[]> {
   return listMonthPartitions(db, table);
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { stagedStreamOf, type RecordStateChange } from '@shardline/records';
-import { MysqlRecordMoveStore, RecordsInlineProjection } from '@shardline/records-mysql';
-import { RecordsAtomicBatchEffects, RecordsMoveEffects } from '@shardline/records-sagas';
+import { MysqlRecordMoveStore, MysqlUserRecordStore, RecordsInlineProjection } from '@shardline/records-mysql';
+import { RecordsAtomicBatchEffects, RecordsEraseUserEffects, RecordsMoveEffects } from '@shardline/records-sagas';
+import { noRecordCache } from '@shardline/records';
 import type { AtomicBatchPart } from '@shardline/saga-definitions';
 import { slotOf } from '@shardline/sharding';
 import { liveSlotMap, LiveSlotMap, ShardDatabases } from '@shardline/sharding/mysql';
@@ -41,8 +42,8 @@ describe('saga steps on a moved slot go to its new owner (docs/adr/0008)', () =>
     return new RecordsAtomicBatchEffects(store, new MysqlCommitPoints(databases.control), map.router);
   }
 
-  function partOn(shard: number, businessIds: string[]): AtomicBatchPart {
-    return { shard, records: businessIds.map((business_id, index) => ({ index, id: String(BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 900)) + BigInt(index)), shard, business_id, user_id: '1', data_content: { n: index } })) };
+  function partOn(shard: number, businessIds: string[], userId = '1'): AtomicBatchPart {
+    return { shard, records: businessIds.map((business_id, index) => ({ index, id: String(BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 900)) + BigInt(index)), shard, business_id, user_id: userId, data_content: { n: index } })) };
   }
 
   const stage = (writeSetId: string) => ({ writeSetId, commandId: `${writeSetId}:stage`, correlationId: 'c', actor: null, signal: new AbortController().signal });
@@ -115,5 +116,33 @@ describe('saga steps on a moved slot go to its new owner (docs/adr/0008)', () =>
     expect(await mover.lockSources(move, [{ from_id: source, to_id: '1' }])).toBe(1);
     expect(await databases.shard(1)('records').where({ id: source }).first('moving_out_by')).toEqual({ moving_out_by: sagaId });
     expect(await mover.unlockSources(move, [{ from_id: source, to_id: '1' }])).toBe(1);
+  });
+
+  it('erase-user: a shard erases the rows of the slots it owns and leaves a moved slot\'s left-behind copy to cleanup', async () => {
+    const userId = String(1_000_000 + Math.floor(Math.random() * 1_000_000));
+    const moved = businessOnShard(3);
+    const kept = businessOnShard(3);
+    const part = partOn(3, [moved, kept], userId);
+    const writer = await staleAtomicBatchEffects();
+    const writeSet = `ws-${randomUUID()}`;
+    await writer.stagePart(part, stage(writeSet));
+    await writer.releasePart(part, writeSet);
+    // The slot moves away; its rows stay on shard 3 until a cleanup (no data is copied here).
+    await moveSlotOwnership(databases, slotOf(moved), 3, 0);
+    const map = await liveSlotMap(databases, { pollMs: 3_600_000 });
+    maps.push(map);
+    const eraser = new RecordsEraseUserEffects({
+      store,
+      users: new MysqlUserRecordStore(databases),
+      shardCount: () => databases.count,
+      router: map.router,
+      cache: noRecordCache,
+      forgetKey: async () => ({ keyExisted: false, unreadableFrom: new Date().toISOString() }),
+      search: { eraseUser: async () => 0 },
+      analytics: { eraseUser: async () => 0 },
+    });
+    await eraser.eraseRecordsOnShard(userId, 3, `erase-${randomUUID()}`, new AbortController().signal);
+    const left = await databases.shard(3)('records').where({ user_id: userId }).select('business_id');
+    expect(left).toEqual([{ business_id: moved }]);
   });
 });

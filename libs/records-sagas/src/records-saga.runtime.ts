@@ -46,7 +46,7 @@ export function createRecordsSagaRuntime(deps: {
       { definition: moveRecordsSaga, effects: new RecordsMoveEffects(deps.store, commitPoints, moveRows, deps.router, deps.cache) },
       {
         definition: eraseUserSaga,
-        effects: deps.erasure && new RecordsEraseUserEffects({ ...deps.erasure, store: deps.store, users: new MysqlUserRecordStore(deps.databases), shardCount: deps.databases.count, cache: deps.cache ?? noRecordCache }),
+        effects: deps.erasure && new RecordsEraseUserEffects({ ...deps.erasure, store: deps.store, users: new MysqlUserRecordStore(deps.databases), shardCount: () => deps.databases.count, router: deps.router, cache: deps.cache ?? noRecordCache }),
       },
     ],
     store: new MysqlSagaStore(deps.databases.control),

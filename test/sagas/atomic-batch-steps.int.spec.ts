@@ -5,7 +5,7 @@ import type { RecordStateChange } from '@shardline/records';
 import { RecordsInlineProjection } from '@shardline/records-mysql';
 import { createRecordsSagaRuntime, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { bullmqConnection, sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
-import { shardingConfigFromEnv } from '@shardline/sharding';
+import { shardingConfigFromEnv, SlotMap, SlotMapShardRouter } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
 import { startSagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worker-app';
@@ -44,7 +44,7 @@ describe('atomic batch saga, step by step, with faults at each step', () => {
     const viaProxies = shardingConfigFromEnv({ SHARDLINE_SHARDS: dbs.shardUrls({ shard: 2, port: shard2.port }), SHARDLINE_CONTROL_URL: dbs.controlUrl(control.port), SHARDLINE_MYSQL_CONNECT_TIMEOUT_MS: '500' });
     workerDbs = new ShardDatabases(viaProxies);
     workerStore = new MysqlEventStore(workerDbs, new RecordsInlineProjection(), { groupCommit: { maxGroupSize: 100, windowMs: 1, maxInFlight: 2 } });
-    runtime = createRecordsSagaRuntime({ databases: workerDbs, store: workerStore, config: sagaRuntimeConfigFromEnv({ ...sagaEnv, SHARDLINE_REDIS_URL: REDIS_URL }) });
+    runtime = createRecordsSagaRuntime({ databases: workerDbs, store: workerStore, router: new SlotMapShardRouter(SlotMap.modulo(4)), config: sagaRuntimeConfigFromEnv({ ...sagaEnv, SHARDLINE_REDIS_URL: REDIS_URL }) });
   });
   afterAll(async () => {
     await api?.close();

@@ -6,6 +6,7 @@ import type { RecordStateChange } from '@shardline/records';
 import { RecordsInlineProjection, sealedIfConfigured } from '@shardline/records-mysql';
 import { createRecordsSagaRuntime, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
+import { SlotMap, SlotMapShardRouter } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { userKeysConfigFromEnv } from '@shardline/user-keys';
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
@@ -45,6 +46,7 @@ describe('erase-user meets an atomic batch of the same user', () => {
     runtime = createRecordsSagaRuntime({
       databases,
       store: sealedIfConfigured(store, databases, userKeysConfigFromEnv(env)),
+      router: new SlotMapShardRouter(SlotMap.modulo(4)),
       config: sagaRuntimeConfigFromEnv({ ...env, SHARDLINE_REDIS_URL: REDIS_URL }),
       erasure: {
         forgetKey: async (id) => ({ keyExisted: await keys.forget(id), unreadableFrom: new Date().toISOString() }),

@@ -137,4 +137,26 @@ describe('slot fence: a shard takes writes only for the slots it owns (docs/adr/
       revoker.release();
     }
   });
+
+  it('release/discard end staged rows where they are, even in a cutover pause, and refuse a shard that neither owns the slot nor holds them', async () => {
+    const businessId = businessOnShard(1);
+    const slot = slotOf(businessId);
+    const writeSet = `ws-${randomUUID()}`;
+    const staged = { ...create(1, businessId), stagedBy: writeSet };
+    const streams = staged.writes.map((w) => ({ streamId: w.streamId, partitionMonth: w.partitionMonth, partitionKey: w.partitionKey }));
+    expect(await store.appendBatch(staged)).toEqual({ kind: 'appended' });
+    // Nothing staged of the write set on shard 3, which does not own the slot: a stale map's address.
+    for (const end of [() => store.releaseStaged(3, writeSet, streams), () => store.discardStaged(3, writeSet, streams)]) {
+      await expect(end()).rejects.toMatchObject({ code: 'EVENT_STORE.SLOT_MOVED', retriable: true, shard: 3, slots: [slot] });
+    }
+    // The cutover's revoke: shard 1 no longer owns the slot but holds the staged rows, and ends them.
+    await revokeSlots(databases.shard(1), [slot]);
+    expect(await store.releaseStaged(1, writeSet, streams)).toBe(1);
+    expect(await traces(databases, 1, staged)).toBe(2);
+    // Released: nothing of the write set is left here, so a repeat here is refused (the owner answers it).
+    await expect(store.releaseStaged(1, writeSet, streams)).rejects.toMatchObject({ code: 'EVENT_STORE.SLOT_MOVED' });
+    await grantSlots(databases.shard(1), [slot], 2);
+    expect(await store.releaseStaged(1, writeSet, streams)).toBe(0);
+    expect(await store.discardStaged(1, writeSet, streams)).toBe(0);
+  });
 });

@@ -60,7 +60,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
     search: new ElasticsearchUserErasure(search, config.elasticsearch.index),
     analytics: new ClickHouseUserErasure(analytics, config.clickhouse.database),
   };
-  const runtime = createRecordsSagaRuntime({ databases, store, cache, erasure, config: config.sagas, registry, log });
+  const runtime = createRecordsSagaRuntime({ databases, store, router: slotMap.router, cache, erasure, config: config.sagas, registry, log });
   registerSagaStateMetrics(registry, new MysqlSagaStore(databases.control));
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });

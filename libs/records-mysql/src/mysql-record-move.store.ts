@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import type { CommitPoints } from '@shardline/commit-points';
 import { InternalError, UnavailableError } from '@shardline/errors';
+import { SlotNotOwnedError } from '@shardline/event-store';
 import { guardShard } from '@shardline/event-store/mysql';
 import { RecordLockedError, RecordMoveStore, RecordNotFoundError, RecordState } from '@shardline/records';
-import { ShardDatabases } from '@shardline/sharding/mysql';
+import { slotOf } from '@shardline/sharding';
+import { isSlotNotOwned, ShardDatabases, slotFenceStatement } from '@shardline/sharding/mysql';
 import { RECORD_COLUMNS, RecordRow, toState } from './mysql-record-state.reader';
 import { visibleRows } from './record-row-visibility';
 
@@ -64,10 +66,18 @@ export class MysqlRecordMoveStore implements RecordMoveStore {
    * is checked to be still pending — AFTER the row locks are held, so a late attempt cannot mark rows
    * once the compensation voided the point: either it read `pending` before the void, and the
    * compensation's unlock waits for this transaction and clears its marks, or it reads `voided` and stops.
+   * First of all, the slot fence (docs/adr/0008, 4.8): the business's slot must be this shard's
+   * (`owned_slots`, shared lock held to COMMIT, so a cutover's revoke waits for the lock to commit and
+   * then finds the record locked); a shard that does not own it refuses with SlotNotOwnedError
+   * (retriable: the step reloads the map and locks at the owner) instead of "record not found".
    */
   async lock(shard: number, sagaId: string, businessId: string, ids: readonly string[]): Promise<number> {
     return guardShard(shard, () =>
       this.databases.shard(shard).transaction(async (trx) => {
+        const slot = slotOf(businessId);
+        await trx.raw(slotFenceStatement([slot])).catch((error: unknown) => {
+          throw isSlotNotOwned(error) ? new SlotNotOwnedError(shard, [slot], error) : error;
+        });
         const found = new Map<string, Pick<RecordRow, 'business_id' | 'staged_by' | 'moving_out_by'>>();
         for (const chunk of chunks(ascending(ids))) {
           const rows = await trx('records').whereIn('id', chunk).orderBy('id').forUpdate().select('id', 'business_id', 'staged_by', 'moving_out_by');

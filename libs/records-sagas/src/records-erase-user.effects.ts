@@ -1,15 +1,21 @@
 import { UnavailableError } from '@shardline/errors';
-import { isStreamVersionConflict, type EventStore } from '@shardline/event-store';
+import { isSlotNotOwned, isStreamVersionConflict, type EventStore } from '@shardline/event-store';
 import { decideEraseRecord, planStreamWrite, type CommandContext, type RecordCacheInvalidator, type RecordStateChange, type UserRecordStore } from '@shardline/records';
 import type { EraseUserEffects, ForgottenKey } from '@shardline/saga-definitions';
+import type { ShardRouter } from '@shardline/sharding';
 
 /** Records erased per transaction: one multi-row append per chunk. */
 const CHUNK = 500;
+/** A chunk refused by the slot fence is taken again after a map reload this often, then the step retries later. */
+const MAX_MOVED_ATTEMPTS = 8;
 
 export interface RecordsEraseUserDeps {
   store: EventStore<RecordStateChange>;
   users: UserRecordStore;
-  shardCount: number;
+  /** The shards there are now (registered shards included, docs/adr/0008). */
+  shardCount(): number;
+  /** The live slot map: rows of slots a shard does not own are left to their owner (docs/adr/0008). */
+  router: ShardRouter;
   cache: RecordCacheInvalidator;
   /** Forgets the user's data key (libs/user-keys); undefined where payloads are not sealed. */
   forgetKey(userId: string): Promise<ForgottenKey>;
@@ -27,7 +33,7 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
   constructor(private readonly deps: RecordsEraseUserDeps) {}
 
   shards(): number[] {
-    return Array.from({ length: this.deps.shardCount }, (_, shard) => shard);
+    return Array.from({ length: this.deps.shardCount() }, (_, shard) => shard);
   }
 
   forgetKey(userId: string): Promise<ForgottenKey> {
@@ -42,13 +48,28 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
    *   4. append RecordErased for each (its row deleted, published like a delete) in one transaction;
    *      a concurrent update of one of them → take the chunk again;
    *   5. clear their cache entries; back to 2.
+   * Rows of slots the map gives to another shard are skipped (docs/adr/0008, 4.7–4.8): the copy a
+   * slot move left behind until its cleanup, which deletes it; the owner's step erases the live rows
+   * (and a cutover re-applies erasures that finished during its copy). The map is brought up to date
+   * first (one primary-key read); a chunk the shard's fence refuses (a slot that moved since) is taken
+   * again after a reload. The count (1.) is of every row of the user on the shard, copies included.
    */
   async eraseRecordsOnShard(userId: string, shard: number, commandId: string, signal: AbortSignal, actor: string | null = null): Promise<{ records: number }> {
     const counted = await this.countOnce(userId, shard, `${commandId}:count`);
     const context: CommandContext = { commandId, clientSupplied: false, correlationId: commandId, causationId: commandId, actor };
+    const { router } = this.deps;
+    await router.refresh();
+    // Ids of rows left to another shard: never erased here, so asked for on top of each chunk.
+    const elsewhere = new Set<string>();
+    let moved = 0;
     for (;;) {
       if (signal.aborted) throw new UnavailableError('ERASE.INTERRUPTED', `erasure on shard ${shard} interrupted; it resumes where it stopped`);
-      const rows = await this.deps.users.next(shard, userId, CHUNK);
+      const rows = [];
+      for (const row of await this.deps.users.next(shard, userId, CHUNK + elsewhere.size)) {
+        if (elsewhere.has(row.state.id)) continue;
+        if (router.shardFor(row.state.businessId) === shard) rows.push(row);
+        else elsewhere.add(row.state.id);
+      }
       if (rows.length === 0) return { records: counted };
       const held = rows.find((r) => r.stagedBy !== null || r.movingOutBy !== null);
       if (held) {
@@ -60,7 +81,11 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
         await this.deps.store.appendBatch({ shard, writes });
       } catch (error) {
         if (isStreamVersionConflict(error)) continue;
-        throw error;
+        if (!isSlotNotOwned(error) || ++moved >= MAX_MOVED_ATTEMPTS) throw error;
+        await router.refresh();
+        elsewhere.clear();
+        await new Promise((resolve) => setTimeout(resolve, 50 * moved));
+        continue;
       }
       for (const { state } of rows) await this.deps.cache.invalidate(state.businessId, state.id);
     }

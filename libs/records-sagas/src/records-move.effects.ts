@@ -15,6 +15,8 @@ import {
   type RecordStateChange,
 } from '@shardline/records';
 import type { MovePair, MoveRecordsEffects, MoveScope, MoveWrite } from '@shardline/saga-definitions';
+import type { ShardRouter } from '@shardline/sharding';
+import { onCurrentOwners } from './current-owners';
 import { MoveFingerprinter } from './move-fingerprint';
 
 /** Records read at once when fingerprinting, and cache entries forgotten at once (auto-pipelined). */
@@ -26,12 +28,21 @@ const CHUNK = 500;
  * RecordMovedOut (records/commands/move-records), and both are written through planStreamWrite like
  * every other record write: the copies staged under the saga's commit point, the retirements as
  * ordinary appends (events + row delete + outbox in one local transaction) guarded by the saga's lock.
+ *
+ * The shards are those that own the two businesses now (docs/adr/0008, 4.8), not the move's
+ * `fromShard`/`toShard` from when it started: every step first brings the map up to date (one
+ * primary-key read of the map version), so a slot that moved before the sources were locked or the
+ * copies staged is addressed at its new owner. The lock and the appends are fenced (a shard that does
+ * not own the slot refuses them, the step reloads the map and tries again); once locked or staged,
+ * a slot does not move (the plan and the cutover refuse slots with locked or staged records), so the
+ * later steps find the rows at the same owner.
  */
 export class RecordsMoveEffects implements MoveRecordsEffects {
   constructor(
     private readonly store: EventStore<RecordStateChange>,
     private readonly commitPoints: CommitPoints,
     private readonly rows: RecordMoveStore,
+    private readonly router: ShardRouter,
     private readonly cache: RecordCacheInvalidator = noRecordCache,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -49,15 +60,20 @@ export class RecordsMoveEffects implements MoveRecordsEffects {
   }
 
   lockSources(move: MoveScope, pairs: readonly MovePair[]): Promise<number> {
-    return this.rows.lock(move.fromShard, move.sagaId, move.fromBusinessId, sourceIds(pairs));
+    return this.onOwners(async () => this.rows.lock(this.sourceShard(move), move.sagaId, move.fromBusinessId, sourceIds(pairs)));
   }
 
-  unlockSources(move: MoveScope, pairs: readonly MovePair[]): Promise<number> {
-    return this.rows.unlock(move.fromShard, move.sagaId, sourceIds(pairs));
+  async unlockSources(move: MoveScope, pairs: readonly MovePair[]): Promise<number> {
+    await this.router.refresh();
+    return this.rows.unlock(this.sourceShard(move), move.sagaId, sourceIds(pairs));
   }
 
-  async stageCopies(move: MoveScope, pairs: readonly MovePair[], write: MoveWrite): Promise<number> {
-    const held = new Map((await this.rows.readLocked(move.fromShard, move.sagaId, sourceIds(pairs))).map((s) => [s.id, s]));
+  stageCopies(move: MoveScope, pairs: readonly MovePair[], write: MoveWrite): Promise<number> {
+    return this.onOwners(() => this.stageCopiesOn(this.sourceShard(move), this.copyShard(move), move, pairs, write));
+  }
+
+  private async stageCopiesOn(fromShard: number, toShard: number, move: MoveScope, pairs: readonly MovePair[], write: MoveWrite): Promise<number> {
+    const held = new Map((await this.rows.readLocked(fromShard, move.sagaId, sourceIds(pairs))).map((s) => [s.id, s]));
     const context = contextOf(move, write);
     const writes = pairs.map((pair) => {
       const source = held.get(pair.from_id);
@@ -67,7 +83,7 @@ export class RecordsMoveEffects implements MoveRecordsEffects {
     });
     // A repeated chunk (a retried, redelivered or duplicated job) finds its command id and writes nothing.
     await this.store.appendBatch({
-      shard: move.toShard,
+      shard: toShard,
       writes,
       stagedBy: move.sagaId,
       idempotency: { commandId: write.commandId, requestHash: 'move-records:copy', response: { staged: writes.length } },
@@ -76,16 +92,18 @@ export class RecordsMoveEffects implements MoveRecordsEffects {
   }
 
   discardCopies(move: MoveScope, pairs: readonly MovePair[]): Promise<number> {
-    return this.store.discardStaged(move.toShard, move.sagaId, copyStreams(move, pairs));
+    return this.onOwners(() => this.store.discardStaged(this.copyShard(move), move.sagaId, copyStreams(move, pairs)));
   }
 
   async fingerprints(move: MoveScope, pairs: readonly MovePair[]) {
+    await this.router.refresh();
+    const [fromShard, toShard] = [this.sourceShard(move), this.copyShard(move)];
     const sources = new MoveFingerprinter();
     const copies = new MoveFingerprinter();
     for (let start = 0; start < pairs.length; start += CHUNK) {
       const chunk = pairs.slice(start, start + CHUNK);
-      const held = new Map((await this.rows.readLocked(move.fromShard, move.sagaId, sourceIds(chunk))).map((s) => [s.id, s]));
-      const staged = new Map((await this.rows.readStaged(move.toShard, move.sagaId, chunk.map((p) => p.to_id))).map((s) => [s.id, s]));
+      const held = new Map((await this.rows.readLocked(fromShard, move.sagaId, sourceIds(chunk))).map((s) => [s.id, s]));
+      const staged = new Map((await this.rows.readStaged(toShard, move.sagaId, chunk.map((p) => p.to_id))).map((s) => [s.id, s]));
       chunk.forEach((pair, i) => {
         const source = held.get(pair.from_id);
         const copy = staged.get(pair.to_id);
@@ -97,12 +115,16 @@ export class RecordsMoveEffects implements MoveRecordsEffects {
   }
 
   releaseCopies(move: MoveScope, pairs: readonly MovePair[]): Promise<number> {
-    return this.store.releaseStaged(move.toShard, move.sagaId, copyStreams(move, pairs));
+    return this.onOwners(() => this.store.releaseStaged(this.copyShard(move), move.sagaId, copyStreams(move, pairs)));
   }
 
-  async retireSources(move: MoveScope, pairs: readonly MovePair[], write: MoveWrite): Promise<number> {
+  retireSources(move: MoveScope, pairs: readonly MovePair[], write: MoveWrite): Promise<number> {
+    return this.onOwners(() => this.retireSourcesOn(this.sourceShard(move), move, pairs, write));
+  }
+
+  private async retireSourcesOn(fromShard: number, move: MoveScope, pairs: readonly MovePair[], write: MoveWrite): Promise<number> {
     // Only the sources still held: a chunk retired by an earlier attempt has none left (its rows are gone).
-    const held = await this.rows.readLocked(move.fromShard, move.sagaId, sourceIds(pairs));
+    const held = await this.rows.readLocked(fromShard, move.sagaId, sourceIds(pairs));
     if (held.length === 0) return 0;
     const copyOf = new Map(pairs.map((p) => [p.from_id, p.to_id]));
     const context = contextOf(move, write);
@@ -113,7 +135,7 @@ export class RecordsMoveEffects implements MoveRecordsEffects {
     });
     try {
       const outcome = await this.store.appendBatch({
-        shard: move.fromShard,
+        shard: fromShard,
         writes,
         idempotency: { commandId: write.commandId, requestHash: 'move-records:retire', response: { retired: writes.length } },
       });
@@ -129,6 +151,20 @@ export class RecordsMoveEffects implements MoveRecordsEffects {
     for (let i = 0; i < pairs.length; i += CHUNK) {
       await Promise.all(pairs.slice(i, i + CHUNK).map((p) => this.cache.invalidate(move.fromBusinessId, p.from_id)));
     }
+  }
+
+  /** The step on the owners of now: the map brought up to date first, reloaded again when a shard refuses the slot. */
+  private async onOwners<T>(step: () => Promise<T>): Promise<T> {
+    await this.router.refresh();
+    return onCurrentOwners(this.router, step);
+  }
+
+  private sourceShard(move: MoveScope): number {
+    return this.router.shardFor(move.fromBusinessId);
+  }
+
+  private copyShard(move: MoveScope): number {
+    return this.router.shardFor(move.toBusinessId);
   }
 }
 

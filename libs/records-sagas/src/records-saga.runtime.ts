@@ -7,6 +7,7 @@ import { atomicBatchSaga, eraseUserSaga, moveRecordsSaga } from '@shardline/saga
 import { SagaMetrics, SagaOrchestrator, type SagaLog } from '@shardline/sagas';
 import { BullmqSagaJobQueue, type SagaRuntimeConfig } from '@shardline/sagas/bullmq';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
+import type { ShardRouter } from '@shardline/sharding';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import { RecordsAtomicBatchEffects } from './records-atomic-batch.effects';
 import { RecordsMoveEffects } from './records-move.effects';
@@ -26,6 +27,8 @@ export interface RecordsSagaRuntime {
 export function createRecordsSagaRuntime(deps: {
   databases: ShardDatabases;
   store: EventStore<RecordStateChange>;
+  /** The live slot map's router: saga steps address the shard that owns a business now (docs/adr/0008). */
+  router: ShardRouter;
   config: SagaRuntimeConfig;
   /** The read cache a move's sources leave once it committed (none: no cached readers to tell). */
   cache?: RecordCacheInvalidator;
@@ -39,11 +42,11 @@ export function createRecordsSagaRuntime(deps: {
   const moveRows = new MysqlRecordMoveStore(deps.databases, commitPoints);
   const orchestrator = new SagaOrchestrator({
     sagas: [
-      { definition: atomicBatchSaga, effects: new RecordsAtomicBatchEffects(deps.store, commitPoints) },
-      { definition: moveRecordsSaga, effects: new RecordsMoveEffects(deps.store, commitPoints, moveRows, deps.cache) },
+      { definition: atomicBatchSaga, effects: new RecordsAtomicBatchEffects(deps.store, commitPoints, deps.router) },
+      { definition: moveRecordsSaga, effects: new RecordsMoveEffects(deps.store, commitPoints, moveRows, deps.router, deps.cache) },
       {
         definition: eraseUserSaga,
-        effects: deps.erasure && new RecordsEraseUserEffects({ ...deps.erasure, store: deps.store, users: new MysqlUserRecordStore(deps.databases), shardCount: deps.databases.count, cache: deps.cache ?? noRecordCache }),
+        effects: deps.erasure && new RecordsEraseUserEffects({ ...deps.erasure, store: deps.store, users: new MysqlUserRecordStore(deps.databases), shardCount: () => deps.databases.count, router: deps.router, cache: deps.cache ?? noRecordCache }),
       },
     ],
     store: new MysqlSagaStore(deps.databases.control),

@@ -15,6 +15,7 @@ import {
 import { SAGA_ORCHESTRATOR } from '@shardline/sagas';
 import type { SagaRuntimeConfig } from '@shardline/sagas/bullmq';
 import { SagasHttpModule } from '@shardline/sagas-http';
+import { SHARD_ROUTER, type ShardRouter } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { createRecordsSagaRuntime, type RecordsSagaRuntime } from './records-saga.runtime';
 import { SagaAtomicBatches } from './saga-atomic-batches';
@@ -43,7 +44,7 @@ class RecordsSagaRuntimeLifecycle implements OnApplicationShutdown {
  * Sagas in a request-serving app (api, command-intake): atomic batches through the atomic-batch
  * saga (ATOMIC_BATCHES), moves through the move-records saga (RECORD_MOVES), the saga routes
  * (status URL, admin). Jobs run in apps/saga-worker.
- * Needs RecordsMysqlModule (ShardDatabases, EVENT_STORE, RECORD_MOVE_STORE, ID_GENERATOR).
+ * Needs RecordsMysqlModule (ShardDatabases, SHARD_ROUTER, EVENT_STORE, RECORD_MOVE_STORE, ID_GENERATOR).
  */
 @Module({})
 export class RecordsSagasModule {
@@ -56,9 +57,9 @@ export class RecordsSagasModule {
       providers: [
         {
           provide: RECORDS_SAGA_RUNTIME,
-          inject: [ShardDatabases, EVENT_STORE, { token: RECORD_CACHE_INVALIDATOR, optional: true }],
-          useFactory: (databases: ShardDatabases, store: EventStore<RecordStateChange>, cache?: RecordCacheInvalidator) =>
-            createRecordsSagaRuntime({ databases, store, cache, config: options.sagas, log: (level, message) => logger[level === 'info' ? 'log' : level](message) }),
+          inject: [ShardDatabases, EVENT_STORE, SHARD_ROUTER, { token: RECORD_CACHE_INVALIDATOR, optional: true }],
+          useFactory: (databases: ShardDatabases, store: EventStore<RecordStateChange>, router: ShardRouter, cache?: RecordCacheInvalidator) =>
+            createRecordsSagaRuntime({ databases, store, router, cache, config: options.sagas, log: (level, message) => logger[level === 'info' ? 'log' : level](message) }),
         },
         { provide: SAGA_ORCHESTRATOR, inject: [RECORDS_SAGA_RUNTIME], useFactory: (runtime: RecordsSagaRuntime) => runtime.orchestrator },
         {

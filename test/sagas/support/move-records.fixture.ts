@@ -6,7 +6,7 @@ import { RecordsInlineProjection } from '@shardline/records-mysql';
 import { createRecordsSagaRuntime, type RecordsSagaRuntime } from '@shardline/records-sagas';
 import { StepAttemptFailed, type SagaState } from '@shardline/sagas';
 import { sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
-import type { ShardingConfig } from '@shardline/sharding';
+import { SlotMap, SlotMapShardRouter, type ShardingConfig } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { sagaWorkerConfigFromEnv } from '../../../apps/saga-worker/src/config';
 import { startSagaWorkerApp, type SagaWorkerApp } from '../../../apps/saga-worker/src/create-saga-worker-app';
@@ -92,7 +92,7 @@ export class MoveRecordsFixture {
     if (!this.driver) {
       const databases = new ShardDatabases(this.proxiedSharding());
       const store = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: { maxGroupSize: 100, windowMs: 1, maxInFlight: 2 } });
-      this.driver = { databases, store, runtime: createRecordsSagaRuntime({ databases, store, config: sagaRuntimeConfigFromEnv(this.sagaEnv) }) };
+      this.driver = { databases, store, runtime: createRecordsSagaRuntime({ databases, store, router: new SlotMapShardRouter(SlotMap.modulo(4)), config: sagaRuntimeConfigFromEnv(this.sagaEnv) }) };
     }
     return this.driver.runtime;
   }

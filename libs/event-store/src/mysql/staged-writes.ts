@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
+import { slotOf } from '@shardline/sharding';
 import type { StagedStream } from '../event-store.port';
-import { WriteContentionError } from '../event-store.errors';
+import { SlotNotOwnedError, WriteContentionError } from '../event-store.errors';
 import { guardShard, isDeadlock, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import type { MysqlInlineProjection } from './mysql-inline-projection.port';
 import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
@@ -15,6 +16,15 @@ import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
  * - discard: the staged events and state rows are deleted (never visible, never published).
  * Streams are taken month by month so each statement prunes to one partition and uses the
  * (stream_id, …) unique key. A deadlock is retried (twice), then answered as contention (503).
+ *
+ * The slot fence (docs/adr/0008, 4.8), first in the transaction: the streams' slots are read from
+ * `owned_slots` with a shared lock. Staged rows never leave a shard (a cutover refuses slots with
+ * staged rows), so where they are is where they end: a shard that holds the write set's staged rows
+ * of a slot ends them even when it does not own the slot (a cutover pause between its revoke and
+ * its staged-rows check). A shard that neither owns a slot nor holds any staged row of it under the
+ * write set is the wrong address (a stale map): refused with SlotNotOwnedError (retriable), so the
+ * caller reloads the map and asks the owner instead of counting a release that did nothing as done.
+ * The extra read of the staged rows runs only when some slot is not owned.
  */
 export async function endStaging<TState>(
   db: Knex,
@@ -32,6 +42,7 @@ export async function endStaging<TState>(
       // READ COMMITTED: the locking read below locks the staged rows it finds and no gaps, so it
       // never blocks (or deadlocks with) other transactions inserting new streams beside them.
       db.transaction(async (trx) => {
+        await refuseSlotsNeitherOwnedNorStaged(trx, shard, writeSetId, streams);
         let touched = 0;
         for (const [month, ids] of byMonth(streams)) {
           // The unique key (stream_id, …) is forced: with a few hundred ids, and for the SELECT an
@@ -63,6 +74,22 @@ export async function endStaging<TState>(
     if (isDeadlock(error) || isLockWaitTimeout(error)) throw new WriteContentionError(shard, error);
     throw error;
   }
+}
+
+async function refuseSlotsNeitherOwnedNorStaged(trx: Knex.Transaction, shard: number, writeSetId: string, streams: readonly StagedStream[]): Promise<void> {
+  const slotOfStream = new Map(streams.map((s) => [s.streamId, slotOf(s.partitionKey)]));
+  const slots = [...new Set(slotOfStream.values())].sort((a, b) => a - b);
+  const [owned] = (await trx.raw(formatSql('SELECT slot FROM owned_slots WHERE slot IN (?) LOCK IN SHARE MODE', [slots]))) as [Array<{ slot: number }>];
+  const ownedSlots = new Set(owned.map((r) => Number(r.slot)));
+  const unowned = streams.filter((s) => !ownedSlots.has(slotOfStream.get(s.streamId)!));
+  if (unowned.length === 0) return;
+  const stagedSlots = new Set<number>();
+  for (const [month, ids] of byMonth(unowned)) {
+    const [found] = (await trx.raw(formatSql('SELECT DISTINCT stream_id FROM events FORCE INDEX (uq_stream_version) WHERE month_key = ? AND stream_id IN (?) AND staged_by = ?', [month, ids, writeSetId]))) as [Array<{ stream_id: string }>];
+    for (const row of found) stagedSlots.add(slotOfStream.get(String(row.stream_id))!);
+  }
+  const refused = [...new Set(unowned.map((s) => slotOfStream.get(s.streamId)!))].filter((slot) => !stagedSlots.has(slot));
+  if (refused.length > 0) throw new SlotNotOwnedError(shard, refused.sort((a, b) => a - b));
 }
 
 function affectedRows(result: unknown): number {

@@ -92,7 +92,8 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
         idempotency,
         writes: streamIds.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), expectedVersion: 0, events: [event('A', { streamId })], partitionKey: businessOnShard(shard, `biz-${streamId}`), state: null })),
       });
-      const streamsOf = (ids: string[]) => ids.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), partitionKey: `biz-${streamId}` }));
+      // The business each stream was staged under: the shard owns its slot (a release checks it, docs/adr/0008).
+      const streamsOf = (shard: number, ids: string[]) => ids.map((streamId) => ({ streamId, partitionMonth: monthKeyOf(new Date()), partitionKey: businessOnShard(shard, `biz-${streamId}`) }));
 
       it('writes the events without outbox rows until the write set is released, then exactly once', async () => {
         const ids = [`s-${randomUUID()}`, `s-${randomUUID()}`, `s-${randomUUID()}`];
@@ -100,8 +101,8 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
         await fixture.store.appendBatch(staged(2, ids, writeSet));
         expect((await fixture.store.readStream(2, ids[0])).map((e) => e.type)).toEqual(['A']);
         expect(await fixture.outboxOf(2, ids)).toEqual([]);
-        expect(await fixture.store.releaseStaged(2, writeSet, streamsOf(ids))).toBe(3);
-        expect(await fixture.store.releaseStaged(2, writeSet, streamsOf(ids))).toBe(0);
+        expect(await fixture.store.releaseStaged(2, writeSet, streamsOf(2, ids))).toBe(3);
+        expect(await fixture.store.releaseStaged(2, writeSet, streamsOf(2, ids))).toBe(0);
         expect((await fixture.outboxOf(2, ids)).sort()).toEqual(ids.map((id) => [id, 1]).sort());
         // Once released the stream is ordinary: the next version gets its outbox row after the first.
         await fixture.store.append(write(2, ids[0], 1, [event('B', {})]));
@@ -112,7 +113,7 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
         const ids = Array.from({ length: 20 }, () => `s-${randomUUID()}`);
         const writeSet = `ws-${randomUUID()}`;
         await fixture.store.appendBatch(staged(3, ids, writeSet));
-        const counts = await Promise.all([0, 1, 2, 3].map(() => fixture.store.releaseStaged(3, writeSet, streamsOf(ids))));
+        const counts = await Promise.all([0, 1, 2, 3].map(() => fixture.store.releaseStaged(3, writeSet, streamsOf(3, ids))));
         expect(counts.reduce((a, b) => a + b, 0)).toBe(20);
         expect(await fixture.outboxOf(3, ids)).toHaveLength(20);
       });
@@ -123,9 +124,9 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
         const other = `s-${randomUUID()}`;
         await fixture.store.appendBatch(staged(1, ids, writeSet));
         await fixture.store.append(write(1, other, 0, [event('A', {})]));
-        expect(await fixture.store.discardStaged(1, writeSet, streamsOf([...ids, other]))).toBe(2);
-        expect(await fixture.store.discardStaged(1, writeSet, streamsOf(ids))).toBe(0);
-        expect(await fixture.store.releaseStaged(1, writeSet, streamsOf(ids))).toBe(0);
+        expect(await fixture.store.discardStaged(1, writeSet, streamsOf(1, [...ids, other]))).toBe(2);
+        expect(await fixture.store.discardStaged(1, writeSet, streamsOf(1, ids))).toBe(0);
+        expect(await fixture.store.releaseStaged(1, writeSet, streamsOf(1, ids))).toBe(0);
         for (const id of ids) expect(await fixture.store.readStream(1, id)).toEqual([]);
         expect(await fixture.store.readStream(1, other)).toHaveLength(1);
         expect(await fixture.outboxOf(1, ids)).toEqual([]);

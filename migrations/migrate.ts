@@ -19,6 +19,7 @@ import * as workerLeases from './control/0006_snowflake_worker_leases';
 import * as userKeyErasures from './control/0007_user_key_erasures';
 import * as shardRegistry from './control/0008_shard_registry';
 import * as userKeyErasureTriggers from './control/0009_user_key_erasure_triggers';
+import * as shardSlotsSeeded from './control/0010_shard_slots_seeded';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -55,6 +56,7 @@ export const controlMigrations = new ListedMigrations({
   '0007_user_key_erasures': userKeyErasures,
   '0008_shard_registry': shardRegistry,
   '0009_user_key_erasure_triggers': userKeyErasureTriggers,
+  '0010_shard_slots_seeded': shardSlotsSeeded,
 });
 
 /** Months of event and record partitions kept ready ahead of time. */
@@ -80,7 +82,8 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
   try {
     const reports: MigrationReport[] = [];
     const [, controlApplied] = await databases.control.migrate.latest({ migrationSource: controlMigrations });
-    await new MysqlShardRegistry(databases.control).registerConfigured(config.shards);
+    const registry = new MysqlShardRegistry(databases.control);
+    await registry.registerConfigured(config.shards);
     await addRegisteredShards(databases);
     const slotMap = new MysqlSlotMapStore(databases.control);
     await slotMap.loadOrInit(config.shards.length);
@@ -89,7 +92,11 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
     for (const shard of databases.shardIndexes()) {
       const db = databases.shard(shard);
       const [, applied] = await db.migrate.latest({ migrationSource: shardMigrations });
-      await seedOwnedSlots(db, shard, ownership);
+      // Once per shard, never again: a shard that later gave up its last slot stays without it.
+      if (!(await registry.slotsSeeded(shard))) {
+        await seedOwnedSlots(db, shard, ownership);
+        await registry.markSlotsSeeded(shard);
+      }
       const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
       const recordPartitionsAdded = await ensureRecordPartitions(db, now, PARTITION_MONTHS_AHEAD);
       reports.push({ database: databases.connectionOf(shard).database, applied, partitionsAdded, recordPartitionsAdded });

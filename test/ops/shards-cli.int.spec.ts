@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { createServerPool, grantSlots, MysqlSlotMapStore, ownedSlots, revokeSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import { shardsCommand } from '../../apps/ops-cli/src/shards/shards.command';
-import { shardMigrations } from '../../migrations/migrate';
+import { migrateAll, shardMigrations } from '../../migrations/migrate';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 
 describe('ops-cli shards add | list (docs/adr/0008)', () => {
@@ -88,5 +88,19 @@ describe('ops-cli shards add | list (docs/adr/0008)', () => {
   it('answers usage (exit 2) for an unknown subcommand or add without a url', async () => {
     expect((await run('add')).code).toBe(2);
     expect((await run('frobnicate')).code).toBe(2);
+  });
+
+  it('seeds owned_slots once per shard: a shard that gave up every slot is not granted them again by a later migrate', async () => {
+    const shard3 = databases.shard(3);
+    const mine = (await ownedSlots(shard3)).map((o) => o.slot);
+    expect(mine).toHaveLength(1024);
+    // A cutover's first act on the old owner, before the map is flipped: the shard owns nothing.
+    await revokeSlots(shard3, mine);
+    try {
+      await migrateAll(dbs.config);
+      expect(await ownedSlots(shard3)).toEqual([]);
+    } finally {
+      await grantSlots(shard3, mine, 1);
+    }
   });
 });

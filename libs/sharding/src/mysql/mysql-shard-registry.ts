@@ -49,10 +49,21 @@ export class MysqlShardRegistry {
       const same = rows.find((r) => databaseOf(r.url) === databaseOf(url));
       if (same) throw new Error(`${redacted(url)} is already registered as shard ${same.shard}`);
       const shard = rows.reduce((max, r) => Math.max(max, Number(r.shard)), -1) + 1;
-      await trx('shards').insert({ shard, url });
+      // A new shard owns nothing, and nothing is ever seeded into it: only moves grant it slots.
+      await trx('shards').insert({ shard, url, slots_seeded_time: trx.raw('NOW(3)') });
       await bumpSlotMapVersion(trx);
       return { shard, url };
     });
+  }
+
+  /** Whether the shard's `owned_slots` was seeded from the map already (migrate seeds each shard once). */
+  async slotsSeeded(shard: number): Promise<boolean> {
+    const row = await this.control('shards').where({ shard }).first('slots_seeded_time');
+    return row !== undefined && row.slots_seeded_time !== null;
+  }
+
+  async markSlotsSeeded(shard: number): Promise<void> {
+    await this.control('shards').where({ shard }).whereNull('slots_seeded_time').update({ slots_seeded_time: this.control.raw('NOW(3)') });
   }
 }
 

@@ -45,9 +45,10 @@ export async function ownedSlots(shardDb: Knex): Promise<Array<{ slot: number; e
 }
 
 /**
- * Gives a shard with an empty `owned_slots` the slots the map assigns it (migrate, once the table
- * exists). Never on a shard that owns anything: from then on only moves grant and revoke. Returns
- * the number of slots granted.
+ * Gives a shard with an empty `owned_slots` the slots the map assigns it. Never on a shard that owns
+ * anything: from then on only moves grant and revoke. Migrate calls it once per shard, never again
+ * (`shards.slots_seeded_time`): an empty table later means the shard gave its slots up. Returns the
+ * number of slots granted.
  */
 export async function seedOwnedSlots(shardDb: Knex, shard: number, ownership: readonly SlotOwnership[]): Promise<number> {
   return shardDb.transaction(async (trx) => {

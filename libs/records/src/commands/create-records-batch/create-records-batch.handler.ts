@@ -127,10 +127,10 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
   private async writePart(first: ShardPart, command: CreateRecordsBatch, requestHash: string, rerouted = false): Promise<BatchItemResult[]> {
     const { metadata: context } = command;
     let part = first;
-    const commandId = context.clientSupplied ? (rerouted ? reroutedPartKeyOf(context.commandId, part) : partKeyOf(context.commandId, part.shard)) : null;
+    const key = context.clientSupplied ? { client: context.commandId, part: rerouted ? reroutedPartKeyOf(context.commandId, part) : partKeyOf(context.commandId, part.shard) } : null;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.appendPart(part, commandId, requestHash);
+        return await this.appendPart(part, key, requestHash);
       } catch (error) {
         if (isStreamVersionConflict(error) && attempt < 3) {
           part = this.withFreshIds(command, part);
@@ -154,17 +154,18 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     return settled.flat();
   }
 
-  private async appendPart(part: ShardPart, commandId: string | null, requestHash: string): Promise<BatchItemResult[]> {
-    if (commandId) {
-      const stored = await this.store.findCommandResult(part.shard, commandId);
-      if (stored) return this.answeredFor(part, storedResponseOf(stored, requestHash), commandId, requestHash);
+  /** `key`: the client's Idempotency-Key and the part key this part remembers its results under. */
+  private async appendPart(part: ShardPart, key: PartKey | null, requestHash: string): Promise<BatchItemResult[]> {
+    if (key) {
+      const stored = await this.store.findCommandResult(part.shard, key.part);
+      if (stored) return this.answeredFor(part, storedResponseOf(stored, requestHash), key, requestHash);
     }
     const outcome = await this.store.appendBatch({
       shard: part.shard,
       writes: part.writes,
-      idempotency: commandId ? { commandId, requestHash, response: part.items } : undefined,
+      idempotency: key ? { commandId: key.part, requestHash, response: part.items } : undefined,
     });
-    return outcome.kind === 'duplicate' ? this.answeredFor(part, storedResponseOf(outcome.stored, requestHash), commandId!, requestHash) : part.items;
+    return outcome.kind === 'duplicate' && key ? this.answeredFor(part, storedResponseOf(outcome.stored, requestHash), key, requestHash) : part.items;
   }
 
   /**
@@ -173,16 +174,18 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
    * leaves records the row does not cover: they were written (if at all) by a re-split part under its
    * own key, looked up here; records found nowhere are refused (422), never reported as written.
    */
-  private async answeredFor(part: ShardPart, stored: BatchItemResult[], commandId: string, requestHash: string): Promise<BatchItemResult[]> {
+  private async answeredFor(part: ShardPart, stored: BatchItemResult[], key: PartKey, requestHash: string): Promise<BatchItemResult[]> {
     const remembered = new Set(stored.map((item) => item.index));
+    const mine = new Set(part.items.map((item) => item.index));
     const uncovered = part.items.filter((item) => !remembered.has(item.index));
-    const answered = stored.filter((item) => part.items.some((mine) => mine.index === item.index));
+    const answered = stored.filter((item) => mine.has(item.index));
     if (uncovered.length === 0) return answered;
     const rest = { ...part, items: uncovered };
-    const movedKey = reroutedPartKeyOf(baseKeyOf(commandId), rest);
-    const found = movedKey === commandId ? null : await this.store.findCommandResult(part.shard, movedKey);
+    const movedKey = reroutedPartKeyOf(key.client, rest);
+    const found = movedKey === key.part ? null : await this.store.findCommandResult(part.shard, movedKey);
     const foundItems = found ? storedResponseOf<BatchItemResult[]>(found, requestHash) : [];
-    const coversTheRest = foundItems.length === uncovered.length && uncovered.every((item) => foundItems.some((f) => f.index === item.index));
+    const foundIndexes = new Set(foundItems.map((item) => item.index));
+    const coversTheRest = foundItems.length === uncovered.length && uncovered.every((item) => foundIndexes.has(item.index));
     return [...answered, ...(coversTheRest ? foundItems : this.failedPart(rest, new BatchKeySplitChangedError(part.shard)))];
   }
 
@@ -193,6 +196,11 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     if (status === 500) this.logger.error(`batch part on shard ${part.shard} failed: ${error instanceof Error ? error.stack : String(error)}`);
     return part.items.map((item): BatchItemResult => ({ index: item.index, status, error: { code, message: status === 500 ? 'internal error' : messageOf(error) } }));
   }
+}
+
+interface PartKey {
+  client: string;
+  part: string;
 }
 
 /** Where a batch part remembers its results: one processed-command row per (key, shard). */
@@ -211,7 +219,3 @@ function reroutedPartKeyOf(key: string, part: ShardPart): string {
   return `${partKeyOf(key, part.shard)}#moved-${createHash('sha256').update(indexes).digest('hex').slice(0, 16)}`;
 }
 
-/** The client's key a part key was made from. */
-function baseKeyOf(partKey: string): string {
-  return partKey.slice(0, partKey.lastIndexOf('#shard'));
-}

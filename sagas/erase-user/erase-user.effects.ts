@@ -12,6 +12,12 @@ export interface ForgottenKey {
 export interface EraseUserEffects {
   /** The shards to erase on (user_id is not the shard key: all of them). */
   shards(): number[];
+  /**
+   * The version of the slot map this process routes by (0 when it never changes). Each shard's
+   * erasure skips rows of slots the map gives to another shard, so a slot that moved while the
+   * shards were being erased may have been skipped on both sides: the step goes round again.
+   */
+  mapVersion(): number;
   forgetKey(userId: string): Promise<ForgottenKey>;
   /**
    * Deletes the user's records on one shard (a RecordErased event each, published like a delete).

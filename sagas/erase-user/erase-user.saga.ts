@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validate } from '@shardline/errors';
+import { UnavailableError, validate } from '@shardline/errors';
 import { defineSaga } from '@shardline/sagas';
 import type { EraseUserEffects, ForgottenKey } from './erase-user.effects';
 
@@ -16,6 +16,9 @@ import type { EraseUserEffects, ForgottenKey } from './erase-user.effects';
  *   The answer is a report: what each store held and when the sealed copies became unreadable.
  */
 export const ERASE_USER = 'erase-user';
+
+/** Rounds of erase-records in one attempt while slots keep moving; then the attempt is retried. */
+const MAX_ERASE_ROUNDS = 5;
 
 const inputSchema = z.strictObject({
   user_id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a positive 64-bit integer'),
@@ -50,10 +53,20 @@ export const eraseUserSaga = defineSaga<EraseUserInput, EraseUserEffects>({
       timeoutMs: 10 * 60_000,
       attempts: 20,
       async action({ effects, input, commandId, signal }) {
-        const byShard = await Promise.all(
-          effects.shards().map(async (shard) => ({ shard, ...(await effects.eraseRecordsOnShard(input.user_id, shard, commandId(shard), signal, input.actor)) })),
-        );
-        return { total: byShard.reduce((n, s) => n + s.records, 0), by_shard: byShard };
+        // A slot that moved during the round (docs/adr/0008) may have been skipped by its old owner
+        // (the map, refreshed, named the new one) and by its new one (erased before it owned the
+        // slot): go round again until the map held still for a whole round. Each shard's erasure is
+        // idempotent under its command id, so a second round only finds what the first skipped.
+        for (let round = 1; ; round++) {
+          const version = effects.mapVersion();
+          const byShard = await Promise.all(
+            effects.shards().map(async (shard) => ({ shard, ...(await effects.eraseRecordsOnShard(input.user_id, shard, commandId(shard), signal, input.actor)) })),
+          );
+          if (effects.mapVersion() === version || round >= MAX_ERASE_ROUNDS) {
+            if (effects.mapVersion() !== version) throw new UnavailableError('ERASE.MAP_MOVING', `the slot map changed during ${round} rounds of erasure; the step is retried`);
+            return { total: byShard.reduce((n, s) => n + s.records, 0), by_shard: byShard };
+          }
+        }
       },
     },
     {

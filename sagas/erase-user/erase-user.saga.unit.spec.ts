@@ -10,8 +10,10 @@ function world() {
   const failing = new Set<string>();
   /** What each shard's erasure counted when it began, by command id (the shard's idempotency store does this). */
   const counted = new Map<string, number>();
+  const map = { version: 1 };
   const effects: EraseUserEffects = {
     shards: () => [0, 1, 2, 3],
+    mapVersion: () => map.version,
     async forgetKey() {
       calls.push('forget-key');
       const keyExisted = held.key;
@@ -40,7 +42,7 @@ function world() {
     },
   };
   const { orchestrator, drain } = sagaHarness([{ definition: eraseUserSaga, effects }]);
-  return { held, calls, failing, orchestrator, drain };
+  return { held, calls, failing, map, effects, orchestrator, drain };
 }
 
 describe('erase-user saga (definition)', () => {
@@ -109,6 +111,40 @@ describe('erase-user saga', () => {
     await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e5' });
     await w.drain();
     expect((await w.orchestrator.clientView('e5')).result).toMatchObject({ key: { keyExisted: false }, records: { total: 0 }, search_documents: 0, analytics_rows: 0 });
+  });
+
+  it('goes round the shards again when the slot map changed during the round (a moved slot may have been skipped on both sides)', async () => {
+    const w = world();
+    const erase = w.effects.eraseRecordsOnShard.bind(w.effects);
+    let flips = 1;
+    w.effects.eraseRecordsOnShard = async (user, shard, commandId, signal, actor) => {
+      // The slot moves from shard 2 to shard 3 while the round runs: shard 3 was done before it owned it.
+      if (shard === 2 && flips-- > 0) {
+        w.map.version++;
+        w.held.records.set(3, 4);
+      }
+      return erase(user, shard, commandId, signal, actor);
+    };
+    await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e6' });
+    await w.drain();
+    expect(w.calls.filter((c) => c === 'records:3')).toHaveLength(2);
+    expect(w.held.records.get(3)).toBe(0);
+    expect(await w.orchestrator.get('e6')).toMatchObject({ status: 'completed' });
+  });
+
+  it('retries the step when the map keeps changing round after round', async () => {
+    const w = world();
+    const erase = w.effects.eraseRecordsOnShard.bind(w.effects);
+    let flips = 7;
+    w.effects.eraseRecordsOnShard = async (user, shard, commandId, signal, actor) => {
+      if (shard === 0 && flips-- > 0) w.map.version++;
+      return erase(user, shard, commandId, signal, actor);
+    };
+    await w.orchestrator.start(ERASE_USER, { user_id: '42' }, { id: 'e7' });
+    await w.drain();
+    const state = await w.orchestrator.get('e7');
+    expect(state.status).toBe('completed');
+    expect(state.failures.map((f) => f.code)).toContain('ERASE.MAP_MOVING');
   });
 
   it('refuses an input that is not a user id', async () => {

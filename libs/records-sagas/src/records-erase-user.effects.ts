@@ -36,6 +36,10 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
     return Array.from({ length: this.deps.shardCount() }, (_, shard) => shard);
   }
 
+  mapVersion(): number {
+    return this.deps.router.version;
+  }
+
   forgetKey(userId: string): Promise<ForgottenKey> {
     return this.deps.forgetKey(userId);
   }
@@ -50,7 +54,7 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
    *   5. clear their cache entries; back to 2.
    * Rows of slots the map gives to another shard are skipped (docs/adr/0008, 4.7–4.8): the copy a
    * slot move left behind until its cleanup, which deletes it; the owner's step erases the live rows
-   * (and a cutover re-applies erasures that finished during its copy). The map is brought up to date
+   * (a round during which the map changed is run again: see the erase-user saga). The map is brought up to date
    * first (one primary-key read); a chunk the shard's fence refuses (a slot that moved since) is taken
    * again after a reload. The count (1.) is of every row of the user on the shard, copies included.
    */

@@ -9,6 +9,8 @@ export const SHARD_ROUTER = Symbol('ShardRouter');
 export interface ShardRouter {
   readonly shardCount: number;
   shardFor(businessId: string): number;
+  /** The version of the map in use; it grows when a reload brings a changed map (0: a fixed map). */
+  readonly version: number;
   /**
    * Learns the newest map now instead of at the next poll: a write the owning shard refused
    * (a slot moved, docs/adr/0008) calls it before addressing the write again.

@@ -20,6 +20,7 @@ import * as userKeyErasures from './control/0007_user_key_erasures';
 import * as shardRegistry from './control/0008_shard_registry';
 import * as userKeyErasureTriggers from './control/0009_user_key_erasure_triggers';
 import * as shardSlotsSeeded from './control/0010_shard_slots_seeded';
+import * as slotMapReaders from './control/0012_slot_map_readers';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -57,6 +58,7 @@ export const controlMigrations = new ListedMigrations({
   '0008_shard_registry': shardRegistry,
   '0009_user_key_erasure_triggers': userKeyErasureTriggers,
   '0010_shard_slots_seeded': shardSlotsSeeded,
+  '0012_slot_map_readers': slotMapReaders,
 });
 
 /** Months of event and record partitions kept ready ahead of time. */

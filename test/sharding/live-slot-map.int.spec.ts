@@ -1,5 +1,5 @@
 import { SHARD_ROUTER, slotOf, SlotMapShardRouter } from '@shardline/sharding';
-import { revokeSlots, ShardDatabases } from '@shardline/sharding/mysql';
+import { MysqlSlotMapReaders, MysqlSlotMapStore, revokeSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import { moveSlotOwnership } from '../support/slot-ownership';
 import { addShard } from '../../migrations/migrate';
 import { ApiHarness, startApi } from '../support/api-harness';
@@ -92,5 +92,37 @@ describe('every process follows the slot map without a restart (docs/adr/0008)',
     expect(await create(stale, businessId)).toHaveStatus(201);
     expect(await recordsOf(databases, 4, businessId)).toBe(2);
     expect(await recordsOf(databases, 3, businessId)).toBe(0);
+  });
+
+  it('every process reports the map version it routes by; a stale one shows as behind, a stopped one is gone (docs/adr/0008, 4.7)', async () => {
+    const readers = new MysqlSlotMapReaders(databases.control);
+    const version = () => new MysqlSlotMapStore(databases.control).version();
+    const extra = await startApi({ ...dbs.config, slotMapPollMs: 600_000 }, { SHARDLINE_SAGAS_ENABLED: 'false' });
+    let closed = false;
+    try {
+      const before = await version();
+      await waitFor('the three apis in slot_map_readers at the current version', async () => (await readers.behind(before, 60_000)).length === 0 && (await readers.alive(60_000)).length >= 3, { timeoutMs: 10_000 });
+      const businessId = businessOnShard(1);
+      await moveSlotOwnership(databases, slotOf(businessId), 1, 2);
+      const after = await version();
+      expect(after).toBeGreaterThan(before);
+      // The polling api reports the new version within a poll (5 s heartbeat at the latest, at once on a change);
+      // the two that poll every 10 minutes still route by the old map: a cleanup must wait for them.
+      await waitFor('the polling api to report the new version', async () => (await readers.alive(60_000)).some((r) => r.version === after), { timeoutMs: 10_000 });
+      const behind = await readers.behind(after, 60_000);
+      expect(behind.map((r) => r.version)).toEqual([before, before]);
+      const behindBeforeClose = behind.map((r) => r.reader);
+      await extra.close();
+      closed = true;
+      const stillBehind = (await readers.behind(after, 60_000)).map((r) => r.reader);
+      expect(stillBehind).toHaveLength(1);
+      expect(behindBeforeClose).toEqual(expect.arrayContaining(stillBehind));
+      // A crashed process stops reporting: past the liveness window it no longer holds a cleanup back.
+      await databases.control('slot_map_readers').update({ seen_time: databases.control.raw('CURRENT_TIMESTAMP(3) - INTERVAL 2 MINUTE') });
+      expect(await readers.behind(after, 60_000)).toEqual([]);
+      expect(await readers.forgetSilent(60_000)).toBeGreaterThanOrEqual(2);
+    } finally {
+      if (!closed) await extra.close();
+    }
   });
 });

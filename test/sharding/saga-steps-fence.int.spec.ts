@@ -29,7 +29,7 @@ describe('saga steps on a moved slot go to its new owner (docs/adr/0008)', () =>
     store = new MysqlEventStore(databases, new RecordsInlineProjection(), { groupCommit: { maxGroupSize: 100, windowMs: 1, maxInFlight: 2 } });
   });
   afterAll(async () => {
-    for (const map of maps) map.watcher.stop();
+    for (const map of maps) await map.watcher.stop();
     await store?.drain();
     await databases?.destroy();
     await dbs?.drop();

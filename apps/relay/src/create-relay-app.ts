@@ -97,7 +97,7 @@ export async function startRelayApp(config: RelayConfig, deps: { kafka?: Kafka; 
   };
 
   async function shutdown(): Promise<void> {
-    slotMap.watcher.stop();
+    await slotMap.watcher.stop();
     const finished = await lifecycle.stop({ timeoutMs: config.shutdownTimeoutMs });
     // A batch still in flight after the timeout was not deleted: the next leader republishes it.
     if (!finished) logger.warn('shutdown timeout: leaving in-flight batches to be republished');

@@ -93,7 +93,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
         await cacheSide?.stop();
         await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
         await mysqlStore.drain();
-        slotMap.watcher.stop();
+        await slotMap.watcher.stop();
         await ops.close();
         await databases.destroy();
       })();

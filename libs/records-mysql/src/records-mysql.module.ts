@@ -48,7 +48,7 @@ class RecordsMysqlLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.drain();
-    this.slotMap.watcher.stop();
+    await this.slotMap.watcher.stop();
     // Nothing mints ids any more: the worker id is free for the next process at once.
     await this.workerIds.stop();
     await this.databases.destroy();
@@ -80,7 +80,7 @@ class ShardPoolsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     await openShardConnections(this.databases, { writers: 0, readers: 2 }, new Logger('mysql'));
   }
   async onApplicationShutdown(): Promise<void> {
-    this.slotMap.watcher.stop();
+    await this.slotMap.watcher.stop();
     await this.databases.destroy();
   }
 }

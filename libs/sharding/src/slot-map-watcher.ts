@@ -6,6 +6,12 @@ export interface SlotMapWatcherOptions {
   /** A failed poll or load (the control database down): the process keeps its map and polls again. */
   onError?: (error: unknown) => void;
   onChange?: (snapshot: SlotMapSnapshot, previousVersion: number) => void;
+  /**
+   * Tells the fleet which version this process routes by (docs/adr/0008, 4.7): called after a poll
+   * when the version changed or `everyMs` passed since the last report, and `forget` when it stops.
+   * A slot move's cleanup waits until no live process reports an older version.
+   */
+  report?: { write(version: number): Promise<void>; forget(): Promise<void>; everyMs: number };
 }
 
 /**
@@ -19,6 +25,7 @@ export class SlotMapWatcher {
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private reported = { version: 0, at: 0 };
 
   constructor(
     private readonly source: SlotMapSource,
@@ -35,6 +42,7 @@ export class SlotMapWatcher {
   async start(): Promise<SlotMapSnapshot> {
     const snapshot = await this.source.load();
     this.applySnapshot(snapshot);
+    await this.reportIfDue().catch((error) => this.options.onError?.(error));
     this.schedule();
     return snapshot;
   }
@@ -45,9 +53,13 @@ export class SlotMapWatcher {
     return this.inFlight;
   }
 
-  stop(): void {
+  /** Stops polling and takes the process off the readers' list (a failure there is only logged). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.inFlight?.catch(() => undefined);
+    if (this.reported.at > 0) await this.options.report?.forget().catch((error) => this.options.onError?.(error));
   }
 
   private schedule(): void {
@@ -59,11 +71,20 @@ export class SlotMapWatcher {
 
   private async check(): Promise<void> {
     try {
-      if ((await this.source.version()) <= this.applied) return;
-      this.applySnapshot(await this.source.load());
+      if ((await this.source.version()) > this.applied) this.applySnapshot(await this.source.load());
+      await this.reportIfDue();
     } catch (error) {
       this.options.onError?.(error);
     }
+  }
+
+  private async reportIfDue(): Promise<void> {
+    const report = this.options.report;
+    if (!report || this.stopped) return;
+    const now = Date.now();
+    if (this.reported.version === this.applied && now - this.reported.at < report.everyMs) return;
+    await report.write(this.applied);
+    this.reported = { version: this.applied, at: now };
   }
 
   private applySnapshot(snapshot: SlotMapSnapshot): void {

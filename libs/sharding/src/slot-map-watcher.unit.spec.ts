@@ -97,4 +97,62 @@ describe('SlotMapShardRouter.replace', () => {
     expect(router.replace(movedTo('acme', (SlotMap.modulo(4).shardFor('acme') + 1) % 4, 4), 6)).toBe(true);
     expect(router.version).toBe(6);
   });
+
+  it('reports the version it routes by at start, at once when it changed, else at most every everyMs; forgets itself at stop', async () => {
+    const source = new FakeSource({ version: 3, map: SlotMap.modulo(4), shards: shards(4) });
+    const reports: string[] = [];
+    let clock = 1_000;
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    const watcher = new SlotMapWatcher(source, () => {}, {
+      pollMs: 3_600_000,
+      report: { write: async (v) => void reports.push(`v${v}`), forget: async () => void reports.push('forget'), everyMs: 5_000 },
+    });
+    try {
+      await watcher.start();
+      await watcher.refresh();
+      clock += 4_999;
+      await watcher.refresh();
+      expect(reports).toEqual(['v3']);
+      source.snapshot = { version: 4, map: SlotMap.modulo(4), shards: shards(4) };
+      await watcher.refresh();
+      clock += 5_000;
+      await watcher.refresh();
+      expect(reports).toEqual(['v3', 'v4', 'v4']);
+    } finally {
+      await watcher.stop();
+      now.mockRestore();
+    }
+    expect(reports.at(-1)).toBe('forget');
+    await watcher.stop();
+    expect(reports.filter((r) => r === 'forget')).toHaveLength(1);
+  });
+
+  it('a failed report is an error of the poll, not of the map: the new map is applied anyway and the report is tried again', async () => {
+    const source = new FakeSource({ version: 3, map: SlotMap.modulo(4), shards: shards(4) });
+    const errors: unknown[] = [];
+    let failing = true;
+    const written: number[] = [];
+    const applied: number[] = [];
+    const watcher = new SlotMapWatcher(source, (s) => applied.push(s.version), {
+      pollMs: 3_600_000,
+      onError: (e) => errors.push(e),
+      report: {
+        write: async (v) => {
+          if (failing) throw new Error('control database down');
+          written.push(v);
+        },
+        forget: async () => {},
+        everyMs: 5_000,
+      },
+    });
+    await watcher.start();
+    source.snapshot = { version: 4, map: SlotMap.modulo(4), shards: shards(4) };
+    await watcher.refresh();
+    expect(applied).toEqual([3, 4]);
+    expect(errors).toHaveLength(2);
+    failing = false;
+    await watcher.refresh();
+    expect(written).toEqual([4]);
+    await watcher.stop();
+  });
 });

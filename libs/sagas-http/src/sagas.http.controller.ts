@@ -29,7 +29,7 @@ export class SagaStatusHttpController {
   }
 }
 
-/** Operators: list, inspect (steps, timings, failures), retry a parked saga, abort one. */
+/** Operators: list, inspect (steps, timings, failures), retry a parked saga, pause and resume one, abort one. */
 @Controller('admin/sagas')
 export class SagasAdminHttpController {
   constructor(@Inject(SAGA_ORCHESTRATOR) private readonly sagas: SagaOrchestrator) {}
@@ -56,5 +56,17 @@ export class SagasAdminHttpController {
   @HttpCode(200)
   abort(@Param() params: unknown): Promise<SagaState> {
     return this.sagas.abort(validate(sagaIdSchema, params).id);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  pause(@Param() params: unknown): Promise<SagaState> {
+    return this.sagas.pause(validate(sagaIdSchema, params).id);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  resume(@Param() params: unknown): Promise<SagaState> {
+    return this.sagas.resume(validate(sagaIdSchema, params).id);
   }
 }

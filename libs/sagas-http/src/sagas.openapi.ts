@@ -23,7 +23,7 @@ export const sagasOpenApiSchemas: Record<string, object> = {
   },
   SagaState: {
     type: 'object',
-    description: 'Everything an operator sees: steps (attempts, start, finish, last error), failures, reason',
+    description: 'Everything an operator sees: steps (attempts, continuations, start, finish, last error), failures, reason, a paused saga\'s pausedFrom/pausedAt, a continued step\'s progress',
     required: ['id', 'type', 'status', 'version', 'steps'],
     properties: {
       id: { type: 'string' },
@@ -33,6 +33,11 @@ export const sagasOpenApiSchemas: Record<string, object> = {
       cursor: { type: 'integer' },
       attempts: { type: 'integer' },
       pivotPassed: { type: 'boolean' },
+      deadline: { type: 'string', format: 'date-time', description: 'Before the pivot, the saga compensates once this passed; a pause extends it by its length' },
+      pausedFrom: { type: ['string', 'null'], enum: ['running', 'compensating', null], description: 'What a paused saga does again once resumed' },
+      pausedAt: { type: ['string', 'null'], format: 'date-time' },
+      progress: { type: ['object', 'null'], description: 'What the current step saved with continueLater: { step, action?, compensation? }' },
+      continueAt: { type: ['string', 'null'], format: 'date-time', description: 'When the next run of a continued step is due' },
       reason: { type: ['object', 'null'] },
       steps: { type: 'array', items: { type: 'object' } },
       failures: { type: 'array', items: { type: 'object' } },
@@ -86,6 +91,12 @@ export function sagasOpenApiPaths(): Record<string, OpenApiObject> {
       get: operation({ operationId: 'inspectSaga', tags: ['admin'], summary: 'A saga with its steps, timings and failures', parameters: [sagaId], responses: { '200': { description: 'The saga', ...jsonBody(sagaState) } }, errors: [400, 404] }),
     },
     '/admin/sagas/{id}/retry': { post: adminAction('retrySaga', 'Resume a parked saga (409 SAGA.ILLEGAL_STATE otherwise)') },
-    '/admin/sagas/{id}/abort': { post: adminAction('abortSaga', 'Compensate a saga before its pivot, or give up a parked one (409 SAGA.ILLEGAL_STATE otherwise)') },
+    '/admin/sagas/{id}/abort': { post: adminAction('abortSaga', 'Compensate a saga before its pivot (also a paused one), or give up a parked one (409 SAGA.ILLEGAL_STATE otherwise)') },
+    '/admin/sagas/{id}/pause': {
+      post: adminAction('pauseSaga', 'Stop a running or compensating saga after its current step run; jobs delivered meanwhile do nothing (409 SAGA.ILLEGAL_STATE otherwise)'),
+    },
+    '/admin/sagas/{id}/resume': {
+      post: adminAction('resumeSaga', 'Go on with a paused saga where it was, its deadline extended by the pause (409 SAGA.ILLEGAL_STATE otherwise)'),
+    },
   };
 }

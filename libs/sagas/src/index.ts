@@ -1,6 +1,7 @@
 // The saga runtime's driver-free side: definitions, state, transitions, orchestrator, ports.
 // Adapters: @shardline/sagas/mysql (state), @shardline/sagas/bullmq (jobs).
 export * from './definition/saga.definition';
+export * from './definition/continue-later';
 export * from './state/saga.state';
 export * from './state/saga.errors';
 export * from './state/saga.transitions';

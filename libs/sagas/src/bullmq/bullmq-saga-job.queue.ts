@@ -67,6 +67,7 @@ export class BullmqSagaJobQueue implements SagaJobQueue {
     await this.queue.add('step', job, {
       jobId: sagaJobId(job),
       attempts: options.attempts,
+      delay: options.delayMs ?? 0,
       backoff: { type: CAPPED_EXPONENTIAL, delay: options.backoffMs },
       removeOnComplete: true,
       removeOnFail: KEEP_FAILED,

@@ -1,3 +1,5 @@
+import type { ContinueLater } from './continue-later';
+
 /**
  * A saga definition: a plain module that reads top to bottom — step, action, compensation —
  * and knows nothing of BullMQ, MySQL or Nest. Its effects (commands against shards, the control
@@ -23,6 +25,14 @@ export interface StepContext<I, E> {
   readonly effects: E;
   /** Aborted when the step's timeout passes or the worker shuts down: stop early, the step is retried. */
   readonly signal: AbortSignal;
+  /**
+   * What this step's last run of this phase saved with continueLater; undefined on its first run
+   * (and again after the step finished). A run that is retried after a failure reads the progress of
+   * the last run that continued: its own partial work is redone under the same command ids.
+   */
+  progress<T>(): T | undefined;
+  /** In a compensation: how far the step's action got (its last continueLater progress); undefined if it never continued. */
+  actionProgress<T>(): T | undefined;
 }
 
 export interface CompletedSaga<I> {
@@ -41,13 +51,17 @@ export interface SagaStep<I, E> {
   readonly attempts?: number;
   /** Attempts of the compensation before the saga is parked for an operator (default 10). */
   readonly compensationAttempts?: number;
-  /** Must be idempotent under its command ids; its (JSON) result is kept in the saga state. */
+  /**
+   * Must be idempotent under its command ids; its (JSON) result is kept in the saga state. May
+   * return continueLater(progress, delayMs) to run again later with that progress (a chunk done).
+   */
   action(context: StepContext<I, E>): Promise<unknown>;
   /**
    * Undoes the action, also a partial or never-started one (it runs for the step that failed too,
    * since a failed attempt may have done part of its work). Idempotent; retried until it succeeds.
+   * May return continueLater too (undo a large copy chunk by chunk).
    */
-  compensation?(context: StepContext<I, E>): Promise<void>;
+  compensation?(context: StepContext<I, E>): Promise<void | ContinueLater>;
   /**
    * The point of no return: once this step succeeded, the saga only goes forward — later steps
    * are retried (and parked if they keep failing), never compensated, and the deadline no longer applies.

@@ -4,7 +4,8 @@ import { sagaJobId, type SagaJob, type SagaJobOptions, type SagaJobQueue } from 
  * SagaJobQueue in memory: jobs wait until a spec delivers them (`next`), so specs can reorder,
  * duplicate, drop or fail deliveries on purpose. Held to BullMQ by the saga-job-queue contract
  * (@shardline/testing/contracts): a job the queue gave up on (`giveUp`) stays, failed, so a plain
- * enqueue of its id adds nothing, as BullMQ keeps a failed job's id; `ensure` revives it.
+ * enqueue of its id adds nothing, as BullMQ keeps a failed job's id; `ensure` revives it. A delay
+ * (options.delayMs) is kept with the job but not waited for: `next` hands out jobs in order.
  */
 export class InMemorySagaJobQueue implements SagaJobQueue {
   readonly waiting: Array<SagaJob & { options: SagaJobOptions }> = [];

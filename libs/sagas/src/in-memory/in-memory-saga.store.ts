@@ -1,4 +1,4 @@
-import { OPEN_SAGA_STATUSES, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
+import { OPEN_SAGA_STATUSES, sagaSummaryOf, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** SagaStore in memory (unit specs); states are copied in and out, as a database would. */
@@ -41,7 +41,7 @@ export class InMemorySagaStore implements SagaStore {
       .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)))
       .filter((s, _, all) => !filter.beforeId || all.findIndex((x) => x.id === filter.beforeId) < all.indexOf(s))
       .slice(0, filter.limit)
-      .map(({ input: _input, results: _results, steps: _steps, failures: _failures, parkedFrom: _parkedFrom, ...summary }) => structuredClone(summary));
+      .map((s) => structuredClone(sagaSummaryOf(s)));
   }
 
   async findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {

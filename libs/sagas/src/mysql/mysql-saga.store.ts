@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { guardControl } from '@shardline/sharding/mysql';
-import { OPEN_SAGA_STATUSES, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
+import { OPEN_SAGA_STATUSES, sagaSummaryOf, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** Payload chunks stay far below MariaDB's default max_allowed_packet (16 MiB). */
@@ -105,7 +105,7 @@ export class MysqlSagaStore implements SagaStore {
       query.where((q) => q.where('created_time', '<', cursor).orWhere((q2) => q2.where('created_time', '=', cursor).andWhere('id', '<', filter.beforeId!)));
     }
     const rows: Array<{ state: unknown }> = await query;
-    return rows.map((r) => summaryOf(parseJson<SagaState>(r.state)));
+    return rows.map((r) => sagaSummaryOf(parseJson<SagaState>(r.state)));
   }
 
   private async findIdleUnguarded(before: Date, limit: number): Promise<Array<{ id: string; version: number }>> {
@@ -126,11 +126,6 @@ export class MysqlSagaStore implements SagaStore {
       .select('type', 'status', this.control.raw('COUNT(*) AS count'), this.control.raw('MIN(updated_time) AS oldest'));
     return rows.map((r) => ({ type: r.type, status: r.status, count: Number(r.count), oldestUpdatedAt: new Date(r.oldest) }));
   }
-}
-
-function summaryOf(state: SagaState): SagaSummary {
-  const { id, type, status, cursor, version, attempts, pivotPassed, deadline, reason, createdAt, updatedAt, finishedAt } = state;
-  return { id, type, status, cursor, version, attempts, pivotPassed, deadline, reason, createdAt, updatedAt, finishedAt };
 }
 
 function affectedRows(result: unknown): number {

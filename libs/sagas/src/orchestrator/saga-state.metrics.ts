@@ -3,7 +3,7 @@ import type { SagaStore } from '../ports/saga-store.port';
 
 /**
  * Gauges of the unfinished sagas in the store, read at each scrape (one grouped query on the
- * status index): how many are running, compensating or parked per type, and how long the oldest of
+ * status index): how many are running, compensating, paused or parked per type, and how long the oldest of
  * each has not moved. Register them in ONE process kind (the saga worker), not in every process
  * that starts sagas: they describe the shared store, not the process.
  */
@@ -20,7 +20,7 @@ export function registerSagaStateMetrics(registry: Registry, store: Pick<SagaSto
   };
   new Gauge({
     name: 'shardline_sagas_open',
-    help: 'Unfinished sagas in the store by type and status (running | compensating | parked)',
+    help: 'Unfinished sagas in the store by type and status (running | compensating | paused | parked)',
     labelNames: ['type', 'status'],
     registers,
     async collect() {

@@ -17,11 +17,13 @@ describe('saga state gauges', () => {
     await store.create(saga('b', 'move-records', 'parked', '2026-01-01T00:01:00.000Z'));
     await store.create(saga('c', 'atomic-batch', 'running', '2026-01-01T00:09:00.000Z'));
     await store.create(saga('d', 'atomic-batch', 'completed', '2026-01-01T00:00:00.000Z'));
+    await store.create(saga('e', 'slot-move', 'paused', '2026-01-01T00:04:00.000Z'));
     const registry = new Registry();
     registerSagaStateMetrics(registry, store, () => new Date('2026-01-01T00:10:00.000Z'));
     const text = await registry.metrics();
     expect(text).toContain('shardline_sagas_open{type="move-records",status="parked"} 2');
     expect(text).toContain('shardline_sagas_open{type="atomic-batch",status="running"} 1');
+    expect(text).toContain('shardline_sagas_open{type="slot-move",status="paused"} 1');
     expect(text).not.toContain('status="completed"');
     expect(text).toContain('shardline_sagas_oldest_unchanged_seconds{type="move-records",status="parked"} 600');
     expect(text).toContain('shardline_sagas_oldest_unchanged_seconds{type="atomic-batch",status="running"} 60');

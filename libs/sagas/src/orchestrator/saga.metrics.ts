@@ -7,6 +7,7 @@ export class SagaMetrics {
   readonly finished: Counter<'type' | 'status'>;
   readonly parked: Counter<'type'>;
   readonly stepSeconds: Histogram<'type' | 'step' | 'phase' | 'outcome'>;
+  readonly continuations: Counter<'type' | 'step' | 'phase'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -20,9 +21,15 @@ export class SagaMetrics {
     this.parked = new Counter({ name: 'shardline_sagas_parked_total', help: 'Sagas parked for an operator, by type', labelNames: ['type'], registers });
     this.stepSeconds = new Histogram({
       name: 'shardline_saga_step_seconds',
-      help: 'Duration of one attempt of a saga step (outcome: ok | retry | failed)',
+      help: 'Duration of one run of a saga step (outcome: ok | retry | failed | continue)',
       labelNames: ['type', 'step', 'phase', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.continuations = new Counter({
+      name: 'shardline_saga_step_continuations_total',
+      help: 'Runs of a saga step that ended in continueLater (a chunk done, the step goes on in a later job), by type, step and phase',
+      labelNames: ['type', 'step', 'phase'],
       registers,
     });
   }
@@ -32,7 +39,8 @@ export class SagaMetrics {
     if (status === 'parked') this.parked.inc({ type });
   }
 
-  recordStep(type: string, step: string, phase: StepPhase, outcome: 'ok' | 'retry' | 'failed', seconds: number): void {
+  recordStep(type: string, step: string, phase: StepPhase, outcome: 'ok' | 'retry' | 'failed' | 'continue', seconds: number): void {
     this.stepSeconds.observe({ type, step, phase, outcome }, seconds);
+    if (outcome === 'continue') this.continuations.inc({ type, step, phase });
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hasErrorCode, InternalError, isRetriable, isShardlineError, messageOf } from '@shardline/errors';
+import { isContinueLater } from '../definition/continue-later';
 import { stepCommandId, type SagaDefinition, type StepContext } from '../definition/saga.definition';
 import type { SagaJob, SagaJobOptions, SagaJobQueue } from '../ports/saga-job-queue.port';
 import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
@@ -47,7 +48,7 @@ export interface SagaOrchestratorOptions {
   now?: () => Date;
 }
 
-/** What one job delivery did: moved the saga, left it for a retry, or found it had moved on. */
+/** What one job delivery did: moved the saga (a continuation too), left it for a retry, or found it had moved on. */
 export type JobOutcome = 'moved' | 'retry' | 'stale';
 
 /** Thrown to the queue so it redelivers the job after its backoff (the failure is already recorded). */
@@ -59,11 +60,12 @@ export class StepAttemptFailed extends Error {
 
 /**
  * Runs sagas over two ports, knowing nothing of BullMQ or MySQL. Each job delivery:
- *   1. loads the saga; a job for another version, or for a finished/parked saga, is stale: nothing happens;
+ *   1. loads the saga; a job for another version, or for a finished/parked/paused saga, is stale: nothing happens;
  *   2. a saga past its deadline before its pivot turns to compensation instead of running the step;
  *   3. records the attempt (compare-and-set on the version: a concurrent duplicate stops here or at 5);
  *   4. runs the step's action or compensation under its timeout;
- *   5. saves the transition (compare-and-set) and only then enqueues the job of the new version;
+ *   5. saves the transition (compare-and-set) and only then enqueues the job of the new version
+ *      (a step that returned continueLater: its progress saved, the same step again after its delay);
  *   6. a retriable failure with attempts left is recorded and thrown back to the queue (backoff).
  * A crash between 5's save and its enqueue leaves a saga no job runs for: `resumeIdle` re-enqueues
  * it from the durable state, as it does after Redis lost every job.
@@ -118,8 +120,13 @@ export class SagaOrchestrator {
     try {
       const result = await runWithTimeout(step.name, step.timeoutMs, signal, (stepSignal) => {
         const context = this.contextOf(started, effects, stepSignal);
-        return phase === 'action' ? step.action(context) : step.compensation!(context).then(() => null);
+        return phase === 'action' ? step.action(context) : step.compensation!(context).then((r) => (isContinueLater(r) ? r : null));
       });
+      if (isContinueLater(result)) {
+        this.options.metrics?.recordStep(state.type, step.name, phase, 'continue', seconds());
+        this.log('debug', `saga ${state.id} (${state.type}) ${phase} of ${step.name} continues in ${result.delayMs} ms`);
+        return await this.move(started, transitions.stepContinued(started, definition, result.progress, result.delayMs, this.now()));
+      }
       this.options.metrics?.recordStep(state.type, step.name, phase, 'ok', seconds());
       return await this.move(started, transitions.stepSucceeded(started, definition, result, this.now()));
     } catch (error) {
@@ -175,13 +182,31 @@ export class SagaOrchestrator {
     return this.operatorMove(state, transitions.operatorRetry(state, this.now()));
   }
 
-  /** Operator: compensate a saga before its pivot, or give up a parked one. */
+  /** Operator: compensate a saga before its pivot (paused or not), or give up a parked one. */
   async abort(id: string): Promise<SagaState> {
     const state = await this.get(id);
     return this.operatorMove(state, transitions.operatorAbort(state, this.registered(state.type).definition, this.now()));
   }
 
-  /** Re-enqueues the job of every running or compensating saga that has not moved for `idleMs`. */
+  /**
+   * Operator: a running or compensating saga takes no further step until resumed. A run already
+   * under way finishes but cannot save (the version moved): its step runs again after the resume.
+   */
+  async pause(id: string): Promise<SagaState> {
+    const state = await this.get(id);
+    return this.operatorMove(state, transitions.operatorPause(state, this.now()));
+  }
+
+  /** Operator: a paused saga goes on with its current step (enqueued at once), its deadline extended by the pause. */
+  async resume(id: string): Promise<SagaState> {
+    const state = await this.get(id);
+    return this.operatorMove(state, transitions.operatorResume(state, this.now()));
+  }
+
+  /**
+   * Re-enqueues the job of every running or compensating saga that has not moved for `idleMs`. A
+   * continued step keeps its due time: a job lost with Redis comes back with what is left of its delay.
+   */
   async resumeIdle(idleMs: number, limit = 500): Promise<number> {
     const idle = await this.options.store.findIdle(new Date(this.now().getTime() - idleMs), limit);
     for (const { id, version } of idle) {
@@ -197,10 +222,10 @@ export class SagaOrchestrator {
   }
 
   /**
-   * Polls the durable state until `until` holds (default: the saga is finished or parked) or the
-   * time is up, and returns the last state seen.
+   * Polls the durable state until `until` holds (default: the saga is finished or parked, not
+   * merely paused) or the time is up, and returns the last state seen.
    */
-  async awaitSettled(id: string, timeoutMs: number, until: (state: SagaState) => boolean = (s) => !phaseOf(s)): Promise<SagaState> {
+  async awaitSettled(id: string, timeoutMs: number, until: (state: SagaState) => boolean = (s) => isFinished(s) || s.status === 'parked'): Promise<SagaState> {
     const deadline = Date.now() + timeoutMs;
     for (let wait = 5; ; wait = Math.min(50, wait * 2)) {
       const state = await this.get(id);
@@ -212,6 +237,7 @@ export class SagaOrchestrator {
   private async operatorMove(before: SagaState, after: SagaState): Promise<SagaState> {
     if (!(await this.options.store.save(after, before.version))) throw new SagaIllegalStateError(before.id, 'changed while the operator acted; look again');
     this.options.metrics?.recordMove(after.type, after.status);
+    this.log('info', `saga ${after.id} (${after.type}): an operator moved it from ${before.status} to ${after.status}`);
     await this.enqueueFor(after);
     return after;
   }
@@ -243,12 +269,19 @@ export class SagaOrchestrator {
     // The durable attempt count decides when a step fails for good; the queue only needs to keep
     // redelivering until then (plus room for deliveries lost to crashes before they were counted).
     const allowed = transitions.attemptsAllowed(state, this.registered(state.type).definition);
-    return { attempts: allowed + 3, backoffMs: this.backoffMs };
+    const delayMs = state.continueAt ? Math.max(0, Date.parse(state.continueAt) - this.now().getTime()) : 0;
+    return { attempts: allowed + 3, backoffMs: this.backoffMs, delayMs };
   }
 
   private contextOf(state: SagaState, effects: unknown, signal: AbortSignal): StepContext<unknown, unknown> {
-    const step = this.registered(state.type).definition.steps[state.cursor];
+    const { definition } = this.registered(state.type);
+    const step = definition.steps[state.cursor];
+    const phase = phaseOf(state) ?? 'action';
+    // Copies: a step mutating what it read must not change the state this run saves afterwards.
+    const saved = <T>(of: 'action' | 'compensation') => structuredClone(transitions.progressOf(state, definition, of)) as T | undefined;
     return {
+      progress: <T>() => saved<T>(phase),
+      actionProgress: <T>() => saved<T>('action'),
       sagaId: state.id,
       input: state.input,
       results: state.results,

@@ -9,6 +9,8 @@ export interface SagaJobOptions {
   attempts: number;
   /** First retry delay; doubled per attempt, up to a cap (30 s on BullMQ). */
   backoffMs: number;
+  /** The job waits this long before a worker may take it (a continued step's throttle); default 0. */
+  delayMs?: number;
 }
 
 /**

@@ -11,6 +11,12 @@ export interface SagaListFilter {
 /** What the admin list shows per saga (the full state comes from `load`). */
 export type SagaSummary = Pick<SagaState, 'id' | 'type' | 'status' | 'cursor' | 'version' | 'attempts' | 'pivotPassed' | 'deadline' | 'reason' | 'createdAt' | 'updatedAt' | 'finishedAt'>;
 
+/** The summary of a state, for every SagaStore's `list` (the same fields, whatever the adapter). */
+export function sagaSummaryOf(state: SagaState): SagaSummary {
+  const { id, type, status, cursor, version, attempts, pivotPassed, deadline, reason, createdAt, updatedAt, finishedAt } = state;
+  return { id, type, status, cursor, version, attempts, pivotPassed, deadline, reason, createdAt, updatedAt, finishedAt };
+}
+
 /**
  * Durable saga state (the control database). Every transition is a compare-and-set on the
  * version, so two deliveries of one job cannot both move the saga.
@@ -29,13 +35,16 @@ export interface SagaStore {
   /** Writes `state` if the stored version is still `expectedVersion`; false when another writer won. */
   save(state: SagaState, expectedVersion: number): Promise<boolean>;
   list(filter: SagaListFilter): Promise<SagaSummary[]>;
-  /** Running or compensating sagas whose state has not changed since `before`: their job may be lost. */
+  /**
+   * Running or compensating sagas whose state has not changed since `before`: their job may be lost.
+   * Paused and parked sagas have no job and are not listed.
+   */
   findIdle(before: Date, limit: number): Promise<Array<{ id: string; version: number }>>;
-  /** Unfinished sagas (running, compensating, parked) by type and status, with the oldest last change of each (metrics, alerts). */
+  /** Unfinished sagas (running, compensating, paused, parked) by type and status, with the oldest last change of each (metrics, alerts). */
   countOpen(): Promise<OpenSagaCount[]>;
 }
 
-export const OPEN_SAGA_STATUSES = ['running', 'compensating', 'parked'] as const satisfies readonly SagaStatus[];
+export const OPEN_SAGA_STATUSES = ['running', 'compensating', 'paused', 'parked'] as const satisfies readonly SagaStatus[];
 
 export interface OpenSagaCount {
   type: string;

@@ -1,6 +1,6 @@
 import { DEFAULT_COMPENSATION_ATTEMPTS, DEFAULT_STEP_ATTEMPTS, type SagaDefinition, type SagaStep } from '../definition/saga.definition';
 import { SagaIllegalStateError } from './saga.errors';
-import { phaseOf, type SagaFailure, type SagaState, type StepLog, type StepPhase } from './saga.state';
+import { phaseOf, type SagaFailure, type SagaState, type StepLog, type StepPhase, type StepProgress } from './saga.state';
 
 /**
  * The saga state machine, pure: every function takes a state and returns the next one (version
@@ -14,6 +14,10 @@ import { phaseOf, type SagaFailure, type SagaState, type StepLog, type StepPhase
  *      │ all compensations ok ──► compensated
  *      │ a compensation failed for good, or an action after the pivot failed for good ──► parked
  *   parked ──operator retry──► where it stopped;  ──operator abort──► aborted
+ *   running | compensating ──operator pause──► paused ──operator resume──► where it was
+ *
+ * A step run that returns continueLater is a move too (version bumped, progress saved) that keeps
+ * the cursor: the same step runs again in the job of the new version.
  */
 
 type Definition = SagaDefinition<unknown, unknown>;
@@ -33,6 +37,10 @@ export function newSagaState(definition: Definition, id: string, input: unknown,
     results: {},
     deadline: new Date(now.getTime() + definition.deadlineMs).toISOString(),
     parkedFrom: null,
+    pausedFrom: null,
+    pausedAt: null,
+    progress: null,
+    continueAt: null,
     reason: null,
     steps: [],
     failures: [],
@@ -78,8 +86,33 @@ export function stepSucceeded(state: SagaState, definition: Definition, result: 
     pivotPassed: state.pivotPassed || step.pivot === true,
     cursor: state.cursor + 1,
     attempts: 0,
+    progress: null,
   };
   return next.cursor >= definition.steps.length ? moved({ ...next, status: 'completed', finishedAt: at }, at) : moved(next, at);
+}
+
+/**
+ * The run returned continueLater: its progress is saved for the next run of the same step (and,
+ * for an action, for the step's compensation), due after `delayMs`. The run is not counted as an
+ * attempt, and the attempts of the current step start again from 0: they count the failures since
+ * the step last made progress, so a copy of a thousand chunks is not failed for good by five
+ * transient errors spread over hours. The version moves, so a duplicate of this job is stale.
+ */
+export function stepContinued(state: SagaState, definition: Definition, progress: unknown, delayMs: number, now: Date): SagaState {
+  const phase = requirePhase(state);
+  const step = currentStep(state, definition);
+  const at = now.toISOString();
+  const log = findLog(state, step.name, phase);
+  const steps = log ? upsertLog(state.steps, { ...log, status: 'running', attempts: Math.max(0, log.attempts - 1), continuations: (log.continuations ?? 0) + 1 }) : state.steps;
+  const kept: StepProgress = state.progress?.step === step.name ? state.progress : { step: step.name };
+  const next = moved({ ...state, steps, attempts: 0, progress: { ...kept, [phase]: progress } }, at);
+  return { ...next, continueAt: new Date(now.getTime() + delayMs).toISOString() };
+}
+
+/** What the current step's last continued run of `phase` saved; undefined when it never continued. */
+export function progressOf(state: SagaState, definition: Definition, phase: StepPhase): unknown {
+  const progress = state.progress;
+  return progress && progress.step === definition.steps[state.cursor]?.name ? progress[phase] : undefined;
 }
 
 /**
@@ -109,7 +142,7 @@ export function pivotReached(state: SagaState, definition: Definition, now: Date
   if (pivot < 0) throw new SagaIllegalStateError(state.id, `saga type ${definition.type} has no pivot`);
   const at = now.toISOString();
   const results = { ...state.results, [definition.steps[pivot].name]: state.results[definition.steps[pivot].name] ?? null };
-  const next: SagaState = { ...state, status: 'running', cursor: pivot + 1, attempts: 0, pivotPassed: true, results };
+  const next: SagaState = { ...state, status: 'running', cursor: pivot + 1, attempts: 0, pivotPassed: true, results, progress: null };
   return next.cursor >= definition.steps.length ? moved({ ...next, status: 'completed', finishedAt: at }, at) : moved(next, at);
 }
 
@@ -131,28 +164,57 @@ export function operatorRetry(state: SagaState, now: Date): SagaState {
 
 /**
  * Operator: a running saga before its pivot compensates; a parked saga is given up (aborted: the
- * operator takes over whatever it left). Anything else is refused: after the pivot the only way
- * is forward, and a compensation in progress is already the abort.
+ * operator takes over whatever it left). A paused saga is judged by what it was doing: paused while
+ * running before the pivot, it compensates at once (the operator asked to roll back, not to wait).
+ * Anything else is refused: after the pivot the only way is forward, and a compensation in
+ * progress (paused or not) is already the abort.
  */
 export function operatorAbort(state: SagaState, definition: Definition, now: Date): SagaState {
   const at = now.toISOString();
   const reason = { step: definition.steps[state.cursor]?.name ?? null, code: 'SAGA.ABORTED', message: 'aborted by an operator' };
-  if (state.status === 'running' && !state.pivotPassed) return compensateFrom({ ...state, reason }, definition, state.cursor, at);
+  const doing = state.status === 'paused' ? state.pausedFrom : state.status;
+  if (doing === 'running' && !state.pivotPassed) return compensateFrom({ ...state, pausedFrom: null, pausedAt: null, reason }, definition, state.cursor, at);
   if (state.status === 'parked') return moved({ ...state, status: 'aborted', parkedFrom: null, reason, finishedAt: at }, at);
-  const why = state.status === 'running' ? 'it passed its pivot; it can only go forward' : `it is ${state.status}`;
+  const why = doing === 'running' ? 'it passed its pivot; it can only go forward' : state.status === 'paused' ? `it is paused while ${doing}: resume it, the compensation is already the abort` : `it is ${state.status}`;
   throw new SagaIllegalStateError(state.id, `cannot be aborted: ${why}`);
 }
 
-/** Compensation continues at the highest step ≤ from that has one; none left → compensated. */
+/** Operator: a running or compensating saga stops taking steps; a job delivered meanwhile is stale. */
+export function operatorPause(state: SagaState, now: Date): SagaState {
+  if (state.status !== 'running' && state.status !== 'compensating') throw new SagaIllegalStateError(state.id, `only a running or compensating saga can be paused (it is ${state.status})`);
+  const at = now.toISOString();
+  return moved({ ...state, status: 'paused', pausedFrom: state.status, pausedAt: at }, at);
+}
+
+/**
+ * Operator: a paused saga goes on where it was (its current step runs at once, a continuation's
+ * remaining delay is dropped). The pause extends the deadline by its length: an operator pausing a
+ * multi-hour data move for the night expects it to go on in the morning, not to roll back hours of
+ * copy because the clock ran while it was told to wait. The deadline guards against a saga stuck
+ * by failures, and a pause is not one.
+ */
+export function operatorResume(state: SagaState, now: Date): SagaState {
+  if (state.status !== 'paused' || !state.pausedFrom) throw new SagaIllegalStateError(state.id, `only a paused saga can be resumed (it is ${state.status})`);
+  const pausedMs = Math.max(0, now.getTime() - Date.parse(state.pausedAt ?? state.updatedAt));
+  const deadline = new Date(Date.parse(state.deadline) + pausedMs).toISOString();
+  return moved({ ...state, status: state.pausedFrom, pausedFrom: null, pausedAt: null, deadline }, now.toISOString());
+}
+
+/**
+ * Compensation continues at the highest step ≤ from that has one; none left → compensated. The
+ * progress stays only for the step it belongs to (its compensation reads how far the action got).
+ */
 function compensateFrom(state: SagaState, definition: Definition, from: number, at: string): SagaState {
   let cursor = Math.min(from, definition.steps.length - 1);
   while (cursor >= 0 && !definition.steps[cursor].compensation) cursor--;
-  if (cursor < 0) return moved({ ...state, status: 'compensated', cursor: 0, attempts: 0, finishedAt: at }, at);
-  return moved({ ...state, status: 'compensating', cursor, attempts: 0 }, at);
+  if (cursor < 0) return moved({ ...state, status: 'compensated', cursor: 0, attempts: 0, progress: null, finishedAt: at }, at);
+  const progress = state.progress?.step === definition.steps[cursor].name ? state.progress : null;
+  return moved({ ...state, status: 'compensating', cursor, attempts: 0, progress }, at);
 }
 
+/** Every move bumps the version; only a continuation (stepContinued) leaves a due time for its job. */
 function moved(state: SagaState, at: string): SagaState {
-  return { ...state, version: state.version + 1, updatedAt: at };
+  return { ...state, version: state.version + 1, updatedAt: at, continueAt: null };
 }
 
 function requirePhase(state: SagaState): StepPhase {

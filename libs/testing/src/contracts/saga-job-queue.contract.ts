@@ -45,5 +45,15 @@ export function sagaJobQueueContract(name: string, open: () => Promise<SagaJobQu
       await f.queue.ensure({ sagaId: saga, version: 1 }, once);
       expect((await f.waiting()).filter((j) => j.sagaId === saga)).toEqual([{ sagaId: saga, version: 1 }]);
     });
+
+    // Last: its job stays delayed a moment, and `exhaust` waits until nothing waits.
+    it('keeps a delayed job (a continued step) as the one job of its (saga, version) until it is due', async () => {
+      const saga = `s-${randomUUID()}`;
+      await f.queue.enqueue({ sagaId: saga, version: 3 }, { ...once, delayMs: 300 });
+      await f.queue.enqueue({ sagaId: saga, version: 3 }, once);
+      await f.queue.ensure({ sagaId: saga, version: 3 }, { ...once, delayMs: 300 });
+      expect((await f.waiting()).filter((j) => j.sagaId === saga)).toEqual([{ sagaId: saga, version: 3 }]);
+      await f.exhaust();
+    });
   });
 }

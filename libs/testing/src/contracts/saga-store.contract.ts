@@ -1,4 +1,4 @@
-import { defineSaga, newSagaState, stepSucceeded, type SagaState, type SagaStore } from '@shardline/sagas';
+import { attemptStarted, defineSaga, newSagaState, operatorPause, stepContinued, stepSucceeded, type SagaState, type SagaStore } from '@shardline/sagas';
 
 /**
  * What every SagaStore must do, run against the in-memory double (unit) and the control database
@@ -67,6 +67,19 @@ export function sagaStoreContract(name: string, open: () => Promise<{ store: Sag
       expect(idle).toContainEqual({ id: 'i1', version: 1 });
       expect(idle.map((s) => s.id)).not.toContain('i2');
       expect(idle.map((s) => s.id)).not.toContain('b1');
+    });
+
+    it('keeps a continued step\'s progress and due time; a paused saga is listed by its status, counted open, never idle', async () => {
+      await store.create({ ...saga('p1', 400), type: 'paused-kind' });
+      const continued = stepContinued(attemptStarted(saga('p1', 400), definition, at(401)), definition, { done: 2, last: 'k-0042', nested: [1, { é: null }] }, 5000, at(401));
+      expect(await store.save({ ...continued, type: 'paused-kind' }, 1)).toBe(true);
+      expect(await store.load('p1')).toMatchObject({ version: 2, progress: { step: 'one', action: { done: 2, last: 'k-0042', nested: [1, { é: null }] } }, continueAt: at(406).toISOString() });
+      const paused = operatorPause({ ...continued, type: 'paused-kind' }, at(402));
+      expect(await store.save(paused, 2)).toBe(true);
+      expect(await store.load('p1')).toMatchObject({ status: 'paused', pausedFrom: 'running', pausedAt: at(402).toISOString() });
+      expect((await store.list({ status: 'paused', type: 'paused-kind', limit: 10 })).map((s) => [s.id, s.status])).toEqual([['p1', 'paused']]);
+      expect((await store.findIdle(at(10_000), 1000)).map((s) => s.id)).not.toContain('p1');
+      expect((await store.countOpen()).find((c) => c.type === 'paused-kind')).toMatchObject({ status: 'paused', count: 1 });
     });
   });
 }

@@ -3,7 +3,9 @@ import { InMemorySagaJobQueue, InMemorySagaStore, SagaOrchestrator, StepAttemptF
 /**
  * A saga definition run end to end by the real orchestrator over the in-memory store and queue,
  * with the effects a spec gives it: start sagas, then `drain()` delivers jobs as workers would
- * (a failed attempt is delivered again at once, no backoff), until none is left.
+ * (a failed attempt is delivered again at once, no backoff), until none is left. A step that
+ * returns continueLater runs again at once too: its delay is recorded on the queued job
+ * (`queue.waiting[i].options.delayMs`) but not waited for, so specs stay untimed.
  */
 export function sagaHarness(sagas: RegisteredSaga<any, any>[], options: Partial<Pick<SagaOrchestratorOptions, 'now' | 'log' | 'metrics'>> = {}) {
   const store = new InMemorySagaStore();

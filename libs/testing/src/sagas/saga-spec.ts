@@ -7,9 +7,13 @@ import {
   deadlinePassed,
   newSagaState,
   operatorAbort,
+  operatorPause,
+  operatorResume,
   operatorRetry,
   phaseOf,
   pivotReached,
+  progressOf,
+  stepContinued,
   stepFailed,
   stepSucceeded,
   type SagaDefinition,
@@ -24,7 +28,10 @@ export type StepOutcome =
   | { kind: 'failed'; error: unknown; final?: boolean }
   | { kind: 'deadline-passed' }
   | { kind: 'operator-abort' }
-  | { kind: 'operator-retry' };
+  | { kind: 'operator-retry' }
+  | { kind: 'continued'; progress: unknown; delayMs: number }
+  | { kind: 'operator-pause' }
+  | { kind: 'operator-resume' };
 
 /** The step succeeded with this (JSON) result. */
 export const succeeds = (result: unknown = null): StepOutcome => ({ kind: 'succeeded', result });
@@ -36,6 +43,10 @@ export const fails = (error: unknown, options: { final?: boolean } = {}): StepOu
 export const deadlinePasses = (): StepOutcome => ({ kind: 'deadline-passed' });
 export const operatorAborts = (): StepOutcome => ({ kind: 'operator-abort' });
 export const operatorRetries = (): StepOutcome => ({ kind: 'operator-retry' });
+/** The step returned continueLater(progress, delayMs): one chunk done, the same step runs again. */
+export const continues = (progress: unknown, delayMs = 0): StepOutcome => ({ kind: 'continued', progress, delayMs });
+export const operatorPauses = (): StepOutcome => ({ kind: 'operator-pause' });
+export const operatorResumes = (): StepOutcome => ({ kind: 'operator-resume' });
 
 export interface SagaSpecOptions {
   input?: unknown;
@@ -88,6 +99,13 @@ export interface SagaThen {
   thenCompensates(step: string): SagaGiven;
   /** A failure recorded, the same step is retried (the version stays, so the queue's redelivery is valid). */
   thenRetries(): SagaGiven;
+  /**
+   * The same step (action or compensation) runs again in a new job, with this progress saved for it
+   * (what its next run reads with context.progress()); no attempt counted.
+   */
+  thenContinues(progress: unknown): SagaGiven;
+  /** Paused by an operator; `from`: what it does again once resumed. */
+  thenPaused(from: 'running' | 'compensating'): SagaGiven;
   /** Completed: every action succeeded. */
   thenCompletes(): SagaGiven;
   /** Every compensation ran (or none was needed). `code`: why it compensated. */
@@ -115,6 +133,12 @@ function next(definition: Definition, state: SagaState, outcome: StepOutcome, no
       return operatorAbort(state, definition, now);
     case 'operator-retry':
       return operatorRetry(state, now);
+    case 'operator-pause':
+      return operatorPause(state, now);
+    case 'operator-resume':
+      return operatorResume(state, now);
+    case 'continued':
+      return stepContinued(attemptStarted(state, definition, now), definition, outcome.progress, outcome.delayMs, now);
     case 'succeeded':
       return stepSucceeded(attemptStarted(state, definition, now), definition, outcome.result, now);
     case 'failed': {
@@ -143,6 +167,18 @@ function sagaThen(definition: Definition, before: SagaState, state: SagaState, n
         expect({ status: state.status, step: at(), version: state.version }).toEqual({ status: before.status, step: definition.steps[before.cursor].name, version: before.version });
         expect(state.failures.at(-1)).toMatchObject({ final: false });
       }),
+    thenContinues: (progress) =>
+      then(() => {
+        const phase = phaseOf(before);
+        expect({ status: state.status, step: at(), version: state.version, attempts: state.attempts }).toEqual({
+          status: before.status,
+          step: definition.steps[before.cursor].name,
+          version: before.version + 1,
+          attempts: 0,
+        });
+        expect(progressOf(state, definition, phase ?? 'action')).toEqual(progress);
+      }),
+    thenPaused: (from) => then(() => expect({ status: state.status, pausedFrom: state.pausedFrom }).toEqual({ status: 'paused', pausedFrom: from })),
     thenCompletes: () => then(() => expect(state.status).toBe('completed')),
     thenCompensated: (code) =>
       then(() => {

@@ -1,6 +1,6 @@
 import { UnavailableError, ValidationError } from '@shardline/errors';
 import { defineSaga, PivotReachedError, type SagaStep } from '@shardline/sagas';
-import { deadlinePasses, fails, operatorAborts, operatorRetries, sagaSpec, succeeds } from './saga-spec';
+import { continues, deadlinePasses, fails, operatorAborts, operatorPauses, operatorResumes, operatorRetries, sagaSpec, succeeds } from './saga-spec';
 
 const step = (name: string, extra: Partial<SagaStep<unknown, unknown>> = {}): SagaStep<unknown, unknown> => ({
   name,
@@ -50,6 +50,29 @@ describe('sagaSpec: given/when/then over a saga definition', () => {
     spec.given('reserve').when(deadlinePasses()).thenCompensates('reserve');
     spec.given('reserve', 'notify').when(operatorAborts()).thenCompensates('commit');
     spec.given().when(fails(refused)).thenCompensates('reserve').when(succeeds()).thenCompensated();
+  });
+
+  it('a step that continues runs again with its progress, no attempt counted; its compensation keeps the action\'s progress', () => {
+    const copying = spec.given('reserve').when(continues({ done: 1 }, 500)).thenContinues({ done: 1 }).when(continues({ done: 2 })).thenContinues({ done: 2 });
+    expect(copying.state).toMatchObject({ cursor: 1, attempts: 0, steps: [{ step: 'reserve' }, { step: 'notify', attempts: 0, continuations: 2 }] });
+    copying.when(succeeds('n')).thenRuns('commit');
+    expect(copying.when(succeeds('n')).state.progress).toBeNull();
+    // notify has no compensation: a failure after a chunk compensates reserve, and the progress goes with notify.
+    expect(copying.when(fails(refused)).thenCompensates('reserve').state.progress).toBeNull();
+    const atCommit = spec.given('reserve', 'notify').when(continues('half')).thenContinues('half');
+    const undoing = atCommit.when(fails(refused)).thenCompensates('commit');
+    expect(undoing.state.progress).toEqual({ step: 'commit', action: 'half' });
+    undoing.when(continues(1)).thenContinues(1).when(succeeds()).thenCompensates('reserve');
+    expect(() => spec.given('reserve').when(succeeds()).thenContinues({ done: 1 })).toThrow();
+  });
+
+  it('an operator pauses a running or compensating saga and resumes it where it was; not a finished one', () => {
+    spec.given('reserve').when(operatorPauses()).thenPaused('running').when(operatorResumes()).thenRuns('notify');
+    spec.given('reserve').when(fails(refused)).thenCompensates('reserve').when(operatorPauses()).thenPaused('compensating').when(operatorResumes()).thenCompensates('reserve');
+    spec.given('reserve').when(operatorPauses()).thenPaused('running').when(operatorAborts()).thenCompensates('reserve');
+    const parked = spec.given('reserve', 'notify', 'commit').when(fails(refused)).thenParks();
+    expect(() => parked.when(operatorPauses())).toThrow(/only a running or compensating saga can be paused \(it is parked\)/);
+    expect(() => spec.given('reserve').when(operatorResumes())).toThrow(/only a paused saga can be resumed \(it is running\)/);
   });
 
   it('fails the spec when the saga goes elsewhere, and refuses a given out of order', () => {

@@ -7,3 +7,5 @@ export * from './move-records/move-records.effects';
 export * from './move-records/move-records.saga';
 export * from './erase-user/erase-user.effects';
 export * from './erase-user/erase-user.saga';
+export * from './slot-move/slot-move.effects';
+export * from './slot-move/slot-move.saga';

@@ -71,6 +71,12 @@ export interface SlotMoveEffects {
   regrantSource(group: SlotMoveGroup): Promise<void>;
   /** Events of the slots still staged by an atomic batch on the source (a move never carries them). */
   stagedRows(group: SlotMoveGroup): Promise<number>;
+  /**
+   * After the revoke, with no staged row of the slots left on the source: brings the target's
+   * copies of rows that were staged when they were copied in line with what the source did since —
+   * released (the marker cleared, no new event) or discarded (the rows deleted). Returns the rows changed.
+   */
+  settleStagedCopies(group: SlotMoveGroup): Promise<number>;
   /** Gives the target the slots at epoch + 1, its relay holding their outbox rows until the hand-off. */
   grantTarget(group: SlotMoveGroup): Promise<void>;
   /** Takes the slots from the target (rollback before the flip). */

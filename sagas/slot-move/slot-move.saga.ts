@@ -161,6 +161,8 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
           await effects.regrantSource(group);
           throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold an atomic batch's staged rows; the cutover waits for it`);
         }
+        // Copies made while a batch was staged still say so; the source has since released or discarded it.
+        await effects.settleStagedCopies(group);
         const progress = { ...(results['catch-up'] as CopyProgress) };
         for (let done = false; !done; ) {
           const chunk = await effects.catchUpChunk(group, progress.cursor, { final: true });

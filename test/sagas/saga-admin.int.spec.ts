@@ -41,6 +41,32 @@ describe('saga admin routes and Bull Board', () => {
     expect(bad.body.error.details[0].field).toBe('status');
   });
 
+  it('pauses and resumes a saga; a pause or resume that does not apply is 409 naming the state', async () => {
+    const accepted = await api.request('POST', '/api/v1/data/batch', { atomic: true, data: [{ business_id: 'admin-pause', user_id: 1, data_content: {} }] }, { prefer: 'respond-async' });
+    expectStatus(accepted, 202);
+    const id = accepted.body.saga_id;
+    const paused = await api.request('POST', `/admin/sagas/${id}/pause`);
+    expectStatus(paused, 200);
+    expect(paused.body).toMatchObject({ id, status: 'paused', pausedFrom: 'running' });
+    const listed = await api.request('GET', '/admin/sagas?status=paused&type=atomic-batch');
+    expectStatus(listed, 200);
+    expect(listed.body.data.map((s: { id: string }) => s.id)).toContain(id);
+    const again = await api.request('POST', `/admin/sagas/${id}/pause`);
+    expectStatus(again, 409);
+    expect(again.body.error).toMatchObject({ code: 'SAGA.ILLEGAL_STATE', message: expect.stringContaining('(it is paused)') });
+    const client = await api.request('GET', `/api/v1/sagas/${id}`);
+    expectStatus(client, 200);
+    expect(client.body).toMatchObject({ status: 'paused', error: null });
+
+    const resumed = await api.request('POST', `/admin/sagas/${id}/resume`);
+    expectStatus(resumed, 200);
+    expect(resumed.body).toMatchObject({ id, status: 'running', pausedFrom: null });
+    const twice = await api.request('POST', `/admin/sagas/${id}/resume`);
+    expectStatus(twice, 409);
+    expect(twice.body.error).toMatchObject({ code: 'SAGA.ILLEGAL_STATE', message: expect.stringContaining('(it is running)') });
+    expectStatus(await api.request('POST', '/admin/sagas/no-such-saga/pause'), 404);
+  });
+
   it('serves Bull Board for the saga queue', async () => {
     const board = await fetch(`${api.url.replace('[::1]', '127.0.0.1')}/admin/queues`);
     expect(board).toHaveStatus(200);

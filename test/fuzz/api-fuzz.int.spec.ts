@@ -166,10 +166,10 @@ describe('fuzzing the api: no 5xx, refusals name their field, nothing half-writt
       id.map((s): RawRequest => ({ method: 'GET', path: `/api/v1/sagas/${s}` })),
       id.map((s): RawRequest => ({ method: 'GET', path: `/admin/sagas/${s}` })),
       list.map((q): RawRequest => ({ method: 'GET', path: `/admin/sagas?${q}` })),
-      fc.tuple(id, fc.constantFrom('retry', 'abort'), rarely(bodyText(fc.constant({})), 5), contentTypeArb).map(
+      fc.tuple(id, fc.constantFrom('retry', 'abort', 'pause', 'resume'), rarely(bodyText(fc.constant({})), 5), contentTypeArb).map(
         ([s, action, body, type]): RawRequest => ({ method: 'POST', path: `/admin/sagas/${s}/${action}`, body, headers: headersOf({ 'content-type': body === undefined ? undefined : type }) }),
       ),
     );
-    await fuzz('sagas: status, list, inspect, retry, abort', requests, { writes: false });
+    await fuzz('sagas: status, list, inspect, retry, abort, pause, resume', requests, { writes: false });
   }, 300_000);
 });

@@ -11,8 +11,13 @@ export const EVENT_COPY_COLUMNS = ['month_key', 'stream_id', 'stream_version', '
 /** Every column of `records` (staged rows are not copied, so staged_by is always NULL here). */
 export const RECORD_COPY_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time', 'staged_by', 'moving_out_by'] as const;
 
-export const EVENT_SELECT = ['position', 'staged_by', ...EVENT_COPY_COLUMNS].join(', ');
-export const RECORD_SELECT = RECORD_COPY_COLUMNS.join(', ');
+/**
+ * JSON columns are read as text: the driver would otherwise hand them out parsed, and writing them
+ * back through JSON.stringify is not the same bytes (a number beyond 2^53 loses digits, 1.0 becomes 1).
+ */
+const asText = (column: string) => (['data', 'metadata', 'data_content'].includes(column) ? `CAST(${column} AS CHAR CHARACTER SET utf8mb4) AS ${column}` : column);
+export const EVENT_SELECT = ['position', 'staged_by', ...EVENT_COPY_COLUMNS].map(asText).join(', ');
+export const RECORD_SELECT = RECORD_COPY_COLUMNS.map(asText).join(', ');
 
 export type SourceEvent = Record<(typeof EVENT_COPY_COLUMNS)[number] | 'position' | 'staged_by', unknown>;
 export type SourceRecord = Record<(typeof RECORD_COPY_COLUMNS)[number], unknown>;
@@ -70,8 +75,7 @@ export async function recopyRecordsOf(source: Knex, target: Knex.Transaction, st
 }
 
 function valueOf(value: unknown): unknown {
-  // JSON columns come back as text from MariaDB (copied byte for byte), parsed from MySQL.
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) return JSON.stringify(value);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) throw new TypeError('JSON columns must be selected as text (EVENT_SELECT, RECORD_SELECT)');
   return value;
 }
 

@@ -105,6 +105,13 @@ module.exports = {
       to: { path: ['node_modules/@nestjs', `node_modules/${DRIVERS.slice(1)}`, '^libs/[^/]+/src/(mysql|bullmq|kafka)', '^apps'] },
     },
     {
+      name: 'slot-moves-core-stays-driver-free',
+      comment: 'Slot-move types, the planner, cursors and ports know no MySQL: the store and the copier live in slot-moves/src/mysql.',
+      severity: 'error',
+      from: { path: '^libs/slot-moves/src', pathNot: '^libs/slot-moves/src/mysql' },
+      to: { path: ['^libs/slot-moves/src/mysql', '^libs/[^/]+/src/mysql', `node_modules/${DRIVERS.slice(1)}`] },
+    },
+    {
       name: 'bullmq-only-in-saga-adapters',
       comment: 'Only the saga runtime\'s BullMQ adapter (and tests, benchmarks) talks to BullMQ.',
       severity: 'error',

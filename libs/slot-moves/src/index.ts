@@ -1,0 +1,7 @@
+// Slot moves, driver-free: types, the planner, the cursors and the ports. Adapters: `@shardline/slot-moves/mysql`.
+export * from './slot-move.types';
+export * from './slot-move.errors';
+export * from './slot-move.planner';
+export * from './slot-copy.cursors';
+export * from './slot-copier.port';
+export * from './slot-move-store.port';

@@ -1,0 +1,31 @@
+import type { MoveGroup, MovePlanHeader, SlotMoveRow, SlotMoveStage } from './slot-move.types';
+
+/** Progress of a group's slots after a chunk (rows_copied is added, the rest replaced). */
+export interface SlotMoveProgress {
+  stage?: SlotMoveStage;
+  cursor?: unknown;
+  rowsCopiedDelta?: number;
+  rowsBehind?: number | null;
+}
+
+/**
+ * The control database's record of moves (`slot_move_plans`, `slot_moves`; control migration
+ * 0011). A slot is in at most one open move: the store enforces it (a unique key), whatever the
+ * planner was told.
+ */
+export interface SlotMoveStore {
+  /** Stores a plan (stage `planned`); SlotMoveRefusedError listing the slots already in another open move. */
+  createPlan(moveId: string, groups: readonly MoveGroup[], options: Record<string, unknown>): Promise<void>;
+  /** Slots in open moves, with their move id (for the planner). */
+  slotsInOpenMoves(): Promise<Map<number, string>>;
+  plan(moveId: string): Promise<MovePlanHeader | null>;
+  plans(options?: { status?: MovePlanHeader['status']; limit?: number }): Promise<MovePlanHeader[]>;
+  /** Per slot: stage, rows copied, rows behind, updated (the operator's `slots status`). */
+  slots(moveId: string, group?: number): Promise<SlotMoveRow[]>;
+  /** Records a group's progress; `stage` also restarts stage_started. A finished stage takes the slots out of the open moves. */
+  saveProgress(moveId: string, slots: readonly number[], progress: SlotMoveProgress): Promise<void>;
+  /** Marks the plan finished once every slot is finished; true when it did. */
+  finishPlanIfDone(moveId: string): Promise<boolean>;
+  /** Abort at the plan stage (4.1): deletes the plan's rows. */
+  deletePlan(moveId: string): Promise<void>;
+}

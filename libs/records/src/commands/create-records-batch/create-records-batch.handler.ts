@@ -36,7 +36,9 @@ interface ShardPart {
  *   3. with an Idempotency-Key, look up what the key remembers on EVERY shard first: a key used for
  *      another request (on any shard, by any part) is refused with 422 before anything is written;
  *   4. write the parts in parallel. With a key each part remembers its results under
- *      `${key}#shard${n}`, so a retry returns what already landed and writes only the parts that failed;
+ *      `${key}#shard${n}`, and a retry answers every record that any stored part of the key on the
+ *      part's shard holds (its own, a re-split one, or another shard's copied there with a moved slot,
+ *      docs/adr/0008 4.8), writing only the records none holds;
  *   5. every part reports its true outcome: a part whose shard is unavailable answers 503 for its
  *      records, one that lost a race to a concurrent request with the same key 422; the other parts
  *      stand (207). Nothing that committed goes unreported. A part its shard refused because slots

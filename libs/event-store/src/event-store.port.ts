@@ -61,6 +61,12 @@ export interface AppendCommand<TState = unknown> {
   /** Present when the command id came from the client and must be remembered. */
   idempotency?: StoredCommandResult;
   /**
+   * The business a command WITHOUT writes is about (a no-op under a client key): its remembered key
+   * then belongs to that business's slot like a write would (fenced, and carried by a slot move,
+   * docs/adr/0008 4.8). Ignored when the command has writes (their partition keys decide).
+   */
+  partitionKey?: string;
+  /**
    * Stage the writes under this commit point id (docs/adr/0003): events and state rows are written
    * marked and NO outbox rows, so nothing is published and readers resolve the marker against the
    * commit point; `releaseStaged` or `discardStaged` ends the staging.
@@ -84,6 +90,12 @@ export interface EventStore<TState = unknown> {
   /** Appends a pre-grouped command (a batch part for one shard) as one multi-row transaction. */
   appendBatch(command: AppendCommand<TState>): Promise<AppendOutcome>;
   findCommandResult(shard: number, commandId: string): Promise<StoredCommandResult | null>;
+  /**
+   * Every remembered command on the shard whose id starts with `prefix`, in id order: the parts of a
+   * batch under one client key (`key#shardN`, re-split `…#moved-…`, and parts of other shards copied
+   * here with a moved slot, docs/adr/0008 4.8). One index range read.
+   */
+  findCommandResultsByPrefix(shard: number, prefix: string): Promise<StoredCommandResult[]>;
   /** Every event of the stream, staged ones included. */
   readStream(shard: number, streamId: string): Promise<StoredEvent[]>;
   /**

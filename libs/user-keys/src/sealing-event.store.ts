@@ -37,6 +37,10 @@ export class SealingEventStore<TState> implements EventStore<TState> {
     return this.inner.findCommandResult(shard, commandId);
   }
 
+  findCommandResultsByPrefix(shard: number, prefix: string): Promise<StoredCommandResult[]> {
+    return this.inner.findCommandResultsByPrefix(shard, prefix);
+  }
+
   readStream(shard: number, streamId: string): Promise<StoredEvent[]> {
     return this.inner.readStream(shard, streamId);
   }

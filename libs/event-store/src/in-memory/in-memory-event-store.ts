@@ -61,6 +61,11 @@ export class InMemoryEventStore<TState> implements EventStore<TState>, EventLogR
     return this.reachable(shard).commands.get(commandId) ?? null;
   }
 
+  async findCommandResultsByPrefix(shard: number, prefix: string): Promise<StoredCommandResult[]> {
+    const found = [...this.reachable(shard).commands.values()].filter((c) => c.commandId.startsWith(prefix));
+    return found.sort((a, b) => (a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0));
+  }
+
   async readStream(shard: number, streamId: string): Promise<StoredEvent[]> {
     return [...(this.reachable(shard).streams.get(streamId) ?? [])];
   }

@@ -8,3 +8,4 @@ export * from './mysql-event-log-reader';
 export * from './processed-commands-retention';
 export * from './event-archive';
 export * from './mysql-event-import';
+export * from './processed-commands-copy';

@@ -13,7 +13,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import { acquireWriter, WriterWaitTimeoutError, isWriterQueueFull } from './writer-acquisition';
 
 const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by'];
-const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time'];
+const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time', 'slot'];
 
 export interface MysqlEventStoreOptions {
   groupCommit: GroupCommitOptions;
@@ -94,6 +94,19 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     const row = rows[0];
     if (!row) return null;
     return { commandId: row.command_id, requestHash: row.request_hash, response: jsonColumn(row.response) };
+  }
+
+  async findCommandResultsByPrefix(shard: number, prefix: string): Promise<StoredCommandResult[]> {
+    // LIKE with a constant prefix is a range on the primary key; the prefix's own wildcards are escaped.
+    const pattern = `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    const rows = await guardShard(shard, () =>
+      this.databases
+        .shard(shard)('processed_commands')
+        .whereRaw("command_id LIKE ? ESCAPE '!'", [pattern])
+        .orderBy('command_id')
+        .select('command_id', 'request_hash', 'response'),
+    );
+    return rows.map((row: { command_id: string; request_hash: string; response: unknown }) => ({ commandId: row.command_id, requestHash: row.request_hash, response: jsonColumn(row.response) }));
   }
 
   async readStream(shard: number, streamId: string): Promise<StoredEvent[]> {
@@ -185,10 +198,15 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     const eventRows: unknown[][] = [];
     const outboxRows: unknown[][] = [];
     const changes: InlineChange<TState>[] = [];
-    for (const command of commands) {
+    // Each command's slots, computed once: they give its key's slot and, together, the fence's.
+    const slotSets = commands.map((command) => slotsOf(command));
+    commands.forEach((command, c) => {
       if (command.idempotency) {
         const { commandId, requestHash, response } = command.idempotency;
-        commandRows.push([commandId, requestHash, JSON.stringify(response), now]);
+        // The key's slot when the command writes exactly one (a slot move copies the key with it);
+        // NULL for a batch part spanning slots (docs/adr/0008 4.8). No statement of its own.
+        const own = slotSets[c];
+        commandRows.push([commandId, requestHash, JSON.stringify(response), now, own.length === 1 ? own[0] : null]);
       }
       for (const write of command.writes) {
         write.events.forEach((event, i) => {
@@ -209,10 +227,10 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
         });
         changes.push({ streamId: write.streamId, expectedVersion: write.expectedVersion, state: write.state, stagedBy: command.stagedBy ?? null });
       }
-    }
+    });
     // The fence goes first, right after BEGIN (whichever packet carries it): its shared locks are
     // taken before any row lock, so a cutover's revoke waiting on them cannot close a deadlock.
-    const slots = slotsOf(...commands);
+    const slots = slotSets.length === 1 ? slotSets[0] : [...new Set(slotSets.flat())].sort((a, b) => a - b);
     const fence = slots.length > 0 ? [{ sql: slotFenceStatement(slots) }] : [];
     const commandInserts = commandRows.length > 0 ? insertStatements('processed_commands', COMMAND_COLUMNS, commandRows) : [];
     const main = [
@@ -280,12 +298,14 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
 }
 
 /**
- * The slots the commands write, ascending (the fence locks them in this order). A command without
- * writes (a no-op under a client key) touches no slot and is not fenced.
+ * The slots a command writes, ascending (the fence locks them in this order). A command without
+ * writes (a no-op under a client key) counts its business's slot when it names one: its key is
+ * then fenced and stored with the slot like a write; one naming none touches no slot and is not fenced.
  */
-function slotsOf(...commands: AppendCommand<unknown>[]): number[] {
+function slotsOf(command: AppendCommand<unknown>): number[] {
   const slots = new Set<number>();
-  for (const command of commands) for (const write of command.writes) slots.add(slotOf(write.partitionKey));
+  for (const write of command.writes) slots.add(slotOf(write.partitionKey));
+  if (command.writes.length === 0 && command.partitionKey !== undefined) slots.add(slotOf(command.partitionKey));
   return [...slots].sort((a, b) => a - b);
 }
 

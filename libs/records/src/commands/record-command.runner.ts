@@ -152,6 +152,8 @@ export class RecordCommandRunner {
           shard: stream.shard,
           writes: events.length === 0 ? [] : [planStreamWrite(context, { ...stream, events, before, after })],
           idempotency: context.clientSupplied ? { commandId: context.commandId, requestHash, response } : undefined,
+          // A no-op's key belongs to the record's slot (fenced, moved with it: docs/adr/0008 4.8).
+          partitionKey: stream.businessId,
         });
         if (outcome.kind === 'duplicate') return replayOf(outcome.stored, requestHash, status);
         return { status, response, replayed: false };

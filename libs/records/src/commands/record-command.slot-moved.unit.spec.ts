@@ -114,23 +114,63 @@ describe('a write refused by its shard for a moved slot is addressed again after
     expect(byIndex(retried)).toEqual(byIndex(outcome.response as BatchResult));
   });
 
-  it('given a retry split differently than the first attempt, when a record is remembered under none of its keys, then it is refused (422), not written a second time', async () => {
+  it('given a retry split differently than the first attempt, when a record is remembered under none of its keys, then it is written once (it never was) and the rest answered from their part', async () => {
     const { batch } = setup(() => to, [() => movedMap]);
     const other = onNewOwner();
     const records = [businessId, other].map((b, i) => ({ businessId: b, userId: '7', dataContent: { i } }));
     const send = () => batch.execute(new CreateRecordsBatch({ records, atomic: false }, ctx('batch-key-3', true)));
-    // Another shape of history: r0's re-split part was lost (e.g. a retry-after-move whose first split differed).
+    // Another shape of history: r0's re-split part was refused on the first try (a cutover holding the slot).
     const store = (batch as unknown as { store: { appendBatch: (c: AppendCommand<RecordStateChange>) => Promise<unknown> } }).store;
     const appendBatch = store.appendBatch.bind(store);
+    let refuseResplit = true;
+    const writtenKeys: string[] = [];
     store.appendBatch = async (c) => {
-      if (c.idempotency?.commandId.includes('#moved-')) throw new SlotNotOwnedError(c.shard, [slotOf(businessId)]);
+      if (refuseResplit && c.idempotency?.commandId.includes('#moved-')) throw new SlotNotOwnedError(c.shard, [slotOf(businessId)]);
+      writtenKeys.push(c.idempotency?.commandId ?? '-');
       return appendBatch(c);
     };
     const first = (await send()).response as BatchResult;
     expect(first.results.find((r) => r.index === 1)).toMatchObject({ status: 201 });
     expect(first.results.find((r) => r.index === 0)).toMatchObject({ status: 503 });
+    refuseResplit = false;
+    writtenKeys.length = 0;
+    // The retry: r0 and r1 in ONE part of shard `to`, whose plain key remembers r1 only.
     const retried = (await send()).response as BatchResult;
     expect(retried.results.find((r) => r.index === 1)).toEqual(first.results.find((r) => r.index === 1));
-    expect(retried.results.find((r) => r.index === 0)).toMatchObject({ status: 422, error: { code: 'BATCH.KEY_SPLIT_CHANGED' } });
+    expect(retried.results.find((r) => r.index === 0)).toMatchObject({ status: 201, business_id: businessId });
+    expect(writtenKeys).toHaveLength(1); // r0 alone, under a key of its own (the plain one is r1's)
+    expect(writtenKeys[0]).toMatch(/^batch-key-3#shard\d#moved-/);
+    // And again: both answered, nothing written.
+    writtenKeys.length = 0;
+    const again = (await send()).response as BatchResult;
+    expect(again.results).toEqual(retried.results);
+    expect(writtenKeys).toEqual([]);
+  });
+
+  it('given a part of another shard copied here with its moved slot, when the retry routes its record here, then it is answered from that part, not written again', async () => {
+    // First try under the old map: r0 lands on `from` (its owner then) under `batch-key-4#shard<from>`.
+    let owner = from;
+    const { batch, state } = setup(() => owner, [() => movedMap]);
+    const records = [{ businessId, userId: '7', dataContent: { n: 1 } }];
+    const send = () => batch.execute(new CreateRecordsBatch({ records, atomic: false }, ctx('batch-key-4', true)));
+    const first = (await send()).response as BatchResult;
+    const created = first.results[0] as { status: number; id: string };
+    expect(created.status).toBe(201);
+    // The slot moves: its record and the part key go to `to` (slot-moves' copy and copyProcessedCommandsOfSlots), the map flips.
+    const memory = Object.getPrototypeOf((batch as unknown as { store: object }).store) as InMemoryEventStore<RecordStateChange>;
+    const part = await memory.findCommandResult(from, `batch-key-4#shard${from}`);
+    expect(part).not.toBeNull();
+    await memory.append({ shard: to, writes: [], idempotency: part! });
+    owner = to;
+    const router = (batch as unknown as { router: SlotMapShardRouter }).router;
+    router.replace(movedMap, router.version + 1);
+    const store = (batch as unknown as { store: { appendBatch: (c: AppendCommand<RecordStateChange>) => Promise<unknown> } }).store;
+    const appendBatch = store.appendBatch.bind(store);
+    let writes = 0;
+    store.appendBatch = async (c) => (writes++, appendBatch(c));
+    const retried = (await send()).response as BatchResult;
+    expect(retried.results).toEqual(first.results); // the same id: a second write would have minted another
+    expect(writes).toBe(0);
+    expect(await state.get(from, businessId, created.id)).not.toBeNull();
   });
 });

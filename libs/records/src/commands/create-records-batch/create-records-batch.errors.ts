@@ -1,19 +1,19 @@
 import { ShardlineError } from '@shardline/errors';
 
 /**
- * A retry of a keyed batch whose records are split over the shards differently than the first
- * attempt's (slots moved in between, docs/adr/0008): what this shard remembers under the key is
- * another set of the request's records. Those records are refused rather than reported written;
- * the client reads them back (or retries them under a new key).
+ * A concurrent request with the same Idempotency-Key stored this shard's part first, split over
+ * the shards differently (slots moved between the two, docs/adr/0008): its part answers for other
+ * records of the request than this one's. Those are refused rather than reported written; a retry
+ * with the same key finds every stored part of it and writes only what none of them holds.
  */
 export class BatchKeySplitChangedError extends ShardlineError {
   readonly code = 'BATCH.KEY_SPLIT_CHANGED';
   readonly kind = 'unprocessable';
   constructor(shard: number) {
     super(
-      `this Idempotency-Key's batch was split over the shards differently when it was first written (slots moved since); ` +
-        `shard ${shard} remembers other records of it: read these back, or send them again under a new Idempotency-Key`,
-      { details: [{ field: 'Idempotency-Key', message: 'its batch was split differently before a slot move' }] },
+      `a concurrent request with this Idempotency-Key split the batch over the shards differently (slots moved in between); ` +
+        `shard ${shard} remembers other records of it: retry with the same Idempotency-Key`,
+      { details: [{ field: 'Idempotency-Key', message: 'a concurrent request with it split the batch differently' }] },
     );
   }
 }

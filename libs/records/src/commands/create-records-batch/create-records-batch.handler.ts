@@ -36,7 +36,9 @@ interface ShardPart {
  *   3. with an Idempotency-Key, look up what the key remembers on EVERY shard first: a key used for
  *      another request (on any shard, by any part) is refused with 422 before anything is written;
  *   4. write the parts in parallel. With a key each part remembers its results under
- *      `${key}#shard${n}`, so a retry returns what already landed and writes only the parts that failed;
+ *      `${key}#shard${n}`, and a retry answers every record that any stored part of the key on the
+ *      part's shard holds (its own, a re-split one, or another shard's copied there with a moved slot,
+ *      docs/adr/0008 4.8), writing only the records none holds;
  *   5. every part reports its true outcome: a part whose shard is unavailable answers 503 for its
  *      records, one that lost a race to a concurrent request with the same key 422; the other parts
  *      stand (207). Nothing that committed goes unreported. A part its shard refused because slots
@@ -126,18 +128,28 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
 
   private async writePart(first: ShardPart, command: CreateRecordsBatch, requestHash: string, rerouted = false): Promise<BatchItemResult[]> {
     const { metadata: context } = command;
+    let answered: BatchItemResult[] = [];
     let part = first;
-    const key = context.clientSupplied ? { client: context.commandId, part: rerouted ? reroutedPartKeyOf(context.commandId, part) : partKeyOf(context.commandId, part.shard) } : null;
+    let partKey: string | null = null;
+    if (context.clientSupplied) {
+      const key = { client: context.commandId, part: rerouted ? reroutedPartKeyOf(context.commandId, part) : partKeyOf(context.commandId, part.shard) };
+      try {
+        ({ answered, rest: part, partKey } = await this.unanswered(part, key, requestHash));
+      } catch (error) {
+        return this.failedPart(part, error);
+      }
+      if (part.items.length === 0) return answered;
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.appendPart(part, key, requestHash);
+        return [...answered, ...(await this.appendPart(part, partKey, requestHash))];
       } catch (error) {
         if (isStreamVersionConflict(error) && attempt < 3) {
           part = this.withFreshIds(command, part);
           continue;
         }
-        if (isSlotNotOwned(error) && !rerouted) return this.rerouted(part, command, requestHash);
-        return this.failedPart(part, error);
+        if (isSlotNotOwned(error) && !rerouted) return [...answered, ...(await this.rerouted(part, command, requestHash))];
+        return [...answered, ...this.failedPart(part, error)];
       }
     }
   }
@@ -154,39 +166,58 @@ export class CreateRecordsBatchHandler implements ICommandHandler<CreateRecordsB
     return settled.flat();
   }
 
-  /** `key`: the client's Idempotency-Key and the part key this part remembers its results under. */
-  private async appendPart(part: ShardPart, key: PartKey | null, requestHash: string): Promise<BatchItemResult[]> {
-    if (key) {
-      const stored = await this.store.findCommandResult(part.shard, key.part);
-      if (stored) return this.answeredFor(part, storedResponseOf(stored, requestHash), key, requestHash);
-    }
+  /**
+   * With a client key, every record some stored part of the key on this shard already answers for is
+   * answered from there, by its index in the request: the shard's own part, a re-split part, or
+   * another shard's part copied here with a moved slot (docs/adr/0008 4.8) — so a record whose slot
+   * moved between a first try and its retry is not written twice. Records found in none were never
+   * written (a slot's records and the parts holding them move together, and the fence keeps writes to
+   * a slot on its owner): they are the rest to write, under the part key while it is free, else under
+   * a key named by the records they are.
+   */
+  private async unanswered(part: ShardPart, key: PartKey, requestHash: string): Promise<{ answered: BatchItemResult[]; rest: ShardPart; partKey: string }> {
+    const { items: remembered, keys } = await this.rememberedParts(part.shard, key.client, requestHash);
+    const answered = part.items.flatMap((item) => remembered.get(item.index) ?? []);
+    const rest = answered.length === 0 ? part : partWithout(part, remembered);
+    return { answered, rest, partKey: keys.has(key.part) ? reroutedPartKeyOf(key.client, rest) : key.part };
+  }
+
+  /** Writes the part, remembering its items under `partKey` when the client chose a key. */
+  private async appendPart(part: ShardPart, partKey: string | null, requestHash: string): Promise<BatchItemResult[]> {
     const outcome = await this.store.appendBatch({
       shard: part.shard,
       writes: part.writes,
-      idempotency: key ? { commandId: key.part, requestHash, response: part.items } : undefined,
+      idempotency: partKey ? { commandId: partKey, requestHash, response: part.items } : undefined,
     });
-    return outcome.kind === 'duplicate' && key ? this.answeredFor(part, storedResponseOf(outcome.stored, requestHash), key, requestHash) : part.items;
+    return outcome.kind === 'duplicate' ? this.answeredFor(part, storedResponseOf(outcome.stored, requestHash)) : part.items;
+  }
+
+  /** The items every stored part of the client key on the shard remembers, by record index (one range read). */
+  private async rememberedParts(shard: number, client: string, requestHash: string): Promise<{ items: Map<number, BatchItemResult>; keys: Set<string> }> {
+    const prefix = partKeyOf(client, '');
+    const ofThisKey = new RegExp(`^${escapeRegExp(prefix)}\\d+(#moved-[0-9a-f]{16})?$`);
+    const items = new Map<number, BatchItemResult>();
+    const keys = new Set<string>();
+    for (const stored of await this.store.findCommandResultsByPrefix(shard, prefix)) {
+      // Another client key that merely starts like this one's part keys is not ours.
+      if (!ofThisKey.test(stored.commandId)) continue;
+      keys.add(stored.commandId);
+      for (const item of storedResponseOf<BatchItemResult[]>(stored, requestHash)) items.set(item.index, item);
+    }
+    return { items, keys };
   }
 
   /**
-   * A remembered part answers for the records it carried, and only those. The same key split
-   * differently — a retry after slots moved between attempts routes more records to this shard —
-   * leaves records the row does not cover: they were written (if at all) by a re-split part under its
-   * own key, looked up here; records found nowhere are refused (422), never reported as written.
+   * A concurrent request with the same key stored the part first: it answers for the records it
+   * carried; records it does not cover (that request split the batch differently) are refused (422),
+   * never reported as written — the client's retry then finds every stored part and writes only what
+   * none holds.
    */
-  private async answeredFor(part: ShardPart, stored: BatchItemResult[], key: PartKey, requestHash: string): Promise<BatchItemResult[]> {
-    const remembered = new Set(stored.map((item) => item.index));
-    const mine = new Set(part.items.map((item) => item.index));
-    const uncovered = part.items.filter((item) => !remembered.has(item.index));
-    const answered = stored.filter((item) => mine.has(item.index));
-    if (uncovered.length === 0) return answered;
-    const rest = { ...part, items: uncovered };
-    const movedKey = reroutedPartKeyOf(key.client, rest);
-    const found = movedKey === key.part ? null : await this.store.findCommandResult(part.shard, movedKey);
-    const foundItems = found ? storedResponseOf<BatchItemResult[]>(found, requestHash) : [];
-    const foundIndexes = new Set(foundItems.map((item) => item.index));
-    const coversTheRest = foundItems.length === uncovered.length && uncovered.every((item) => foundIndexes.has(item.index));
-    return [...answered, ...(coversTheRest ? foundItems : this.failedPart(rest, new BatchKeySplitChangedError(part.shard)))];
+  private answeredFor(part: ShardPart, stored: BatchItemResult[]): BatchItemResult[] {
+    const byIndex = new Map(stored.map((item) => [item.index, item]));
+    const answered = part.items.flatMap((item) => byIndex.get(item.index) ?? []);
+    const uncovered = part.items.filter((item) => !byIndex.has(item.index));
+    return uncovered.length === 0 ? answered : [...answered, ...this.failedPart({ ...part, items: uncovered }, new BatchKeySplitChangedError(part.shard))];
   }
 
   /** Step 5: the other parts may have committed; this one says what happened to its records. */
@@ -204,9 +235,22 @@ interface PartKey {
 }
 
 /** Where a batch part remembers its results: one processed-command row per (key, shard). */
-function partKeyOf(key: string, shard: number): string {
+function partKeyOf(key: string, shard: number | ''): string {
   return `${key}#shard${shard}`;
 }
+
+/** The part less the records `remembered` answers for (items, writes and decisions are parallel arrays). */
+function partWithout(part: ShardPart, remembered: ReadonlyMap<number, unknown>): ShardPart {
+  const keep = part.items.map((item) => !remembered.has(item.index));
+  return {
+    shard: part.shard,
+    items: part.items.filter((_, i) => keep[i]),
+    writes: part.writes.filter((_, i) => keep[i]),
+    decisions: part.decisions.filter((_, i) => keep[i]),
+  };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Where a part re-split after a slot move remembers its results: NOT under its new shard's plain part

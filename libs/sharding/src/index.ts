@@ -5,3 +5,4 @@ export * from './sharding.config';
 export * from './shard-registry';
 export * from './slot-map-source.port';
 export * from './slot-map-watcher';
+export * from './slot-epoch-conflict.error';

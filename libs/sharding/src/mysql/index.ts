@@ -6,3 +6,4 @@ export * from './mysql-connection-errors';
 export * from './shard-pool.metrics';
 export * from './live-slot-map';
 export * from './slot-map.metrics';
+export * from './slot-flip';

@@ -1,7 +1,7 @@
 import { InternalError } from '@shardline/errors';
 import { guardShard, STORED_EVENT_COLUMNS, storedEventOf } from '@shardline/event-store/mysql';
 import { SLOT_COUNT } from '@shardline/sharding';
-import type { ShardDatabases } from '@shardline/sharding/mysql';
+import { heldSlots, type ShardDatabases } from '@shardline/sharding/mysql';
 import type { OutboxBacklog, OutboxEntry, OutboxSource } from '../outbox-relay.ports';
 
 export interface MysqlOutboxSourceOptions {
@@ -51,29 +51,29 @@ export class MysqlOutboxSource implements OutboxSource {
 
   async readBatch(limit: number): Promise<OutboxEntry[]> {
     const skipHeld = this.held.length > 0 ? `WHERE CRC32(o.partition_key) % ${SLOT_COUNT} NOT IN (${this.held.join(',')})` : '';
+    const db = this.databases.shard(this.shard);
     const [rows] = await guardShard(this.shard, () =>
-      this.databases.shard(this.shard).raw(
-        `SELECT held.slots AS held_slots, batch.*
-           FROM (SELECT GROUP_CONCAT(slot ORDER BY slot) AS slots FROM owned_slots WHERE publish_hold = 1) AS held
-           LEFT JOIN (
-             SELECT o.id AS outbox_id, CRC32(o.partition_key) % ${SLOT_COUNT} AS outbox_slot, ${EVENT_SELECT}
-               FROM outbox o
-               JOIN events e ON e.stream_id = o.stream_id AND e.stream_version = o.stream_version AND e.month_key = o.month_key
-              ${skipHeld}
-              ORDER BY o.id
-              LIMIT ?
-           ) AS batch ON 1
-          ORDER BY batch.outbox_id`,
+      db.raw(
+        `SELECT (SELECT GROUP_CONCAT(slot) FROM owned_slots WHERE publish_hold = 1) AS held_slots,
+                o.id AS outbox_id, CRC32(o.partition_key) % ${SLOT_COUNT} AS outbox_slot, ${EVENT_SELECT}
+           FROM outbox o
+           JOIN events e ON e.stream_id = o.stream_id AND e.stream_version = o.stream_version AND e.month_key = o.month_key
+          ${skipHeld}
+          ORDER BY o.id
+          LIMIT ?`,
         [limit],
       ),
     );
     const read = rows as Array<Record<string, unknown>>;
-    const held = slotsOf(read[0]?.held_slots);
-    this.held = held;
-    const holding = new Set(held);
-    return read
-      .filter((row) => row.outbox_id !== null && row.outbox_id !== undefined && !holding.has(Number(row.outbox_slot)))
-      .map((row) => ({ outboxId: String(row.outbox_id), event: storedEventOf(this.shard, row) }));
+    if (read.length > 0) {
+      this.held = slotsOf(read[0].held_slots);
+    } else if (this.held.length > 0) {
+      // Nothing came back to carry the held set, and our filter may hide rows of a hold cleared
+      // since: read the set on its own (only while something was held, so never in the normal state).
+      this.held = await guardShard(this.shard, () => heldSlots(db));
+    }
+    const holding = new Set(slotsOf(read[0]?.held_slots));
+    return read.filter((row) => !holding.has(Number(row.outbox_slot))).map((row) => ({ outboxId: String(row.outbox_id), event: storedEventOf(this.shard, row) }));
   }
 
   /** Slots the last read held back (0 in the normal state; the relay's shardline_relay_held_slots). */
@@ -136,3 +136,4 @@ function slotsOf(value: unknown): number[] {
   if (value === null || value === undefined || value === '') return [];
   return String(value).split(',').map(Number);
 }
+

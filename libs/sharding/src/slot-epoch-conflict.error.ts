@@ -1,4 +1,5 @@
 import { ShardlineError } from '@shardline/errors';
+import type { EpochConflict } from './slot-cutover.plan';
 
 /**
  * A cutover step conditioned on slot epochs found other epochs (docs/adr/0008, section 1): another
@@ -11,7 +12,7 @@ export class SlotEpochConflictError extends ShardlineError {
   constructor(
     readonly action: string,
     /** Each refused slot with the epoch the step expected (or would set) and the one it found. */
-    readonly conflicts: ReadonlyArray<{ slot: number; expected: number; found: number; shard?: number }>,
+    readonly conflicts: readonly EpochConflict[],
   ) {
     super(
       `${action} refused: ${conflicts.length} slot${conflicts.length === 1 ? '' : 's'} at another epoch (${conflicts

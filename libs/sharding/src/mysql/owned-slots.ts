@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { SLOT_COUNT } from '../slot-map';
+import { planGrant } from '../slot-cutover.plan';
 import { SlotEpochConflictError } from '../slot-epoch-conflict.error';
 import type { SlotOwnership } from './mysql-slot-map.store';
 
@@ -98,14 +99,11 @@ export async function grantSlots(shardDb: Knex, slots: readonly number[], epoch:
   const hold = options.publishHold ? 1 : 0;
   return shardDb.transaction(async (trx) => {
     const rows: Array<{ slot: number; epoch: number }> = await trx('owned_slots').whereIn('slot', [...slots]).forUpdate().select('slot', 'epoch');
-    const found = new Map(rows.map((r) => [Number(r.slot), Number(r.epoch)]));
-    const newer = [...found].filter(([, e]) => e > epoch).map(([slot, e]) => ({ slot, expected: epoch, found: e }));
-    if (newer.length > 0) throw new SlotEpochConflictError(`grant at epoch ${epoch}`, newer);
-    const older = [...found].filter(([, e]) => e < epoch).map(([slot]) => slot);
-    const missing = [...new Set(slots)].filter((slot) => !found.has(slot));
-    if (older.length > 0) await trx('owned_slots').whereIn('slot', older).update({ epoch, publish_hold: hold, granted_time: trx.raw('CURRENT_TIMESTAMP(3)') });
-    for (let i = 0; i < missing.length; i += 1000) await trx('owned_slots').insert(missing.slice(i, i + 1000).map((slot) => ({ slot, epoch, publish_hold: hold })));
-    return older.length + missing.length;
+    const plan = planGrant(slots, epoch, new Map(rows.map((r) => [Number(r.slot), Number(r.epoch)])));
+    if (plan.kind === 'refused') throw new SlotEpochConflictError(`grant at epoch ${epoch}`, plan.conflicts);
+    if (plan.raise.length > 0) await trx('owned_slots').whereIn('slot', plan.raise).update({ epoch, publish_hold: hold, granted_time: trx.raw('CURRENT_TIMESTAMP(3)') });
+    for (let i = 0; i < plan.insert.length; i += 1000) await trx('owned_slots').insert(plan.insert.slice(i, i + 1000).map((slot) => ({ slot, epoch, publish_hold: hold })));
+    return plan.raise.length + plan.insert.length;
   });
 }
 

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { planFlip } from '../slot-cutover.plan';
 import { SlotEpochConflictError } from '../slot-epoch-conflict.error';
 import { bumpSlotMapVersion, SlotOwnership } from './mysql-slot-map.store';
 
@@ -36,16 +37,12 @@ export async function flipSlots(control: Knex, slots: readonly number[], toShard
     const rows = await ownershipOf(trx, wanted, true);
     const unknown = wanted.filter((slot) => !rows.some((r) => r.slot === slot));
     if (unknown.length > 0) throw new RangeError(`flipSlots: slots not in the map: ${unknown.join(', ')}`);
-    const done = rows.filter((r) => r.shard === toShard && r.epoch === expectedOf(r.slot) + 1);
-    const pending = rows.filter((r) => r.epoch === expectedOf(r.slot));
-    if (done.length === rows.length) return { flipped: false, version: await currentVersion(trx), ownership: rows };
-    if (pending.length !== rows.length) {
-      const conflicts = rows.filter((r) => r.epoch !== expectedOf(r.slot)).map((r) => ({ slot: r.slot, expected: expectedOf(r.slot), found: r.epoch, shard: r.shard }));
-      throw new SlotEpochConflictError(`flip to shard ${toShard}`, conflicts);
-    }
+    const plan = planFlip(rows, toShard, expectedOf);
+    if (plan.kind === 'done') return { flipped: false, version: await currentVersion(trx), ownership: rows };
+    if (plan.kind === 'refused') throw new SlotEpochConflictError(`flip to shard ${toShard}`, plan.conflicts);
     const registered = await trx('shards').where({ shard: toShard }).first('shard');
     if (!registered) throw new RangeError(`flipSlots: shard ${toShard} is not registered`);
-    for (const [epoch, group] of groupBy(wanted, expectedOf)) {
+    for (const [epoch, group] of plan.byEpoch) {
       const changed = await trx('slot_map').whereIn('slot', group).where({ epoch }).update({ shard: toShard, epoch: epoch + 1 });
       // Cannot differ (the rows are locked); checked because a silent partial flip would break invariant M.
       if (changed !== group.length) throw new Error(`flipSlots: updated ${changed} of ${group.length} slots at epoch ${epoch}`);
@@ -78,8 +75,3 @@ async function currentVersion(trx: Knex.Transaction): Promise<number> {
   return Number(rows[0]?.version ?? 0);
 }
 
-function groupBy(slots: readonly number[], key: (slot: number) => number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const slot of slots) out.set(key(slot), [...(out.get(key(slot)) ?? []), slot]);
-  return out;
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
+import { MysqlShardLease, outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
 import { slotOf } from '@shardline/sharding';
 import { flipSlots, grantSlots, heldSlots, releasePublishHold, revokeSlots, ShardDatabases, slotOwnershipOf } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
@@ -20,6 +20,8 @@ describe('relay: publish hold of a slot moved to this shard (docs/adr/0008 4.6)'
   let api: ApiHarness;
   let relay: RelayApp;
   let collector: TopicCollector;
+  /** Shard 3's relay lease, held by the test: the old owner of the second test does not publish until it lets go. */
+  let shard3Lease: MysqlShardLease;
   const topic = testTopic('publish-hold');
   const tag = randomUUID().slice(0, 8);
 
@@ -27,6 +29,8 @@ describe('relay: publish hold of a slot moved to this shard (docs/adr/0008 4.6)'
     dbs = await createTestDatabases(4);
     databases = new ShardDatabases(dbs.config);
     const polling = { ...dbs.config, slotMapPollMs: 100 };
+    shard3Lease = new MysqlShardLease(3, dbs.config.shards[3], { connectTimeoutMs: 1500, queryTimeoutMs: 3000 });
+    expect(await shard3Lease.tryAcquire()).toBe(true);
     api = await startApi(polling, { SHARDLINE_SAGAS_ENABLED: 'false' });
     // A batch smaller than the held rows: held rows at the head of the outbox must not stall the rest.
     relay = await startRelayApp(testRelayConfig(polling, topic, { SHARDLINE_RELAY_BATCH_SIZE: '3' }));
@@ -35,6 +39,7 @@ describe('relay: publish hold of a slot moved to this shard (docs/adr/0008 4.6)'
     await collector.start();
   });
   afterAll(async () => {
+    await shard3Lease?.release();
     await relay?.stop();
     await collector?.close();
     await api?.close();
@@ -103,5 +108,34 @@ describe('relay: publish hold of a slot moved to this shard (docs/adr/0008 4.6)'
     expect(streamOrderViolations(collector.messages)).toEqual([]);
     await waitFor('shard 2 outbox of the slot empty', async () => (await outboxRowsOfSlots(databases.shard(2), [slot])) === 0, { timeoutMs: 10_000 });
     await waitFor('the relay to report no hold', async () => (await heldGauge(2)) === 0, { timeoutMs: 5000 });
+  });
+
+  it('the whole hand-off: the old owner publishes its pending events of the slot first, the new owner once the old outbox has none of them', async () => {
+    const moving = businessOnShard(3, `${tag}-handoff`);
+    const slot = slotOf(moving);
+    // The old owner's relay is on standby (the test holds its lease): its rows of the slot wait.
+    const old = await create(moving);
+    await patch(moving, old, 1);
+    const [planned] = await slotOwnershipOf(databases.control, [slot]);
+    await revokeSlots(databases.shard(3), [slot]);
+    await grantSlots(databases.shard(0), [slot], planned.epoch + 1, { publishHold: true });
+    await flipSlots(databases.control, [slot], 0, planned.epoch);
+    const moved = await create(moving);
+    await patch(moving, moved, 1);
+    expect(await outboxRowsOfSlots(databases.shard(0), [slot])).toBe(2);
+    // The hand-off has to wait: the old owner still holds two unpublished rows of the slot.
+    expect(await outboxRowsOfSlots(databases.shard(3), [slot])).toBe(2);
+    const other = businessOnShard(0, `${tag}-flowing`);
+    await create(other);
+    await waitFor('shard 0 to publish another business', () => of(other).length > 0, { timeoutMs: 20_000 });
+    expect(of(moving)).toEqual([]);
+
+    await shard3Lease.release();
+    await waitFor('the old owner outbox drained of the slot', async () => (await outboxRowsOfSlots(databases.shard(3), [slot])) === 0, { timeoutMs: 20_000 });
+    expect(firstDeliveries(of(moving))).toEqual([`record-${old}#1`, `record-${old}#2`]);
+    expect(await outboxRowsOfSlots(databases.shard(0), [slot])).toBe(2);
+    expect(await releasePublishHold(databases.shard(0), [slot])).toBe(1);
+    await waitFor('the new owner events published', () => firstDeliveries(of(moving)).length === 4, { timeoutMs: 20_000 });
+    expect(firstDeliveries(of(moving))).toEqual([`record-${old}#1`, `record-${old}#2`, `record-${moved}#1`, `record-${moved}#2`]);
   });
 });

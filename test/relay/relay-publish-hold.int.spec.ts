@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MysqlShardLease, outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
+import { handOffSlots, MysqlShardLease, outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
 import { slotOf } from '@shardline/sharding';
 import { flipSlots, grantSlots, heldSlots, releasePublishHold, revokeSlots, ShardDatabases, slotOwnershipOf } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
@@ -124,7 +124,8 @@ describe('relay: publish hold of a slot moved to this shard (docs/adr/0008 4.6)'
     await patch(moving, moved, 1);
     expect(await outboxRowsOfSlots(databases.shard(0), [slot])).toBe(2);
     // The hand-off has to wait: the old owner still holds two unpublished rows of the slot.
-    expect(await outboxRowsOfSlots(databases.shard(3), [slot])).toBe(2);
+    expect(await handOffSlots(databases.shard(3), databases.shard(0), [slot])).toEqual({ done: false, sourceRows: 2 });
+    expect(await heldSlots(databases.shard(0))).toEqual([slot]);
     const other = businessOnShard(0, `${tag}-flowing`);
     await create(other);
     await waitFor('shard 0 to publish another business', () => of(other).length > 0, { timeoutMs: 20_000 });
@@ -134,7 +135,8 @@ describe('relay: publish hold of a slot moved to this shard (docs/adr/0008 4.6)'
     await waitFor('the old owner outbox drained of the slot', async () => (await outboxRowsOfSlots(databases.shard(3), [slot])) === 0, { timeoutMs: 20_000 });
     expect(firstDeliveries(of(moving))).toEqual([`record-${old}#1`, `record-${old}#2`]);
     expect(await outboxRowsOfSlots(databases.shard(0), [slot])).toBe(2);
-    expect(await releasePublishHold(databases.shard(0), [slot])).toBe(1);
+    expect(await handOffSlots(databases.shard(3), databases.shard(0), [slot])).toEqual({ done: true, released: 1 });
+    expect(await handOffSlots(databases.shard(3), databases.shard(0), [slot])).toEqual({ done: true, released: 0 });
     await waitFor('the new owner events published', () => firstDeliveries(of(moving)).length === 4, { timeoutMs: 20_000 });
     expect(firstDeliveries(of(moving))).toEqual([`record-${old}#1`, `record-${old}#2`, `record-${moved}#1`, `record-${moved}#2`]);
   });

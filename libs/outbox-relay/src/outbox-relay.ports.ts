@@ -31,6 +31,11 @@ export interface OutboxSource {
   backlog(): Promise<OutboxBacklog>;
   /** Whether the shard answers (readiness; never throws). */
   ping(): Promise<boolean>;
+  /**
+   * Slots whose rows the last read held back (owned_slots.publish_hold, docs/adr/0008 4.6): 0 in
+   * the normal state. Absent: the source never holds rows back.
+   */
+  heldSlotCount?(): number;
 }
 
 /**

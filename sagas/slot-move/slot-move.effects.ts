@@ -25,6 +25,8 @@ export interface ChunkResult {
   rows: number;
   /** True when the pass found nothing more to copy below its horizon. */
   done: boolean;
+  /** Nothing to do before this long (e.g. the backfill waits out the settle window first). */
+  waitMs?: number;
 }
 
 export interface CatchUpResult extends ChunkResult {
@@ -52,7 +54,11 @@ export interface SlotMoveEffects {
   /** Shows the group's progress to operators (`slots status`, /admin/slot-moves, metrics). */
   report(group: SlotMoveGroup, stage: SlotMoveStage, progress?: { rowsCopied?: number; rowsBehind?: number }): Promise<void>;
 
-  /** One bounded chunk of the backfill (events, records and Idempotency-Keys of the slots). */
+  /**
+   * One bounded chunk of the backfill (events, records and Idempotency-Keys of the slots). Rows an
+   * atomic batch holds staged are not copied but remembered: catch-up copies them once released and
+   * forgets them once discarded, so no copy ever carries a staged marker.
+   */
   copyChunk(group: SlotMoveGroup, cursor: CopyCursor | null): Promise<ChunkResult>;
   /**
    * One bounded chunk of catch-up from `cursor`. Without `final`, the cursor advances only past
@@ -71,12 +77,6 @@ export interface SlotMoveEffects {
   regrantSource(group: SlotMoveGroup): Promise<void>;
   /** Events of the slots still staged by an atomic batch on the source (a move never carries them). */
   stagedRows(group: SlotMoveGroup): Promise<number>;
-  /**
-   * After the revoke, with no staged row of the slots left on the source: brings the target's
-   * copies of rows that were staged when they were copied in line with what the source did since —
-   * released (the marker cleared, no new event) or discarded (the rows deleted). Returns the rows changed.
-   */
-  settleStagedCopies(group: SlotMoveGroup): Promise<number>;
   /** Gives the target the slots at epoch + 1, its relay holding their outbox rows until the hand-off. */
   grantTarget(group: SlotMoveGroup): Promise<void>;
   /** Takes the slots from the target (rollback before the flip). */

@@ -111,7 +111,7 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         const chunk = await effects.copyChunk(group, progress.cursor);
         const next = { cursor: chunk.cursor, rows: progress.rows + chunk.rows };
         await effects.report(group, chunk.done ? 'catching-up' : 'copying', { rowsCopied: next.rows });
-        return chunk.done ? next : continueLater(next, input.pause_ms);
+        return chunk.done ? next : continueLater(next, Math.max(input.pause_ms, chunk.waitMs ?? 0));
       },
       async compensation({ effects, input }) {
         const group = groupOf(input);
@@ -161,8 +161,6 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
           await effects.regrantSource(group);
           throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold an atomic batch's staged rows; the cutover waits for it`);
         }
-        // Copies made while a batch was staged still say so; the source has since released or discarded it.
-        await effects.settleStagedCopies(group);
         const progress = { ...(results['catch-up'] as CopyProgress) };
         for (let done = false; !done; ) {
           const chunk = await effects.catchUpChunk(group, progress.cursor, { final: true });

@@ -71,10 +71,6 @@ function world(options: { chunk?: number; parallel?: number } = {}) {
       if (owners.target) throw new Error('two owners');
       owners.source = true;
     },
-    async settleStagedCopies() {
-      calls.push('settle-staged');
-      return 0;
-    },
     async stagedRows() {
       return faults.staged > 0 ? faults.staged-- : 0;
     },
@@ -137,7 +133,7 @@ describe('slot-move saga', () => {
     expect(w.owners).toMatchObject({ source: false, target: true, map: 'target', hold: false });
     expect(w.stages).toEqual(['copying', 'catching-up', 'verifying', 'cutover', 'handoff', 'done']);
     // The final catch-up runs after the revoke (nothing more can land on the source), then the exact verify.
-    expect(w.calls.slice(w.calls.indexOf('revoke'))).toEqual(['revoke', 'settle-staged', 'final-catch-up', 'verify-exact']);
+    expect(w.calls.slice(w.calls.indexOf('revoke'))).toEqual(['revoke', 'final-catch-up', 'verify-exact']);
     expect(w.admitted.size).toBe(0);
     expect((await w.orchestrator.clientView('s1')).result).toMatchObject({ move_id: 'm1', to_shard: 5, rows_copied: w.source.length });
   });

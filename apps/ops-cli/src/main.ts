@@ -2,6 +2,7 @@
  * Operator commands:
  *   migrate               create databases, migrate control + every shard, seed the slot map, add partitions
  *   shards add URL…|list  register and migrate new, empty shard databases; list the registry (src/shards)
+ *   slots move|status|pause|resume|abort|cleanup   move slots between shards online (src/slots; docs/adr/0008)
  *   partitions [months]   on every shard: create event and record partitions for the next `months` months (default 3)
  *                         and forget Idempotency-Keys older than SHARDLINE_IDEMPOTENCY_RETENTION_DAYS (7)
  *   projections:rebuild <elasticsearch|clickhouse>   rebuild a read model from the event store and swap it in
@@ -27,6 +28,7 @@ import { importCommand } from './replay/import.command';
 import { maintainCommand } from './maintenance/maintain.command';
 import { archiveCommand } from './maintenance/archive.command';
 import { shardsCommand } from './shards/shards.command';
+import { slotsCommand } from './slots/slots.command';
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
@@ -41,6 +43,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'shards') {
     process.exitCode = await shardsCommand(argv.slice(1), process.env);
+    return;
+  }
+  if (command === 'slots') {
+    process.exitCode = await slotsCommand(argv.slice(1), process.env);
     return;
   }
   if (command === 'keys') {
@@ -83,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await dlqCommand(argv.slice(1), process.env);
       return;
     default:
-      console.error('usage: ops-cli migrate | shards <add|list> | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | import FILE.jsonl [...] | maintain [--only …] | archive <export|verify|drop>');
+      console.error('usage: ops-cli migrate | shards <add|list> | slots <move|status|pause|resume|abort|cleanup> | partitions [monthsAhead] | projections:rebuild <projection> | dlq <list|inspect|resend> | verify [...] | records:rebuild [...] | keys <create|list|revoke|dev> | export [...] | replay [...] | import FILE.jsonl [...] | maintain [--only …] | archive <export|verify|drop>');
       process.exitCode = 2;
   }
 }

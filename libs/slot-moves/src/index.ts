@@ -5,3 +5,4 @@ export * from './slot-move.planner';
 export * from './slot-copy.cursors';
 export * from './slot-copier.port';
 export * from './slot-move-store.port';
+export * from './slot-move.metrics';

@@ -8,7 +8,7 @@
  * Stages of a slot, in order. `done` and `aborted` end a slot's move (it leaves the open moves);
  * every other stage keeps the slot in its move, so no other plan may take it.
  */
-export const SLOT_MOVE_STAGES = ['planned', 'copying', 'catching-up', 'verifying', 'cutover', 'flipped', 'handing-off', 'done', 'aborted'] as const;
+export const SLOT_MOVE_STAGES = ['planned', 'copying', 'catching-up', 'verifying', 'cutover', 'flipped', 'handing-off', 'done', 'rolling-back', 'aborted'] as const;
 export type SlotMoveStage = (typeof SLOT_MOVE_STAGES)[number];
 
 export const FINISHED_STAGES: readonly SlotMoveStage[] = ['done', 'aborted'];

@@ -7,3 +7,4 @@ export * from './verify-slots';
 export * from './delete-slot-rows';
 export { EVENT_COPY_COLUMNS, RECORD_COPY_COLUMNS } from './copy-rows';
 export { EVENT_SLOT, RECORD_SLOT } from './slot-sql';
+export * from './mysql-slot-move.effects';

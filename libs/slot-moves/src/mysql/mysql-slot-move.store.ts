@@ -75,6 +75,12 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
     return Number((result as { affectedRows?: number }).affectedRows ?? 0) === 1;
   }
 
+  /** Slots of open moves by stage (the `shardline_slot_moves` gauge). */
+  async countOpenByStage(): Promise<Array<{ stage: string; slots: number }>> {
+    const rows = await this.control('slot_moves').whereNotNull('open_slot').groupBy('stage').select('stage').count({ n: '*' });
+    return rows.map((r: Record<string, unknown>) => ({ stage: String(r.stage), slots: Number(r.n) }));
+  }
+
   async deletePlan(moveId: string): Promise<void> {
     await this.control.transaction(async (trx) => {
       await trx('slot_moves').where({ move_id: moveId }).delete();

@@ -1,0 +1,202 @@
+import { copyProcessedCommandsOfSlots, deleteProcessedCommandsOfSlots, processedCommandsCopyStart, type ProcessedCommandsCopyCursor } from '@shardline/event-store/mysql';
+import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
+import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage as SagaStage } from '@shardline/saga-definitions';
+import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, stagedRowsOfSlots, type ShardDatabases } from '@shardline/sharding/mysql';
+import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
+import type { ChunkOptions } from '../slot-copier.port';
+import type { SlotMoveStage } from '../slot-move.types';
+import { MysqlSlotCopier } from './mysql-slot-copier';
+import { MysqlSlotMoveStore } from './mysql-slot-move.store';
+import type { SlotMoveMetrics } from '../slot-move.metrics';
+
+/**
+ * Where a group's copy stands, saved in the saga between chunks: the events/records cursor of the
+ * copy engine, then the Idempotency-Keys pass (docs/adr/0008, 4.8).
+ */
+export interface MoveCursor {
+  data: CopyCursor | CatchUpCursor | null;
+  keys: ProcessedCommandsCopyCursor | null;
+  /** When the last keys pass started (worker clock, ms): the next pass reads keys from then minus the settle window. */
+  keysPassStartedAt: number | null;
+}
+
+export interface MysqlSlotMoveEffectsOptions extends ChunkOptions {
+  /** A catch-up chunk also runs a keys pass when the last one started this long ago (default 30 s). */
+  keysPassEveryMs?: number;
+}
+
+/** How long a key may be stamped before it commits, plus clock skew between writers and this worker. */
+const KEYS_SETTLE_MS = 60_000;
+const DEFAULT_KEYS_PASS_EVERY_MS = 30_000;
+
+/** The saga's stages as `slot_moves` stores them (the saga says `handoff`, operators read `handing-off`). */
+const STORED_STAGE: Record<SagaStage, SlotMoveStage> = {
+  queued: 'planned',
+  copying: 'copying',
+  'catching-up': 'catching-up',
+  verifying: 'verifying',
+  cutover: 'cutover',
+  handoff: 'handing-off',
+  done: 'done',
+  'rolling-back': 'rolling-back',
+  'rolled-back': 'aborted',
+};
+
+/**
+ * The slot-move saga's effects on MySQL (docs/adr/0008): the copy engine (events, records), the
+ * Idempotency-Key copier, the ownership primitives on both shards and the map flip in the control
+ * database, the relay hand-off, and the plan's rows for operators. Every effect is idempotent.
+ */
+export class MysqlSlotMoveEffects implements SlotMoveEffects {
+  private readonly copier: MysqlSlotCopier;
+  private readonly moves: MysqlSlotMoveStore;
+
+  constructor(
+    private readonly databases: ShardDatabases,
+    private readonly options: MysqlSlotMoveEffectsOptions = {},
+    private readonly metrics?: SlotMoveMetrics,
+  ) {
+    this.copier = new MysqlSlotCopier(databases);
+    this.moves = new MysqlSlotMoveStore(databases.control);
+  }
+
+  /** Admits the group while fewer than the plan's `parallel` groups are between admission and their end. */
+  async admit(group: SlotMoveGroup): Promise<boolean> {
+    return this.databases.control.transaction(async (trx) => {
+      // The plan row's lock serialises admissions of one move: two workers cannot both take the last place.
+      const plan = await trx('slot_move_plans').where({ move_id: group.moveId }).forUpdate().first('options');
+      if (!plan) throw new Error(`slot move ${group.moveId} has no plan`);
+      const options = typeof plan.options === 'string' ? JSON.parse(plan.options) : plan.options;
+      const parallel = Number(options?.parallel ?? 2);
+      const rows: Array<{ group_no: number; stage: string }> = await trx('slot_moves').where({ move_id: group.moveId }).select('group_no', 'stage');
+      const mine = rows.filter((r) => Number(r.group_no) === group.group);
+      if (mine.some((r) => r.stage !== 'planned')) return true;
+      const active = new Set(rows.filter((r) => !['planned', 'done', 'aborted'].includes(r.stage)).map((r) => Number(r.group_no)));
+      if (active.size >= parallel) return false;
+      await trx('slot_moves').where({ move_id: group.moveId, group_no: group.group }).update({ stage: 'copying', stage_started: trx.raw('CURRENT_TIMESTAMP(3)'), updated: trx.raw('CURRENT_TIMESTAMP(3)') });
+      return true;
+    });
+  }
+
+  async release(group: SlotMoveGroup): Promise<void> {
+    await this.moves.finishPlanIfDone(group.moveId);
+  }
+
+  async report(group: SlotMoveGroup, stage: SagaStage, progress: { rowsCopied?: number; rowsBehind?: number } = {}): Promise<void> {
+    const rows = await this.moves.slots(group.moveId, group.group);
+    const stored = STORED_STAGE[stage];
+    const changed = rows.some((r) => r.stage !== stored);
+    const copiedBefore = rows.reduce((n, r) => n + r.rowsCopied, 0);
+    // rows_copied is kept on the group's first slot (the copy is per group, not per slot).
+    const first = [...group.slots].sort((a, b) => a - b)[0];
+    const delta = progress.rowsCopied !== undefined ? Math.max(0, progress.rowsCopied - copiedBefore) : 0;
+    if (changed) await this.moves.saveProgress(group.moveId, group.slots, { stage: stored, ...(progress.rowsBehind !== undefined ? { rowsBehind: progress.rowsBehind } : {}) });
+    else if (progress.rowsBehind !== undefined) await this.moves.saveProgress(group.moveId, group.slots, { rowsBehind: progress.rowsBehind });
+    if (delta > 0) await this.moves.saveProgress(group.moveId, [first], { rowsCopiedDelta: delta });
+    this.metrics?.observe(group, stored, delta, progress.rowsBehind);
+  }
+
+  async copyChunk(group: SlotMoveGroup, raw: unknown): Promise<ChunkResult> {
+    const cursor = (raw as MoveCursor | null) ?? { data: null, keys: null, keysPassStartedAt: null };
+    const data = cursor.data as CopyCursor | null;
+    if (!data || data.kind === 'copy') {
+      const chunk = await this.copier.copyChunk(group.fromShard, group.toShard, group.slots, data, this.options);
+      const next: MoveCursor = { ...cursor, data: chunk.done ? catchUpCursorAfter(chunk.cursor) : chunk.cursor };
+      return { cursor: next, rows: chunk.rowsCopied, done: false, waitMs: chunk.waitMs };
+    }
+    // Events and records are across: the keys of the slots, a first full pass.
+    const keys = await this.keysChunk(group, cursor, null);
+    const done = keys.cursor.keys?.done === true;
+    return { cursor: done ? { ...keys.cursor, keys: null } : keys.cursor, rows: keys.copied, done };
+  }
+
+  async catchUpChunk(group: SlotMoveGroup, raw: unknown, { final }: { final: boolean }): Promise<CatchUpResult> {
+    const cursor = raw as MoveCursor;
+    const chunk = await this.copier.catchUpChunk(group.fromShard, group.toShard, group.slots, cursor.data as CatchUpCursor, { ...this.options, final });
+    let next: MoveCursor = { ...cursor, data: chunk.cursor };
+    let rows = chunk.rowsCopied;
+    const dataDone = chunk.rowsBehind === 0 && chunk.pending.holes === 0;
+    const due = cursor.keysPassStartedAt === null || Date.now() - cursor.keysPassStartedAt >= (this.options.keysPassEveryMs ?? DEFAULT_KEYS_PASS_EVERY_MS);
+    const since = cursor.keysPassStartedAt === null ? null : new Date(cursor.keysPassStartedAt - KEYS_SETTLE_MS);
+    if (final && dataDone) {
+      // After the revoke nothing more commits for these slots on the source: one fresh pass from the
+      // last pass's start (minus the settle window) to the end finds every key the others missed.
+      next = { ...next, keys: null };
+      do {
+        const keys = await this.keysChunk(group, next, since);
+        next = keys.cursor;
+        rows += keys.copied;
+      } while (!next.keys?.done);
+      return { cursor: { ...next, keys: null }, rows, rowsBehind: chunk.rowsBehind, done: true };
+    }
+    // Now and then while catching up, a chunk of keys committed since the last pass: the final pass stays short.
+    if (!final && (cursor.keys !== null || due)) {
+      const keys = await this.keysChunk(group, next, since);
+      next = keys.cursor.keys?.done ? { ...keys.cursor, keys: null } : keys.cursor;
+      rows += keys.copied;
+    }
+    return { cursor: next, rows, rowsBehind: chunk.rowsBehind, done: dataDone };
+  }
+
+  async verify(group: SlotMoveGroup, { upTo }: { upTo: unknown }): Promise<SlotMismatch[]> {
+    const cursor = upTo as MoveCursor | null;
+    const below = cursor?.data && cursor.data.kind === 'catch-up' ? { cursor: cursor.data, settleMs: this.options.settleMs } : undefined;
+    const result = await this.copier.verifySlots(group.fromShard, group.toShard, group.slots, below ? { below } : {});
+    return result.mismatches.map((m) => ({ slot: m.slot, what: m.table, source: `${m.source.count} rows, checksum ${m.source.checksum}`, target: `${m.target.count} rows, checksum ${m.target.checksum}` }));
+  }
+
+  async deleteTargetChunk(group: SlotMoveGroup): Promise<boolean> {
+    const chunk = await this.copier.deleteSlotRows(group.toShard, group.slots, { chunkRows: this.options.chunkRows });
+    if (!chunk.done) return false;
+    await deleteProcessedCommandsOfSlots(this.databases.shard(group.toShard), group.slots, { chunkRows: this.options.chunkRows });
+    return true;
+  }
+
+  async revokeSource(group: SlotMoveGroup): Promise<void> {
+    await revokeSlots(this.databases.shard(group.fromShard), group.slots);
+  }
+
+  async regrantSource(group: SlotMoveGroup): Promise<void> {
+    for (const [epoch, slots] of byEpoch(group)) await regrantSource(this.databases.shard(group.fromShard), slots, epoch);
+  }
+
+  stagedRows(group: SlotMoveGroup): Promise<number> {
+    return stagedRowsOfSlots(this.databases.shard(group.fromShard), group.slots);
+  }
+
+  async grantTarget(group: SlotMoveGroup): Promise<void> {
+    for (const [epoch, slots] of byEpoch(group)) await grantSlots(this.databases.shard(group.toShard), slots, epoch + 1, { publishHold: true });
+  }
+
+  async revokeTarget(group: SlotMoveGroup): Promise<void> {
+    await revokeSlots(this.databases.shard(group.toShard), group.slots);
+  }
+
+  async flip(group: SlotMoveGroup): Promise<void> {
+    await flipSlots(this.databases.control, group.slots, group.toShard, new Map(group.slots.map((slot, i) => [slot, group.epochs[i]])));
+  }
+
+  sourceOutboxRows(group: SlotMoveGroup): Promise<number> {
+    return outboxRowsOfSlots(this.databases.shard(group.fromShard), group.slots);
+  }
+
+  async releasePublishHold(group: SlotMoveGroup): Promise<void> {
+    await releasePublishHold(this.databases.shard(group.toShard), group.slots);
+  }
+
+  /** One chunk of a keys pass (a new pass starts when none is under way). */
+  private async keysChunk(group: SlotMoveGroup, cursor: MoveCursor, since: Date | null): Promise<{ cursor: MoveCursor; copied: number }> {
+    const starting = cursor.keys === null;
+    const keys = cursor.keys ?? processedCommandsCopyStart(group.slots, since);
+    const step = await copyProcessedCommandsOfSlots(this.databases.shard(group.fromShard), this.databases.shard(group.toShard), group.slots, keys, { chunkRows: this.options.chunkRows });
+    return { cursor: { ...cursor, keys: step.cursor, keysPassStartedAt: starting ? Date.now() : cursor.keysPassStartedAt }, copied: step.copied };
+  }
+}
+
+/** The group's slots by their planned epoch (usually one epoch for all). */
+function byEpoch(group: SlotMoveGroup): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  group.slots.forEach((slot, i) => out.set(group.epochs[i], [...(out.get(group.epochs[i]) ?? []), slot]));
+  return out;
+}
+

@@ -1,0 +1,49 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SlotMoveStage } from './slot-move.types';
+
+/** What the slot-move saga's effects tell Prometheus as they go (in the process that runs the sagas). */
+export class SlotMoveMetrics {
+  private readonly rowsCopied: Counter<'from_shard' | 'to_shard'>;
+  private readonly rowsBehind: Gauge<'move' | 'group'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.rowsCopied = new Counter({
+      name: 'shardline_slot_move_rows_copied_total',
+      help: 'Rows (events, records, Idempotency-Keys) slot moves copied to their target shard',
+      labelNames: ['from_shard', 'to_shard'],
+      registers,
+    });
+    this.rowsBehind = new Gauge({
+      name: 'shardline_slot_move_rows_behind',
+      help: 'Source events of a moving group above its catch-up cursor (removed when the group ends)',
+      labelNames: ['move', 'group'],
+      registers,
+    });
+  }
+
+  observe(group: { moveId: string; group: number; fromShard: number; toShard: number }, stage: SlotMoveStage, rowsCopied: number, rowsBehind?: number): void {
+    if (rowsCopied > 0) this.rowsCopied.inc({ from_shard: String(group.fromShard), to_shard: String(group.toShard) }, rowsCopied);
+    const labels = { move: group.moveId, group: String(group.group) };
+    if (stage === 'done' || stage === 'aborted') this.rowsBehind.remove(labels);
+    else if (rowsBehind !== undefined) this.rowsBehind.set(labels, rowsBehind);
+  }
+}
+
+/**
+ * Slots of open moves by stage, read from the control database at each scrape. Register it in ONE
+ * process kind (the saga worker): it describes the shared plan, not the process.
+ */
+export function registerSlotMoveStageMetrics(registry: Registry, countByStage: () => Promise<Array<{ stage: string; slots: number }>>): void {
+  new Gauge({
+    name: 'shardline_slot_moves',
+    help: 'Slots of open slot moves by stage (planned, copying, catching-up, verifying, cutover, handing-off, rolling-back)',
+    labelNames: ['stage'],
+    registers: [registry],
+    async collect() {
+      const counts = await countByStage();
+      this.reset();
+      for (const c of counts) this.set({ stage: c.stage }, c.slots);
+    },
+  });
+}

@@ -11,6 +11,7 @@ import * as pendingCacheInvalidations from './shard/0005_pending_cache_invalidat
 import * as recordsPartitioned from './shard/0006_records_partitioned';
 import * as ownedSlots from './shard/0007_owned_slots';
 import * as processedCommandsSlot from './shard/0008_processed_commands_slot';
+import * as ownedSlotsPublishHold from './shard/0009_owned_slots_publish_hold';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
@@ -48,6 +49,7 @@ export const shardMigrations = new ListedMigrations({
   '0006_records_partitioned': recordsPartitioned,
   '0007_owned_slots': ownedSlots,
   '0008_processed_commands_slot': processedCommandsSlot,
+  '0009_owned_slots_publish_hold': ownedSlotsPublishHold,
 });
 export const controlMigrations = new ListedMigrations({
   '0001_slot_map': slotMap,

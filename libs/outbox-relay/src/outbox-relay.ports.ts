@@ -24,13 +24,18 @@ export interface OutboxBacklog {
  */
 export interface OutboxSource {
   readonly shard: number;
-  /** The first `limit` committed rows in outbox id order, each with its event. */
+  /** The first `limit` committed rows in outbox id order, each with its event (rows of slots under a publish hold left out). */
   readBatch(limit: number): Promise<OutboxEntry[]>;
   /** Deletes published rows; called only after the broker acknowledged them. */
   remove(outboxIds: string[]): Promise<void>;
   backlog(): Promise<OutboxBacklog>;
   /** Whether the shard answers (readiness; never throws). */
   ping(): Promise<boolean>;
+  /**
+   * Slots whose rows the last read held back (owned_slots.publish_hold, docs/adr/0008 4.6): 0 in
+   * the normal state. Absent: the source never holds rows back.
+   */
+  heldSlotCount?(): number;
 }
 
 /**

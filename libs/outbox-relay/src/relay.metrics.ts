@@ -12,6 +12,7 @@ export class RelayMetrics {
   readonly sourceErrors: Counter<'shard'>;
   readonly leader: Gauge<'shard'>;
   readonly batchSeconds: Histogram<'shard'>;
+  readonly heldSlots: Gauge<'shard'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -56,6 +57,12 @@ export class RelayMetrics {
       help: 'Time to publish one batch until the broker acknowledged it',
       labelNames: ['shard'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.heldSlots = new Gauge({
+      name: 'shardline_relay_held_slots',
+      help: 'Slots whose outbox rows the relay holds back until a slot move hands them off (owned_slots.publish_hold; 0 normally)',
+      labelNames: ['shard'],
       registers,
     });
   }

@@ -102,6 +102,7 @@ export class ShardRelay {
     metrics.leader.set(this.label, 0);
     metrics.published.inc(this.label, 0);
     metrics.publishErrors.inc(this.label, 0);
+    metrics.heldSlots.set(this.label, 0);
   }
 
   get shard(): number {
@@ -160,6 +161,7 @@ export class ShardRelay {
     ]);
     if (!held) return this.lostLease();
     if (readError) return this.failed('outbox read failed', readError, false);
+    if (this.source.heldSlotCount) this.metrics.heldSlots.set(this.label, this.source.heldSlotCount());
     if (entries.length === 0) return this.idle.next();
     this.idle.reset();
     const stopTimer = this.metrics.batchSeconds.startTimer(this.label);

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import type { StoredEvent } from '@shardline/event-store';
 import { InMemoryLeaseBoard, InMemoryOutbox, InMemoryPublisher } from './in-memory/in-memory-relay.ports';
+import { slotOf } from '@shardline/sharding';
 import { RelayMetrics } from './relay.metrics';
 import { DEFAULT_SHARD_RELAY_OPTIONS, ShardRelay, type ShardRelayOptions } from './shard-relay.runner';
 
@@ -52,6 +53,24 @@ describe('ShardRelay (in-memory ports)', () => {
     expect(await relay.runOnce()).toBe(30); // 1: rows trickle in, gather them
     expect(await relay.runOnce()).toBe(OPTIONS.idleMinMs); // empty: the idle backoff, not the linger
     expect(publisher.published.map((e) => e.stream_version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('leaves the rows of a held slot in the outbox while publishing the rest, reports the hold, and publishes them in order once released', async () => {
+    const { relay, outbox, publisher, registry } = setup();
+    outbox.held.add(slotOf('moved'));
+    for (let v = 1; v <= 3; v++) {
+      outbox.add(event('moved', v));
+      outbox.add(event('staying', v));
+    }
+    await relay.runOnce();
+    await relay.runOnce();
+    expect(publisher.published.map((e) => `${e.business_id}#${e.stream_version}`)).toEqual(['staying#1', 'staying#2', 'staying#3']);
+    expect(outbox.ids()).toHaveLength(3);
+    expect(await metric(registry, 'shardline_relay_held_slots')).toBe(1);
+    outbox.held.clear();
+    await relay.runOnce();
+    expect(publisher.published.slice(3).map((e) => `${e.business_id}#${e.stream_version}`)).toEqual(['moved#1', 'moved#2', 'moved#3']);
+    expect(await metric(registry, 'shardline_relay_held_slots')).toBe(0);
   });
 
   it('publishes in outbox order, one batch per cycle, and deletes rows only after the ack', async () => {

@@ -5,3 +5,5 @@ export * from './sharding.config';
 export * from './shard-registry';
 export * from './slot-map-source.port';
 export * from './slot-map-watcher';
+export * from './slot-epoch-conflict.error';
+export * from './slot-cutover.plan';

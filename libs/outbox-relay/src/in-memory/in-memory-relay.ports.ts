@@ -1,6 +1,7 @@
 import { UnavailableError } from '@shardline/errors';
 import type { StoredEvent } from '@shardline/event-store';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
+import { slotOf } from '@shardline/sharding';
 import type { EventPublisher, OutboxBacklog, OutboxEntry, OutboxSource, ShardLease } from '../outbox-relay.ports';
 
 /** An outbox in memory, for unit tests of the relay loop; `visible: false` models an uncommitted row. */
@@ -9,6 +10,8 @@ export class InMemoryOutbox implements OutboxSource {
   private readonly rows: Array<OutboxEntry & { visible: boolean }> = [];
   readonly removed: string[][] = [];
   failReads = false;
+  /** Slots under a publish hold (owned_slots.publish_hold): their rows are not read until released. */
+  readonly held = new Set<number>();
 
   constructor(readonly shard = 0) {}
 
@@ -30,7 +33,14 @@ export class InMemoryOutbox implements OutboxSource {
 
   async readBatch(limit: number): Promise<OutboxEntry[]> {
     if (this.failReads) throw new UnavailableError('MEMORY.DOWN', 'outbox unreachable');
-    return this.rows.filter((r) => r.visible).slice(0, limit).map(({ outboxId, event }) => ({ outboxId, event }));
+    return this.rows
+      .filter((r) => r.visible && !this.held.has(slotOf(String((r.event.data as { business_id?: unknown }).business_id))))
+      .slice(0, limit)
+      .map(({ outboxId, event }) => ({ outboxId, event }));
+  }
+
+  heldSlotCount(): number {
+    return this.held.size;
   }
 
   async remove(outboxIds: string[]): Promise<void> {

@@ -1,2 +1,3 @@
 export * from './mysql-outbox.source';
 export * from './mysql-shard.lease';
+export * from './outbox-hand-off';

@@ -1,6 +1,7 @@
 import { InternalError } from '@shardline/errors';
 import { guardShard, STORED_EVENT_COLUMNS, storedEventOf } from '@shardline/event-store/mysql';
-import type { ShardDatabases } from '@shardline/sharding/mysql';
+import { SLOT_COUNT } from '@shardline/sharding';
+import { heldSlots, type ShardDatabases } from '@shardline/sharding/mysql';
 import type { OutboxBacklog, OutboxEntry, OutboxSource } from '../outbox-relay.ports';
 
 export interface MysqlOutboxSourceOptions {
@@ -25,8 +26,23 @@ const EVENT_SELECT = STORED_EVENT_COLUMNS.map((c) => `e.${c}`).join(', ');
  * each probe touches one partition. It is a plain consistent read: it neither waits for nor locks
  * rows of transactions still in flight — those rows are simply not visible yet and are picked up
  * by a later read (see ShardRelay for why that keeps order and loses nothing).
+ *
+ * Publish hold (docs/adr/0008 4.6): rows of slots whose `owned_slots.publish_hold` is set (a slot
+ * just moved here whose old owner may still hold unpublished rows) are not returned; they stay in
+ * the outbox and come back, in id order, on the first read after the hand-off cleared the hold.
+ * The held set is read IN THE SAME STATEMENT as the rows (one read view): a row of a slot is only
+ * written here after the grant that set its hold committed (the fence reads that row), so a row
+ * the read sees always comes with its hold. A held set read before the rows could miss a grant
+ * committed in between and publish a row too early; one cached with a TTL likewise. When nothing
+ * is held (the normal state) the statement's only extra work is one empty range read of
+ * idx_publish_hold per poll, and the rows carry no predicate at all; the held set seen by one read
+ * becomes the SQL filter of the next (so held rows do not fill the batch), and every row is
+ * checked again against the set its own statement saw.
  */
 export class MysqlOutboxSource implements OutboxSource {
+  /** Held slots the last read saw: the next read filters them out in SQL. */
+  private held: readonly number[] = [];
+
   constructor(
     private readonly databases: ShardDatabases,
     readonly shard: number,
@@ -34,17 +50,35 @@ export class MysqlOutboxSource implements OutboxSource {
   ) {}
 
   async readBatch(limit: number): Promise<OutboxEntry[]> {
+    const skipHeld = this.held.length > 0 ? `WHERE CRC32(o.partition_key) % ${SLOT_COUNT} NOT IN (${this.held.join(',')})` : '';
+    const db = this.databases.shard(this.shard);
     const [rows] = await guardShard(this.shard, () =>
-      this.databases.shard(this.shard).raw(
-        `SELECT o.id AS outbox_id, ${EVENT_SELECT}
+      db.raw(
+        `SELECT (SELECT GROUP_CONCAT(slot) FROM owned_slots WHERE publish_hold = 1) AS held_slots,
+                o.id AS outbox_id, CRC32(o.partition_key) % ${SLOT_COUNT} AS outbox_slot, ${EVENT_SELECT}
            FROM outbox o
            JOIN events e ON e.stream_id = o.stream_id AND e.stream_version = o.stream_version AND e.month_key = o.month_key
+          ${skipHeld}
           ORDER BY o.id
           LIMIT ?`,
         [limit],
       ),
     );
-    return (rows as Array<Record<string, unknown>>).map((row) => ({ outboxId: String(row.outbox_id), event: storedEventOf(this.shard, row) }));
+    const read = rows as Array<Record<string, unknown>>;
+    if (read.length > 0) {
+      this.held = slotsOf(read[0].held_slots);
+    } else if (this.held.length > 0) {
+      // Nothing came back to carry the held set, and our filter may hide rows of a hold cleared
+      // since: read the set on its own (only while something was held, so never in the normal state).
+      this.held = await guardShard(this.shard, () => heldSlots(db));
+    }
+    const holding = new Set(slotsOf(read[0]?.held_slots));
+    return read.filter((row) => !holding.has(Number(row.outbox_slot))).map((row) => ({ outboxId: String(row.outbox_id), event: storedEventOf(this.shard, row) }));
+  }
+
+  /** Slots the last read held back (0 in the normal state; the relay's shardline_relay_held_slots). */
+  heldSlotCount(): number {
+    return this.held.length;
   }
 
   /**
@@ -96,3 +130,10 @@ export class MysqlOutboxSource implements OutboxSource {
     };
   }
 }
+
+/** GROUP_CONCAT of held slots ("12,4097"), NULL when none. */
+function slotsOf(value: unknown): number[] {
+  if (value === null || value === undefined || value === '') return [];
+  return String(value).split(',').map(Number);
+}
+

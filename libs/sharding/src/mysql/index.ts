@@ -7,3 +7,4 @@ export * from './shard-pool.metrics';
 export * from './live-slot-map';
 export * from './slot-map.metrics';
 export * from './slot-map-readers';
+export * from './slot-flip';

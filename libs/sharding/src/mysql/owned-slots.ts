@@ -1,4 +1,7 @@
 import { Knex } from 'knex';
+import { SLOT_COUNT } from '../slot-map';
+import { epochsOf, groupByEpoch, planGrant, type SlotEpochs } from '../slot-cutover.plan';
+import { SlotEpochConflictError } from '../slot-epoch-conflict.error';
 import type { SlotOwnership } from './mysql-slot-map.store';
 
 /**
@@ -70,8 +73,91 @@ export async function revokeSlots(shardDb: Knex, slots: readonly number[]): Prom
   return shardDb('owned_slots').whereIn('slot', [...slots]).delete();
 }
 
-/** Gives slots to a shard at `epoch` (a cutover, after the old owner's revoke committed). */
-export async function grantSlots(shardDb: Knex, slots: readonly number[], epoch: number): Promise<void> {
-  if (slots.length === 0) return;
-  await shardDb.raw(`INSERT INTO owned_slots (slot, epoch) VALUES ${slots.map(() => '(?, ?)').join(',')} ON DUPLICATE KEY UPDATE epoch = VALUES(epoch)`, slots.flatMap((slot) => [slot, epoch]));
+export interface GrantOptions {
+  /**
+   * Grant with `publish_hold = 1`: this shard's relay publishes no outbox row of the slots until
+   * releasePublishHold (a cutover's grant on the new owner, docs/adr/0008 4.5 step 5 and 4.6).
+   */
+  publishHold?: boolean;
+}
+
+/**
+ * Gives slots to a shard at `epochs` (one for all, or per slot: SlotEpochs) (a cutover, after the old owner's revoke committed; rollback R
+ * on the old owner at its old epoch). Conditional, so a stale saga attempt cannot undo a later one:
+ * - a slot without a row gets one at `epoch` (with the hold if asked);
+ * - a row already at `epoch` is left exactly as it is (a re-run is a no-op: it does not put back a
+ *   hold the hand-off has since cleared);
+ * - a row at a lower epoch is raised to `epoch` (and takes the hold as asked);
+ * - a row at a HIGHER epoch refuses the whole grant (SlotEpochConflictError, nothing written).
+ * Returns the number of rows inserted or raised. The rows are read FOR UPDATE: two attempts racing
+ * on the same slots serialise (or one fails with a deadlock, retriable).
+ */
+export async function grantSlots(shardDb: Knex, slots: readonly number[], epochs: SlotEpochs, options: GrantOptions = {}): Promise<number> {
+  if (slots.length === 0) return 0;
+  checkSlots(slots);
+  const wanted = epochsOf(slots, epochs);
+  const hold = options.publishHold ? 1 : 0;
+  return shardDb.transaction(async (trx) => {
+    const rows: Array<{ slot: number; epoch: number }> = await trx('owned_slots').whereIn('slot', [...wanted.keys()]).forUpdate().select('slot', 'epoch');
+    const plan = planGrant(wanted, new Map(rows.map((r) => [Number(r.slot), Number(r.epoch)])));
+    if (plan.kind === 'refused') throw new SlotEpochConflictError('grant', plan.conflicts);
+    for (const [epoch, group] of groupByEpoch(plan.raise.map((slot) => [slot, wanted.get(slot)!]))) {
+      await trx('owned_slots').whereIn('slot', group).update({ epoch, publish_hold: hold, granted_time: trx.raw('CURRENT_TIMESTAMP(3)') });
+    }
+    for (let i = 0; i < plan.insert.length; i += 1000) await trx('owned_slots').insert(plan.insert.slice(i, i + 1000).map((slot) => ({ slot, epoch: wanted.get(slot)!, publish_hold: hold })));
+    return plan.raise.length + plan.insert.length;
+  });
+}
+
+/**
+ * Rollback R of a cutover before its flip (docs/adr/0008 4.5): gives the old owner its slots back at
+ * the epoch they had, without a hold, so writes resume there. The caller first revokes any grant on
+ * the target (invariant O). Idempotent; refused if the old owner somehow holds a later epoch.
+ */
+export async function regrantSource(sourceDb: Knex, slots: readonly number[], oldEpochs: SlotEpochs): Promise<number> {
+  return grantSlots(sourceDb, slots, oldEpochs, { publishHold: false });
+}
+
+/**
+ * Ends the relay hold on slots (docs/adr/0008 4.6): called on the new owner once the old owner's
+ * outbox has no row of them left (outboxRowsOfSlots in @shardline/outbox-relay/mysql). Idempotent;
+ * returns the number of holds cleared. The UPDATE takes the rows' exclusive locks, so it waits for
+ * the appends to these slots in flight on this shard (a few ms) and holds new ones that long.
+ */
+export async function releasePublishHold(shardDb: Knex, slots: readonly number[]): Promise<number> {
+  if (slots.length === 0) return 0;
+  checkSlots(slots);
+  return shardDb('owned_slots').whereIn('slot', [...slots]).where('publish_hold', 1).update({ publish_hold: 0 });
+}
+
+/** The slots this shard holds back from its relay (an index range read: empty in the normal state). */
+export async function heldSlots(shardDb: Knex): Promise<number[]> {
+  const rows: Array<{ slot: number }> = await shardDb('owned_slots').where('publish_hold', 1).orderBy('slot').select('slot');
+  return rows.map((r) => Number(r.slot));
+}
+
+/**
+ * Staged rows of `slots` on a shard (docs/adr/0008 4.5 step 2: a move never carries staged rows
+ * across): events still marked `staged_by` (slot = CRC32(data.business_id) % 4096, slotOf's formula;
+ * every record event carries business_id in clear) plus `records` rows still marked (a staged
+ * insert; a staged update marks only its event). Run after the revoke, nothing new can be staged
+ * for the slots, so 0 stays 0.
+ *
+ * Cost: neither table has an index on `staged_by`, so this reads every row of `events` and
+ * `records` of the shard (a full scan, inside the cutover pause when the saga calls it there).
+ */
+export async function stagedRowsOfSlots(shardDb: Knex, slots: readonly number[]): Promise<number> {
+  if (slots.length === 0) return 0;
+  checkSlots(slots);
+  const list = slots.join(',');
+  const [rows] = await shardDb.raw(
+    `SELECT (SELECT COUNT(*) FROM events WHERE staged_by IS NOT NULL AND CRC32(JSON_VALUE(data, '$.business_id')) % ${SLOT_COUNT} IN (${list})) AS events,
+            (SELECT COUNT(*) FROM records WHERE staged_by IS NOT NULL AND CRC32(business_id) % ${SLOT_COUNT} IN (${list})) AS records`,
+  );
+  const row = (rows as Array<{ events: number | string; records: number | string }>)[0];
+  return Number(row.events) + Number(row.records);
+}
+
+function checkSlots(slots: readonly number[]): void {
+  for (const slot of slots) if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`not a slot: ${slot}`);
 }

@@ -96,7 +96,10 @@ describe('slot move cutover primitives (docs/adr/0008 4.5, 4.6)', () => {
     expect(await epochOn(2, slot)).toBe(2);
     expect(await grantSlots(db, [slot], 5)).toBe(1);
     expect(await epochOn(2, slot)).toBe(5);
-    await revokeSlots(db, [slot]);
+    // One epoch per slot, in the order of the slots (a move group's epochs).
+    expect(await grantSlots(db, [other, slot], [3, 6])).toBe(2);
+    expect([await epochOn(2, other), await epochOn(2, slot)]).toEqual([3, 6]);
+    await revokeSlots(db, [slot, other]);
   });
 
   it('rollback R: a revoked slot refuses writes (EVENT_STORE.SLOT_MOVED) and takes them again once re-granted at its old epoch', async () => {
@@ -157,7 +160,7 @@ describe('slot move cutover primitives (docs/adr/0008 4.5, 4.6)', () => {
       const planned = await slotOwnershipOf(databases.control, slots);
       const epochs = new Map(planned.map((o) => [o.slot, o.epoch]));
       for (const slot of slots) await grantSlots(databases.shard(1), [slot], epochs.get(slot)! + 1, { publishHold: true });
-      const flipped = await flipSlots(databases.control, slots, 1, epochs);
+      const flipped = await flipSlots(databases.control, slots, 1, slots.map((slot) => epochs.get(slot)!));
       expect(flipped).toEqual({ flipped: true, version: version + 1, ownership: planned.map((o) => ({ slot: o.slot, shard: 1, epoch: o.epoch + 1 })) });
       await waitFor('the watcher to load the flipped map', () => watcher.version === version + 1, { timeoutMs: 5000 });
       // Re-run after success: reported done, nothing bumped.

@@ -24,7 +24,7 @@ export interface OutboxBacklog {
  */
 export interface OutboxSource {
   readonly shard: number;
-  /** The first `limit` committed rows in outbox id order, each with its event. */
+  /** The first `limit` committed rows in outbox id order, each with its event (rows of slots under a publish hold left out). */
   readBatch(limit: number): Promise<OutboxEntry[]>;
   /** Deletes published rows; called only after the broker acknowledged them. */
   remove(outboxIds: string[]): Promise<void>;

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { SLOT_COUNT } from '../slot-map';
-import { planGrant } from '../slot-cutover.plan';
+import { epochsOf, groupByEpoch, planGrant, type SlotEpochs } from '../slot-cutover.plan';
 import { SlotEpochConflictError } from '../slot-epoch-conflict.error';
 import type { SlotOwnership } from './mysql-slot-map.store';
 
@@ -82,7 +82,7 @@ export interface GrantOptions {
 }
 
 /**
- * Gives slots to a shard at `epoch` (a cutover, after the old owner's revoke committed; rollback R
+ * Gives slots to a shard at `epochs` (one for all, or per slot: SlotEpochs) (a cutover, after the old owner's revoke committed; rollback R
  * on the old owner at its old epoch). Conditional, so a stale saga attempt cannot undo a later one:
  * - a slot without a row gets one at `epoch` (with the hold if asked);
  * - a row already at `epoch` is left exactly as it is (a re-run is a no-op: it does not put back a
@@ -92,17 +92,19 @@ export interface GrantOptions {
  * Returns the number of rows inserted or raised. The rows are read FOR UPDATE: two attempts racing
  * on the same slots serialise (or one fails with a deadlock, retriable).
  */
-export async function grantSlots(shardDb: Knex, slots: readonly number[], epoch: number, options: GrantOptions = {}): Promise<number> {
+export async function grantSlots(shardDb: Knex, slots: readonly number[], epochs: SlotEpochs, options: GrantOptions = {}): Promise<number> {
   if (slots.length === 0) return 0;
   checkSlots(slots);
-  if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`not an epoch: ${epoch}`);
+  const wanted = epochsOf(slots, epochs);
   const hold = options.publishHold ? 1 : 0;
   return shardDb.transaction(async (trx) => {
-    const rows: Array<{ slot: number; epoch: number }> = await trx('owned_slots').whereIn('slot', [...slots]).forUpdate().select('slot', 'epoch');
-    const plan = planGrant(slots, epoch, new Map(rows.map((r) => [Number(r.slot), Number(r.epoch)])));
-    if (plan.kind === 'refused') throw new SlotEpochConflictError(`grant at epoch ${epoch}`, plan.conflicts);
-    if (plan.raise.length > 0) await trx('owned_slots').whereIn('slot', plan.raise).update({ epoch, publish_hold: hold, granted_time: trx.raw('CURRENT_TIMESTAMP(3)') });
-    for (let i = 0; i < plan.insert.length; i += 1000) await trx('owned_slots').insert(plan.insert.slice(i, i + 1000).map((slot) => ({ slot, epoch, publish_hold: hold })));
+    const rows: Array<{ slot: number; epoch: number }> = await trx('owned_slots').whereIn('slot', [...wanted.keys()]).forUpdate().select('slot', 'epoch');
+    const plan = planGrant(wanted, new Map(rows.map((r) => [Number(r.slot), Number(r.epoch)])));
+    if (plan.kind === 'refused') throw new SlotEpochConflictError('grant', plan.conflicts);
+    for (const [epoch, group] of groupByEpoch(plan.raise.map((slot) => [slot, wanted.get(slot)!]))) {
+      await trx('owned_slots').whereIn('slot', group).update({ epoch, publish_hold: hold, granted_time: trx.raw('CURRENT_TIMESTAMP(3)') });
+    }
+    for (let i = 0; i < plan.insert.length; i += 1000) await trx('owned_slots').insert(plan.insert.slice(i, i + 1000).map((slot) => ({ slot, epoch: wanted.get(slot)!, publish_hold: hold })));
     return plan.raise.length + plan.insert.length;
   });
 }
@@ -112,8 +114,8 @@ export async function grantSlots(shardDb: Knex, slots: readonly number[], epoch:
  * the epoch they had, without a hold, so writes resume there. The caller first revokes any grant on
  * the target (invariant O). Idempotent; refused if the old owner somehow holds a later epoch.
  */
-export async function regrantSource(sourceDb: Knex, slots: readonly number[], oldEpoch: number): Promise<number> {
-  return grantSlots(sourceDb, slots, oldEpoch, { publishHold: false });
+export async function regrantSource(sourceDb: Knex, slots: readonly number[], oldEpochs: SlotEpochs): Promise<number> {
+  return grantSlots(sourceDb, slots, oldEpochs, { publishHold: false });
 }
 
 /**

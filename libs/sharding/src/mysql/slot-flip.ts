@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { planFlip } from '../slot-cutover.plan';
+import { epochsOf, planFlip, type SlotEpochs } from '../slot-cutover.plan';
 import { SlotEpochConflictError } from '../slot-epoch-conflict.error';
 import { bumpSlotMapVersion, SlotOwnership } from './mysql-slot-map.store';
 
@@ -15,7 +15,7 @@ export interface FlipResult {
 /**
  * The pivot of a slot move (docs/adr/0008 4.5 step 6): in ONE control transaction, points `slots`
  * at `toShard` with their epoch + 1 and bumps slot_map_version, but only if every slot is still at
- * the epoch the move planned (`expectedEpochs`: one for all, or per slot). The rows are read FOR
+ * the epoch the move planned (`expectedEpochs`: one for all, per slot in order, or by slot). The rows are read FOR
  * UPDATE first, so of two sagas flipping the same slots the second waits, then finds the new
  * epochs and is refused (SlotEpochConflictError naming the slots). Idempotent: when every slot is
  * already at `toShard` with the expected epoch + 1 (this flip committed, its caller did not learn
@@ -24,15 +24,11 @@ export interface FlipResult {
  *
  * The caller has granted `toShard` the slots at epoch + 1 (invariant M: grant before flip).
  */
-export async function flipSlots(control: Knex, slots: readonly number[], toShard: number, expectedEpochs: number | ReadonlyMap<number, number>): Promise<FlipResult> {
-  const wanted = [...new Set(slots)].sort((a, b) => a - b);
-  if (wanted.length === 0) throw new RangeError('flipSlots: no slots');
-  const expectedOf = (slot: number): number => {
-    const e = typeof expectedEpochs === 'number' ? expectedEpochs : expectedEpochs.get(slot);
-    if (e === undefined || !Number.isInteger(e) || e < 1) throw new RangeError(`flipSlots: no expected epoch for slot ${slot}`);
-    return e;
-  };
-  for (const slot of wanted) expectedOf(slot);
+export async function flipSlots(control: Knex, slots: readonly number[], toShard: number, expectedEpochs: SlotEpochs): Promise<FlipResult> {
+  if (slots.length === 0) throw new RangeError('flipSlots: no slots');
+  const expected = epochsOf(slots, expectedEpochs);
+  const wanted = [...expected.keys()].sort((a, b) => a - b);
+  const expectedOf = (slot: number): number => expected.get(slot)!;
   return control.transaction(async (trx) => {
     const rows = await ownershipOf(trx, wanted, true);
     const unknown = wanted.filter((slot) => !rows.some((r) => r.slot === slot));

@@ -22,6 +22,7 @@ import * as userKeyErasures from './control/0007_user_key_erasures';
 import * as shardRegistry from './control/0008_shard_registry';
 import * as userKeyErasureTriggers from './control/0009_user_key_erasure_triggers';
 import * as shardSlotsSeeded from './control/0010_shard_slots_seeded';
+import * as slotMoves from './control/0011_slot_moves';
 import * as slotMapReaders from './control/0012_slot_map_readers';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -62,6 +63,7 @@ export const controlMigrations = new ListedMigrations({
   '0008_shard_registry': shardRegistry,
   '0009_user_key_erasure_triggers': userKeyErasureTriggers,
   '0010_shard_slots_seeded': shardSlotsSeeded,
+  '0011_slot_moves': slotMoves,
   '0012_slot_map_readers': slotMapReaders,
 });
 

@@ -68,8 +68,8 @@ export interface SlotMoveEffects {
   catchUpChunk(group: SlotMoveGroup, cursor: CopyCursor, options: { final: boolean }): Promise<CatchUpResult>;
   /** Per-slot counts and checksums on both sides; `upTo` limits the online check to settled rows. */
   verify(group: SlotMoveGroup, options: { upTo: CopyCursor | null }): Promise<SlotMismatch[]>;
-  /** Deletes one chunk of the target's rows of the slots (rollback); true when none is left. */
-  deleteTargetChunk(group: SlotMoveGroup): Promise<boolean>;
+  /** Deletes one chunk of the target's rows of the slots (rollback), from where the last chunk stopped. */
+  deleteTargetChunk(group: SlotMoveGroup, cursor: CopyCursor | null): Promise<{ done: boolean; cursor: CopyCursor }>;
 
   /** Takes the slots from the source (a barrier: waits for appends in flight; later ones are refused). */
   revokeSource(group: SlotMoveGroup): Promise<void>;

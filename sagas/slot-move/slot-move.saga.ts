@@ -113,11 +113,13 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         await effects.report(group, chunk.done ? 'catching-up' : 'copying', { rowsCopied: next.rows });
         return chunk.done ? next : continueLater(next, Math.max(input.pause_ms, chunk.waitMs ?? 0));
       },
-      async compensation({ effects, input }) {
+      async compensation(context) {
+        const { effects, input } = context;
         const group = groupOf(input);
         await effects.report(group, 'rolling-back');
         // A chunk of deletes per run, like the copy: a kill -9 loses one chunk, idempotent anyway.
-        return (await effects.deleteTargetChunk(group)) ? undefined : continueLater(null, input.pause_ms);
+        const chunk = await effects.deleteTargetChunk(group, context.progress<CopyCursor>() ?? null);
+        return chunk.done ? undefined : continueLater(chunk.cursor, input.pause_ms);
       },
     },
     {

@@ -57,10 +57,11 @@ function world(options: { chunk?: number; parallel?: number } = {}) {
       const differs = faults.tamper || expected.length !== copied.length;
       return differs ? [{ slot: group.slots[0], what: 'events', source: `${expected.length}`, target: `${copied.length}` }] : [];
     },
-    async deleteTargetChunk() {
+    async deleteTargetChunk(_group, cursor) {
       const some = [...target].slice(0, chunk);
       for (const p of some) target.delete(p);
-      return target.size === 0;
+      calls.push(`delete-after:${cursor ?? 'start'}`);
+      return { done: target.size === 0, cursor: ((cursor as number | null) ?? 0) + some.length };
     },
     async revokeSource() {
       calls.push('revoke');
@@ -146,6 +147,10 @@ describe('slot-move saga', () => {
     const state = await w.orchestrator.get('s2');
     expect(state).toMatchObject({ status: 'compensated', reason: { step: 'verify', code: 'SLOT_MOVE.VERIFY_FAILED' } });
     expect(w.target.size).toBe(0);
+    // Chunk after chunk, each run from where the last one stopped.
+    const deletes = w.calls.filter((c) => c.startsWith('delete-after:'));
+    expect(deletes.length).toBeGreaterThan(2);
+    expect(deletes).toEqual(deletes.map((_, i) => `delete-after:${i === 0 ? 'start' : i * 3}`));
     expect(w.owners).toMatchObject({ source: true, target: false, map: 'source' });
     expect(w.stages.at(-1)).toBe('rolled-back');
     expect(w.admitted.size).toBe(0);

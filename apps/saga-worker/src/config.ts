@@ -15,6 +15,9 @@ const workerEnvSchema = z.object({
   /** The read models an erasure scrubs. */
   SHARDLINE_ES_URL: z.string().min(1).default('http://127.0.0.1:9200'),
   SHARDLINE_ES_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,80}$/, 'lowercase index name').default('records'),
+  /** Slot moves (docs/adr/0008): rows per copy chunk (one chunk per saga job), and how long a position may stay uncommitted. */
+  SHARDLINE_SLOT_MOVE_CHUNK_ROWS: z.coerce.number().int().min(10).max(100_000).default(5_000),
+  SHARDLINE_SLOT_MOVE_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   SHARDLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -40,6 +43,7 @@ export function sagaWorkerConfigFromEnv(env: Record<string, string | undefined>)
     groupCommit: groupCommitConfigFromEnv(env),
     ops: { host: e.SHARDLINE_SAGA_OPS_HOST, port: e.SHARDLINE_SAGA_OPS_PORT },
     shutdownTimeoutMs: e.SHARDLINE_SAGA_SHUTDOWN_TIMEOUT_MS,
+    slotMoves: { chunkRows: e.SHARDLINE_SLOT_MOVE_CHUNK_ROWS, settleMs: e.SHARDLINE_SLOT_MOVE_SETTLE_MS },
     logLevel: e.SHARDLINE_LOG_LEVEL,
   };
 }

@@ -17,6 +17,8 @@ import { registerSagaStateMetrics, type SagaLog } from '@shardline/sagas';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
 import { liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
+import { registerSlotMoveStageMetrics, SlotMoveMetrics } from '@shardline/slot-moves';
+import { MysqlSlotMoveEffects, MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { SagaWorkerConfig } from './config';
 
@@ -60,8 +62,11 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
     search: new ElasticsearchUserErasure(search, config.elasticsearch.index),
     analytics: new ClickHouseUserErasure(analytics, config.clickhouse.database),
   };
-  const runtime = createRecordsSagaRuntime({ databases, store, router: slotMap.router, cache, erasure, config: config.sagas, registry, log });
+  const slotMoves = new MysqlSlotMoveEffects(databases, config.slotMoves, new SlotMoveMetrics(registry));
+  const runtime = createRecordsSagaRuntime({ databases, store, router: slotMap.router, cache, erasure, slotMoves, config: config.sagas, registry, log });
   registerSagaStateMetrics(registry, new MysqlSagaStore(databases.control));
+  const moves = new MysqlSlotMoveStore(databases.control);
+  registerSlotMoveStageMetrics(registry, () => moves.countOpenByStage());
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
 

@@ -3,7 +3,7 @@ import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import type { EventStore } from '@shardline/event-store';
 import { noRecordCache, type RecordCacheInvalidator, type RecordStateChange } from '@shardline/records';
 import { MysqlRecordMoveStore, MysqlUserRecordStore } from '@shardline/records-mysql';
-import { atomicBatchSaga, eraseUserSaga, moveRecordsSaga } from '@shardline/saga-definitions';
+import { atomicBatchSaga, eraseUserSaga, moveRecordsSaga, slotMoveSaga, type SlotMoveEffects } from '@shardline/saga-definitions';
 import { SagaMetrics, SagaOrchestrator, type SagaLog } from '@shardline/sagas';
 import { BullmqSagaJobQueue, type SagaRuntimeConfig } from '@shardline/sagas/bullmq';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
@@ -34,6 +34,8 @@ export function createRecordsSagaRuntime(deps: {
   cache?: RecordCacheInvalidator;
   /** What an erasure needs beyond the shards; absent in processes that only start erasures (the api). */
   erasure?: Pick<RecordsEraseUserDeps, 'forgetKey' | 'search' | 'analytics'>;
+  /** Slot moves' effects (docs/adr/0008); absent in processes that only show them (the api). */
+  slotMoves?: SlotMoveEffects;
   registry?: Registry;
   log?: SagaLog;
 }): RecordsSagaRuntime {
@@ -48,6 +50,7 @@ export function createRecordsSagaRuntime(deps: {
         definition: eraseUserSaga,
         effects: deps.erasure && new RecordsEraseUserEffects({ ...deps.erasure, store: deps.store, users: new MysqlUserRecordStore(deps.databases), shardCount: () => deps.databases.count, router: deps.router, cache: deps.cache ?? noRecordCache }),
       },
+      { definition: slotMoveSaga, effects: deps.slotMoves },
     ],
     store: new MysqlSagaStore(deps.databases.control),
     queue,

@@ -26,8 +26,8 @@ export interface CopyCursor {
   startAt: number;
   /** Last copied source position per `events` partition (by partition name); `done` once read to `upTo`. */
   partitions: Record<string, { after: string; done: boolean }>;
-  /** Last `records` id read (in id order); done once the table was read to its end. */
-  records: { after: string; done: boolean };
+  /** Last `records` id read (in id order) up to the table's end when the phase began (`upTo`). */
+  records: { after: string; done: boolean; upTo?: string };
   /** Staged events of the slots met on the way: the catch-up copies them once released. */
   staged: StagedRef[];
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isShardlineError, messageOf } from '@shardline/errors';
-import { DEFAULT_GROUP_SIZE, planMoves, type MoveRequest, type SlotMoveRow } from '@shardline/slot-moves';
+import { DEFAULT_GROUP_SIZE, planMoves, type DeleteCursor, type MoveRequest, type SlotMoveRow } from '@shardline/slot-moves';
+import { deleteProcessedCommandsOfSlots } from '@shardline/event-store/mysql';
 import { MysqlSlotCopier, MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
 import { connectionOfShard, shardingConfigFromEnv } from '@shardline/sharding';
 import { MysqlShardRegistry, MysqlSlotMapReaders, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
@@ -277,11 +278,14 @@ async function cleanup(databases: ShardDatabases, moveId: string, graceS: number
       continue;
     }
     let deleted = 0;
-    for (let done = false; !done; ) {
-      const chunk = await copier.deleteSlotRows(rows[0].fromShard, rows.map((r) => r.slot));
+    const slots = rows.map((r) => r.slot);
+    for (let cursor: DeleteCursor | null = null, done = false; !done; ) {
+      const chunk = await copier.deleteSlotRows(rows[0].fromShard, slots, { cursor });
       deleted += chunk.deleted;
-      done = chunk.done;
+      ({ cursor, done } = chunk);
     }
+    // The keys of the moved slots went with them (4.8); batch-part keys without a slot stay until retention.
+    for (let n = 1; n > 0; ) deleted += n = await deleteProcessedCommandsOfSlots(databases.shard(rows[0].fromShard), slots);
     cleaned++;
     print(`group ${group}: ${deleted} row(s) of ${rows.length} slot(s) deleted from shard ${rows[0].fromShard}`);
   }

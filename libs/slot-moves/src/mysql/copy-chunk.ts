@@ -46,17 +46,29 @@ export async function copyChunk(source: Knex, target: Knex, slots: readonly numb
     return { cursor: { ...cursor, partitions: { ...partitions, [name]: { after, done } }, staged }, rowsCopied: copyable.length, done: false, waitMs: 0 };
   }
   if (!cursor.records.done) {
-    const hi = await scanBound(source, 'records', cursor.records.after, scanRows);
-    if (hi === null) return { cursor: { ...cursor, partitions, records: { ...cursor.records, done: true } }, rowsCopied: 0, done: true, waitMs: 0 };
+    // The end of `records` is fixed when this phase starts: writes go on, and a table read to its
+    // moving end would never be done. Every row whose events lie at or below `upTo` committed by
+    // then (the settle window has passed); rows written later have later events, which the catch-up
+    // copies along with their rows.
+    const end = cursor.records.upTo ?? (await maxRecordId(source));
+    if (end === null) return { cursor: { ...cursor, partitions, records: { ...cursor.records, done: true } }, rowsCopied: 0, done: true, waitMs: 0 };
+    const bound = await scanBound(source, 'records', cursor.records.after, scanRows);
+    const hi = bound === null || BigInt(bound) > BigInt(end) ? end : bound;
+    if (BigInt(hi) <= BigInt(cursor.records.after)) return { cursor: { ...cursor, partitions, records: { ...cursor.records, upTo: end, done: true } }, rowsCopied: 0, done: true, waitMs: 0 };
     const rows = await rowsOf<SourceRecord>(
       source,
       `SELECT ${RECORD_SELECT} FROM records WHERE id > ${int(cursor.records.after)} AND id <= ${hi} AND staged_by IS NULL AND ${recordsOfSlots(slots)} ORDER BY id LIMIT ${chunkRows}`,
     );
     if (rows.length > 0) await target.transaction((trx) => upsertRecords(trx, rows));
     const after = rows.length === chunkRows ? String(rows[rows.length - 1].id) : hi;
-    return { cursor: { ...cursor, partitions, records: { after, done: false } }, rowsCopied: rows.length, done: false, waitMs: 0 };
+    return { cursor: { ...cursor, partitions, records: { after, upTo: end, done: false } }, rowsCopied: rows.length, done: false, waitMs: 0 };
   }
   return { cursor: { ...cursor, partitions }, rowsCopied: 0, done: true, waitMs: 0 };
+}
+
+async function maxRecordId(source: Knex): Promise<string | null> {
+  const [row] = await rowsOf<{ id: string | null }>(source, 'SELECT CAST(MAX(id) AS CHAR) AS id FROM records');
+  return row?.id ?? null;
 }
 
 async function eventsChunk(source: Knex, slots: readonly number[], partition: string, after: string, upTo: string, chunkRows: number, scanRows: number) {

@@ -3,7 +3,7 @@ import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
 import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage as SagaStage } from '@shardline/saga-definitions';
 import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, stagedRowsOfSlots, type ShardDatabases } from '@shardline/sharding/mysql';
 import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
-import type { ChunkOptions } from '../slot-copier.port';
+import type { ChunkOptions, DeleteCursor } from '../slot-copier.port';
 import type { SlotMoveStage } from '../slot-move.types';
 import { MysqlSlotCopier } from './mysql-slot-copier';
 import { MysqlSlotMoveStore } from './mysql-slot-move.store';
@@ -145,11 +145,12 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
     return result.mismatches.map((m) => ({ slot: m.slot, what: m.table, source: `${m.source.count} rows, checksum ${m.source.checksum}`, target: `${m.target.count} rows, checksum ${m.target.checksum}` }));
   }
 
-  async deleteTargetChunk(group: SlotMoveGroup): Promise<boolean> {
-    const chunk = await this.copier.deleteSlotRows(group.toShard, group.slots, { chunkRows: this.options.chunkRows });
-    if (!chunk.done) return false;
-    await deleteProcessedCommandsOfSlots(this.databases.shard(group.toShard), group.slots, { chunkRows: this.options.chunkRows });
-    return true;
+  async deleteTargetChunk(group: SlotMoveGroup, cursor: unknown): Promise<{ done: boolean; cursor: unknown }> {
+    const chunk = await this.copier.deleteSlotRows(group.toShard, group.slots, { chunkRows: this.options.chunkRows, cursor: (cursor as DeleteCursor | null) ?? null });
+    if (!chunk.done) return { done: false, cursor: chunk.cursor };
+    // Keys last: deleted in chunks until none of the slots' is left (NULL-slot batch parts stay, 4.8).
+    while ((await deleteProcessedCommandsOfSlots(this.databases.shard(group.toShard), group.slots, { chunkRows: this.options.chunkRows })) > 0);
+    return { done: true, cursor: chunk.cursor };
   }
 
   async revokeSource(group: SlotMoveGroup): Promise<void> {

@@ -170,4 +170,57 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     expect(Number(events[0].n)).toBe(0);
     expect(await recordsOn(1, businesses[3])).toBeGreaterThan(0);
   }, 180_000);
+
+  const moveIdOf = (text: string) => /move (m[0-9a-f-]+):/.exec(text)?.[1] as string;
+  const sagaOf = (moveId: string) => databases.control('sagas').where({ id: `slot-move:${moveId}:0` }).first('status', 'state');
+  const stageOf = async (moveId: string) => JSON.parse((await cli('status', '--move', moveId, '--json')).text).moves[0].groups[0];
+
+  it('pause stops a move between chunks, resume finishes it', async () => {
+    const slot = 2 + 4 * 55;
+    for (let i = 0; i < 30; i++) expect(await create(businessInSlot(slot, `p${i}`), i)).toHaveStatus(201);
+    // 2 s between chunks: the move is still copying when it is paused.
+    const moveId = moveIdOf((await cli('move', '--slots', `${slot}:4`, '--pause-ms', '2000')).text);
+    await waitFor('the copy to start', async () => (await stageOf(moveId)).stages.copying === 1, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(await cli('pause', '--move', moveId)).toMatchObject({ code: 0, text: expect.stringContaining('group 0: paused') });
+    const paused = await sagaOf(moveId);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Nothing moved while paused: no job ran for it.
+    expect((await sagaOf(moveId)).state).toEqual(paused.state);
+    expect(await cli('resume', '--move', moveId)).toMatchObject({ code: 0, text: expect.stringContaining('group 0: running') });
+    await waitFor(async () => `move ${moveId} done: ${JSON.stringify(await stageOf(moveId))}`, async () => (await stageOf(moveId)).saga === 'completed', { timeoutMs: 60_000, intervalMs: 300 });
+    expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 4, epoch: 2 });
+  }, 120_000);
+
+  it('abort before the flip rolls back: the copy is deleted from the target, the old shard keeps the slot, the map is unchanged', async () => {
+    const slot = 3 + 4 * 77;
+    const businessId = businessInSlot(slot);
+    for (let i = 0; i < 30; i++) expect(await create(businessId, i)).toHaveStatus(201);
+    const moveId = moveIdOf((await cli('move', '--slots', `${slot}:4`, '--pause-ms', '1500')).text);
+    await waitFor('rows on the target', async () => (await recordsOn(4, businessId)) + Number((await databases.shard(4).raw(`SELECT COUNT(*) AS n FROM events WHERE JSON_VALUE(data, '$.business_id') = ?`, [businessId]))[0][0].n) > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    expect(await cli('abort', '--move', moveId)).toMatchObject({ code: 0 });
+    await waitFor(async () => `move ${moveId} rolled back: ${JSON.stringify(await stageOf(moveId))}`, async () => (await stageOf(moveId)).saga === 'compensated', { timeoutMs: 60_000, intervalMs: 300 });
+    expect(await stageOf(moveId)).toMatchObject({ stages: { aborted: 1 } });
+    const [events] = await databases.shard(4).raw(`SELECT COUNT(*) AS n FROM events WHERE JSON_VALUE(data, '$.business_id') = ?`, [businessId]);
+    expect({ events: Number(events[0].n), records: await recordsOn(4, businessId) }).toEqual({ events: 0, records: 0 });
+    expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 3, epoch: 1 });
+    expect(await databases.shard(3)('owned_slots').where({ slot }).select('epoch')).toEqual([{ epoch: 1 }]);
+    // The slot is free to be planned again, and writes go on at the old owner.
+    expect(await create(businessId, 99)).toHaveStatus(201);
+    expect(await cli('move', '--slots', `${slot}:4`, '--dry-run')).toMatchObject({ code: 0 });
+  }, 120_000);
+
+  it('refuses to plan while a running process routes by an older map, or for a shard that is not registered', async () => {
+    expect(await cli('move', '--slots', '10:9')).toMatchObject({ code: 3, text: expect.stringContaining('target-not-registered') });
+    expect(await cli('move', '--to-shards', '8', '--slots', '1:2')).toMatchObject({ code: 2 });
+    const version = await new MysqlSlotMapStore(databases.control).version();
+    await databases.control('slot_map_readers').insert({ reader: 'stale-test-process', version: version - 1, seen_time: databases.control.raw('CURRENT_TIMESTAMP(3)') });
+    try {
+      expect(await cli('move', '--slots', '10:4')).toMatchObject({ code: 3, text: expect.stringContaining('stale-test-process (v') });
+    } finally {
+      await databases.control('slot_map_readers').where({ reader: 'stale-test-process' }).delete();
+    }
+  });
 });

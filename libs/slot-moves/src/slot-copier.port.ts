@@ -49,6 +49,8 @@ export interface VerifyOptions {
    * everything is compared (the exact verify inside the cutover).
    */
   below?: { cursor: CatchUpCursor; settleMs?: number };
+  /** Longest each side's scan may take (it reads every row of the shard's tables), over the pool's default. Default 600,000 ms. */
+  queryTimeoutMs?: number;
 }
 
 export interface VerifyResult {

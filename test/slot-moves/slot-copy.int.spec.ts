@@ -148,10 +148,18 @@ describe('slot copy: backfill, gap-safe catch-up, verify, delete', () => {
     const settleMs = 60_000;
     let result;
     let calls = 0;
+    const targetRows = async () => [(await target('events').count({ n: '*' }))[0].n, (await target('records').count({ n: '*' }))[0].n];
     do {
-      result = await catchUpChunk(source, target, moved, cursor, { chunkRows: 3, scanRows: 20, settleMs });
+      const before = cursor;
+      result = await catchUpChunk(source, target, moved, before, { chunkRows: 3, scanRows: 20, settleMs });
       cursor = result.cursor;
-      calls++;
+      if (++calls === 2) {
+        // The worker died before saving the cursor: the chunk runs again, to the same cursor, writing nothing new.
+        const rows = await targetRows();
+        const again = await catchUpChunk(source, target, moved, before, { chunkRows: 3, scanRows: 20, settleMs });
+        expect({ ...again.cursor, holes: again.cursor.holes.map((h) => [h.from, h.to]) }).toEqual({ ...cursor, holes: cursor.holes.map((h) => [h.from, h.to]), observations: again.cursor.observations });
+        expect(await targetRows()).toEqual(rows);
+      }
     } while (result.rowsBehind > 0);
     expect(calls).toBeGreaterThan(2);
     // The held position is a hole, kept (younger than the settle window); everything above it was copied.

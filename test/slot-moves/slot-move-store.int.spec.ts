@@ -51,6 +51,11 @@ describe('slot moves in the control database', () => {
     ]);
     expect(rows[0].stageStarted.getTime()).toBeGreaterThanOrEqual(before.stageStarted.getTime());
     expect((await store.slots('m-1', 1))[0]).toMatchObject({ slot: 6, stage: 'planned', rowsCopied: 0 });
+    expect(await store.stageSummary('m-1')).toEqual([
+      { stage: 'copying', slots: 2, rowsCopied: 2000, rowsBehind: 84, lastUpdated: expect.any(Date) },
+      { stage: 'planned', slots: 1, rowsCopied: 0, rowsBehind: 0, lastUpdated: expect.any(Date) },
+    ]);
+    expect(await store.stageSummary()).toEqual(await store.stageSummary('m-1'));
   });
 
   it('a slot in an open move cannot be planned again: refused by the planner, and by the store whatever the planner was told', async () => {

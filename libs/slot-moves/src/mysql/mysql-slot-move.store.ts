@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { jsonColumn } from '@shardline/event-store/mysql';
 import { SlotMoveRefusedError } from '../slot-move.errors';
-import type { SlotMoveProgress, SlotMoveStore } from '../slot-move-store.port';
+import type { SlotMoveProgress, SlotMoveStore, StageSummary } from '../slot-move-store.port';
 import { isFinishedStage, type MoveGroup, type MovePlanHeader, type SlotMoveRow, type SlotMoveStage } from '../slot-move.types';
 
 const ROW_COLUMNS = ['move_id', 'slot', 'group_no', 'from_shard', 'to_shard', 'stage', 'epoch_from', 'cursor', 'rows_copied', 'rows_behind', 'stage_started', 'updated'];
@@ -50,6 +50,22 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
     const query = this.control('slot_moves').where({ move_id: moveId }).orderBy(['group_no', 'slot']).select(ROW_COLUMNS);
     if (group !== undefined) query.where({ group_no: group });
     return (await query).map(rowOf);
+  }
+
+  async stageSummary(moveId?: string): Promise<StageSummary[]> {
+    const query = this.control('slot_moves')
+      .groupBy('stage')
+      .orderBy('stage')
+      .select('stage', this.control.raw('COUNT(*) AS slots, SUM(rows_copied) AS copied, COALESCE(SUM(rows_behind), 0) AS behind, MAX(updated) AS last_updated'));
+    if (moveId) query.where({ move_id: moveId });
+    else query.whereNotNull('open_slot');
+    return (await query).map((r: Record<string, unknown>) => ({
+      stage: r.stage as SlotMoveStage,
+      slots: Number(r.slots),
+      rowsCopied: Number(r.copied),
+      rowsBehind: Number(r.behind),
+      lastUpdated: r.last_updated as Date,
+    }));
   }
 
   async saveProgress(moveId: string, slots: readonly number[], progress: SlotMoveProgress): Promise<void> {

@@ -1,6 +1,6 @@
 import { MysqlShardRegistry, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { planMoves, SlotMoveRefusedError } from '@shardline/slot-moves';
-import { MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
+import { MysqlSlotCopier, MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { ensureSlotMoveTables } from './support/slot-move-fixture';
 
@@ -82,6 +82,25 @@ describe('slot moves in the control database', () => {
     if (!again.ok) throw new Error(JSON.stringify(again.refusals));
     await store.createPlan('m-3', again.groups, {});
     expect(await store.slotsInOpenMoves()).toEqual(new Map([[4, 'm-3']]));
+  });
+
+  it('the plan check finds events without data.business_id (the copy could not place them), chunk by chunk', async () => {
+    const db = databases.shard(0);
+    const event = (n: number, data: object) => ({ month_key: 202612, stream_id: `s-${n}`, stream_version: 1, event_type: 'X', schema_version: 1, data: JSON.stringify(data), metadata: '{}', created_time: new Date() });
+    await db('events').insert([...Array.from({ length: 30 }, (_, n) => event(n, { business_id: `b-${n}` })), event(30, { id: '1' }), event(31, { business_id: 'b-31' })]);
+    const copier = new MysqlSlotCopier(databases);
+    const offenders: string[] = [];
+    let after: string | null = null;
+    let calls = 0;
+    for (;;) {
+      const chunk = await copier.eventsWithoutBusinessId(0, { after, scanRows: 7 });
+      calls++;
+      offenders.push(...chunk.offenders.map((o) => o.streamId));
+      if (chunk.done) break;
+      after = chunk.after;
+    }
+    expect(offenders).toEqual(['s-30']);
+    expect(calls).toBe(6);
   });
 
   it('abort at the plan stage deletes the plan and its rows', async () => {

@@ -264,24 +264,27 @@ describe('slot copy: backfill, gap-safe catch-up, verify, delete', () => {
     expect(targetOwnRows[0]).toHaveLength(5);
     const stayingOnSource = [await eventsOf(source, staying), await recordsOf(source, staying)];
     expect(stayingOnSource[0].length).toBeGreaterThan(0);
-    const drain = async (db: Knex) => {
+    // With the cursor passed back, or without (every call starts over, and still gets on: a call
+    // returns only once it deleted something or finished).
+    const drain = async (db: Knex, passCursor: boolean) => {
       let c: DeleteCursor | null = null;
       let calls = 0;
       for (;;) {
         const r = await deleteSlotRows(db, moved, { chunkRows: 7, scanRows: 50, cursor: c });
         calls++;
         if (r.done) return calls;
-        c = r.cursor;
+        if (calls > 1000) throw new Error('no progress');
+        if (passCursor) c = r.cursor;
       }
     };
-    expect(await drain(target)).toBeGreaterThan(5);
+    expect(await drain(target, false)).toBeGreaterThan(5);
     expect(await eventsOf(target, businesses)).toEqual([]);
     expect(await recordsOf(target, businesses)).toEqual([]);
     expect([await eventsOf(target, [targetOwn]), await recordsOf(target, [targetOwn])]).toEqual(targetOwnRows);
 
     await expect(deleteSlotRows(source, moved)).rejects.toBeInstanceOf(SlotOwnedError);
     await revokeSlots(source, moved);
-    await drain(source);
+    await drain(source, true);
     expect(await eventsOf(source, businesses)).toEqual([]);
     expect(await recordsOf(source, businesses)).toEqual([]);
     expect([await eventsOf(source, staying), await recordsOf(source, staying)]).toEqual(stayingOnSource);

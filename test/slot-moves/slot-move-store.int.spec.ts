@@ -70,10 +70,21 @@ describe('slot moves in the control database', () => {
     expect(await store.slots('m-2')).toEqual([]);
   });
 
+  it('admission: at most `parallel` groups run at once; admitting is idempotent; a released group frees its place', async () => {
+    expect(await Promise.all([store.admit('m-1', 0, 1), store.admit('m-1', 1, 1)])).toEqual(expect.arrayContaining([true, false]));
+    const first = (await store.admit('m-1', 0, 1)) ? 0 : 1;
+    const second = 1 - first;
+    expect(await store.admit('m-1', first, 1)).toBe(true);
+    expect(await store.admit('m-1', second, 1)).toBe(false);
+    await store.release('m-1', first);
+    expect(await store.admit('m-1', second, 1)).toBe(true);
+    expect(await store.admit('m-unknown', 0, 1)).toBe(false);
+  });
+
   it('finished slots leave the open moves; the plan finishes with its last slot; a finished slot can be planned again', async () => {
     await store.saveProgress('m-1', [2, 4], { stage: 'done' });
     expect(await store.finishPlanIfDone('m-1')).toBe(false);
-    await store.saveProgress('m-1', [6], { stage: 'aborted' });
+    await store.saveProgress('m-1', [6], { stage: 'rolled-back' });
     expect(await store.finishPlanIfDone('m-1')).toBe(true);
     expect(await store.plan('m-1')).toMatchObject({ status: 'finished' });
     expect(await store.plans({ status: 'finished' })).toEqual([expect.objectContaining({ moveId: 'm-1' })]);

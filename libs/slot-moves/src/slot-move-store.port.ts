@@ -35,6 +35,13 @@ export interface SlotMoveStore {
   stageSummary(moveId?: string): Promise<StageSummary[]>;
   /** Records a group's progress; `stage` also restarts stage_started. A finished stage takes the slots out of the open moves. */
   saveProgress(moveId: string, slots: readonly number[], progress: SlotMoveProgress): Promise<void>;
+  /**
+   * Lets the group's saga in if fewer than `parallel` groups of the move are admitted and not
+   * released; false: not yet (ask again later). Idempotent: an admitted group is admitted.
+   */
+  admit(moveId: string, group: number, parallel: number): Promise<boolean>;
+  /** Gives the group's place back (it finished or rolled back); idempotent. */
+  release(moveId: string, group: number): Promise<void>;
   /** Marks the plan finished once every slot is finished; true when it did. */
   finishPlanIfDone(moveId: string): Promise<boolean>;
   /** Abort at the plan stage (4.1): deletes the plan's rows. */

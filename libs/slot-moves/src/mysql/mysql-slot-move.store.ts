@@ -82,6 +82,24 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
     await this.control('slot_moves').where({ move_id: moveId }).whereIn('slot', [...slots]).update(set);
   }
 
+  async admit(moveId: string, group: number, parallel: number): Promise<boolean> {
+    return this.control.transaction(async (trx) => {
+      // The plan row's lock serialises admissions of one move: two groups cannot both take the last place.
+      const plan = await trx('slot_move_plans').where({ move_id: moveId }).forUpdate().first('move_id');
+      if (!plan) return false;
+      const mine = await trx('slot_moves').where({ move_id: moveId, group_no: group }).whereNotNull('admitted').first('slot');
+      if (mine) return true;
+      const [running] = await trx('slot_moves').where({ move_id: moveId }).whereNotNull('admitted').whereNull('released').countDistinct({ n: 'group_no' });
+      if (Number(running.n) >= parallel) return false;
+      await trx('slot_moves').where({ move_id: moveId, group_no: group }).update({ admitted: trx.raw('CURRENT_TIMESTAMP(3)') });
+      return true;
+    });
+  }
+
+  async release(moveId: string, group: number): Promise<void> {
+    await this.control('slot_moves').where({ move_id: moveId, group_no: group }).whereNull('released').update({ released: this.control.raw('CURRENT_TIMESTAMP(3)') });
+  }
+
   async finishPlanIfDone(moveId: string): Promise<boolean> {
     const [result] = await this.control.raw(
       `UPDATE slot_move_plans SET status = 'finished', finished = CURRENT_TIMESTAMP(3)

@@ -5,8 +5,10 @@ import { Knex } from 'knex';
  * - `slot_move_plans`: the move id, when and with which options it was planned, open/finished.
  * - `slot_moves`: per slot, its group (one saga per group), from/to shard, stage, the ownership epoch
  *   it was planned at, the copy's cursor (JSON), rows copied and behind, and times for `slots status`.
- * - `open_slot` is the slot while its move is open and NULL once it finished (done/aborted): the
- *   unique key on it is what keeps a slot in at most one open move, whatever two planners race.
+ * - `open_slot` is the slot while its move is open and NULL once it finished (done/rolled-back):
+ *   the unique key on it is what keeps a slot in at most one open move, whatever two planners race.
+ * - `admitted`/`released`: when the group's saga was let in under the move's parallel limit, and
+ *   when it gave its place back (the groups admitted and not released are the ones running).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -33,6 +35,8 @@ export async function up(knex: Knex): Promise<void> {
       stage_started DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
       updated DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
       open_slot SMALLINT UNSIGNED NULL,
+      admitted DATETIME(3) NULL,
+      released DATETIME(3) NULL,
       PRIMARY KEY (move_id, slot),
       UNIQUE KEY uq_open_slot (open_slot),
       KEY idx_group (move_id, group_no)

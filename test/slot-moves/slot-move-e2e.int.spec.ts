@@ -202,7 +202,7 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     });
     expect(await cli('abort', '--move', moveId)).toMatchObject({ code: 0 });
     await waitFor(async () => `move ${moveId} rolled back: ${JSON.stringify(await stageOf(moveId))}`, async () => (await stageOf(moveId)).saga === 'compensated', { timeoutMs: 60_000, intervalMs: 300 });
-    expect(await stageOf(moveId)).toMatchObject({ stages: { aborted: 1 } });
+    expect(await stageOf(moveId)).toMatchObject({ stages: { 'rolled-back': 1 } });
     const [events] = await databases.shard(4).raw(`SELECT COUNT(*) AS n FROM events WHERE JSON_VALUE(data, '$.business_id') = ?`, [businessId]);
     expect({ events: Number(events[0].n), records: await recordsOn(4, businessId) }).toEqual({ events: 0, records: 0 });
     expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 3, epoch: 1 });

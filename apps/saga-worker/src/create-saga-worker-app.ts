@@ -66,7 +66,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   const runtime = createRecordsSagaRuntime({ databases, store, router: slotMap.router, cache, erasure, slotMoves, config: config.sagas, registry, log });
   registerSagaStateMetrics(registry, new MysqlSagaStore(databases.control));
   const moves = new MysqlSlotMoveStore(databases.control);
-  registerSlotMoveStageMetrics(registry, () => moves.countOpenByStage());
+  registerSlotMoveStageMetrics(registry, () => moves.stageSummary());
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
 

@@ -49,6 +49,8 @@ export interface VerifyOptions {
    * everything is compared (the exact verify inside the cutover).
    */
   below?: { cursor: CatchUpCursor; settleMs?: number };
+  /** Longest each side's scan may take (it reads every row of the shard's tables), over the pool's default. Default 600,000 ms. */
+  queryTimeoutMs?: number;
 }
 
 export interface VerifyResult {
@@ -68,6 +70,14 @@ export interface DeleteChunkResult {
   cursor: DeleteCursor;
 }
 
+/** A chunk of the plan's check that every event names its business (4.1). */
+export interface BusinessIdCheckResult {
+  /** Up to 10 events of the chunk without `data.business_id`: the plan must refuse the shard. */
+  offenders: Array<{ position: string; streamId: string }>;
+  after: string;
+  done: boolean;
+}
+
 /**
  * The data engine of a slot move over shard indexes (the `slot-move` saga's port). Every call is
  * one bounded chunk, idempotent, and returns what to persist.
@@ -76,6 +86,8 @@ export interface SlotCopier {
   copyChunk(fromShard: number, toShard: number, slots: readonly number[], cursor: CopyCursor | null, options?: ChunkOptions): Promise<CopyChunkResult>;
   catchUpChunk(fromShard: number, toShard: number, slots: readonly number[], cursor: CatchUpCursor, options?: CatchUpOptions): Promise<CatchUpChunkResult>;
   verifySlots(fromShard: number, toShard: number, slots: readonly number[], options?: VerifyOptions): Promise<VerifyResult>;
+  /** One chunk of the check that every event of `shard` carries `data.business_id` (4.1); pass `after` back. */
+  eventsWithoutBusinessId(shard: number, options?: { after?: string | null; scanRows?: number }): Promise<BusinessIdCheckResult>;
   /** Rollback on the target, cleanup on the source (4.7): refused for slots the shard owns. */
   deleteSlotRows(shard: number, slots: readonly number[], options?: { chunkRows?: number; cursor?: DeleteCursor | null }): Promise<DeleteChunkResult>;
 }

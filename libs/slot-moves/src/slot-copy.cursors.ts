@@ -71,3 +71,53 @@ export function settledPosition(cursor: CatchUpCursor): string {
   const first = cursor.holes.reduce((min, h) => (BigInt(h.from) < BigInt(min.from) ? h : min));
   return (BigInt(first.from) - 1n).toString();
 }
+
+/**
+ * Missing positions between `after` and the passed ones. A hole below an observation older than the
+ * settle window (when this scan started) was allocated that long ago: its transaction had ended
+ * before the scan, which would have seen it had it committed — dead, not recorded. Otherwise it is
+ * recorded as seen when it surely existed: the observation's time, else the scan's end.
+ */
+export function newHoles(after: bigint, passed: readonly bigint[], observations: CatchUpCursor['observations'], times: { settleMs: number; startedAt: number; scannedAt: number }): PositionHole[] {
+  const out: PositionHole[] = [];
+  let expected = after + 1n;
+  for (const position of passed) {
+    if (position > expected) {
+      const to = position - 1n;
+      const covering = observations.filter((o) => BigInt(o.upTo) >= to);
+      const dead = covering.some((o) => times.startedAt - o.at >= times.settleMs);
+      const seenAt = Math.min(times.scannedAt, ...covering.map((o) => o.at));
+      if (!dead) out.push({ from: expected.toString(), to: to.toString(), seenAt });
+    }
+    expected = position + 1n;
+  }
+  return out;
+}
+
+/** Holes minus the positions now found. */
+export function withoutFilled(holes: readonly PositionHole[], filled: readonly bigint[]): PositionHole[] {
+  const out: PositionHole[] = [];
+  for (const hole of holes) {
+    let from = BigInt(hole.from);
+    const to = BigInt(hole.to);
+    for (const p of filled.filter((f) => f >= from && f <= to).sort((a, b) => (a < b ? -1 : 1))) {
+      if (p > from) out.push({ ...hole, from: from.toString(), to: (p - 1n).toString() });
+      from = p + 1n;
+    }
+    if (from <= to) out.push({ ...hole, from: from.toString(), to: to.toString() });
+  }
+  return out;
+}
+
+/**
+ * Observations still useful: above `scannedTo` (later scans meet their positions). Of those old
+ * enough to kill holes, the highest covers the rest; of the younger ones, one per quarter window.
+ */
+export function keptObservations(all: CatchUpCursor['observations'], scannedTo: bigint, settleMs: number, now: number): CatchUpCursor['observations'] {
+  const useful = all.filter((o) => BigInt(o.upTo) > scannedTo).sort((a, b) => a.at - b.at);
+  const aged = useful.filter((o) => now - o.at >= settleMs);
+  const oldest = aged.reduce<(typeof all)[number] | null>((best, o) => (!best || BigInt(o.upTo) > BigInt(best.upTo) ? o : best), null);
+  const young: typeof all = [];
+  for (const o of useful.filter((o) => now - o.at < settleMs)) if (young.length === 0 || o.at - young[young.length - 1].at >= settleMs / 4) young.push(o);
+  return [...(oldest ? [oldest] : []), ...young];
+}

@@ -25,7 +25,7 @@ export class SlotMoveMetrics {
   observe(group: { moveId: string; group: number; fromShard: number; toShard: number }, stage: SlotMoveStage, rowsCopied: number, rowsBehind?: number): void {
     if (rowsCopied > 0) this.rowsCopied.inc({ from_shard: String(group.fromShard), to_shard: String(group.toShard) }, rowsCopied);
     const labels = { move: group.moveId, group: String(group.group) };
-    if (stage === 'done' || stage === 'aborted') this.rowsBehind.remove(labels);
+    if (stage === 'done' || stage === 'rolled-back') this.rowsBehind.remove(labels);
     else if (rowsBehind !== undefined) this.rowsBehind.set(labels, rowsBehind);
   }
 }
@@ -34,10 +34,10 @@ export class SlotMoveMetrics {
  * Slots of open moves by stage, read from the control database at each scrape. Register it in ONE
  * process kind (the saga worker): it describes the shared plan, not the process.
  */
-export function registerSlotMoveStageMetrics(registry: Registry, countByStage: () => Promise<Array<{ stage: string; slots: number }>>): void {
+export function registerSlotMoveStageMetrics(registry: Registry, countByStage: () => Promise<ReadonlyArray<{ stage: string; slots: number }>>): void {
   new Gauge({
     name: 'shardline_slot_moves',
-    help: 'Slots of open slot moves by stage (planned, copying, catching-up, verifying, cutover, handing-off, rolling-back)',
+    help: 'Slots of open slot moves by stage (planned, queued, copying, catching-up, verifying, cutover, handoff, rolling-back)',
     labelNames: ['stage'],
     registers: [registry],
     async collect() {

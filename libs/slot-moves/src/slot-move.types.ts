@@ -5,13 +5,15 @@
  */
 
 /**
- * Stages of a slot, in order. `done` and `aborted` end a slot's move (it leaves the open moves);
- * every other stage keeps the slot in its move, so no other plan may take it.
+ * Stages of a slot, in order (the `slot-move` saga reports them: sagas/slot-move). `done` and
+ * `rolled-back` end a slot's move (it leaves the open moves); every other stage keeps the slot in
+ * its move, so no other plan may take it. `planned`: stored, no saga yet; `queued`: its saga waits
+ * for admission (the move's parallel limit).
  */
-export const SLOT_MOVE_STAGES = ['planned', 'copying', 'catching-up', 'verifying', 'cutover', 'flipped', 'handing-off', 'done', 'rolling-back', 'aborted'] as const;
+export const SLOT_MOVE_STAGES = ['planned', 'queued', 'copying', 'catching-up', 'verifying', 'cutover', 'handoff', 'done', 'rolling-back', 'rolled-back'] as const;
 export type SlotMoveStage = (typeof SLOT_MOVE_STAGES)[number];
 
-export const FINISHED_STAGES: readonly SlotMoveStage[] = ['done', 'aborted'];
+export const FINISHED_STAGES: readonly SlotMoveStage[] = ['done', 'rolled-back'];
 
 export function isFinishedStage(stage: SlotMoveStage): boolean {
   return FINISHED_STAGES.includes(stage);

@@ -4,7 +4,6 @@ import type { DeleteChunkResult, DeleteCursor } from '../slot-copier.port';
 import { DEFAULTS } from './copy-chunk';
 import { eventsOfSlots, int, positive, recordsOfSlots, rowsOf, scanBound, slotList } from './slot-sql';
 
-
 /**
  * One chunk of deleting the slots' `events` and then `records` rows from a shard: the rollback of a
  * copy on the target (4.2) and the cleanup of the source after a move (4.7). Refused for any slot
@@ -20,7 +19,17 @@ export async function deleteSlotRows(
   const scanRows = positive(options.scanRows ?? DEFAULTS.scanRows);
   const owned = await rowsOf<{ slot: number }>(db, `SELECT slot FROM owned_slots WHERE slot IN (${slotList(slots)})`);
   if (owned.length > 0) throw new SlotOwnedError(owned.map((r) => Number(r.slot)));
-  const cursor = options.cursor ?? { table: 'events', after: '0' };
+  // A call ends once it deleted something or finished, so a caller that does not pass the cursor
+  // back (each call starts over) still makes progress; one that does skips what it passed.
+  let cursor: DeleteCursor = options.cursor ?? { table: 'events', after: '0' };
+  for (;;) {
+    const step = await deleteWindow(db, slots, cursor, chunkRows, scanRows);
+    if (step.deleted > 0 || step.done) return step;
+    cursor = step.cursor;
+  }
+}
+
+async function deleteWindow(db: Knex, slots: readonly number[], cursor: DeleteCursor, chunkRows: number, scanRows: number): Promise<DeleteChunkResult> {
   if (cursor.table === 'events') {
     const hi = await scanBound(db, 'events', cursor.after, scanRows);
     if (hi === null) return { deleted: 0, done: false, cursor: { table: 'records', after: '0' } };

@@ -1,9 +1,10 @@
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import type { CatchUpCursor, CopyCursor } from '../slot-copy.cursors';
-import type { CatchUpChunkResult, CatchUpOptions, ChunkOptions, CopyChunkResult, DeleteChunkResult, DeleteCursor, SlotCopier, VerifyOptions, VerifyResult } from '../slot-copier.port';
+import type { BusinessIdCheckResult, CatchUpChunkResult, CatchUpOptions, ChunkOptions, CopyChunkResult, DeleteChunkResult, DeleteCursor, SlotCopier, VerifyOptions, VerifyResult } from '../slot-copier.port';
 import { catchUpChunk } from './catch-up-chunk';
 import { copyChunk } from './copy-chunk';
 import { deleteSlotRows } from './delete-slot-rows';
+import { eventsWithoutBusinessId } from './plan-checks';
 import { verifySlots } from './verify-slots';
 
 /** The SlotCopier port over the process's shard pools (shards registered later included). */
@@ -20,6 +21,10 @@ export class MysqlSlotCopier implements SlotCopier {
 
   verifySlots(fromShard: number, toShard: number, slots: readonly number[], options?: VerifyOptions): Promise<VerifyResult> {
     return verifySlots(this.databases.shard(fromShard), this.databases.shard(toShard), slots, options);
+  }
+
+  eventsWithoutBusinessId(shard: number, options?: { after?: string | null; scanRows?: number }): Promise<BusinessIdCheckResult> {
+    return eventsWithoutBusinessId(this.databases.shard(shard), options);
   }
 
   deleteSlotRows(shard: number, slots: readonly number[], options?: { chunkRows?: number; cursor?: DeleteCursor | null }): Promise<DeleteChunkResult> {

@@ -1,10 +1,9 @@
 import { copyProcessedCommandsOfSlots, deleteProcessedCommandsOfSlots, processedCommandsCopyStart, type ProcessedCommandsCopyCursor } from '@shardline/event-store/mysql';
 import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
-import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage as SagaStage } from '@shardline/saga-definitions';
+import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage } from '@shardline/saga-definitions';
 import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, stagedRowsOfSlots, type ShardDatabases } from '@shardline/sharding/mysql';
 import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
 import type { ChunkOptions, DeleteCursor } from '../slot-copier.port';
-import type { SlotMoveStage } from '../slot-move.types';
 import { MysqlSlotCopier } from './mysql-slot-copier';
 import { MysqlSlotMoveStore } from './mysql-slot-move.store';
 import type { SlotMoveMetrics } from '../slot-move.metrics';
@@ -29,19 +28,6 @@ export interface MysqlSlotMoveEffectsOptions extends ChunkOptions {
 const KEYS_SETTLE_MS = 60_000;
 const DEFAULT_KEYS_PASS_EVERY_MS = 30_000;
 
-/** The saga's stages as `slot_moves` stores them (the saga says `handoff`, operators read `handing-off`). */
-const STORED_STAGE: Record<SagaStage, SlotMoveStage> = {
-  queued: 'planned',
-  copying: 'copying',
-  'catching-up': 'catching-up',
-  verifying: 'verifying',
-  cutover: 'cutover',
-  handoff: 'handing-off',
-  done: 'done',
-  'rolling-back': 'rolling-back',
-  'rolled-back': 'aborted',
-};
-
 /**
  * The slot-move saga's effects on MySQL (docs/adr/0008): the copy engine (events, records), the
  * Idempotency-Key copier, the ownership primitives on both shards and the map flip in the control
@@ -60,31 +46,21 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
     this.moves = new MysqlSlotMoveStore(databases.control);
   }
 
-  /** Admits the group while fewer than the plan's `parallel` groups are between admission and their end. */
+  /** Admits the group while fewer than the plan's `parallel` groups are admitted and not released. */
   async admit(group: SlotMoveGroup): Promise<boolean> {
-    return this.databases.control.transaction(async (trx) => {
-      // The plan row's lock serialises admissions of one move: two workers cannot both take the last place.
-      const plan = await trx('slot_move_plans').where({ move_id: group.moveId }).forUpdate().first('options');
-      if (!plan) throw new Error(`slot move ${group.moveId} has no plan`);
-      const options = typeof plan.options === 'string' ? JSON.parse(plan.options) : plan.options;
-      const parallel = Number(options?.parallel ?? 2);
-      const rows: Array<{ group_no: number; stage: string }> = await trx('slot_moves').where({ move_id: group.moveId }).select('group_no', 'stage');
-      const mine = rows.filter((r) => Number(r.group_no) === group.group);
-      if (mine.some((r) => r.stage !== 'planned')) return true;
-      const active = new Set(rows.filter((r) => !['planned', 'done', 'aborted'].includes(r.stage)).map((r) => Number(r.group_no)));
-      if (active.size >= parallel) return false;
-      await trx('slot_moves').where({ move_id: group.moveId, group_no: group.group }).update({ stage: 'copying', stage_started: trx.raw('CURRENT_TIMESTAMP(3)'), updated: trx.raw('CURRENT_TIMESTAMP(3)') });
-      return true;
-    });
+    const plan = await this.moves.plan(group.moveId);
+    if (!plan) throw new Error(`slot move ${group.moveId} has no plan`);
+    return this.moves.admit(group.moveId, group.group, Number(plan.options.parallel ?? 2));
   }
 
   async release(group: SlotMoveGroup): Promise<void> {
+    await this.moves.release(group.moveId, group.group);
     await this.moves.finishPlanIfDone(group.moveId);
   }
 
-  async report(group: SlotMoveGroup, stage: SagaStage, progress: { rowsCopied?: number; rowsBehind?: number } = {}): Promise<void> {
+  async report(group: SlotMoveGroup, stage: SlotMoveStage, progress: { rowsCopied?: number; rowsBehind?: number } = {}): Promise<void> {
     const rows = await this.moves.slots(group.moveId, group.group);
-    const stored = STORED_STAGE[stage];
+    const stored = stage;
     const changed = rows.some((r) => r.stage !== stored);
     const copiedBefore = rows.reduce((n, r) => n + r.rowsCopied, 0);
     // rows_copied is kept on the group's first slot (the copy is per group, not per slot).

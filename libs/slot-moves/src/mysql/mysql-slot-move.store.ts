@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { jsonColumn } from '@shardline/event-store/mysql';
 import { SlotMoveRefusedError } from '../slot-move.errors';
-import type { SlotMoveProgress, SlotMoveStore } from '../slot-move-store.port';
+import type { SlotMoveProgress, SlotMoveStore, StageSummary } from '../slot-move-store.port';
 import { isFinishedStage, type MoveGroup, type MovePlanHeader, type SlotMoveRow, type SlotMoveStage } from '../slot-move.types';
 
 const ROW_COLUMNS = ['move_id', 'slot', 'group_no', 'from_shard', 'to_shard', 'stage', 'epoch_from', 'cursor', 'rows_copied', 'rows_behind', 'stage_started', 'updated'];
@@ -52,6 +52,22 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
     return (await query).map(rowOf);
   }
 
+  async stageSummary(moveId?: string): Promise<StageSummary[]> {
+    const query = this.control('slot_moves')
+      .groupBy('stage')
+      .orderBy('stage')
+      .select('stage', this.control.raw('COUNT(*) AS slots, SUM(rows_copied) AS copied, COALESCE(SUM(rows_behind), 0) AS behind, MAX(updated) AS last_updated'));
+    if (moveId) query.where({ move_id: moveId });
+    else query.whereNotNull('open_slot');
+    return (await query).map((r: Record<string, unknown>) => ({
+      stage: r.stage as SlotMoveStage,
+      slots: Number(r.slots),
+      rowsCopied: Number(r.copied),
+      rowsBehind: Number(r.behind),
+      lastUpdated: r.last_updated as Date,
+    }));
+  }
+
   async saveProgress(moveId: string, slots: readonly number[], progress: SlotMoveProgress): Promise<void> {
     if (slots.length === 0) return;
     const set: Record<string, unknown> = { updated: this.control.raw('CURRENT_TIMESTAMP(3)') };
@@ -66,6 +82,24 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
     await this.control('slot_moves').where({ move_id: moveId }).whereIn('slot', [...slots]).update(set);
   }
 
+  async admit(moveId: string, group: number, parallel: number): Promise<boolean> {
+    return this.control.transaction(async (trx) => {
+      // The plan row's lock serialises admissions of one move: two groups cannot both take the last place.
+      const plan = await trx('slot_move_plans').where({ move_id: moveId }).forUpdate().first('move_id');
+      if (!plan) return false;
+      const mine = await trx('slot_moves').where({ move_id: moveId, group_no: group }).whereNotNull('admitted').first('slot');
+      if (mine) return true;
+      const [running] = await trx('slot_moves').where({ move_id: moveId }).whereNotNull('admitted').whereNull('released').countDistinct({ n: 'group_no' });
+      if (Number(running.n) >= parallel) return false;
+      await trx('slot_moves').where({ move_id: moveId, group_no: group }).update({ admitted: trx.raw('CURRENT_TIMESTAMP(3)') });
+      return true;
+    });
+  }
+
+  async release(moveId: string, group: number): Promise<void> {
+    await this.control('slot_moves').where({ move_id: moveId, group_no: group }).whereNull('released').update({ released: this.control.raw('CURRENT_TIMESTAMP(3)') });
+  }
+
   async finishPlanIfDone(moveId: string): Promise<boolean> {
     const [result] = await this.control.raw(
       `UPDATE slot_move_plans SET status = 'finished', finished = CURRENT_TIMESTAMP(3)
@@ -73,12 +107,6 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
       [moveId, moveId],
     );
     return Number((result as { affectedRows?: number }).affectedRows ?? 0) === 1;
-  }
-
-  /** Slots of open moves by stage (the `shardline_slot_moves` gauge). */
-  async countOpenByStage(): Promise<Array<{ stage: string; slots: number }>> {
-    const rows = await this.control('slot_moves').whereNotNull('open_slot').groupBy('stage').select('stage').count({ n: '*' });
-    return rows.map((r: Record<string, unknown>) => ({ stage: String(r.stage), slots: Number(r.n) }));
   }
 
   async deletePlan(moveId: string): Promise<void> {

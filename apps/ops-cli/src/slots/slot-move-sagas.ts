@@ -3,7 +3,7 @@ import { SagaOrchestrator } from '@shardline/sagas';
 import { BullmqSagaJobQueue, sagaRuntimeConfigFromEnv } from '@shardline/sagas/bullmq';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import type { MoveGroup } from '@shardline/slot-moves';
-import type { Knex } from 'knex';
+import type { ShardDatabases } from '@shardline/sharding/mysql';
 
 /** Saga id of a move group: the operator commands find every group's saga from the plan alone. */
 export function slotMoveSagaId(moveId: string, group: number): string {
@@ -35,7 +35,7 @@ export function slotMoveInput(moveId: string, group: MoveGroup, run: SlotMoveRun
  * The orchestrator as the operator's command line needs it: starts, pauses, resumes and aborts
  * slot-move sagas (state in the control database, jobs on the saga queue); the saga worker runs them.
  */
-export function slotMoveOrchestrator(control: Knex, env: Record<string, string | undefined>): { orchestrator: SagaOrchestrator; close(): Promise<void> } {
+export function slotMoveOrchestrator(control: ShardDatabases['control'], env: Record<string, string | undefined>): { orchestrator: SagaOrchestrator; close(): Promise<void> } {
   const queue = new BullmqSagaJobQueue(sagaRuntimeConfigFromEnv(env).queue);
   const orchestrator = new SagaOrchestrator({ sagas: [{ definition: slotMoveSaga }], store: new MysqlSagaStore(control), queue });
   return { orchestrator, close: () => queue.close() };

@@ -11,6 +11,9 @@ import { exportCommand } from '../../apps/ops-cli/src/replay/export.command';
 import { importCommand } from '../../apps/ops-cli/src/replay/import.command';
 import { ctx, recordsInMemory } from '../../libs/records/src/testing/in-memory-records.spec-helper';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
+import { businessOnShard } from '../support/business-on-shard';
+import { slotOf } from '@shardline/sharding';
+import { revokeSlots } from '@shardline/sharding/mysql';
 
 /** Traffic through the real command handlers (in memory, the default modulo slot map), recorded as JSONL. */
 async function traffic(records: number) {
@@ -116,7 +119,7 @@ describe('npm run cli -- import: a JSONL recording into the MySQL event store', 
     const stored = (await target.readStream(envelope.shard, envelope.stream_id)) as StoredEvent[];
     expect(stored).toEqual([]);
     const event = { type: envelope.event_type, schemaVersion: 1, data: envelope.data, metadata: { eventId: 'e-race', commandId: 'c', correlationId: 'c', causationId: null, actor: null }, createdTime: new Date(), position: null };
-    const fresh = { streamId: 'record-race-1', partitionMonth: 202612, partitionKey: 'race', expectedVersion: 0, events: [{ ...event, streamVersion: 1 }], state: null };
+    const fresh = { streamId: 'record-race-1', partitionMonth: 202612, partitionKey: businessOnShard(shard), expectedVersion: 0, events: [{ ...event, streamVersion: 1 }], state: null };
     await target.importStreams(shard, [fresh], { outbox: false });
     // The importer read 'record-race-1' at version 0 and another at 0; meanwhile the first gained version 1.
     const other = { ...fresh, streamId: 'record-race-2' };
@@ -124,6 +127,25 @@ describe('npm run cli -- import: a JSONL recording into the MySQL event store', 
     expect(isStreamVersionConflict(error)).toBe(true);
     expect(await target.readStream(shard, 'record-race-2')).toEqual([]);
     expect(await target.readStream(shard, 'record-race-1')).toHaveLength(1);
+  });
+
+  it('is fenced like an append: a stream of a slot the shard does not own is refused with EVENT_STORE.SLOT_MOVED, and nothing of the call is written', async () => {
+    const target = new MysqlEventImport<RecordStateChange>(databases, new RecordsInlineProjection());
+    const { text } = await traffic(2);
+    const envelope = JSON.parse(text.split('\n')[0]);
+    const event = { type: envelope.event_type, schemaVersion: 1, data: envelope.data, metadata: { eventId: 'e-fence', commandId: 'c', correlationId: 'c', causationId: null, actor: null }, createdTime: new Date(), position: null };
+    const owned = { streamId: 'record-fence-1', partitionMonth: 202612, partitionKey: businessOnShard(2), expectedVersion: 0, events: [{ ...event, streamVersion: 1 }], state: null };
+    // Routed by a map that still names shard 2 for this business, after its slot moved to shard 3.
+    const movedBusiness = businessOnShard(2);
+    await revokeSlots(databases.shard(2), [slotOf(movedBusiness)]);
+    const moved = { ...owned, streamId: 'record-fence-2', partitionKey: movedBusiness };
+    const error = await target.importStreams(2, [owned, moved], { outbox: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EVENT_STORE.SLOT_MOVED', slots: expect.arrayContaining([slotOf(movedBusiness)]) });
+    expect(await target.readStream(2, 'record-fence-1')).toEqual([]);
+    expect(await target.readStream(2, 'record-fence-2')).toEqual([]);
+    // The shard's own slots still import.
+    await target.importStreams(2, [owned], { outbox: false });
+    expect(await target.readStream(2, 'record-fence-1')).toHaveLength(1);
   });
 
   it('--dry-run writes nothing; --outbox queues every imported event for the relay', async () => {

@@ -1,7 +1,8 @@
-import type { ShardDatabases } from '@shardline/sharding/mysql';
+import { slotOf } from '@shardline/sharding';
+import { isSlotNotOwned as fenceRefused, slotFenceStatement, type ShardDatabases } from '@shardline/sharding/mysql';
 import type { StoredEvent } from '../event-store.port';
 import type { EventImportTarget, StreamImport } from '../event-import.port';
-import { StreamVersionConflictError } from '../event-store.errors';
+import { SlotNotOwnedError, StreamVersionConflictError } from '../event-store.errors';
 import { guardShard, isDuplicateKey } from './mysql-errors';
 import type { MysqlInlineProjection } from './mysql-inline-projection.port';
 import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
@@ -15,7 +16,10 @@ const EVENT_COLUMNS = ['position', 'month_key', 'stream_id', 'stream_version', '
  * counter past them; a NULL position takes the next one) — their `records` row through the same
  * inline projection the append uses (guarded updates), and outbox rows only when asked. One
  * transaction per call: a duplicate (stream, version) is a StreamVersionConflictError and leaves
- * nothing of the call behind.
+ * nothing of the call behind. The transaction starts with the slot fence, as an append does
+ * (docs/adr/0008, section 3): an import routed by a map that changed since it started is refused
+ * (SlotNotOwnedError) instead of landing on a shard that no longer owns the slot; the import is
+ * idempotent, so running it again routes by the new map.
  */
 export class MysqlEventImport<TState> implements EventImportTarget<TState> {
   constructor(
@@ -47,7 +51,9 @@ export class MysqlEventImport<TState> implements EventImportTarget<TState> {
       }
     }
     const changes = streams.filter((s) => s.state !== null).map((s) => ({ streamId: s.streamId, expectedVersion: s.expectedVersion, state: s.state as TState, stagedBy: null }));
-    const statements = [...insertStatements('events', EVENT_COLUMNS, events), ...this.projection.plan(changes), ...insertStatements('outbox', OUTBOX_COLUMNS, outbox)];
+    const slots = [...new Set(streams.map((s) => slotOf(s.partitionKey)))].sort((a, b) => a - b);
+    const fence = slots.length > 0 ? [{ sql: slotFenceStatement(slots), guard: undefined }] : [];
+    const statements = [...fence, ...insertStatements('events', EVENT_COLUMNS, events), ...this.projection.plan(changes), ...insertStatements('outbox', OUTBOX_COLUMNS, outbox)];
     try {
       await guardShard(shard, () =>
         this.databases.shard(shard).transaction(async (trx) => {
@@ -59,6 +65,7 @@ export class MysqlEventImport<TState> implements EventImportTarget<TState> {
         }),
       );
     } catch (error) {
+      if (fenceRefused(error)) throw new SlotNotOwnedError(shard, slots, error);
       if (isDuplicateKey(error, 'uq_stream_version')) throw new StreamVersionConflictError(streams.length === 1 ? streams[0].streamId : 'one of the imported streams', streams[0]?.expectedVersion ?? 0);
       throw error;
     }

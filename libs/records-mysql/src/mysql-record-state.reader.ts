@@ -47,7 +47,7 @@ export class MysqlRecordStateReader implements RecordStateReader {
     private readonly staging: StagedRowResolution,
     options: RecordStateReaderOptions = {},
   ) {
-    this.options = { recentFirst: true, now: () => new Date(), ...options };
+    this.options = { recentFirst: true, now: () => new Date(), shardOf: () => -1, ...options };
   }
 
   private now(): Date {
@@ -91,12 +91,19 @@ export class MysqlRecordStateReader implements RecordStateReader {
       const perShard = await Promise.all(
         shards.map((shard) => guardShard(shard, () => (this.options.recentFirst ? this.newestByWindow(shard, query, anchor, beforeId, fetch) : this.newest(shard, query, null, null, fetch)))),
       );
-      const { visible } = await visibleRows(perShard.flat(), this.staging.commitPoints);
+      // Rows of slots the map gives to another shard are that shard's to answer (a move's copies).
+      const owned = shards.length === 1 ? perShard.flat() : perShard.flatMap((rows, i) => rows.filter((row) => this.ownedBy(row.business_id, shards[i])));
+      const { visible } = await visibleRows(owned, this.staging.commitPoints);
       const states = visible.map(toState);
       const merged = shards.length === 1 ? states : states.sort(newestFirst);
       const exhausted = perShard.every((rows) => rows.length < fetch);
       if (merged.length >= offset + limit || exhausted || visible.length === perShard.flat().length) return merged.slice(offset, offset + limit);
     }
+  }
+
+  private ownedBy(businessId: string, shard: number): boolean {
+    const owner = this.options.shardOf(businessId);
+    return owner === -1 || owner === shard;
   }
 
   /**
@@ -158,6 +165,13 @@ export interface RecordStateReaderOptions {
    */
   recentFirst?: boolean;
   now?: () => Date;
+  /**
+   * The shard the live slot map names for a business (ShardRouter.shardFor). A page that reads
+   * several shards keeps each row only from that shard: a slot move leaves copies of a slot's rows
+   * on the shard it is moving to (before the flip) and on the one it left (until cleanup), which a
+   * page by user id would otherwise list twice (docs/adr/0008). Unset: every row is kept.
+   */
+  shardOf?: (businessId: string) => number;
 }
 
 /**

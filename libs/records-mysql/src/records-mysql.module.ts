@@ -9,7 +9,7 @@ import { MysqlCommitPoints } from '@shardline/commit-points/mysql';
 import { SnowflakeIdGenerator, type WorkerIdLeaseConfig, WorkerIdLease } from '@shardline/ids';
 import { MysqlWorkerIdLeaseStore } from '@shardline/ids/mysql';
 import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_STATE_READER, RECORD_STATE_READER_DECORATOR, RecordStateReaderDecorator } from '@shardline/records';
-import { SHARD_ROUTER, ShardingConfig } from '@shardline/sharding';
+import { SHARD_ROUTER, ShardingConfig, type ShardRouter } from '@shardline/sharding';
 import { LiveSlotMap, liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordMoveStore } from './mysql-record-move.store';
 import { MysqlRecordStateReader } from './mysql-record-state.reader';
@@ -149,9 +149,13 @@ export class RecordsMysqlModule {
         },
         {
           provide: RECORD_STATE_READER,
-          inject: [ShardDatabases, MYSQL_EVENT_STORE],
-          useFactory: (databases: ShardDatabases, store: MysqlEventStore<unknown>) =>
-            new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control), release: (shard, writeSet, streams) => store.releaseStaged(shard, writeSet, streams) }),
+          inject: [ShardDatabases, MYSQL_EVENT_STORE, SHARD_ROUTER],
+          useFactory: (databases: ShardDatabases, store: MysqlEventStore<unknown>, router: ShardRouter) =>
+            new MysqlRecordStateReader(
+              databases,
+              { commitPoints: new MysqlCommitPoints(databases.control), release: (shard, writeSet, streams) => store.releaseStaged(shard, writeSet, streams) },
+              { shardOf: (businessId) => router.shardFor(businessId) },
+            ),
         },
         {
           provide: RECORD_MOVE_STORE,
@@ -179,9 +183,9 @@ export class RecordsMysqlModule {
         ...shardPoolsAndRouter(options.sharding),
         {
           provide: RECORD_STATE_READER,
-          inject: [ShardDatabases, { token: RECORD_STATE_READER_DECORATOR, optional: true }],
-          useFactory: (databases: ShardDatabases, decorate?: RecordStateReaderDecorator) => {
-            const reader = new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control) });
+          inject: [ShardDatabases, SHARD_ROUTER, { token: RECORD_STATE_READER_DECORATOR, optional: true }],
+          useFactory: (databases: ShardDatabases, router: ShardRouter, decorate?: RecordStateReaderDecorator) => {
+            const reader = new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control) }, { shardOf: (businessId) => router.shardFor(businessId) });
             return decorate ? decorate(reader) : reader;
           },
         },

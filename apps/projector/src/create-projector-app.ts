@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createKafka } from '@shardline/kafka';
 import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@shardline/observability';
-import { ProjectionMetrics, type EnvelopeKeys, type ProjectionSink } from '@shardline/projections';
+import { DecodedEnvelopeCache, ProjectionMetrics, type EnvelopeKeys, type ProjectionSink } from '@shardline/projections';
 import { ProjectionRunner } from '@shardline/projections/kafka';
 import { createPool } from '@shardline/sharding/mysql';
 import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
@@ -37,9 +37,11 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
   const keys = deps.keys ? { keys: deps.keys, close: async () => {} } : userKeysOf(config, logger);
   const owned: OwnedSink[] = deps.sinks ? deps.sinks.map((sink) => ({ sink, close: async () => {} })) : config.projections.map((name) => createSink(name, config));
+  // One decode and open per message for all the groups of this process (they read the same topic).
+  const decodedCache = owned.length > 1 && config.decodeCache.maxEntries > 0 ? new DecodedEnvelopeCache({ ...config.decodeCache, consumers: owned.length }) : undefined;
   const runners = owned.map(
     ({ sink }) =>
-      new ProjectionRunner({ kafka, sink, keys: keys.keys, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
+      new ProjectionRunner({ kafka, sink, keys: keys.keys, decodedCache, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
   );
   const lifecycles = runners.map((runner) => new WorkerLifecycle(runner, { backoff: config.runner.retry, log }));
 

@@ -13,7 +13,17 @@ export interface DecodedEnvelopeCacheOptions {
   consumers: number;
 }
 
+/** One topic partition's entries by offset, and the furthest offset decoded in it so far. */
+interface PartitionEntries {
+  entries: Map<string, Entry>;
+  furthest: number;
+}
+
 interface Entry {
+  offset: string;
+  partition: PartitionEntries;
+  /** Out of the map (used up, replaced or evicted); still in the eviction queue until it reaches the head. */
+  dropped: boolean;
   /** The message's bytes: a hit needs the same bytes at the same position (a re-created topic is another message). */
   value: Buffer;
   envelope: RecordEventEnvelope;
@@ -33,8 +43,8 @@ interface OpenedWith {
  *
  * Two memos, neither of which correctness depends on (a miss does what no cache would do):
  * - decode: by source position (topic, partition, offset) AND the same value bytes, the decoded
- *   (still sealed) envelope; bounded by entries and bytes, oldest dropped first, and dropped once
- *   every other group used it;
+ *   (still sealed) envelope, kept by the group furthest ahead in the partition; bounded by entries
+ *   and bytes, oldest dropped first, and dropped once every other group used it;
  * - open: per decoded envelope, the opened event and the data key it was opened with. It is served
  *   only to a lookup that found the SAME key for the user in this attempt (openEnvelopes asks the
  *   key lookup for every chunk as before). So it lives no longer than the key does in the lookup
@@ -47,7 +57,15 @@ interface OpenedWith {
  * Poison (undecodable, unopenable) is never cached. Single-threaded: no locking needed.
  */
 export class DecodedEnvelopeCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly partitions = new Map<string, Map<number, PartitionEntries>>();
+  private count = 0;
+  /**
+   * Entries in insertion order, for evicting the oldest: a queue of its own because iterating the
+   * Map from its start walks over every slot deleted since its last rehash (the used-up entries of
+   * a cache the other group keeps emptying), which made each insertion cost thousands of steps.
+   */
+  private queue: Entry[] = [];
+  private head = 0;
   private readonly opened = new WeakMap<RecordEventEnvelope, OpenedWith>();
   private bytes = 0;
   /** Counters for tests and the micro-benchmark. */
@@ -56,28 +74,37 @@ export class DecodedEnvelopeCache {
   constructor(private readonly options: DecodedEnvelopeCacheOptions) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   get heldBytes(): number {
     return this.bytes;
   }
 
-  /** decodeEnvelope(message.value), from the cache when another group decoded these bytes at this position. Throws like it for poison. */
+  /**
+   * decodeEnvelope(message.value), from the cache when another group decoded these bytes at this
+   * position. Throws like it for poison. A miss is kept for the others only when it is the furthest
+   * offset of its partition decoded yet: a group behind the others (or a redelivery) would only push
+   * out the entries it is about to need, which they left for it.
+   */
   decode(message: SourceMessage): RecordEventEnvelope {
-    const { value } = message;
+    const { value, position } = message;
     if (!value || this.options.maxEntries <= 0) return decodeEnvelope(value);
-    const id = positionKey(message);
-    const entry = this.entries.get(id);
+    const partition = this.partitionOf(position.topic, position.partition);
+    const entry = partition.entries.get(position.offset);
     if (entry && entry.value.length === value.length && entry.value.equals(value)) {
       this.stats.decodeHits += 1;
-      if (--entry.usesLeft <= 0) this.drop(id, entry);
+      if (--entry.usesLeft <= 0) this.drop(entry);
       return entry.envelope;
     }
     this.stats.decodeMisses += 1;
     const envelope = decodeEnvelope(value);
-    if (entry) this.drop(id, entry);
-    if (this.options.consumers > 1 && value.length <= this.options.maxBytes) this.add(id, { value, envelope, usesLeft: this.options.consumers - 1 });
+    if (entry) this.drop(entry);
+    const offset = Number(position.offset);
+    if (offset > partition.furthest) {
+      partition.furthest = offset;
+      if (this.options.consumers > 1 && value.length <= this.options.maxBytes) this.add({ offset: position.offset, partition, dropped: false, value, envelope, usesLeft: this.options.consumers - 1 });
+    }
     return envelope;
   }
 
@@ -101,22 +128,38 @@ export class DecodedEnvelopeCache {
     this.opened.delete(envelope);
   }
 
-  private add(id: string, entry: Entry): void {
-    this.entries.set(id, entry);
-    this.bytes += entry.value.length;
-    // Map iterates in insertion order: the first entries are the oldest.
-    for (const [oldId, old] of this.entries) {
-      if (this.entries.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes) break;
-      this.drop(oldId, old);
-    }
+  private partitionOf(topic: string, partition: number): PartitionEntries {
+    let partitions = this.partitions.get(topic);
+    if (!partitions) this.partitions.set(topic, (partitions = new Map()));
+    let entries = partitions.get(partition);
+    if (!entries) partitions.set(partition, (entries = { entries: new Map(), furthest: -1 }));
+    return entries;
   }
 
-  private drop(id: string, entry: Entry): void {
-    this.entries.delete(id);
+  private add(entry: Entry): void {
+    entry.partition.entries.set(entry.offset, entry);
+    this.count += 1;
+    this.bytes += entry.value.length;
+    this.queue.push(entry);
+    // Every entry held is in the queue at or after head: this ends.
+    while (this.count > this.options.maxEntries || this.bytes > this.options.maxBytes) this.drop(this.queue[this.head++]);
+    this.compact();
+  }
+
+  private drop(entry: Entry): void {
+    if (entry.dropped) return;
+    entry.dropped = true;
+    entry.partition.entries.delete(entry.offset);
+    this.count -= 1;
     this.bytes -= entry.value.length;
   }
-}
 
-function positionKey({ position }: SourceMessage): string {
-  return `${position.topic}\u0000${position.partition}\u0000${position.offset}`;
+  /** Moves the head past dropped entries; rebuilds the queue once most of it is dropped, so it stays within 2x the entries held plus 1,024 (amortized O(1) per message). */
+  private compact(): void {
+    while (this.head < this.queue.length && this.queue[this.head].dropped) this.head += 1;
+    if ((this.head > 1024 && this.head * 2 > this.queue.length) || this.queue.length - this.head > 2 * this.count + 1024) {
+      this.queue = this.queue.slice(this.head).filter((e) => !e.dropped);
+      this.head = 0;
+    }
+  }
 }

@@ -176,4 +176,25 @@ describe('DecodedEnvelopeCache (two consumer groups of one process)', () => {
       expect(cache.stats.decodeHits + cache.stats.openHits).toBe(0);
     }
   });
+
+  it.each([
+    [250, 3000],
+    // The group behind misses what was pushed out, and its misses push out nothing it needs next.
+    [150, 1550],
+  ])('stays bounded at %i entries while the groups churn through many messages, one chunk apart (%i hits of 3,000)', async (maxEntries, hits) => {
+    const keys = new InMemoryUserKeys();
+    const plain = Array.from({ length: 3000 }, (_, i) => testEnvelope(i + 1));
+    const messages = messagesOf(plain.map((e) => encodeEnvelope(e)));
+    const cache = new DecodedEnvelopeCache(options({ maxEntries }));
+    const [es, ch] = [group(keys, cache), group(keys, cache)];
+    for (let i = 0; i < messages.length; i += 100) {
+      await es.consume(messages.slice(i, i + 100));
+      if (i >= 100) await ch.consume(messages.slice(i - 100, i));
+      expect(cache.size).toBeLessThanOrEqual(maxEntries);
+    }
+    await ch.consume(messages.slice(-100));
+    expect(ch.applied).toEqual(plain);
+    expect(cache.stats.decodeHits).toBe(hits);
+    expect(cache.size).toBe(0);
+  });
 });

@@ -124,7 +124,11 @@ export function openEnvelope(envelope: RecordEventEnvelope, key: Buffer | null):
     const decipher = createDecipheriv('aes-256-gcm', dataKey(key), parts.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aadOf(envelope));
     decipher.setAuthTag(parts.tag);
-    personal = JSON.parse(Buffer.concat([decipher.update(parts.ct), decipher.final()]).toString('utf8'));
+    // GCM is a stream mode: update() gives all the plaintext and final() only checks the tag (it
+    // returns nothing), so no concat (a copy of every event's content) is needed.
+    const plain = decipher.update(parts.ct);
+    const tail = decipher.final();
+    personal = JSON.parse(tail.length === 0 ? plain.toString('utf8') : Buffer.concat([plain, tail]).toString('utf8'));
   } catch (error) {
     throw new SealedEnvelopeError(`sealed content of event ${envelope.event_id} does not open with its user's key (tampered, or sealed for another event or user)`, error);
   }

@@ -5,7 +5,7 @@
  * with the real decode, key lookup (CachedUserKeys over the in-memory store) and open; the sinks
  * map the events to their documents / rows (documentOf, mapBatch) and send nothing.
  * Prints the CPU per event (both groups together, i.e. per event the process consumes) with the
- * decoded-envelope cache off and on, alternating, BENCH_ROUNDS times each:
+ * decoded-envelope cache off and on, alternating, BENCH_ROUNDS times each (after a round of each not counted):
  *   scripts/with-node tsx bench/pipeline/decode-micro.ts
  * BENCH_EVENTS (20,000), BENCH_CHUNK (1,000: a partition's chunk), BENCH_SINKS (map | none),
  * BENCH_MODES (off,on). Add --cpu-prof to the node args for a profile of the same path.
@@ -19,7 +19,7 @@ import { makeRecord } from '../ingest/workload';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 1_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SINKS = process.env.BENCH_SINKS ?? 'map';
 const MODES = (process.env.BENCH_MODES ?? 'off,on').split(',');
 
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   console.log(`${EVENTS} events of ${Math.round(values.reduce((n, v) => n + v.length, 0) / EVENTS)} bytes, chunks of ${CHUNK}, sinks: ${SINKS}`);
   const results = new Map<string, number[]>(MODES.map((m) => [m, []]));
   let topic = 0;
+  // One round of each mode first, not counted: JIT, and the key cache filled (as in a running projector).
+  for (const mode of MODES) await consume(values, `warm${topic++}`, keys, mode === 'on' ? new DecodedEnvelopeCache({ maxEntries: 10_000, maxBytes: 16 * 1024 * 1024, consumers: 2 }) : undefined);
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of MODES) {
       const cache = mode === 'on' ? new DecodedEnvelopeCache({ maxEntries: 10_000, maxBytes: 16 * 1024 * 1024, consumers: 2 }) : undefined;

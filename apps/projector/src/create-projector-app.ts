@@ -38,7 +38,10 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
   const keys = deps.keys ? { keys: deps.keys, close: async () => {} } : userKeysOf(config, logger);
   const owned: OwnedSink[] = deps.sinks ? deps.sinks.map((sink) => ({ sink, close: async () => {} })) : config.projections.map((name) => createSink(name, config));
   // One decode and open per message for all the groups of this process (they read the same topic).
-  const decodedCache = owned.length > 1 && config.decodeCache.maxEntries > 0 ? new DecodedEnvelopeCache({ ...config.decodeCache, consumers: owned.length }) : undefined;
+  // Opened events are kept no longer than the keys that opened them may be (the key cache's TTL).
+  const maxAgeMs = config.userKeys.cacheTtlMs;
+  const decodedCache = owned.length > 1 && config.decodeCache.maxEntries > 0 && maxAgeMs > 0 ? new DecodedEnvelopeCache({ ...config.decodeCache, consumers: owned.length, maxAgeMs }) : undefined;
+  const sweeping = decodedCache ? setInterval(() => decodedCache.sweep(), Math.min(maxAgeMs, 5000)).unref() : undefined;
   if (decodedCache) observeDecodedCache(decodedCache, registry);
   const runners = owned.map(
     ({ sink }) =>
@@ -71,6 +74,7 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
     started,
     async stop() {
       stopping = true;
+      clearInterval(sweeping);
       await Promise.all(lifecycles.map((lifecycle) => lifecycle.stop()));
       await ops.close();
       await Promise.all(owned.map((o) => o.close().catch(() => {})));

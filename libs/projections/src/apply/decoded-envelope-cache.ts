@@ -11,6 +11,12 @@ export interface DecodedEnvelopeCacheOptions {
    * so while the groups run close together the cache holds only the gap between them.
    */
   consumers: number;
+  /**
+   * Longest an entry is kept (ms; default: no limit): with the key cache's TTL, an opened event
+   * stays in memory no longer than its key may (a group stalled on a read model down, on a quiet
+   * topic, would otherwise keep the other group's last messages opened until new ones pushed them out).
+   */
+  maxAgeMs?: number;
 }
 
 /** One topic partition's entries by offset, and the furthest offset decoded in it so far. */
@@ -28,6 +34,8 @@ interface Entry {
   value: Buffer;
   envelope: RecordEventEnvelope;
   usesLeft: number;
+  /** On the cache's clock. */
+  addedAt: number;
 }
 
 /** The envelope opened once, and the key it was opened with. */
@@ -71,7 +79,10 @@ export class DecodedEnvelopeCache {
   /** Counters for tests and the micro-benchmark. */
   readonly stats = { decodeHits: 0, decodeMisses: 0, openHits: 0, openMisses: 0 };
 
-  constructor(private readonly options: DecodedEnvelopeCacheOptions) {}
+  constructor(
+    private readonly options: DecodedEnvelopeCacheOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get size(): number {
     return this.count;
@@ -103,7 +114,7 @@ export class DecodedEnvelopeCache {
     const offset = Number(position.offset);
     if (offset > partition.furthest) {
       partition.furthest = offset;
-      if (this.options.consumers > 1 && value.length <= this.options.maxBytes) this.add({ offset: position.offset, partition, dropped: false, value, envelope, usesLeft: this.options.consumers - 1 });
+      if (this.options.consumers > 1 && value.length <= this.options.maxBytes) this.add({ offset: position.offset, partition, dropped: false, value, envelope, usesLeft: this.options.consumers - 1, addedAt: this.now() });
     }
     return envelope;
   }
@@ -128,6 +139,16 @@ export class DecodedEnvelopeCache {
     this.opened.delete(envelope);
   }
 
+  /** Drops the entries older than maxAgeMs (the projector calls it on a timer too: a quiet topic adds nothing). */
+  sweep(): void {
+    const maxAge = this.options.maxAgeMs;
+    if (maxAge === undefined) return;
+    const oldest = this.now() - maxAge;
+    // The queue is in insertion order, so the old ones are at its head.
+    while (this.head < this.queue.length && (this.queue[this.head].dropped || this.queue[this.head].addedAt <= oldest)) this.drop(this.queue[this.head++]);
+    this.compact();
+  }
+
   private partitionOf(topic: string, partition: number): PartitionEntries {
     let partitions = this.partitions.get(topic);
     if (!partitions) this.partitions.set(topic, (partitions = new Map()));
@@ -143,6 +164,7 @@ export class DecodedEnvelopeCache {
     this.queue.push(entry);
     // Every entry held is in the queue at or after head: this ends.
     while (this.count > this.options.maxEntries || this.bytes > this.options.maxBytes) this.drop(this.queue[this.head++]);
+    this.sweep();
     this.compact();
   }
 

@@ -197,4 +197,26 @@ describe('DecodedEnvelopeCache (two consumer groups of one process)', () => {
     expect(cache.stats.decodeHits).toBe(hits);
     expect(cache.size).toBe(0);
   });
+
+  it('keeps an entry no longer than maxAgeMs (a stalled group on a quiet topic): swept, the group behind decodes for itself', async () => {
+    const keys = new InMemoryUserKeys();
+    const { plain, values } = await sealedEvents(keys, 3);
+    let clock = 0;
+    const cache = new DecodedEnvelopeCache(options({ maxAgeMs: 30_000 }), () => clock);
+    await group(keys, cache).consume(messagesOf(values).slice(0, 2));
+    clock = 20_000;
+    await group(keys, cache).consume(messagesOf(values).slice(2));
+    cache.sweep();
+    expect(cache.size).toBe(3);
+    clock = 30_000;
+    cache.sweep();
+    expect(cache.size).toBe(1);
+    clock = 50_000;
+    cache.sweep();
+    expect([cache.size, cache.heldBytes]).toEqual([0, 0]);
+    const ch = group(keys, cache);
+    await ch.consume(messagesOf(values));
+    expect(ch.applied).toEqual(plain);
+    expect(cache.stats.decodeHits + cache.stats.openHits).toBe(0);
+  });
 });

@@ -51,8 +51,8 @@ interface OpenedWith {
  *
  * Two memos, neither of which correctness depends on (a miss does what no cache would do):
  * - decode: by source position (topic, partition, offset) AND the same value bytes, the decoded
- *   (still sealed) envelope, kept by the group furthest ahead in the partition; bounded by entries
- *   and bytes, oldest dropped first, and dropped once every other group used it;
+ *   (still sealed) envelope, kept by the group furthest ahead in the partition; bounded by entries,
+ *   bytes and age (maxAgeMs), oldest dropped first, and dropped once every other group used it;
  * - open: per decoded envelope, the opened event and the data key it was opened with. It is served
  *   only to a lookup that found the SAME key for the user in this attempt (openEnvelopes asks the
  *   key lookup for every chunk as before). So it lives no longer than the key does in the lookup
@@ -76,7 +76,7 @@ export class DecodedEnvelopeCache {
   private head = 0;
   private readonly opened = new WeakMap<RecordEventEnvelope, OpenedWith>();
   private bytes = 0;
-  /** Counters for tests and the micro-benchmark. */
+  /** Counters: the projector's /metrics (shardline_projector_decode_cache_messages), tests, bench/pipeline/decode-micro.ts. */
   readonly stats = { decodeHits: 0, decodeMisses: 0, openHits: 0, openMisses: 0 };
 
   constructor(

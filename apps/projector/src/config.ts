@@ -50,6 +50,15 @@ const projectorEnvSchema = z.object({
   SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(512 * 1024),
   /** Longest the broker holds a fetch waiting for FETCH_MIN_BYTES: the most that shape adds to the lag. */
   SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+  /**
+   * Messages each decoded and opened once for all the projections of this process (their groups
+   * read the same messages a moment apart): 0 turns the cache off. 10,000 is 5 s at 2,000 events/s,
+   * far more than the groups drift apart while both keep up; a group that fell behind just decodes
+   * for itself. bench/pipeline/README.md "decoded-envelope cache".
+   */
+  SHARDLINE_PROJECTOR_DECODE_CACHE_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  /** Message bytes the cache holds at most (it holds about 3x that with the decoded and opened copies). */
+  SHARDLINE_PROJECTOR_DECODE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   SHARDLINE_PROJECTOR_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   SHARDLINE_PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
   SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
@@ -90,6 +99,7 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
       retry: { initialMs: e.SHARDLINE_PROJECTOR_RETRY_INITIAL_MS, maxMs: e.SHARDLINE_PROJECTOR_RETRY_MAX_MS },
       sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
     },
+    decodeCache: { maxEntries: e.SHARDLINE_PROJECTOR_DECODE_CACHE_ENTRIES, maxBytes: e.SHARDLINE_PROJECTOR_DECODE_CACHE_MAX_BYTES },
     ops: { host: e.SHARDLINE_PROJECTOR_OPS_HOST, port: e.SHARDLINE_PROJECTOR_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,
   };

@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
 import pino, { type Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { createKafka } from '@shardline/kafka';
 import { createMetricsRegistry, startOpsHttpServer, type OpsHttpServer } from '@shardline/observability';
-import { ProjectionMetrics, type EnvelopeKeys, type ProjectionSink } from '@shardline/projections';
+import { DecodedEnvelopeCache, ProjectionMetrics, type EnvelopeKeys, type ProjectionSink } from '@shardline/projections';
 import { ProjectionRunner } from '@shardline/projections/kafka';
 import { createPool } from '@shardline/sharding/mysql';
 import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
@@ -37,9 +37,15 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
   const kafka = deps.kafka ?? createKafka(config.kafka, log);
   const keys = deps.keys ? { keys: deps.keys, close: async () => {} } : userKeysOf(config, logger);
   const owned: OwnedSink[] = deps.sinks ? deps.sinks.map((sink) => ({ sink, close: async () => {} })) : config.projections.map((name) => createSink(name, config));
+  // One decode and open per message for all the groups of this process (they read the same topic).
+  // Opened events are kept no longer than the keys that opened them may be (the key cache's TTL).
+  const maxAgeMs = config.userKeys.cacheTtlMs;
+  const decodedCache = owned.length > 1 && config.decodeCache.maxEntries > 0 && maxAgeMs > 0 ? new DecodedEnvelopeCache({ ...config.decodeCache, consumers: owned.length, maxAgeMs }) : undefined;
+  const sweeping = decodedCache ? setInterval(() => decodedCache.sweep(), Math.min(maxAgeMs, 5000)).unref() : undefined;
+  if (decodedCache) observeDecodedCache(decodedCache, registry);
   const runners = owned.map(
     ({ sink }) =>
-      new ProjectionRunner({ kafka, sink, keys: keys.keys, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
+      new ProjectionRunner({ kafka, sink, keys: keys.keys, decodedCache, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
   );
   const lifecycles = runners.map((runner) => new WorkerLifecycle(runner, { backoff: config.runner.retry, log }));
 
@@ -68,6 +74,7 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
     started,
     async stop() {
       stopping = true;
+      clearInterval(sweeping);
       await Promise.all(lifecycles.map((lifecycle) => lifecycle.stop()));
       await ops.close();
       await Promise.all(owned.map((o) => o.close().catch(() => {})));
@@ -86,4 +93,29 @@ function userKeysOf(config: ProjectorConfig, logger: Logger): { keys: EnvelopeKe
   if (userKeys.developmentMasterKey) logger.warn(DEVELOPMENT_MASTER_KEY_WARNING);
   const control = createPool(db.connection, { poolMax: db.poolMax, connectTimeoutMs: db.connectTimeoutMs });
   return { keys: cachedMysqlUserKeys(control, userKeys), close: () => control.destroy() };
+}
+
+/** How often the second group found a message decoded and opened (step: decode | open; result: hit | miss), and what the cache holds. */
+function observeDecodedCache(cache: DecodedEnvelopeCache, registry: Registry): void {
+  new Gauge({
+    name: 'shardline_projector_decode_cache_messages',
+    help: 'Messages looked up in the decoded-envelope cache since start, by step (decode | open) and result (hit | miss)',
+    labelNames: ['step', 'result'],
+    registers: [registry],
+    collect() {
+      const { decodeHits, decodeMisses, openHits, openMisses } = cache.stats;
+      this.set({ step: 'decode', result: 'hit' }, decodeHits);
+      this.set({ step: 'decode', result: 'miss' }, decodeMisses);
+      this.set({ step: 'open', result: 'hit' }, openHits);
+      this.set({ step: 'open', result: 'miss' }, openMisses);
+    },
+  });
+  new Gauge({
+    name: 'shardline_projector_decode_cache_entries',
+    help: 'Messages held by the decoded-envelope cache',
+    registers: [registry],
+    collect() {
+      this.set(cache.size);
+    },
+  });
 }

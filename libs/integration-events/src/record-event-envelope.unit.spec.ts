@@ -1,4 +1,4 @@
-import { decodeEnvelope, EnvelopeDecodeError, envelopeFastPath, recordEventEnvelopeSchema, type RecordEventEnvelope } from './record-event-envelope';
+import { decodeEnvelope, EnvelopeDecodeError, envelopeFastPath, isCalendarTime, recordEventEnvelopeSchema, type RecordEventEnvelope } from './record-event-envelope';
 
 const valid: RecordEventEnvelope = {
   envelope_version: 1,
@@ -71,5 +71,30 @@ describe('decodeEnvelope fast path', () => {
 
   it('takes the fast path for what the relay writes, and keeps only the known fields', () => {
     expect(envelopeFastPath(JSON.parse(JSON.stringify({ ...valid, extra: true })))).toEqual(valid);
+  });
+});
+
+describe('isCalendarTime', () => {
+  /** What the fast path checked before: Date.parse then toISOString gives the same string back. */
+  const roundTrips = (v: string) => {
+    const ms = Date.parse(v);
+    return !Number.isNaN(ms) && new Date(ms).toISOString() === v;
+  };
+
+  it('accepts exactly the times that survive the Date round trip (every month, day, hour, minute and second edge of leap and common years)', () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    let compared = 0;
+    for (const year of [0, 1, 4, 100, 400, 1900, 1970, 2000, 2023, 2024, 2026, 2100, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          for (const [hour, minute, second] of [[0, 0, 0], [23, 59, 59], [24, 0, 0], [23, 60, 0], [23, 59, 60], [12, 30, 45]]) {
+            const v = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad((day * 37) % 1000, 3)}Z`;
+            expect([v, isCalendarTime(v)]).toEqual([v, roundTrips(v)]);
+            compared += 1;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(13 * 14 * 33 * 6);
   });
 });

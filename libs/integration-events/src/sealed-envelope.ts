@@ -124,7 +124,11 @@ export function openEnvelope(envelope: RecordEventEnvelope, key: Buffer | null):
     const decipher = createDecipheriv('aes-256-gcm', dataKey(key), parts.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aadOf(envelope));
     decipher.setAuthTag(parts.tag);
-    personal = JSON.parse(Buffer.concat([decipher.update(parts.ct), decipher.final()]).toString('utf8'));
+    // GCM is a stream mode: update() gives all the plaintext and final() only checks the tag (it
+    // returns nothing), so no concat (a copy of every event's content) is needed.
+    const plain = decipher.update(parts.ct);
+    const tail = decipher.final();
+    personal = JSON.parse(tail.length === 0 ? plain.toString('utf8') : Buffer.concat([plain, tail]).toString('utf8'));
   } catch (error) {
     throw new SealedEnvelopeError(`sealed content of event ${envelope.event_id} does not open with its user's key (tampered, or sealed for another event or user)`, error);
   }
@@ -146,18 +150,30 @@ export function erasedEnvelope(envelope: RecordEventEnvelope): RecordEventEnvelo
   };
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 function sealedParts(sealed: unknown, envelope: RecordEventEnvelope): { iv: Buffer; ct: Buffer; tag: Buffer } {
   const s = sealed as Partial<SealedContent> | undefined;
-  const b64 = (v: unknown): v is string => typeof v === 'string' && v.length % 4 === 0 && BASE64.test(v);
-  if (typeof s !== 'object' || s === null || s.alg !== SEALED_ALG || !b64(s.iv) || !b64(s.ct) || !b64(s.tag)) {
+  const parts = typeof s === 'object' && s !== null && s.alg === SEALED_ALG ? { iv: strictBase64(s.iv), ct: strictBase64(s.ct), tag: strictBase64(s.tag) } : null;
+  if (!parts?.iv || !parts.ct || !parts.tag) {
     throw new SealedEnvelopeError(`event ${envelope.event_id} is a sealed envelope (version ${SEALED_ENVELOPE_VERSION}) without a valid data.sealed {alg: ${SEALED_ALG}, iv, ct, tag}`);
   }
-  const parts = { iv: Buffer.from(s.iv, 'base64'), ct: Buffer.from(s.ct, 'base64'), tag: Buffer.from(s.tag, 'base64') };
   // A shorter tag would be accepted by the cipher and authenticate far less: refuse it.
   if (parts.iv.length !== IV_BYTES || parts.tag.length !== TAG_BYTES) throw new SealedEnvelopeError(`event ${envelope.event_id}: data.sealed needs a ${IV_BYTES}-byte iv and a ${TAG_BYTES}-byte tag`);
-  return parts;
+  return { iv: parts.iv, ct: parts.ct, tag: parts.tag };
+}
+
+/**
+ * The bytes of padded base64 in the standard alphabet (what sealing writes), or null for anything
+ * else. Node's decoder skips characters that are not base64 (and takes the URL alphabet's - and _),
+ * so a string of the standard alphabet's characters only is exactly one that decodes to its full
+ * length, 3 bytes per 4 characters less the padding. The same strings as /^[A-Za-z0-9+/]*={0,2}$/
+ * with length % 4 === 0 (fuzzed against it), without that regular expression's scan of the whole
+ * ciphertext: 4 µs per event, a tenth of the projector's open (bench/pipeline/README.md).
+ */
+export function strictBase64(value: unknown): Buffer | null {
+  if (typeof value !== 'string' || value.length % 4 !== 0 || value.includes('-') || value.includes('_')) return null;
+  const bytes = Buffer.from(value, 'base64');
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return bytes.length === (value.length / 4) * 3 - padding ? bytes : null;
 }
 
 function aadOf(envelope: RecordEventEnvelope): Buffer {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decodeEnvelope, encodeEnvelope, type RecordEventEnvelope } from './record-event-envelope';
-import { erasedEnvelope, isPoisonEnvelopeError, openEnvelope, sealEnvelope, SealedEnvelopeError } from './sealed-envelope';
+import { erasedEnvelope, isPoisonEnvelopeError, openEnvelope, sealEnvelope, SealedEnvelopeError, strictBase64 } from './sealed-envelope';
 
 const MARKER = 'wombat-lamp-7f3a';
 
@@ -85,6 +85,10 @@ describe('sealed envelopes (version 2)', () => {
     ['no data.sealed', (e) => ({ ...e, data: { id: '1001' } })],
     ['an unknown alg', (e) => withSealed(e, (s) => ({ ...s, alg: 'A128GCM' }))],
     ['content also in clear', (e) => ({ ...e, data: { ...e.data, data_content: { note: 'forged' } } })],
+    // Encodings Node's decoder would read as the same bytes: the seal still authenticates, so only the encoding check stops them.
+    ['a ciphertext with line breaks', (e) => withSealed(e, (s) => ({ ...s, ct: `${s.ct.slice(0, 8)}\n\n\n\n${s.ct.slice(8)}` }))],
+    ['a ciphertext padded in the middle', (e) => withSealed(e, (s) => ({ ...s, ct: `AA==${s.ct}` }))],
+    ['an unpadded tag', (e) => withSealed(e, (s) => ({ ...s, tag: s.tag.replace(/=+$/, '') }))],
   ];
 
   it.each(brokenBy)('refuses %s as poison (SealedEnvelopeError), never as an erasure', (_, tamper) => {
@@ -97,6 +101,35 @@ describe('sealed envelopes (version 2)', () => {
     }
     expect(thrown).toBeInstanceOf(SealedEnvelopeError);
     expect(isPoisonEnvelopeError(thrown)).toBe(true);
+  });
+
+  it('refuses a seal in the URL alphabet (Node would decode it to the same bytes, which authenticate)', () => {
+    let sealed = sealEnvelope(created(), key);
+    for (let i = 0; i < 100 && !/[+/]/.test((sealed.data.sealed as { ct: string }).ct); i++) sealed = sealEnvelope(created(), key);
+    const url = withSealed(sealed, (s) => ({ ...s, ct: s.ct.replace(/[+/]/g, (c) => (c === '+' ? '-' : '_')) }));
+    expect(Buffer.from((url.data.sealed as { ct: string }).ct, 'base64')).toEqual(Buffer.from((sealed.data.sealed as { ct: string }).ct, 'base64'));
+    expect(() => openEnvelope(onTheWire(url), key)).toThrow(SealedEnvelopeError);
+    expect(openEnvelope(onTheWire(sealed), key)).toEqual(created());
+  });
+
+  it('reads base64 exactly as strictly as /^[A-Za-z0-9+/]*={0,2}$/ with a length multiple of 4 (200,000 strings, odd characters included)', () => {
+    const strict = (v: string) => v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const odd = ['=', '-', '_', ' ', '\n', '\r', '\t', '.', '%', '\0', 'é', '\u2028', '😀'];
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 200_000; i++) {
+      const length = 4 * Math.floor(random() * 6) + (random() < 0.1 ? Math.floor(random() * 4) : 0);
+      let v = '';
+      for (let j = 0; j < length; j++) v += random() < 0.9 ? alphabet[Math.floor(random() * 64)] : odd[Math.floor(random() * odd.length)];
+      const tail = random();
+      if (tail < 0.3) v = `${v.slice(0, -1)}=`;
+      else if (tail < 0.5) v = `${v.slice(0, -2)}==`;
+      else if (tail < 0.55) v = `${v.slice(0, -3)}===`;
+      const bytes = strictBase64(v);
+      expect([v, bytes !== null]).toEqual([v, strict(v)]);
+      if (bytes) expect(bytes).toEqual(Buffer.from(v, 'base64'));
+    }
   });
 
   it('refuses the wrong key as poison too', () => {

@@ -19,6 +19,7 @@ export * from './rebuild/rebuild-id';
 export * from './in-memory/in-memory-projection.ports';
 export * from './apply/envelope-keys.port';
 export * from './apply/open-envelopes';
+export * from './apply/decoded-envelope-cache';
 export * from './dead-letters/dead-letter-headers';
 export * from './dead-letters/stored-dead-letter';
 export * from './dead-letters/letter-event';

@@ -3,6 +3,7 @@ import { decodeEnvelope, isPoisonEnvelopeError, type RecordEventEnvelope } from 
 import { GAVE_UP, type GaveUp } from '@shardline/worker';
 import type { SinkRejection } from '../projection-sink.port';
 import type { DeadLetter, DeadLetterPublisher } from './dead-letter.port';
+import type { DecodedEnvelopeCache } from './decoded-envelope-cache';
 import type { EnvelopeKeys } from './envelope-keys.port';
 import { openEnvelopes } from './open-envelopes';
 import type { SourceMessage } from './source-message';
@@ -15,6 +16,8 @@ export interface ChunkPorts {
   deadLetters: DeadLetterPublisher;
   /** Opens sealed (version 2) envelopes; without it a sealed envelope stalls the chunk (it is never dropped). */
   keys?: EnvelopeKeys;
+  /** Shared by the consumer groups of a process: each message decoded and opened once (see DecodedEnvelopeCache). */
+  cache?: DecodedEnvelopeCache;
   /**
    * Runs a step until it succeeds, the caller's way: the live runner waits forever, heart-beating;
    * the rebuild gives up after a number of attempts (throws). GAVE_UP abandons the chunk.
@@ -52,7 +55,7 @@ export async function applyChunk(messages: readonly SourceMessage[], ports: Chun
   const deadLetters: DeadLetter[] = [];
   for (const message of messages) {
     try {
-      decoded.push({ envelope: message.envelope ?? decodeEnvelope(message.value), message });
+      decoded.push({ envelope: message.envelope ?? (ports.cache ? ports.cache.decode(message) : decodeEnvelope(message.value)), message });
     } catch (error) {
       if (!isPoisonEnvelopeError(error)) throw error;
       deadLetters.push({ message, kind: 'decode', reason: error.message });
@@ -81,6 +84,7 @@ async function openAndApply(decoded: ReadonlyArray<{ envelope: RecordEventEnvelo
   const opened = await openEnvelopes(
     decoded.map((d) => d.envelope),
     ports.keys,
+    ports.cache,
   );
   const events: RecordEventEnvelope[] = [];
   const messageOf = new Map<RecordEventEnvelope, SourceMessage>();

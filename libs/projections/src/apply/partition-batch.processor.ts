@@ -5,6 +5,7 @@ import type { ProjectionMetrics } from '../projection.metrics';
 import type { ApplyCoalescer } from './apply-coalescer';
 import { applyChunk, type AppliedChunk } from './apply-chunk';
 import type { DeadLetterPublisher } from './dead-letter.port';
+import type { DecodedEnvelopeCache } from './decoded-envelope-cache';
 import type { EnvelopeKeys } from './envelope-keys.port';
 import type { BatchControl, PartitionBatch } from './partition-batch.port';
 
@@ -15,6 +16,8 @@ export interface PartitionBatchProcessorOptions {
   deadLetters: DeadLetterPublisher;
   /** Opens sealed envelopes (one lookup per chunk); see applyChunk. */
   keys?: EnvelopeKeys;
+  /** Shared with the process's other projections: each message decoded and opened once (see DecodedEnvelopeCache). */
+  cache?: DecodedEnvelopeCache;
   lag: ProjectionLagMonitor;
   /** Most events handed to one apply (a fetched batch is cut into chunks of this size). */
   batchSize: number;
@@ -50,6 +53,7 @@ export class PartitionBatchProcessor {
           apply: (events) => coalescer.apply(events),
           deadLetters: this.options.deadLetters,
           keys: this.options.keys,
+          cache: this.options.cache,
           retry: (what, step) => this.retrying(batch, control, what, step),
         });
         if (done === GAVE_UP) return false;

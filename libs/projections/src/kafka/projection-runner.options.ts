@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { BackoffOptions, WorkerLog } from '@shardline/worker';
 import type { ApplyCoalescerOptions } from '../apply/apply-coalescer';
+import type { DecodedEnvelopeCache } from '../apply/decoded-envelope-cache';
 import type { EnvelopeKeys } from '../apply/envelope-keys.port';
 import type { ProjectionSink } from '../projection-sink.port';
 import type { ProjectionMetrics } from '../projection.metrics';
@@ -14,6 +15,11 @@ export interface ProjectionRunnerOptions {
    * default). Without them a sealed envelope stalls its partition (retried, never dropped).
    */
   keys?: EnvelopeKeys;
+  /**
+   * One cache shared by the runners of a process that consume the same topic (one per read model),
+   * so each message is decoded and opened once, not once per group. Never needed for correctness.
+   */
+  decodedCache?: DecodedEnvelopeCache;
   /** Injectable so tests use private random topics. Default: TOPICS.events / TOPICS.eventsDeadLetter. */
   topics?: ProjectionTopics;
   /** Default `shardline-projection-<sink.name>`; the rebuild runs its own group. */

@@ -53,6 +53,7 @@ export class ProjectionRunner implements Worker {
       coalescer: new ApplyCoalescer(sink, options.coalesce ?? DEFAULT_COALESCE),
       deadLetters: this.deadLetters,
       keys: options.keys,
+      cache: options.decodedCache,
       lag: this.lagMonitor,
       batchSize: options.batchSize ?? 1000,
       retry: options.retry ?? DEFAULT_BACKOFF,

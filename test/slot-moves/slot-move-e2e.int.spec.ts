@@ -5,7 +5,7 @@ import { slotsCommand } from '../../apps/ops-cli/src/slots/slots.command';
 import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
 import { startSagaWorkerApp, type SagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worker-app';
 import { addShard } from '../../migrations/migrate';
-import { ApiHarness, startApi } from '../support/api-harness';
+import { ApiHarness, type ApiResponse, startApi } from '../support/api-harness';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
@@ -47,7 +47,7 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
   const userPages = async (userId: number) => {
     const ids: string[] = [];
     for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-      const res = await api.request('GET', `/api/v1/data/page?user_id=${userId}&page_size=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: ApiResponse = await api.request('GET', `/api/v1/data/page?user_id=${userId}&page_size=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(res).toHaveStatus(200);
       ids.push(...res.body.data.map((r: { id: string }) => r.id));
       cursor = res.body.next_cursor;

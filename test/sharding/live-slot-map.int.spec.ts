@@ -125,4 +125,26 @@ describe('every process follows the slot map without a restart (docs/adr/0008)',
       if (!closed) await extra.close();
     }
   });
+
+  it('a read by id at a shard that gave the slot up reloads the map and reads at the owner (read-your-writes across a move)', async () => {
+    const businessId = businessOnShard(0);
+    const created = await create(stale, businessId);
+    expect(created).toHaveStatus(201);
+    const id = created.body.id;
+    // The slot moves to shard 3 with its row (as a move's copy would), and a write lands there through the polling api.
+    const [row] = await databases.shard(0)('records').where({ id }).select('*');
+    await databases.shard(3)('records').insert(row);
+    const version = routerOf(stale).version;
+    await moveSlotOwnership(databases, slotOf(businessId), 0, 3);
+    await waitFor('the polling api to load the new map', () => routerOf(polling).shardFor(businessId) === 3, { timeoutMs: 5000 });
+    const patched = await polling.request('PATCH', `/api/v1/data/${businessId}/${id}`, { data_content: { n: 2 } });
+    expect(patched).toHaveStatus(200);
+    expect(patched.body.version).toBe(2);
+    // The stale api still names shard 0, whose old copy says version 1: it must not answer that.
+    expect(routerOf(stale).shardFor(businessId)).toBe(0);
+    const read = await stale.request('GET', `/api/v1/data/${businessId}/${id}`);
+    expect(read).toHaveStatus(200);
+    expect(read.body.version).toBe(2);
+    expect(routerOf(stale).version).toBeGreaterThan(version);
+  });
 });

@@ -7,6 +7,7 @@ import { newestFirst } from '@shardline/records';
 import { timeOfId } from '@shardline/ids';
 import { monthKeyOf } from '@shardline/event-store';
 import { firstIdOfMonth, monthsBefore } from './record-partitions';
+import { slotOf } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
 import { MarkedRow, visibleRows } from './record-row-visibility';
 
@@ -47,7 +48,7 @@ export class MysqlRecordStateReader implements RecordStateReader {
     private readonly staging: StagedRowResolution,
     options: RecordStateReaderOptions = {},
   ) {
-    this.options = { recentFirst: true, now: () => new Date(), shardOf: () => -1, ...options };
+    this.options = { recentFirst: true, now: () => new Date(), shardOf: () => -1, ownerAfterRefresh: undefined, ...options } as Required<RecordStateReaderOptions>;
   }
 
   private now(): Date {
@@ -55,11 +56,38 @@ export class MysqlRecordStateReader implements RecordStateReader {
   }
 
   async get(shard: number, businessId: string, id: string): Promise<RecordState | null> {
+    let row = await this.readOne(shard, businessId, id);
+    // The shard no longer owns the record's slot (moved since this process loaded its map): it may
+    // hold a stale copy until cleanup, so learn the map and read at the owner (read-your-writes
+    // across a cutover: docs/adr/0008). Mid-cutover the map still names this shard, whose copy is
+    // then current (nothing can commit anywhere else before the flip).
+    if (!row.owned && this.options.ownerAfterRefresh) {
+      const owner = await this.options.ownerAfterRefresh(businessId);
+      if (owner !== shard) {
+        shard = owner;
+        row = await this.readOne(shard, businessId, id);
+      }
+    }
+    if (!row.record) return null;
+    return this.visibleState(shard, row.record);
+  }
+
+  /** The record's row (if any) and whether the shard owns its slot, in one statement. */
+  private async readOne(shard: number, businessId: string, id: string): Promise<{ owned: boolean; record: RecordRow | null }> {
     const [rows] = await guardShard(shard, () =>
-      this.databases.shard(shard).raw(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ? AND business_id = ?`, [id, businessId]),
+      this.databases
+        .shard(shard)
+        .raw(`SELECT o.owned, r.* FROM (SELECT COUNT(*) AS owned FROM owned_slots WHERE slot = ?) AS o LEFT JOIN (SELECT ${RECORD_COLUMNS} FROM records WHERE id = ? AND business_id = ?) AS r ON TRUE`, [
+          slotOf(businessId),
+          id,
+          businessId,
+        ]),
     );
-    const row = (rows as RecordRow[])[0];
-    if (!row) return null;
+    const { owned, ...record } = (rows as Array<RecordRow & { owned: number }>)[0];
+    return { owned: Number(owned) > 0, record: record.id === null || record.id === undefined ? null : (record as RecordRow) };
+  }
+
+  private async visibleState(shard: number, row: RecordRow): Promise<RecordState | null> {
     const { visible } = await visibleRows([row], this.staging.commitPoints);
     if (visible.length === 0) return null;
     if (row.staged_by !== null) await this.staging.release?.(shard, row.staged_by, [stagedStreamOf(String(row.id), row.business_id)]);
@@ -172,6 +200,11 @@ export interface RecordStateReaderOptions {
    * page by user id would otherwise list twice (docs/adr/0008). Unset: every row is kept.
    */
   shardOf?: (businessId: string) => number;
+  /**
+   * Called when a read by id finds that the shard does not own the record's slot: reloads the
+   * slot map (ShardRouter.refresh) and answers the shard it now names for the business.
+   */
+  ownerAfterRefresh?: (businessId: string) => Promise<number>;
 }
 
 /**

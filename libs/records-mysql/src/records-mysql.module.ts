@@ -12,7 +12,7 @@ import { CLOCK, ID_GENERATOR, type RecordStateChange, RECORD_MOVE_STORE, RECORD_
 import { SHARD_ROUTER, ShardingConfig, type ShardRouter } from '@shardline/sharding';
 import { LiveSlotMap, liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
 import { MysqlRecordMoveStore } from './mysql-record-move.store';
-import { MysqlRecordStateReader } from './mysql-record-state.reader';
+import { MysqlRecordStateReader, type RecordStateReaderOptions } from './mysql-record-state.reader';
 import { openShardConnections } from './open-shard-connections';
 import { RecordsInlineProjection } from './records-inline.projection';
 
@@ -154,7 +154,7 @@ export class RecordsMysqlModule {
             new MysqlRecordStateReader(
               databases,
               { commitPoints: new MysqlCommitPoints(databases.control), release: (shard, writeSet, streams) => store.releaseStaged(shard, writeSet, streams) },
-              { shardOf: (businessId) => router.shardFor(businessId) },
+              liveOwnership(router),
             ),
         },
         {
@@ -185,7 +185,7 @@ export class RecordsMysqlModule {
           provide: RECORD_STATE_READER,
           inject: [ShardDatabases, SHARD_ROUTER, { token: RECORD_STATE_READER_DECORATOR, optional: true }],
           useFactory: (databases: ShardDatabases, router: ShardRouter, decorate?: RecordStateReaderDecorator) => {
-            const reader = new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control) }, { shardOf: (businessId) => router.shardFor(businessId) });
+            const reader = new MysqlRecordStateReader(databases, { commitPoints: new MysqlCommitPoints(databases.control) }, liveOwnership(router));
             return decorate ? decorate(reader) : reader;
           },
         },
@@ -194,4 +194,15 @@ export class RecordsMysqlModule {
       exports: [ShardDatabases, SHARD_ROUTER, RECORD_STATE_READER],
     };
   }
+}
+
+/** How the state reader follows slot moves: pages keep rows from their owner, reads by id re-route after a reload. */
+function liveOwnership(router: ShardRouter): Pick<RecordStateReaderOptions, 'shardOf' | 'ownerAfterRefresh'> {
+  return {
+    shardOf: (businessId) => router.shardFor(businessId),
+    ownerAfterRefresh: async (businessId) => {
+      await router.refresh();
+      return router.shardFor(businessId);
+    },
+  };
 }

@@ -75,7 +75,7 @@ export interface SlotMoveEffects {
   revokeSource(group: SlotMoveGroup): Promise<void>;
   /** Gives the slots back to the source at their planned epochs (rollback before the flip). */
   regrantSource(group: SlotMoveGroup): Promise<void>;
-  /** Events of the slots still staged by an atomic batch on the source (a move never carries them). */
+  /** Rows of the slots a saga holds on the source: an atomic batch's staged rows, records a record move locked. */
   stagedRows(group: SlotMoveGroup): Promise<number>;
   /** Gives the target the slots at epoch + 1, its relay holding their outbox rows until the hand-off. */
   grantTarget(group: SlotMoveGroup): Promise<void>;

@@ -161,7 +161,7 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         await effects.revokeSource(group);
         if ((await effects.stagedRows(group)) > 0) {
           await effects.regrantSource(group);
-          throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold an atomic batch's staged rows; the cutover waits for it`);
+          throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold rows a saga holds (an atomic batch's staged rows, records a record move locked); the cutover waits for them`);
         }
         const progress = { ...(results['catch-up'] as CopyProgress) };
         for (let done = false; !done; ) {

@@ -5,6 +5,7 @@ import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, 
 import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
 import type { ChunkOptions, DeleteCursor } from '../slot-copier.port';
 import { MysqlSlotCopier } from './mysql-slot-copier';
+import { recordsOfSlots, rowsOf } from './slot-sql';
 import { MysqlSlotMoveStore } from './mysql-slot-move.store';
 import type { SlotMoveMetrics } from '../slot-move.metrics';
 
@@ -137,8 +138,18 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
     for (const [epoch, slots] of byEpoch(group)) await regrantSource(this.databases.shard(group.fromShard), slots, epoch);
   }
 
-  stagedRows(group: SlotMoveGroup): Promise<number> {
-    return stagedRowsOfSlots(this.databases.shard(group.fromShard), group.slots);
+  /**
+   * Rows a saga holds on the source: an atomic batch's staged rows, and records a record move has
+   * locked (`moving_out_by`, ADR 0004). A slot carrying either is not cut over: the saga holding them
+   * addresses the owner at each step, and a hold must end where it began.
+   */
+  async stagedRows(group: SlotMoveGroup): Promise<number> {
+    const source = this.databases.shard(group.fromShard);
+    const [staged, [locked]] = await Promise.all([
+      stagedRowsOfSlots(source, group.slots),
+      rowsOf<{ n: number | string }>(source, `SELECT COUNT(*) AS n FROM records WHERE moving_out_by IS NOT NULL AND ${recordsOfSlots(group.slots)}`),
+    ]);
+    return staged + Number(locked.n);
   }
 
   async grantTarget(group: SlotMoveGroup): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { connectionOfShard, shardingConfigFromEnv, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlShardRegistry, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
@@ -62,6 +63,8 @@ const env: Record<string, string> = {
   SHARDLINE_MYSQL_CONNECT_TIMEOUT_MS: '20000',
   // Every process learns the new shards and the flips within this (the move refuses to start before).
   SHARDLINE_SLOT_MAP_POLL_MS: process.env.SHARDLINE_SLOT_MAP_POLL_MS ?? '1000',
+  // The api's record cache (Redis, with its fence: docs/adr/0006), on as in production unless BENCH_RESHARD_CACHE=off.
+  SHARDLINE_CACHE_ENABLED: process.env.BENCH_RESHARD_CACHE === 'off' ? 'false' : 'true',
 };
 // The worker's copy settings; unset = the app's defaults (5,000 rows a chunk, 15 s settle).
 for (const [bench, app] of [
@@ -82,12 +85,30 @@ const workload = new Workload({
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
+/** The apps of the run, for the teardown (also on Ctrl-C). */
+const apps: BenchApp[] = [];
+let tornDown: Promise<void> | undefined;
+
+/** Stops the apps and drops what the run created (unless BENCH_RESHARD_KEEP=1); once. */
+function teardown(sharding: ReturnType<typeof shardingConfigFromEnv>): Promise<void> {
+  tornDown ??= (async () => {
+    await Promise.all(apps.map((a) => a.stop().catch(() => undefined)));
+    if (!KEEP) await drop(sharding).catch((e: Error) => console.error(`drop: ${e.message}`));
+    else console.log(`kept run ${run}: databases ${env.SHARDLINE_SHARD_DB_PREFIX}0..7, ${env.SHARDLINE_CONTROL_DB}`);
+  })();
+  return tornDown;
+}
+
 async function main(): Promise<void> {
   const sharding = shardingConfigFromEnv({ ...env, SHARDLINE_MYSQL_QUERY_TIMEOUT_MS: '600000' });
   if (sharding.shards.length !== 4) throw new Error(`the benchmark starts from 4 shards, not ${sharding.shards.length} (unset SHARDLINE_SHARDS / SHARDLINE_SHARD_COUNT)`);
-  console.log(`# reshard benchmark, run ${run}: 4 → 8 shards, ${fmt(RECORDS)} records, ${RATE} writes/s offered (${Math.round(UPDATE_SHARE * 100)} % updates), apps ${APPS}, ${WORKERS} saga worker(s), --parallel ${PARALLEL} --group-size ${GROUP_SIZE}, node ${process.version}`);
+  console.log(`# reshard benchmark, run ${run}: 4 → 8 shards, ${fmt(RECORDS)} records, ${RATE} writes/s offered (${Math.round(UPDATE_SHARE * 100)} % updates), apps ${APPS}, cache ${env.SHARDLINE_CACHE_ENABLED === 'true' ? 'on' : 'off'}, ${WORKERS} saga worker(s), --parallel ${PARALLEL} --group-size ${GROUP_SIZE}, node ${process.version}`);
   console.log(`# copy: chunk ${env.SHARDLINE_SLOT_MOVE_CHUNK_ROWS ?? 'default'} rows, settle ${env.SHARDLINE_SLOT_MOVE_SETTLE_MS ?? 'default'} ms; load average at start ${load()}`);
-  const apps: BenchApp[] = [];
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`${signal}: stopping the apps and dropping run ${run}`);
+      void teardown(sharding).finally(() => process.exit(130));
+    });
   let collector: TopicCollector | undefined;
   let databases: ShardDatabases | undefined;
   let failed = false;
@@ -171,6 +192,15 @@ async function main(): Promise<void> {
     console.log(`  p99 during / before: ${(figures[1].p99 / figures[0].p99).toFixed(2)}x; after / before: ${(figures[2].p99 / figures[0].p99).toFixed(2)}x`);
     const slotMoved = writes.ops.filter((o) => o.code === 'EVENT_STORE.SLOT_MOVED').length;
     console.log(`  503 EVENT_STORE.SLOT_MOVED (a client retries it): ${slotMoved}`);
+    const otherFailures = writes.ops.filter((o) => o.status !== 0 && (o.status < 200 || o.status >= 300) && o.code !== 'EVENT_STORE.SLOT_MOVED');
+    if (otherFailures.length > 0) {
+      const first = otherFailures[0];
+      const messages = count(otherFailures.map((o) => `${o.kind} ${o.status} ${o.code}: ${o.message ?? ''}`));
+      console.log(
+        `  WARNING: ${otherFailures.length} write(s) refused for another reason than the move, first at ${(first.startMs / 1000).toFixed(1)} s (move ${(moveStartMs / 1000).toFixed(0)}..${(moveEndMs / 1000).toFixed(0)} s), last at ${(otherFailures[otherFailures.length - 1].startMs / 1000).toFixed(1)} s: ` +
+          Object.entries(messages).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([m, n]) => `${n}× ${m}`).join(' | '),
+      );
+    }
 
     const owner = new Map((await new MysqlSlotMapStore(databases.control).ownership()).map((o) => [o.slot, o.shard]));
     const moved = new Set([...owner].filter(([slot, shard]) => shard !== slot % 4).map(([slot]) => slot));
@@ -203,11 +233,9 @@ async function main(): Promise<void> {
     failed = !result.ok;
   } finally {
     for (const app of apps) if (!app.running && app.pid) console.error(`${app.name} exited early:\n${app.log().split('\n').slice(-30).join('\n')}`);
-    await Promise.all(apps.map((a) => a.stop().catch(() => undefined)));
     await collector?.close().catch(() => undefined);
     await databases?.destroy().catch(() => undefined);
-    if (!KEEP) await drop(sharding);
-    else console.log(`kept run ${run}: databases ${env.SHARDLINE_SHARD_DB_PREFIX}0..7, ${env.SHARDLINE_CONTROL_DB}`);
+    await teardown(sharding);
   }
   if (failed) process.exitCode = 1;
 }
@@ -306,7 +334,23 @@ async function drop(sharding: ReturnType<typeof shardingConfigFromEnv>): Promise
   await admin.connect();
   await admin.deleteTopics({ topics: [env.SHARDLINE_EVENTS_TOPIC, env.SHARDLINE_EVENTS_DLQ_TOPIC] }).catch(() => undefined);
   await admin.disconnect();
-  console.log(`dropped run ${run}'s databases and topics`);
+  // The saga queues (BullMQ) and the cache's keys of the run.
+  const redis = new Redis(process.env.SHARDLINE_REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 2 });
+  try {
+    await redis.connect();
+    for (const pattern of [`${env.SHARDLINE_SAGA_QUEUE_PREFIX}:*`, `bench:reshard:${run}:*`]) {
+      for (let cursor = '0'; ; ) {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        if ((cursor = next) === '0') break;
+      }
+    }
+  } catch (error) {
+    console.error(`Redis keys of run ${run} not deleted: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+  console.log(`dropped run ${run}'s databases, topics and Redis keys`);
 }
 
 function count(items: string[]): Record<string, number> {

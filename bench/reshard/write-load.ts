@@ -12,6 +12,8 @@ export interface WriteOp {
   status: number;
   /** The error code of a non-2xx answer (`EVENT_STORE.SLOT_MOVED`, ...). */
   code?: string;
+  /** The error message of a non-2xx answer (first 160 characters). */
+  message?: string;
   businessId: string;
   /** Record id and stream version the api acknowledged (2xx only). */
   id?: string;
@@ -111,7 +113,11 @@ export class WriteLoad {
         op.id = String(json?.id ?? target?.id);
         op.version = Number(json?.version);
         if (!target && op.id) this.live.push({ businessId, id: op.id });
-      } else op.code = String((json?.error as { code?: string } | undefined)?.code ?? text.slice(0, 80));
+      } else {
+        const error = json?.error as { code?: string; message?: string } | undefined;
+        op.code = String(error?.code ?? text.slice(0, 80));
+        op.message = error?.message?.slice(0, 160);
+      }
     } catch (error) {
       op.code = (error as Error).name === 'TimeoutError' ? 'client-timeout' : `connection: ${(error as Error).message}`;
     } finally {

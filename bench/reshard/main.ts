@@ -24,7 +24,7 @@ import { ScaleLoader } from '../scale/loader';
 import { Workload } from '../scale/workload';
 import { BenchApp, type AppsMode } from './apps';
 import { audit } from './audit';
-import { fmt, latencyIn, longestGap, ms, type Window } from './report';
+import { fmt, latencyIn, ms, pauseLines, type Window } from './report';
 import { WriteLoad } from './write-load';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -204,15 +204,7 @@ async function main(): Promise<void> {
 
     const owner = new Map((await new MysqlSlotMapStore(databases.control).ownership()).map((o) => [o.slot, o.shard]));
     const moved = new Set([...owner].filter(([slot, shard]) => shard !== slot % 4).map(([slot]) => slot));
-    const minWrites = num('BENCH_RESHARD_GAP_MIN_WRITES', 20);
-    const gapDuring = longestGap(writes.ops, moved, windows[1], minWrites);
-    const gapBefore = longestGap(writes.ops, moved, windows[0], Math.max(2, Math.round((minWrites * (windows[0].toMs - windows[0].fromMs)) / Math.max(1, windows[1].toMs - windows[1].fromMs))));
-    const stayed = new Set([...owner.keys()].filter((s) => !moved.has(s)));
-    const gapStayed = longestGap(writes.ops, stayed, windows[1], minWrites);
-    console.log(
-      `  longest write pause of a moving slot (gap between successive acknowledgements, slots with ≥ ${minWrites} writes in the window): during the move ${ms(gapDuring.longestMs)} ms (slot ${gapDuring.slot}, at ${(gapDuring.atMs / 1000).toFixed(1)} s; ${gapDuring.slots} slots, median interval ${ms(gapDuring.medianIntervalMs)} ms)` +
-        `; same slots before the move ${ms(gapBefore.longestMs)} ms; slots that stay, during the move ${ms(gapStayed.longestMs)} ms (${gapStayed.slots} slots)`,
-    );
+    for (const line of pauseLines(writes.ops, moved, windows, num('BENCH_RESHARD_GAP_MIN_WRITES', 1))) console.log(line);
 
     // Every request, for diagnosis (which writes were refused when, and how long each took).
     mkdirSync(STATE_DIR, { recursive: true });

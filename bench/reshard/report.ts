@@ -1,4 +1,4 @@
-import { slotOf } from '@shardline/sharding';
+import { SLOT_COUNT, slotOf } from '@shardline/sharding';
 import { percentile } from '../ingest/workload';
 import type { WriteOp } from './write-load';
 
@@ -41,48 +41,67 @@ export function latencyIn(ops: WriteOp[], w: Window): LatencyFigure {
 }
 
 export interface GapFigure {
-  /** The longest time between two successive acknowledgements of writes to one slot, and where. */
+  /** The longest write stall of one slot in the window, which slot, and when it ended. */
   longestMs: number;
   slot: number;
   atMs: number;
-  /** Slots with at least `minWrites` acknowledged writes in the window (the ones a gap means something for). */
+  /** Slots with at least `minWrites` acknowledged writes in the window (the ones the figure covers). */
   slots: number;
-  /** Their median mean interval between writes: a gap far above it is a pause, not chance. */
-  medianIntervalMs: number;
 }
 
 /**
- * The write pause a client of one slot sees: the longest gap between successive acknowledgements
- * (answer times) of writes to the same slot within the window, over the given slots. Only slots
- * written often enough count (a slot written twice a minute has minute-long gaps by chance): those
- * with `minWrites` acknowledged writes in the window.
+ * The write pause a client of one slot sees: the longest time during which the slot had a write
+ * outstanding and none of its writes was acknowledged. For each acknowledgement at t, the stall that
+ * it ends began at the later of the previous acknowledgement and the earliest start of a request to
+ * the slot still unanswered at t; idle time (nothing sent) is not a pause. Over the given slots with
+ * at least `minWrites` acknowledged writes whose answers fall in the window; a stall is counted from
+ * the window's start at the earliest (the warm-up's first answers are not the baseline's).
  */
 export function longestGap(ops: WriteOp[], slots: Set<number>, w: Window, minWrites: number): GapFigure {
-  const bySlot = new Map<number, number[]>();
+  const bySlot = new Map<number, WriteOp[]>();
   for (const o of ops) {
-    if (o.status < 200 || o.status >= 300) continue;
-    const done = o.startMs + o.latencyMs;
-    if (done < w.fromMs || done >= w.toMs) continue;
     const slot = slotOf(o.businessId);
     if (!slots.has(slot)) continue;
     let list = bySlot.get(slot);
     if (!list) bySlot.set(slot, (list = []));
-    list.push(done);
+    list.push(o);
   }
-  const figure: GapFigure = { longestMs: 0, slot: -1, atMs: 0, slots: 0, medianIntervalMs: NaN };
-  const intervals: number[] = [];
-  for (const [slot, times] of bySlot) {
-    if (times.length < minWrites) continue;
+  const figure: GapFigure = { longestMs: 0, slot: -1, atMs: 0, slots: 0 };
+  const endOf = (o: WriteOp) => o.startMs + o.latencyMs;
+  for (const [slot, list] of bySlot) {
+    const acks = list.filter((o) => o.status >= 200 && o.status < 300 && endOf(o) >= w.fromMs && endOf(o) < w.toMs).sort((a, b) => endOf(a) - endOf(b));
+    if (acks.length < minWrites) continue;
     figure.slots++;
-    times.sort((a, b) => a - b);
-    intervals.push((w.toMs - w.fromMs) / times.length);
-    for (let i = 1; i < times.length; i++) {
-      const gap = times[i] - times[i - 1];
-      if (gap > figure.longestMs) Object.assign(figure, { longestMs: gap, slot, atMs: times[i - 1] });
+    // Every request (acknowledged or not) by answer time, and the earliest start among those answered at or after each.
+    const byEnd = [...list].sort((a, b) => endOf(a) - endOf(b));
+    const minStartFrom = new Array<number>(byEnd.length + 1).fill(Infinity);
+    for (let i = byEnd.length - 1; i >= 0; i--) minStartFrom[i] = Math.min(minStartFrom[i + 1], byEnd[i].startMs);
+    let previousAck = -Infinity;
+    const before = list.filter((o) => o.status >= 200 && o.status < 300 && endOf(o) < w.fromMs).map(endOf);
+    if (before.length > 0) previousAck = Math.max(...before);
+    let j = 0;
+    for (const ack of acks) {
+      const t = endOf(ack);
+      while (j < byEnd.length && endOf(byEnd[j]) < t) j++;
+      const stall = t - Math.max(previousAck, minStartFrom[j], w.fromMs);
+      if (stall > figure.longestMs) Object.assign(figure, { longestMs: stall, slot, atMs: t });
+      previousAck = t;
     }
   }
-  figure.medianIntervalMs = percentile(intervals.sort((a, b) => a - b), 50);
   return figure;
+}
+
+/** The pause lines of the report: moving slots during the move, the same slots before it, the slots that stay during it. */
+export function pauseLines(ops: WriteOp[], moved: Set<number>, windows: Window[], minWrites: number): string[] {
+  const [before, during] = windows;
+  const stayed = new Set(Array.from({ length: SLOT_COUNT }, (_, s) => s).filter((s) => !moved.has(s)));
+  const d = longestGap(ops, moved, during, minWrites);
+  const b = longestGap(ops, moved, before, minWrites);
+  const st = longestGap(ops, stayed, during, minWrites);
+  return [
+    `  longest write stall of one slot (a write outstanding, none acknowledged; slots with ≥ ${minWrites} acknowledged write(s) in the window):`,
+    `    moving slots during the move ${ms(d.longestMs)} ms (slot ${d.slot}, ended at ${(d.atMs / 1000).toFixed(1)} s; ${d.slots} slots); the same slots before it ${ms(b.longestMs)} ms (${b.slots} slots); slots that stay, during it ${ms(st.longestMs)} ms (${st.slots} slots)`,
+  ];
 }
 
 export const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');

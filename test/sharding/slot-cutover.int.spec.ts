@@ -14,7 +14,7 @@ import {
   revokeSlots,
   ShardDatabases,
   slotOwnershipOf,
-  stagedRowsOfSlots,
+  heldRowsOfSlots,
 } from '@shardline/sharding/mysql';
 import { businessOnShard } from '../support/business-on-shard';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
@@ -118,26 +118,26 @@ describe('slot move cutover primitives (docs/adr/0008 4.5, 4.6)', () => {
     expect(await failure(store.append(create(0, businessId)))).toMatchObject({ code: 'EVENT_STORE.SLOT_MOVED', shard: 0 });
   });
 
-  it('stagedRowsOfSlots counts the staged rows of an atomic batch until they are released, and only of the asked slots', async () => {
+  it('heldRowsOfSlots counts the staged rows of an atomic batch until they are released, and only of the asked slots', async () => {
     const businessId = businessOnShard(1);
     const slot = slotOf(businessId);
     const writeSet = `ws-${randomUUID()}`;
     const staged = create(1, businessId, writeSet);
     expect(await store.appendBatch(staged)).toEqual({ kind: 'appended' });
     expect(await store.append(create(1, businessId))).toEqual({ kind: 'appended' });
-    expect(await stagedRowsOfSlots(databases.shard(1), [slot])).toBe(1);
-    expect(await stagedRowsOfSlots(databases.shard(1), [(slot + 4) % 4096])).toBe(0);
+    expect(await heldRowsOfSlots(databases.shard(1), [slot])).toBe(1);
+    expect(await heldRowsOfSlots(databases.shard(1), [(slot + 4) % 4096])).toBe(0);
     // A staged records row (a staged insert) counts too.
     await databases.shard(1).raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time, staged_by) VALUES (?, ?, 1, '{}', 1, NOW(3), NOW(3), ?)`, [
       Date.now() * 1000 + Math.floor(Math.random() * 1000),
       businessId,
       writeSet,
     ]);
-    expect(await stagedRowsOfSlots(databases.shard(1), [slot])).toBe(2);
+    expect(await heldRowsOfSlots(databases.shard(1), [slot])).toBe(2);
     await databases.shard(1).raw('UPDATE records SET staged_by = NULL WHERE staged_by = ?', [writeSet]);
     const streams = staged.writes.map((w) => ({ streamId: w.streamId, partitionMonth: w.partitionMonth, partitionKey: w.partitionKey }));
     expect(await store.releaseStaged(1, writeSet, streams)).toBe(1);
-    expect(await stagedRowsOfSlots(databases.shard(1), [slot])).toBe(0);
+    expect(await heldRowsOfSlots(databases.shard(1), [slot])).toBe(0);
   });
 
   it('outboxRowsOfSlots counts the unpublished outbox rows of the slots only (the hand-off waits for 0)', async () => {

@@ -137,22 +137,22 @@ export async function heldSlots(shardDb: Knex): Promise<number[]> {
 }
 
 /**
- * Staged rows of `slots` on a shard (docs/adr/0008 4.5 step 2: a move never carries staged rows
- * across): events still marked `staged_by` (slot = CRC32(data.business_id) % 4096, slotOf's formula;
- * every record event carries business_id in clear) plus `records` rows still marked (a staged
- * insert; a staged update marks only its event). Run after the revoke, nothing new can be staged
- * for the slots, so 0 stays 0.
+ * Rows of `slots` a saga holds on a shard, which a move never carries across (docs/adr/0008 4.5
+ * step 2): events still marked `staged_by` (slot = CRC32(data.business_id) % 4096, slotOf's formula;
+ * every record event carries business_id in clear) plus `records` rows still marked staged (a staged
+ * insert; a staged update marks only its event) or locked by a record move (`moving_out_by`, ADR
+ * 0004). Run after the revoke, nothing new can be staged or locked for the slots, so 0 stays 0.
  *
  * Cost: neither table has an index on `staged_by`, so this reads every row of `events` and
- * `records` of the shard (a full scan, inside the cutover pause when the saga calls it there).
+ * `records` of the shard once (a full scan, inside the cutover pause when the saga calls it there).
  */
-export async function stagedRowsOfSlots(shardDb: Knex, slots: readonly number[]): Promise<number> {
+export async function heldRowsOfSlots(shardDb: Knex, slots: readonly number[]): Promise<number> {
   if (slots.length === 0) return 0;
   checkSlots(slots);
   const list = slots.join(',');
   const [rows] = await shardDb.raw(
     `SELECT (SELECT COUNT(*) FROM events WHERE staged_by IS NOT NULL AND CRC32(JSON_VALUE(data, '$.business_id')) % ${SLOT_COUNT} IN (${list})) AS events,
-            (SELECT COUNT(*) FROM records WHERE staged_by IS NOT NULL AND CRC32(business_id) % ${SLOT_COUNT} IN (${list})) AS records`,
+            (SELECT COUNT(*) FROM records WHERE (staged_by IS NOT NULL OR moving_out_by IS NOT NULL) AND CRC32(business_id) % ${SLOT_COUNT} IN (${list})) AS records`,
   );
   const row = (rows as Array<{ events: number | string; records: number | string }>)[0];
   return Number(row.events) + Number(row.records);

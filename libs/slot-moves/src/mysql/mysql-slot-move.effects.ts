@@ -1,11 +1,10 @@
 import { copyProcessedCommandsOfSlots, deleteProcessedCommandsOfSlots, processedCommandsCopyStart, type ProcessedCommandsCopyCursor } from '@shardline/event-store/mysql';
 import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
 import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage } from '@shardline/saga-definitions';
-import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, stagedRowsOfSlots, type ShardDatabases } from '@shardline/sharding/mysql';
+import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, heldRowsOfSlots, type ShardDatabases } from '@shardline/sharding/mysql';
 import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
 import type { ChunkOptions, DeleteCursor } from '../slot-copier.port';
 import { MysqlSlotCopier } from './mysql-slot-copier';
-import { recordsOfSlots, rowsOf } from './slot-sql';
 import { MysqlSlotMoveStore } from './mysql-slot-move.store';
 import type { SlotMoveMetrics } from '../slot-move.metrics';
 
@@ -143,13 +142,8 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
    * locked (`moving_out_by`, ADR 0004). A slot carrying either is not cut over: the saga holding them
    * addresses the owner at each step, and a hold must end where it began.
    */
-  async stagedRows(group: SlotMoveGroup): Promise<number> {
-    const source = this.databases.shard(group.fromShard);
-    const [staged, [locked]] = await Promise.all([
-      stagedRowsOfSlots(source, group.slots),
-      rowsOf<{ n: number | string }>(source, `SELECT COUNT(*) AS n FROM records WHERE moving_out_by IS NOT NULL AND ${recordsOfSlots(group.slots)}`),
-    ]);
-    return staged + Number(locked.n);
+  stagedRows(group: SlotMoveGroup): Promise<number> {
+    return heldRowsOfSlots(this.databases.shard(group.fromShard), group.slots);
   }
 
   async grantTarget(group: SlotMoveGroup): Promise<void> {

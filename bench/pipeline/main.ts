@@ -22,9 +22,10 @@ import { percentile } from '../ingest/workload';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { between, CpuMeter, enginePids, portOf, type CpuWindow } from './cpu-meter';
 import { costTable, microsPerEvent, pipelineMicros, ratioLines, rawLine } from './cost-report';
+import { applyShape, applyShapeLines } from './apply-shape';
 import { AppProcess } from './processes';
 import { ms, QueryLoad } from './query-load';
-import { rawBulk, rawConsume, rawInsertRows, rawProduce, readDocuments, readRows, type RawPhase } from './raw-baselines';
+import { RAW_ES_MAPPINGS, rawBulk, rawConsume, rawInsertRows, rawProduce, readDocuments, readRows, type RawEsMapping, type RawPhase } from './raw-baselines';
 import { clickhouseVisible, elasticsearchVisible, POLL_MS, readModelCounts, VisibilityWatcher } from './visibility';
 import { writeLoad, type WriteResult } from './write-load';
 
@@ -43,14 +44,25 @@ const SEARCH_RATE = num('BENCH_SEARCH_RATE', 0);
 const LOOKUP_RATE = num('BENCH_LOOKUP_RATE', 0);
 const RAW_SECONDS = num('BENCH_RAW_SECONDS', 15);
 const RAW_BATCH = num('BENCH_RAW_BATCH', 1_000);
-const RAW_CH_FORMATS = list('BENCH_RAW_CH_FORMATS', 'JSONEachRow') as Array<'JSONEachRow' | 'TabSeparated'>;
+const RAW_CH_FORMATS = list('BENCH_RAW_CH_FORMATS', 'TabSeparated');
 /** Elasticsearch refresh interval of the benchmark's indices (the projector's default is 1s). */
 const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '250ms';
-/** Raw `_bulk` variants, refresh:mapping (mapping `project` or `lean`, see raw-baselines.ts). */
+/**
+ * Raw `_bulk` variants, refresh[:mapping[:batch[:response]]]: mapping `project`, `lean` or
+ * `textless` (see raw-baselines.ts), documents per bulk (default BENCH_RAW_BATCH), response
+ * `filtered` (the sink's filter_path, default) or `full`.
+ */
 const RAW_ES = list('BENCH_RAW_ES', `${REFRESH}:project`).map((v) => {
-  const [refresh, mapping = 'project'] = v.split(':');
-  if (mapping !== 'project' && mapping !== 'lean') throw new Error(`BENCH_RAW_ES: unknown mapping ${mapping}`);
-  return { refresh, mapping: mapping as 'project' | 'lean' };
+  const [refresh, mapping = 'project', batch = String(RAW_BATCH), response = 'filtered'] = v.split(':');
+  if (!RAW_ES_MAPPINGS.includes(mapping as RawEsMapping)) throw new Error(`BENCH_RAW_ES: unknown mapping ${mapping}`);
+  if (response !== 'filtered' && response !== 'full') throw new Error(`BENCH_RAW_ES: unknown response ${response}`);
+  return { refresh, mapping: mapping as RawEsMapping, batch: Number(batch), filtered: response === 'filtered' };
+});
+/** Raw ClickHouse variants, format[:batch] (rows per INSERT per table, default BENCH_RAW_BATCH). */
+const RAW_CH = RAW_CH_FORMATS.map((v) => {
+  const [format, batch = String(RAW_BATCH)] = v.split(':');
+  if (format !== 'JSONEachRow' && format !== 'TabSeparated') throw new Error(`BENCH_RAW_CH_FORMATS: unknown format ${format}`);
+  return { format: format as 'JSONEachRow' | 'TabSeparated', batch: Number(batch) };
 });
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
 const CH = process.env.SHARDLINE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -58,6 +70,7 @@ const BROKERS = (process.env.SHARDLINE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(
 const run = `p${Date.now().toString(36)}`;
 const ports = { api: 3990, query: 3991, relay: 9490, projector: 9491 };
 const apiUrl = `http://127.0.0.1:${ports.api}`;
+const projectorMetrics = `http://127.0.0.1:${ports.projector}/metrics`;
 
 const env: Record<string, string> = {
   SHARDLINE_SHARD_DB_PREFIX: 'bench_pipe_data_db_',
@@ -142,14 +155,17 @@ async function idleWindow(meter: CpuMeter): Promise<CpuWindow> {
 /** Writes at RATE with no polling and no queries; the window ends when both read models hold every record. */
 async function costPhase(meter: CpuMeter, before: number, idle: CpuWindow): Promise<{ window: CpuWindow; events: number }> {
   const from = meter.sample();
+  const shapeBefore = await applyShape(projectorMetrics);
   const writes = await writeLoad({ apiUrl, rate: RATE, seconds: SECONDS, perRequest: PER_REQUEST, firstRecord: 1e9 });
   const writesEnded = performance.now();
   await caughtUp(before + writes.acknowledged, 180_000);
   const window = between(from, meter.sample());
+  const shape = applyShapeLines(shapeBefore, await applyShape(projectorMetrics), window.seconds);
   console.log(`\n## cost: ${RATE} events/s offered for ${SECONDS}s, no polling, no queries; CPU from the first write until both read models held every record`);
   printWrites(writes, RATE);
   console.log(`  read models caught up ${((performance.now() - writesEnded) / 1000).toFixed(1)} s after the last acknowledgement (window ${window.seconds.toFixed(1)} s)`);
   for (const line of costTable(window, writes.acknowledged, idle)) console.log(line);
+  for (const line of shape) console.log(line);
   return { window, events: writes.acknowledged };
 }
 
@@ -163,6 +179,7 @@ async function lagPhase(meter: CpuMeter, rate: number, before: number, cost: { w
   const hot: { business_id: string; id: string }[] = [];
   const queries = new QueryLoad(`http://127.0.0.1:${ports.query}`, hot, { search: SEARCH_RATE, lookup: LOOKUP_RATE });
   const from = meter.sample();
+  const shapeBefore = await applyShape(projectorMetrics);
   const writes = await writeLoad({
     apiUrl,
     rate,
@@ -187,6 +204,7 @@ async function lagPhase(meter: CpuMeter, rate: number, before: number, cost: { w
   await caughtUp(before + writes.acknowledged, 180_000);
   // Like the cost phase's: first write until caught up, so the two compare.
   const window = between(from, meter.sample());
+  const shape = applyShapeLines(shapeBefore, await applyShape(projectorMetrics), window.seconds);
 
   console.log(`\n## lag: ${rate} events/s offered for ${LAG_SECONDS}s, ${SAMPLE} ids per batch polled every ${POLL_MS} ms in Kafka, Elasticsearch and ClickHouse`);
   printWrites(writes, rate);
@@ -194,6 +212,7 @@ async function lagPhase(meter: CpuMeter, rate: number, before: number, cost: { w
     const lags = w.lags.sort((a, b) => a - b);
     console.log(`  lag ack -> visible in ${w.name.padEnd(13)}: p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))}, max ${ms(lags[lags.length - 1])}  [${lags.length} sampled, ${w.outstanding} never seen${w.errors ? `, ${w.errors} failed polls` : ''}]`);
   }
+  for (const line of shape) console.log(line);
   if (SEARCH_RATE > 0) console.log(`  search    (POST /data/search, ${SEARCH_RATE}/s) under load: ${queries.summary('search')}`);
   if (LOOKUP_RATE > 0) console.log(`  id lookup (GET /data/:b/:id, ${LOOKUP_RATE}/s, 200 hot ids) under load: ${queries.summary('lookup')}`);
   const n = writes.acknowledged;
@@ -246,7 +265,7 @@ async function rawPhases(meter: CpuMeter, cost: { window: CpuWindow; events: num
   const es = createElasticsearchClient({ url: ES, requestTimeoutMs: 60_000, maxRetries: 0 });
   try {
     const docs = await readDocuments(es, env.SHARDLINE_ES_INDEX, count);
-    for (const [i, variant] of RAW_ES.entries()) show(await rawBulk(es, meter, `${raw.esBase}${i}`, variant, docs, pace));
+    for (const [i, variant] of RAW_ES.entries()) show(await rawBulk(es, meter, `${raw.esBase}${i}`, variant, docs, { ...pace, batch: variant.batch }));
   } finally {
     await es.close();
   }
@@ -254,7 +273,7 @@ async function rawPhases(meter: CpuMeter, cost: { window: CpuWindow; events: num
     events: await readRows(CH, `${env.SHARDLINE_CLICKHOUSE_DATABASE}.record_events`, count),
     latest: await readRows(CH, `${env.SHARDLINE_CLICKHOUSE_DATABASE}.records_latest`, count),
   };
-  for (const [i, format] of RAW_CH_FORMATS.entries()) show(await rawInsertRows(CH, meter, `${raw.chDatabase}${i}`, rows, pace, format));
+  for (const [i, { format, batch }] of RAW_CH.entries()) show(await rawInsertRows(CH, meter, `${raw.chDatabase}${i}`, rows, { ...pace, batch }, format));
 
   // The API's raw equivalent (bench/ingest): 1,000-record multi-row INSERT transactions per shard, at full speed.
   await truncate();

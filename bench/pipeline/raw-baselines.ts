@@ -14,7 +14,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import { clickHouseConfigFromEnv, ClickHouseProjectionSink, createClickHouseGateway, EVENTS_TABLE, LATEST_TABLE, sqlQualifiedName } from '@shardline/projection-clickhouse';
-import { DEFAULT_INDEX_SETTINGS, ElasticsearchRecordsSink, RecordsIndexNames, recordsIndexSettings, recordsMappings } from '@shardline/projection-elasticsearch';
+import { BULK_RESPONSE_FILTER, DEFAULT_INDEX_SETTINGS, ElasticsearchRecordsSink, RecordsIndexNames, recordsIndexSettings, recordsMappings } from '@shardline/projection-elasticsearch';
 import type { CpuMeter, CpuWindow } from './cpu-meter';
 import { between } from './cpu-meter';
 
@@ -162,28 +162,45 @@ export function leanMappings() {
   };
 }
 
+/** The project's mapping with data_text (derived from data_content, searched, never read back) left out of the stored _source. */
+export function textlessSourceMappings() {
+  return { ...recordsMappings(), _source: { excludes: ['data_text'] } };
+}
+
+export const RAW_ES_MAPPINGS = ['project', 'lean', 'textless'] as const;
+export type RawEsMapping = (typeof RAW_ES_MAPPINGS)[number];
+
 /**
  * `_bulk` of the same documents, external versions, paced, into a private index base prepared by
  * the sink itself (its template and settings); `mapping` 'lean' puts a higher-priority template
  * with leanMappings() first, so the monthly index gets that mapping instead.
  */
-export async function rawBulk(es: Client, meter: CpuMeter, indexBase: string, variant: { refresh: string; mapping: 'project' | 'lean' }, docs: readonly EsHit[], pace: Pace): Promise<RawPhase> {
-  if (variant.mapping === 'lean') {
+export async function rawBulk(
+  es: Client,
+  meter: CpuMeter,
+  indexBase: string,
+  variant: { refresh: string; mapping: RawEsMapping; filtered: boolean },
+  docs: readonly EsHit[],
+  pace: Pace,
+): Promise<RawPhase> {
+  if (variant.mapping !== 'project') {
     await es.indices.putIndexTemplate({
-      name: `${indexBase}-lean`,
+      name: `${indexBase}-${variant.mapping}`,
       index_patterns: [`${indexBase}-*`],
       priority: 300,
-      template: { settings: recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: variant.refresh }), mappings: leanMappings() },
+      template: { settings: recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: variant.refresh }), mappings: variant.mapping === 'lean' ? leanMappings() : textlessSourceMappings() },
     });
   }
   await new ElasticsearchRecordsSink({ client: es, indexBase, index: { refreshInterval: variant.refresh } }).prepare();
   const names = new RecordsIndexNames(indexBase);
   let errors = 0;
-  return measured(meter, `elasticsearch _bulk (refresh ${variant.refresh}, ${variant.mapping} mapping)`, docs.length, async () => {
+  const response = variant.filtered ? 'filtered' : 'full';
+  return measured(meter, `elasticsearch _bulk ${pace.batch} (refresh ${variant.refresh}, ${variant.mapping} mapping, ${response} response)`, docs.length, async () => {
     await paced(docs, pace, async (chunk) => {
       const response = await es.bulk({
         operations: chunk.flatMap((d) => [{ index: { _index: names.indexOfRecord('', d._id), _id: d._id, version: d._version, version_type: 'external' as const } }, d._source]),
         refresh: false,
+        ...(variant.filtered ? { filter_path: BULK_RESPONSE_FILTER } : {}),
       });
       if (response.errors) errors += response.items.filter((i) => (i.index?.status ?? 500) >= 300).length;
     });
@@ -223,7 +240,7 @@ export async function rawInsertRows(
   try {
     await new ClickHouseProjectionSink(gateway, database).prepare();
     const pairs = rows.events.map((event, i) => ({ event, latest: rows.latest[i] }));
-    return await measured(meter, `clickhouse INSERT ${format}`, pairs.length, async () => {
+    return await measured(meter, `clickhouse INSERT ${format} ${pace.batch}`, pairs.length, async () => {
       await paced(pairs, pace, async (chunk) => {
         await Promise.all([gateway.insertRows(events, chunk.map((p) => p.event)), gateway.insertRows(latest, chunk.flatMap((p) => (p.latest ? [p.latest] : [])))]);
       });

@@ -11,6 +11,7 @@ export class ProjectionMetrics {
   readonly deadLettered: Counter<'projection' | 'kind'>;
   readonly retries: Counter<'projection'>;
   readonly applySeconds: Histogram<'projection'>;
+  readonly sinkApplyEvents: Histogram<'projection'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -39,6 +40,15 @@ export class ProjectionMetrics {
       help: 'Time for one batch: apply, dead letters and offset commit',
       labelNames: ['projection'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    // The shape the read model is asked to write in: every engine is cheaper per event in larger
+    // requests (ES bulk, ClickHouse part), so this is the first thing to look at when its CPU rises.
+    this.sinkApplyEvents = new Histogram({
+      name: 'shardline_projection_sink_apply_events',
+      help: 'Events per sink apply (one Elasticsearch bulk, one ClickHouse INSERT per table), after the chunks of partitions were merged',
+      labelNames: ['projection'],
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
       registers,
     });
   }

@@ -43,6 +43,8 @@ export class ApplyCoalescer {
   constructor(
     private readonly sink: ProjectionSink,
     private readonly options: ApplyCoalescerOptions,
+    /** Told the size of every sink.apply() it makes (a metric). */
+    private readonly onApply?: (events: number) => void,
   ) {}
 
   /** A partition batch starts being processed: its chunks are worth waiting for. */
@@ -91,6 +93,7 @@ export class ApplyCoalescer {
     }
     try {
       const events = taken.length === 1 ? taken[0].events : taken.flatMap((w) => w.events);
+      this.onApply?.(events.length);
       const rejections = await this.sink.apply(events);
       if (taken.length === 1) taken[0].resolve(rejections);
       else {

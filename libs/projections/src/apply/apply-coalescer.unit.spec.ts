@@ -20,7 +20,8 @@ const settled = () => new Promise((r) => setImmediate(r));
 describe('ApplyCoalescer', () => {
   it('applies the chunks that wait behind a flush in one call, and gives each caller only its own rejections', async () => {
     const sink = new GatedSink();
-    const coalescer = new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 0 });
+    const sizes: number[] = [];
+    const coalescer = new ApplyCoalescer(sink, { maxEvents: 100, lingerMs: 0 }, (n) => sizes.push(n));
     const first = coalescer.apply([event('a1')]);
     const second = coalescer.apply([event('b1'), event('b2')]);
     const third = coalescer.apply([event('c1')]);
@@ -29,6 +30,7 @@ describe('ApplyCoalescer', () => {
     await expect(first).resolves.toEqual([]);
     await settled();
     expect(sink.calls.map((c) => ids(c.events))).toEqual([['a1'], ['b1', 'b2', 'c1']]);
+    expect(sizes).toEqual([1, 3]);
     const [b2, c1] = [sink.calls[1].events[1], sink.calls[1].events[2]];
     sink.calls[1].resolve([
       { event: c1, reason: 'bad c1' },

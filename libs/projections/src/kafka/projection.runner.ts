@@ -50,7 +50,7 @@ export class ProjectionRunner implements Worker {
     this.lagMonitor = new ProjectionLagMonitor({ projection: this.name, groupId: this.groupId, topic: this.topics.events }, this.offsets, options.metrics, options.now);
     this.processor = new PartitionBatchProcessor({
       projection: this.name,
-      coalescer: new ApplyCoalescer(sink, options.coalesce ?? DEFAULT_COALESCE),
+      coalescer: new ApplyCoalescer(sink, options.coalesce ?? DEFAULT_COALESCE, (events) => options.metrics?.sinkApplyEvents.observe({ projection: this.name }, events)),
       deadLetters: this.deadLetters,
       keys: options.keys,
       cache: options.decodedCache,

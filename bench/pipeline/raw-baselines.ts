@@ -167,7 +167,13 @@ export function textlessSourceMappings() {
   return { ...recordsMappings(), _source: { excludes: ['data_text'] } };
 }
 
-export const RAW_ES_MAPPINGS = ['project', 'lean', 'textless'] as const;
+/** The project's mapping with data_text indexed without positions (the search is a `match`, never a phrase). */
+export function freqsTextMappings() {
+  const m = recordsMappings();
+  return { ...m, properties: { ...m.properties, data_text: { type: 'text' as const, index_options: 'freqs' as const } } };
+}
+
+export const RAW_ES_MAPPINGS = ['project', 'lean', 'textless', 'freqs'] as const;
 export type RawEsMapping = (typeof RAW_ES_MAPPINGS)[number];
 
 /**
@@ -188,7 +194,7 @@ export async function rawBulk(
       name: `${indexBase}-${variant.mapping}`,
       index_patterns: [`${indexBase}-*`],
       priority: 300,
-      template: { settings: recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: variant.refresh }), mappings: variant.mapping === 'lean' ? leanMappings() : textlessSourceMappings() },
+      template: { settings: recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: variant.refresh }), mappings: { lean: leanMappings, textless: textlessSourceMappings, freqs: freqsTextMappings }[variant.mapping]() },
     });
   }
   await new ElasticsearchRecordsSink({ client: es, indexBase, index: { refreshInterval: variant.refresh } }).prepare();

@@ -9,7 +9,7 @@ export async function applyShape(metricsUrl: string): Promise<ApplyShape> {
   const shape: ApplyShape = new Map();
   const text = await (await fetch(metricsUrl)).text();
   for (const line of text.split('\n')) {
-    const m = /^shardline_projection_sink_apply_events_(sum|count)\{projection="([^"]+)"\} (\S+)$/.exec(line);
+    const m = /^shardline_projection_sink_apply_events_(sum|count)\{[^}]*\bprojection="([^"]+)"[^}]*\} (\S+)$/.exec(line);
     if (!m) continue;
     const entry = shape.get(m[2]) ?? { applies: 0, events: 0 };
     if (m[1] === 'count') entry.applies = Number(m[3]);

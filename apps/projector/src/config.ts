@@ -45,7 +45,7 @@ const projectorEnvSchema = z.object({
   /**
    * Bytes the broker gathers before it answers a fetch (1 = answer at once with whatever is there).
    * Larger fetches make larger applies: fewer ES bulks and ClickHouse inserts (parts) per event.
-   * 2 MiB (~2,400 sealed events) is above what arrives within the wait below up to ~8,000 events/s,
+   * 2 MiB (~2,400 sealed bench events) is more than arrives within the wait below up to ~9,800 events/s,
    * so the wait, not the size, bounds an apply: applies grow with the rate (ES ~12 %, ClickHouse
    * ~45 % cheaper per event at 1,000 than at 500 per request) at no more lag than the wait.
    * bench/README.md "2026-12-02 — the projection sinks' request shapes".

@@ -45,12 +45,9 @@ const projectorEnvSchema = z.object({
   /**
    * Bytes the broker gathers before it answers a fetch (1 = answer at once with whatever is there).
    * Larger fetches make larger applies: fewer ES bulks and ClickHouse inserts (parts) per event.
-   * 2 MiB (~2,400 sealed bench events) is more than arrives within the wait below up to ~9,800 events/s,
-   * so the wait, not the size, bounds an apply: applies grow with the rate (ES ~12 %, ClickHouse
-   * ~45 % cheaper per event at 1,000 than at 500 per request) at no more lag than the wait.
-   * bench/README.md "2026-12-02 — the projection sinks' request shapes".
+   * 512 KiB (~470 sealed events): bench/README.md "cost per event per stage".
    */
-  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(2 * 1024 * 1024),
+  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(512 * 1024),
   /** Longest the broker holds a fetch waiting for FETCH_MIN_BYTES: the most that shape adds to the lag. */
   SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   /**

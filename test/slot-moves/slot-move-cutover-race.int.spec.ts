@@ -18,7 +18,7 @@ import { businessInSlot } from './support/slot-move-fixture';
  * the slot — and a worker killed then must resume the cutover and finish it (docs/adr/0008 4.5, the
  * saga run lease in libs/sagas).
  */
-describe('slot move: abort and kill -9 while the cutover grant waits', () => {
+describe('slot move: abort and kill -9 while the cutover grant or the flip waits', () => {
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   let api: ApiHarness;
@@ -56,15 +56,16 @@ describe('slot move: abort and kill -9 while the cutover grant waits', () => {
     await trx.raw('SELECT slot FROM owned_slots WHERE slot = ? FOR UPDATE', [slot]);
     return trx;
   }
-  /** Some session of shard 4's database waits for a lock (the grant, held up by the test). */
-  async function grantWaits(): Promise<boolean> {
+  /** Some session of `database` waits for a lock (the grant or the flip, held up by the test). */
+  async function lockWaitIn(database: string): Promise<boolean> {
     const [rows] = await databases.control.raw(
       `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
         WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ?`,
-      [extraDatabase()],
+      [database],
     );
     return Number((rows as Array<{ n: number }>)[0].n) > 0;
   }
+  const grantWaits = () => lockWaitIn(extraDatabase());
   async function seed(businessId: string, count: number): Promise<void> {
     for (let i = 0; i < count; i++) expect(await api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 5, data_content: { i } })).toHaveStatus(201);
   }
@@ -116,6 +117,32 @@ describe('slot move: abort and kill -9 while the cutover grant waits', () => {
       expect({ target: await recordsOn(4, businessId), source: await recordsOn(1, businessId) }).toEqual({ target: 0, source: 40 });
       expect(await api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 5, data_content: { after: true } })).toHaveStatus(201);
       expect(await recordsOn(1, businessId)).toBe(41);
+    } finally {
+      if (!held.isCompleted()) await held.rollback();
+      await worker.stop();
+    }
+  }, 180_000);
+
+  it('an abort while the flip (the pivot) waits and then commits: the move goes forward, it does not give the slots back', async () => {
+    const slot = 1 + 4 * 403;
+    const businessId = businessInSlot(slot);
+    await seed(businessId, 20);
+    const worker = newWorker();
+    const held = await databases.control.transaction();
+    try {
+      await held.raw('SELECT slot FROM slot_map WHERE slot = ? FOR UPDATE', [slot]);
+      const moveId = await moveTo4(slot);
+      await waitFor(async () => `the flip to wait: ${JSON.stringify(await statusOf(moveId))}`, () => lockWaitIn(dbs.config.control.database), { timeoutMs: 60_000, intervalMs: 100 });
+      expect(await owners(slot)).toEqual({ source: [], target: [2] }); // granted with the hold, map not yet flipped
+      expect(await cli('abort', '--move', moveId)).toMatchObject({ code: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await owners(slot)).toEqual({ source: [], target: [2] });
+      await held.rollback(); // the flip commits now
+      await waitFor(async () => `forward to the end: ${JSON.stringify(await statusOf(moveId))}`, async () => (await statusOf(moveId)).saga === 'completed', { timeoutMs: 60_000, intervalMs: 200 });
+      expect(await owners(slot)).toEqual({ source: [], target: [2] });
+      expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 4, epoch: 2 });
+      expect(await api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 5, data_content: { after: true } })).toHaveStatus(201);
+      expect(await recordsOn(4, businessId)).toBe(21);
     } finally {
       if (!held.isCompleted()) await held.rollback();
       await worker.stop();

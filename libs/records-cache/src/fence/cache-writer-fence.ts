@@ -67,6 +67,8 @@ export class CacheWriterFence {
   private fencedSince: number | null = null;
   /** The sweeper marked an id of ours, or Redis forgot it: join under a new id. */
   private renewId = false;
+  /** Why this writer is outside, for the 503s it answers meanwhile. */
+  private outsideBecause = 'it has not reached Redis since it started';
   private readonly lease: WriterLease;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -164,7 +166,7 @@ export class CacheWriterFence {
    * lease as live. Throws CacheInvalidationFailedError when that cannot be had.
    */
   async acknowledgeUndelivered(businessId: string, recordId: string, cause: unknown): Promise<void> {
-    if (this.state === 'outside') throw new CacheInvalidationFailedError(`${messageOf(cause)}; this writer is not a member of the cache fence (not joined yet, or removed while Redis was unreachable), so it cannot make readers bypass the cache`);
+    if (this.state === 'outside') throw new CacheInvalidationFailedError(`${messageOf(cause)}; this writer cannot make readers bypass the cache: ${this.outsideBecause}`);
     this.enterFence();
     const shard = this.options.shardFor(businessId);
     this.usedIds.add(this.id);
@@ -183,12 +185,11 @@ export class CacheWriterFence {
       // Swept: the sweeper replayed every row recorded before its mark and removed this writer, so
       // readers no longer bypass for it. Outside, it delivers to Redis or answers 503 at once (no
       // more refused recordings), and the next tick rejoins under a new id once Redis answers.
-      this.renewId = true;
       this.pendingCounter.inc({ event: 'refused' });
       if (this.fenceState !== 'outside') this.options.log?.('warn', 'cache fence: this writer was removed from the fence while fenced; it rejoins under a new id once Redis answers', { writer: this.id });
-      this.setState('outside');
+      this.leaveRemoved();
       this.fencedSince = null;
-      throw new CacheInvalidationFailedError('this writer was removed from the cache fence while Redis was unreachable');
+      throw new CacheInvalidationFailedError(`this writer was removed from the cache fence while Redis was unreachable`);
     }
     this.pendingCounter.inc({ event: 'recorded' });
     const waitMs = this.lease.waitUntilStaleMs();
@@ -227,8 +228,14 @@ export class CacheWriterFence {
     if (reply.member) return;
     // Swept while cut off, or Redis lost its data: either way not a member any more.
     this.liveIds.delete(id);
+    if (this.state === 'member') this.leaveRemoved();
+  }
+
+  /** Removed from the fence by a sweeper (or Redis forgot this writer): outside until it rejoins under a new id. */
+  private leaveRemoved(): void {
     this.renewId = true;
-    if (this.state === 'member') this.setState('outside');
+    this.outsideBecause = 'it was removed from the cache fence while it could not reach Redis; it rejoins under a new id once Redis answers';
+    this.setState('outside');
   }
 
   private async rejoin(): Promise<void> {

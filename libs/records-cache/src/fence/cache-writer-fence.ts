@@ -183,13 +183,13 @@ export class CacheWriterFence {
     }
     if (!recorded) {
       // Swept: the sweeper replayed every row recorded before its mark and removed this writer, so
-      // readers no longer bypass for it. Outside, it delivers to Redis or answers 503 at once (no
-      // more refused recordings), and the next tick rejoins under a new id once Redis answers.
+      // readers no longer bypass for it. Outside, its updates try Redis and answer, or answer 503
+      // (no more refused recordings); the next tick rejoins under a new id once Redis answers.
       this.pendingCounter.inc({ event: 'refused' });
       if (this.fenceState !== 'outside') this.options.log?.('warn', 'cache fence: this writer was removed from the fence while fenced; it rejoins under a new id once Redis answers', { writer: this.id });
       this.leaveRemoved();
       this.fencedSince = null;
-      throw new CacheInvalidationFailedError(`this writer was removed from the cache fence while Redis was unreachable`);
+      throw new CacheInvalidationFailedError('this writer was removed from the cache fence while Redis was unreachable');
     }
     this.pendingCounter.inc({ event: 'recorded' });
     const waitMs = this.lease.waitUntilStaleMs();

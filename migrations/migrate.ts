@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { ensureMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
-import { ensureRecordPartitions } from '@shardline/records-mysql';
+import { ensureRecordPartitions, planRecordsPartitioning } from '@shardline/records-mysql';
 import { ConnectionConfig, connectionOfShard, ShardingConfig } from '@shardline/sharding';
 import { createServerPool, MysqlShardRegistry, MysqlSlotMapStore, seedOwnedSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import * as eventStore from './shard/0001_event_store';
@@ -24,6 +24,7 @@ import * as userKeyErasureTriggers from './control/0009_user_key_erasure_trigger
 import * as shardSlotsSeeded from './control/0010_shard_slots_seeded';
 import * as slotMoves from './control/0011_slot_moves';
 import * as slotMapReaders from './control/0012_slot_map_readers';
+import * as sagaRunLeases from './control/0014_saga_run_leases';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -65,6 +66,7 @@ export const controlMigrations = new ListedMigrations({
   '0010_shard_slots_seeded': shardSlotsSeeded,
   '0011_slot_moves': slotMoves,
   '0012_slot_map_readers': slotMapReaders,
+  '0014_saga_run_leases': sagaRunLeases,
 });
 
 /** Months of event and record partitions kept ready ahead of time. */
@@ -75,6 +77,8 @@ export interface MigrationReport {
   applied: string[];
   partitionsAdded: number[];
   recordPartitionsAdded: number[];
+  /** A shard over the records copy limit: `records` left unpartitioned (shard/0006), to convert online. */
+  recordsUnpartitioned?: { shard: number; estimatedRows: number };
 }
 
 /**
@@ -107,7 +111,14 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
       }
       const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
       const recordPartitionsAdded = await ensureRecordPartitions(db, now, PARTITION_MONTHS_AHEAD);
-      reports.push({ database: databases.connectionOf(shard).database, applied, partitionsAdded, recordPartitionsAdded });
+      const deferred = await planRecordsPartitioning(db, now);
+      reports.push({
+        database: databases.connectionOf(shard).database,
+        applied,
+        partitionsAdded,
+        recordPartitionsAdded,
+        ...(deferred ? { recordsUnpartitioned: { shard, estimatedRows: deferred.estimatedRows } } : {}),
+      });
     }
     return reports;
   } finally {

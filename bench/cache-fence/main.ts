@@ -3,7 +3,9 @@
  *  1. read path: the lookup script with the writers' lease check vs without it, on the same
  *     records and connection, interleaved rounds (ratio with/without, Redis CPU per lookup);
  *  2. write path: PATCH latency through the real api while Redis is reachable vs while it is
- *     closed (the fenced path: record on the shard; the first write also waits out the lease).
+ *     closed (the fenced path: record on the shard; the first write also waits out the lease);
+ *  3. rejoin: Redis back while BENCH_REJOIN_CLIENTS clients keep PATCHing: time until the writer
+ *     is a member again (readers use the cache again), and what those PATCHes answered meanwhile.
  * Run: node -r ./scripts/register-ts.cjs bench/cache-fence/main.ts (Nest needs decorator metadata).
  */
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,8 @@ const LOOKUPS = env('BENCH_LOOKUPS', 200_000);
 const IN_FLIGHT = env('BENCH_IN_FLIGHT', 64);
 const WRITERS = env('BENCH_WRITERS', 5);
 const PATCHES = env('BENCH_PATCHES', 300);
+const REJOIN_CLIENTS = env('BENCH_REJOIN_CLIENTS', 4);
+const REJOIN_TIMEOUT_MS = env('BENCH_REJOIN_TIMEOUT_MS', 30_000);
 const ROUNDS = 4;
 
 type Lookup = (key: string, leases: string, known: string, fresh: string, ttl: number) => Promise<unknown>;
@@ -94,11 +98,42 @@ async function writePath(): Promise<void> {
     console.log(`Redis closed, while fenced  p50 ${pct(fenced, 50)} ms p99 ${pct(fenced, 99)} ms (recorded on the shard, no wait)`);
     console.log(`ratio fenced/reachable: p50 ${(pct(fenced, 50) / pct(up, 50)).toFixed(2)}, p99 ${(pct(fenced, 99) / pct(up, 99)).toFixed(2)}`);
     await proxy.start(port);
+    const rejoin = await timeToRejoin(api, ids);
+    const answered = Object.entries(rejoin.statuses)
+      .map(([status, count]) => `${count} × ${status}`)
+      .join(', ');
+    const took = rejoin.ms === null ? `NOT a member again after ${REJOIN_TIMEOUT_MS / 1000} s` : `member again after ${rejoin.ms.toFixed(0)} ms`;
+    console.log(`Redis back, ${REJOIN_CLIENTS} clients PATCHing: ${took} (includes the client's reconnect); PATCHes meanwhile: ${answered || 'none'}`);
   } finally {
     await api.close();
     await proxy.stop();
     await dbs.drop();
   }
+}
+
+/** Redis is back: PATCHes go on from REJOIN_CLIENTS clients until the api's fence state reads 0 (member), or the timeout. */
+async function timeToRejoin(api: Awaited<ReturnType<typeof startApi>>, ids: string[]): Promise<{ ms: number | null; statuses: Record<number, number> }> {
+  const backAt = performance.now();
+  const statuses: Record<number, number> = {};
+  let ms: number | null = null;
+  const going = () => ms === null && performance.now() - backAt < REJOIN_TIMEOUT_MS;
+  let n = 0;
+  const clients = Array.from({ length: REJOIN_CLIENTS }, async () => {
+    while (going()) {
+      const i = n++;
+      const res = await api.request('PATCH', `/api/v1/data/b${(i % ids.length) % 7}/${ids[i % ids.length]}`, { data_content: { rejoin: i } });
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    }
+  });
+  const watch = (async () => {
+    while (going()) {
+      const metrics = await (await fetch(api.url.replace('[::1]', '127.0.0.1') + '/metrics')).text();
+      if (/^shardline_cache_fence_state(\{[^}]*\})? 0$/m.test(metrics)) ms = performance.now() - backAt;
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  await Promise.all([...clients, watch]);
+  return { ms, statuses };
 }
 
 /** Runs `count` operations with at most `inFlight` at once; answers each one's latency (ms). */

@@ -12,7 +12,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics } from '@shardline/kafka';
+import { ensureTopics, fixKafkajsIdleTimer } from '@shardline/kafka';
 import { createElasticsearchClient } from '@shardline/projection-elasticsearch';
 import { shardingConfigFromEnv } from '@shardline/sharding';
 import { ShardDatabases } from '@shardline/sharding/mysql';
@@ -90,6 +90,8 @@ const env: Record<string, string> = {
 // The raw index bases must not match the read model's template pattern (`bench-<run>-*`): ES refuses two templates of one priority on one index.
 const raw = { topic: `bench.${run}.raw`, esBase: `bench-raw-${run}-`, chDatabase: `bench_${run}_raw` };
 const sharding = shardingConfigFromEnv({ ...process.env, ...env });
+// The raw kafkajs consumer and producer run with the fix the apps' createKafka applies (no 1 ms timer per idle connection).
+fixKafkajsIdleTimer();
 const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
 async function main(): Promise<void> {

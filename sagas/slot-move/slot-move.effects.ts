@@ -83,6 +83,12 @@ export interface SlotMoveEffects {
   revokeTarget(group: SlotMoveGroup): Promise<void>;
   /** The pivot: the map names the target at epoch + 1, conditioned on the planned epochs. */
   flip(group: SlotMoveGroup): Promise<void>;
+  /**
+   * The map names the target at epoch + 1 for the group's slots: the flip happened (a flip whose
+   * saga an operator aborted while it ran committed after all). A flip is one transaction, so a
+   * group is flipped whole or not at all.
+   */
+  flipped(group: SlotMoveGroup): Promise<boolean>;
   /** Unpublished outbox rows of the slots left on the source (after the revoke they only shrink). */
   sourceOutboxRows(group: SlotMoveGroup): Promise<number>;
   /** Lets the target's relay publish the slots' rows. */

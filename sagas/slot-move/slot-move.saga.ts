@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ShardlineError, UnavailableError, validate } from '@shardline/errors';
-import { continueLater, defineSaga, type StepContext } from '@shardline/sagas';
+import { continueLater, defineSaga, PivotReachedError, type StepContext } from '@shardline/sagas';
 import type { CopyCursor, SlotMismatch, SlotMoveEffects, SlotMoveGroup } from './slot-move.effects';
 
 /**
@@ -180,8 +180,12 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         return result;
       },
       async compensation({ effects, input }) {
-        // Rollback R: at most one shard owns a slot at any moment, so the target lets go first.
         const group = groupOf(input);
+        // An abort that overtook the flip's run (the pivot, not yet recorded): if it committed, the
+        // map names the target and giving the slots back would leave them owned where no process
+        // routes. The saga goes forward instead (hand-off). The run lease keeps a flip from running beside this.
+        if (await effects.flipped(group)) throw new PivotReachedError(`the slots of group ${input.group} were flipped to shard ${input.to_shard} after all: the move goes forward`);
+        // Rollback R: at most one shard owns a slot at any moment, so the target lets go first.
         await effects.revokeTarget(group);
         await effects.regrantSource(group);
       },

@@ -89,6 +89,9 @@ function world(options: { chunk?: number; parallel?: number } = {}) {
       owners.map = 'target';
       owners.epoch = 2;
     },
+    async flipped() {
+      return owners.map === 'target';
+    },
     async sourceOutboxRows() {
       return faults.outbox > 0 ? faults.outbox-- : 0;
     },
@@ -98,7 +101,8 @@ function world(options: { chunk?: number; parallel?: number } = {}) {
   };
   const harness = sagaHarness([{ definition: slotMoveSaga, effects }]);
   const input = (group = 0) => ({ move_id: 'm1', group, slots: [17, 4113 % 4096], from_shard: 1, to_shard: 5, epochs: [1, 1] });
-  return { source, target, owners, stages, calls, faults, admitted, writeOnSource, input, ...harness };
+  const group = (): SlotMoveGroup => ({ moveId: 'm1', group: 0, slots: [17, 4113 % 4096], fromShard: 1, toShard: 5, epochs: [1, 1] });
+  return { source, target, owners, stages, calls, faults, admitted, writeOnSource, input, effects, group, ...harness };
 }
 
 const sorted = (rows: Iterable<number>) => [...rows].sort((a, b) => a - b);
@@ -137,6 +141,21 @@ describe('slot-move saga', () => {
     expect(w.calls.slice(w.calls.indexOf('revoke'))).toEqual(['revoke', 'final-catch-up', 'verify-exact']);
     expect(w.admitted.size).toBe(0);
     expect((await w.orchestrator.clientView('s1')).result).toMatchObject({ move_id: 'm1', to_shard: 5, rows_copied: w.source.length });
+  });
+
+  it('an abort that overtook a flip which committed goes forward to the hand-off instead of giving the slots back', async () => {
+    const w = world();
+    await w.orchestrator.start(SLOT_MOVE, w.input(), { id: 's7' });
+    // Run until the flip is the next step.
+    while ((await w.orchestrator.get('s7')).steps.every((s) => s.step !== 'cutover' || s.status !== 'succeeded')) await w.orchestrator.runJob(w.queue.next()!);
+    // The flip's run commits the map change, but an operator's abort moved the saga before its save.
+    await w.effects.flip(w.group());
+    await w.orchestrator.abort('s7');
+    await w.drain();
+    const state = await w.orchestrator.get('s7');
+    expect(state).toMatchObject({ status: 'completed', pivotPassed: true });
+    expect(w.calls).not.toContain('revoke-target');
+    expect(w.owners).toMatchObject({ source: false, target: true, map: 'target', hold: false });
   });
 
   it('a copy that differs from its source rolls back: the source keeps its slots, the target copy is deleted, the map is unchanged', async () => {

@@ -28,6 +28,7 @@ async function counts(app: ApiHarness): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^shardline_record_cache_(lookups|fills)_total\{result="(\w+)"[^}]*\} (\d+)/gm)) out[`${m[1]}.${m[2]}`] = Number(m[3]);
   for (const m of text.matchAll(/^shardline_cache_pending_invalidations_total\{event="(\w+)"[^}]*\} (\d+)/gm)) out[`pending.${m[1]}`] = Number(m[2]);
+  for (const m of text.matchAll(/^shardline_cache_fence_rejoins_total\{result="(\w+)"[^}]*\} (\d+)/gm)) out[`rejoins.${m[1]}`] = Number(m[2]);
   const state = text.match(/^shardline_cache_fence_state\{[^}]*\} (\d+)/m);
   if (state) out['fence.state'] = Number(state[1]);
   return out;
@@ -152,6 +153,70 @@ describe('updates and deletes while the cache Redis is unreachable (docs/adr/000
         await readUntilCached(reader, rec.id, v);
       }
       expect(await pendingRows()).toBe(0);
+    } finally {
+      proxy.thaw();
+      await writer.close();
+      await proxy.stop();
+    }
+  });
+
+  it('a steady stream of PATCHes through a moment of hung Redis: the writer rejoins while the stream goes on, never answers 503, never lets a read go back', async () => {
+    const proxy = new TcpProxy(REDIS_HOST, REDIS_PORT);
+    const port = await proxy.start();
+    // FAST_FENCE: swept 1.5 s after its lease ended. Before the fix the stream kept the writer from
+    // rejoining (every fenced PATCH aborted the rejoin), so it was swept and answered 503 from then on.
+    const writer = await startApi(dbs.config, { ...env, ...FAST_FENCE, SHARDLINE_REDIS_URL: `redis://127.0.0.1:${port}`, SHARDLINE_WORKER_ID: '9' });
+    try {
+      const records = await Promise.all(Array.from({ length: 8 }, () => create(writer)));
+      for (const rec of records) expect((await read(reader, rec.id)).body.version).toBe(1);
+      const acked = new Map(records.map((rec) => [rec.id, 1]));
+      const refused: string[] = [];
+      const wentBack: string[] = [];
+      let patches = 0;
+      let running = true;
+      // One client per record, PATCHing back to back; one more reads them all through the reader.
+      const patching = records.map(async (rec) => {
+        while (running) {
+          const res = await writer.request('PATCH', `/api/v1/data/${biz}/${rec.id}`, { data_content: { n: patches++ } });
+          if (res.status === 200) acked.set(rec.id, Math.max(acked.get(rec.id)!, res.body.version));
+          else refused.push(`${res.status} ${JSON.stringify(res.body)}`);
+        }
+      });
+      const reading = (async () => {
+        while (running) {
+          for (const rec of records) {
+            const floor = acked.get(rec.id)!; // acknowledged before this read started
+            const got = (await read(reader, rec.id)).body.version;
+            if (got < floor) wentBack.push(`${rec.id}: read v${got} after v${floor} was acknowledged`);
+          }
+        }
+      })();
+      try {
+        await waitFor('some PATCHes before the freeze', () => patches >= 40);
+        proxy.freeze(); // DELs miss their timeout: the writer fences itself
+        await waitFor('the writer fenced', async () => (await counts(writer))['fence.state'] === 1, { timeoutMs: 10_000 });
+        // At once: the PATCHes go on while it rejoins, and its lease must not stay ended for
+        // sweep-after (1.5 s) while Redis is still frozen, or a sweep would refuse some legitimately.
+        proxy.thaw();
+        const thawedAt = Date.now();
+        await waitFor('the writer rejoined under the stream', async () => (await counts(writer))['fence.state'] === 0, { timeoutMs: 10_000 });
+        const rejoinMs = Date.now() - thawedAt;
+        // Keep going past sweep-after + a sweep interval: nothing is refused any more.
+        const rejoinedAt = patches;
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        expect(patches - rejoinedAt).toBeGreaterThan(20);
+        expect(rejoinMs).toBeLessThan(10_000);
+      } finally {
+        running = false;
+        await Promise.all([...patching, reading]);
+      }
+      expect({ refused: refused.length, firstRefused: refused.slice(0, 3), wentBack }).toEqual({ refused: 0, firstRefused: [], wentBack: [] });
+      const w = await counts(writer);
+      expect(w['fence.state']).toBe(0);
+      expect(w['pending.recorded']).toBeGreaterThanOrEqual(1);
+      expect(w['rejoins.joined']).toBeGreaterThanOrEqual(1);
+      expect(await pendingRows()).toBe(0);
+      for (const rec of records) expect((await read(reader, rec.id)).body.version).toBe(acked.get(rec.id));
     } finally {
       proxy.thaw();
       await writer.close();

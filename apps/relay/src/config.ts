@@ -69,6 +69,9 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
       leaseRetryMs: e.SHARDLINE_RELAY_LEASE_RETRY_MS,
       errorBackoffMinMs: Math.min(100, e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS),
       errorBackoffMaxMs: e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS,
+      // An idle leader proves its lock once a second, and always well within the lock session's
+      // wait_timeout: those proofs are the queries that keep the session alive.
+      leaseProofIdleMs: Math.min(1000, (e.SHARDLINE_RELAY_LEASE_SESSION_TIMEOUT_S * 1000) / 4),
     },
     leaseSessionTimeoutS: e.SHARDLINE_RELAY_LEASE_SESSION_TIMEOUT_S,
     ops: { host: e.SHARDLINE_RELAY_OPS_HOST, port: e.SHARDLINE_RELAY_OPS_PORT },

@@ -3,3 +3,4 @@ export * from './kafka.config';
 export * from './kafka-client';
 export * from './ensure-topics';
 export * from './enforce-topic-config';
+export * from './kafkajs-idle-timer-fix';

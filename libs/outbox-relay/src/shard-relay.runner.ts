@@ -24,6 +24,13 @@ export interface ShardRelayOptions {
    * a full batch (a backlog) is followed at once either way.
    */
   lingerMs: number;
+  /**
+   * While reads come back empty the lease is proved at most this often (it is proved after every
+   * read that found rows, before publishing, and after a failed read): an empty read publishes
+   * nothing, and most polls are empty (the idle backoff between bursts). Must stay well below the
+   * lease's own expiry (MySQL: the lock session's wait_timeout, which these proofs keep from running out).
+   */
+  leaseProofIdleMs: number;
 }
 
 export const DEFAULT_SHARD_RELAY_OPTIONS: ShardRelayOptions = {
@@ -35,6 +42,7 @@ export const DEFAULT_SHARD_RELAY_OPTIONS: ShardRelayOptions = {
   errorBackoffMaxMs: 10_000,
   backlogSampleMs: 2000,
   lingerMs: 0,
+  leaseProofIdleMs: 1000,
 };
 
 export interface ShardRelayStatus {
@@ -51,9 +59,10 @@ export interface ShardRelayStatus {
  *
  *   lease? ── no ──► wait leaseRetryMs, try again (standby)
  *     │yes
- *   read the first batchSize rows in outbox id order, and meanwhile: still holding the lease?
- *     │                                                      ── no ──► drop the batch, become standby
- *     │yes          (read failed ──► back off; no rows ──► idle wait, 5 ms doubling to idleMaxMs)
+ *   read the first batchSize rows in outbox id order (failed ──► back off; no rows ──► idle wait,
+ *     │                                                  5 ms doubling to idleMaxMs)
+ *   rows: still holding the lease? ── no ──► drop the batch, become standby
+ *     │yes       (idle, the lease is proved every leaseProofIdleMs; after a failed read, each time)
  *   publish (resolves after the broker acked all) ── fails ──► keep the rows, back off, retry the same rows
  *     │
  *   delete exactly the published rows ──► next cycle at once if the batch was full (a backlog),
@@ -81,6 +90,7 @@ export class ShardRelay {
   private lastError: string | null = null;
   private backlog: OutboxBacklog | null = null;
   private lastBacklogSample = Number.NEGATIVE_INFINITY;
+  private lastLeaseProof = Number.NEGATIVE_INFINITY;
   private readonly idle: Backoff;
   private readonly errors: Backoff;
   private readonly label: { shard: string };
@@ -144,25 +154,25 @@ export class ShardRelay {
       if (!(await this.lease.tryAcquire())) return this.options.leaseRetryMs;
       this.becomeLeader(true);
     }
-    let entries: OutboxEntry[] = [];
-    let readError: unknown = null;
-    // Every cycle proves the lease (idle, failing or not) before publishing: once our lock
-    // connection is gone a standby may already be relaying this shard, and we must not keep
-    // publishing behind it. An unreachable shard therefore also shows as "not leader". The proof
-    // runs alongside the read (two connections) rather than after it: one round trip less per
-    // cycle; a lease lost during the rest of the read is caught by the next cycle, like one lost
-    // during the publish always was (a duplicate at worst).
-    const [held] = await Promise.all([
-      this.lease.isHeld(),
-      this.source.readBatch(this.options.batchSize).then(
-        (read) => void (entries = read),
-        (error: unknown) => void (readError = error ?? new UnavailableError('RELAY.OUTBOX_UNAVAILABLE', 'outbox read failed')),
-      ),
-    ]);
-    if (!held) return this.lostLease();
-    if (readError) return this.failed('outbox read failed', readError, false);
+    let entries: OutboxEntry[];
+    try {
+      entries = await this.source.readBatch(this.options.batchSize);
+    } catch (error) {
+      // An unreachable shard shows as "not leader" (its lock connection is usually gone too).
+      if (!(await this.proveLease())) return this.lostLease();
+      return this.failed('outbox read failed', error ?? new UnavailableError('RELAY.OUTBOX_UNAVAILABLE', 'outbox read failed'), false);
+    }
     if (this.source.heldSlotCount) this.metrics.heldSlots.set(this.label, this.source.heldSlotCount());
-    if (entries.length === 0) return this.idle.next();
+    // Rows to publish: prove the lease first, every time — once our lock connection is gone a
+    // standby may already be relaying this shard, and we must not publish behind it (a lease lost
+    // during the publish is caught by the next cycle: a duplicate at worst). The proof follows the
+    // read (one round trip more per batch than running both at once) so that an empty read, the
+    // usual poll, costs one query: idle, the lease is proved every leaseProofIdleMs only.
+    if (entries.length === 0) {
+      if (this.now() - this.lastLeaseProof >= this.options.leaseProofIdleMs && !(await this.proveLease())) return this.lostLease();
+      return this.idle.next();
+    }
+    if (!(await this.proveLease())) return this.lostLease();
     this.idle.reset();
     const stopTimer = this.metrics.batchSeconds.startTimer(this.label);
     try {
@@ -219,6 +229,12 @@ export class ShardRelay {
     return delay;
   }
 
+  private async proveLease(): Promise<boolean> {
+    const held = await this.lease.isHeld();
+    if (held) this.lastLeaseProof = this.now();
+    return held;
+  }
+
   private lostLease(): number {
     this.becomeLeader(false);
     this.log('warn', 'shard lease lost; standing by', { shard: this.shard });
@@ -228,6 +244,7 @@ export class ShardRelay {
   private becomeLeader(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
+    if (leader) this.lastLeaseProof = this.now(); // just acquired: proved
     this.metrics.leader.set(this.label, leader ? 1 : 0);
     if (leader) this.log('info', 'shard lease acquired; relaying', { shard: this.shard });
   }

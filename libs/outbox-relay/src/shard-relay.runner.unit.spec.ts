@@ -159,6 +159,33 @@ describe('ShardRelay (in-memory ports)', () => {
     expect(await metric(first.registry, 'shardline_relay_leader')).toBe(0);
   });
 
+  it('proves the lease before every publish, but while reads come back empty only every leaseProofIdleMs', async () => {
+    const board = new InMemoryLeaseBoard();
+    const lease = board.lease(0, 'me');
+    let proofs = 0;
+    const counted = { ...lease, isHeld: () => ((proofs += 1), lease.isHeld()) };
+    const outbox = new InMemoryOutbox(0);
+    const publisher = new InMemoryPublisher();
+    let now = 0;
+    const relay = new ShardRelay(outbox, counted, publisher, new RelayMetrics(new Registry()), { ...OPTIONS, leaseProofIdleMs: 1000 }, () => {}, () => now);
+    await relay.runOnce(); // acquires: that is the proof
+    for (let i = 0; i < 5; i++) await relay.runOnce();
+    expect(proofs).toBe(0);
+    now = 1000;
+    await relay.runOnce();
+    expect(proofs).toBe(1); // idle for a second: proved again (this keeps the lock's session alive)
+    outbox.add(event('acme', 1));
+    await relay.runOnce();
+    expect(proofs).toBe(2); // rows: proved before publishing, however recent the last proof
+    expect(publisher.published).toHaveLength(1);
+
+    board.revoke(); // lost while idle: noticed at the next proof, and never published behind
+    outbox.add(event('acme', 2));
+    expect(await relay.runOnce()).toBe(OPTIONS.leaseRetryMs);
+    expect(relay.status().leader).toBe(false);
+    expect(publisher.published).toHaveLength(1);
+  });
+
   it('backs off without publishing when the outbox cannot be read', async () => {
     const { relay, outbox, publisher } = setup();
     outbox.add(event('acme', 1));

@@ -19,8 +19,16 @@ export class StoreRecordCacheInvalidator implements RecordCacheInvalidator {
   ) {}
 
   async invalidate(businessId: string, recordId: string): Promise<void> {
-    // Fenced: Redis failed us a moment ago; record at once rather than wait for another timeout.
-    if (this.fence && !this.fence.deliversToRedis) return this.fence.acknowledgeUndelivered(businessId, recordId, 'this writer is fenced');
+    if (this.fence && !this.fence.deliversToRedis) {
+      // Fenced: Redis failed us a moment ago; record at once rather than wait for another timeout.
+      try {
+        return await this.fence.acknowledgeUndelivered(businessId, recordId, 'this writer is fenced');
+      } catch (error) {
+        // Refused because this writer was swept (now outside), or a rejoin began meanwhile: a DEL
+        // that succeeds still acknowledges safely, whatever the fence's state.
+        if (!this.fence.deliversToRedis) throw error;
+      }
+    }
     const key = recordCacheKey(this.keyPrefix, businessId, recordId);
     try {
       // A slow Redis is not a down one: a DEL that missed the (short) command timeout on a busy

@@ -1,25 +1,19 @@
-import { isSlotNotOwned } from '@shardline/event-store';
+import { beforeRetryOfMovedSlot } from '@shardline/records';
 import type { ShardRouter } from '@shardline/sharding';
 
 /**
  * A saga step that writes to a shard addresses the owner the map names NOW, not the shard stored
  * when the saga started (docs/adr/0008, 4.8): a slot may have moved since. A shard that refuses the
- * slot (SlotNotOwnedError: nothing of the refused try was written) makes the step reload the map
- * and address it again, like the record command runner; between tries it waits MOVED_WAIT_MS × try
- * (a cutover holding the slot). Past the tries the error goes to the saga runtime, which retries
- * the step later (the error is retriable).
+ * slot makes the step reload the map and address it again, by the record command runner's rule
+ * (beforeRetryOfMovedSlot). Past the tries the error goes to the saga runtime, which retries the
+ * step later (the error is retriable).
  */
-const MAX_MOVED_ATTEMPTS = 8;
-const MOVED_WAIT_MS = 50;
-
 export async function onCurrentOwners<T>(router: ShardRouter, step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await step();
     } catch (error) {
-      if (!isSlotNotOwned(error) || attempt >= MAX_MOVED_ATTEMPTS) throw error;
-      await router.refresh();
-      await new Promise((resolve) => setTimeout(resolve, MOVED_WAIT_MS * attempt));
+      await beforeRetryOfMovedSlot(error, attempt, router);
     }
   }
 }

@@ -1,13 +1,11 @@
 import { UnavailableError } from '@shardline/errors';
-import { isSlotNotOwned, isStreamVersionConflict, type EventStore } from '@shardline/event-store';
-import { decideEraseRecord, planStreamWrite, type CommandContext, type RecordCacheInvalidator, type RecordStateChange, type UserRecordStore } from '@shardline/records';
+import { isStreamVersionConflict, type EventStore } from '@shardline/event-store';
+import { beforeRetryOfMovedSlot, decideEraseRecord, planStreamWrite, type CommandContext, type RecordCacheInvalidator, type RecordStateChange, type UserRecordStore } from '@shardline/records';
 import type { EraseUserEffects, ForgottenKey } from '@shardline/saga-definitions';
 import type { ShardRouter } from '@shardline/sharding';
 
 /** Records erased per transaction: one multi-row append per chunk. */
 const CHUNK = 500;
-/** A chunk refused by the slot fence is taken again after a map reload this often, then the step retries later. */
-const MAX_MOVED_ATTEMPTS = 8;
 
 export interface RecordsEraseUserDeps {
   store: EventStore<RecordStateChange>;
@@ -85,10 +83,8 @@ export class RecordsEraseUserEffects implements EraseUserEffects {
         await this.deps.store.appendBatch({ shard, writes });
       } catch (error) {
         if (isStreamVersionConflict(error)) continue;
-        if (!isSlotNotOwned(error) || ++moved >= MAX_MOVED_ATTEMPTS) throw error;
-        await router.refresh();
+        await beforeRetryOfMovedSlot(error, ++moved, router);
         elsewhere.clear();
-        await new Promise((resolve) => setTimeout(resolve, 50 * moved));
         continue;
       }
       for (const { state } of rows) await this.deps.cache.invalidate(state.businessId, state.id);

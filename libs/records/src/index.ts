@@ -21,6 +21,7 @@ export * from './commands/command-outcome';
 export * from './commands/record.commands';
 export * from './commands/record.decider';
 export * from './commands/record-command.runner';
+export * from './commands/slot-moved-retry';
 export * from './commands/stream-write.planner';
 export * from './commands/record-command.idempotency';
 export * from './commands/create-record/create-record.command';

@@ -1,8 +1,9 @@
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { UnavailableError } from '@shardline/errors';
-import { encodeEnvelope, topicSpecAs, type RecordEventEnvelope } from '@shardline/integration-events';
+import { topicSpecAs, type RecordEventEnvelope } from '@shardline/integration-events';
 import { ensureTopics } from '@shardline/kafka';
 import type { EventPublisher, RelayLog } from '../outbox-relay.ports';
+import { encodeRelayedEnvelope } from '../stored-json';
 
 export interface KafkaEventPublisherOptions {
   topic: string;
@@ -168,16 +169,34 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 }
 
+/**
+ * The key as bytes (kafkajs would otherwise encode the string twice, for the partitioner and the
+ * record), and the header values as bytes shared by every message with that value (a handful of
+ * event types and versions): kafkajs writes Buffers as they are.
+ */
 function messageOf(envelope: RecordEventEnvelope): Message {
   return {
-    key: envelope.business_id,
-    value: encodeEnvelope(envelope),
+    key: Buffer.from(envelope.business_id),
+    value: encodeRelayedEnvelope(envelope),
     headers: {
-      'event-type': envelope.event_type,
-      'envelope-version': String(envelope.envelope_version),
-      'content-type': 'application/json',
+      'event-type': headerValue(envelope.event_type),
+      'envelope-version': headerValue(String(envelope.envelope_version)),
+      'content-type': JSON_CONTENT_TYPE,
     },
   };
+}
+
+const JSON_CONTENT_TYPE = Buffer.from('application/json');
+const headerValues = new Map<string, Buffer>();
+
+/** Event types are a closed set, but bounded anyway (a header value never changes once made). */
+function headerValue(value: string): Buffer {
+  let bytes = headerValues.get(value);
+  if (!bytes) {
+    bytes = Buffer.from(value);
+    if (headerValues.size < 1000) headerValues.set(value, bytes);
+  }
+  return bytes;
 }
 
 /** Splits messages, in order, into requests of at most maxBytes of keys and values (at least one message each). */
@@ -186,7 +205,7 @@ function requests(messages: Message[], maxBytes: number): Message[][] {
   let current: Message[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = (message.value as Buffer).length + Buffer.byteLength(message.key as string) + 64;
+    const size = (message.value as Buffer).length + (message.key as Buffer).length + 64;
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];

@@ -11,7 +11,7 @@ export interface MysqlShardLeaseOptions {
    * wait_timeout of the lock's session (seconds): the server ends it, and so frees the lock, once
    * no query came for this long. A holder that vanished without a TCP reset (host crash, VM freeze,
    * partition) thus loses the shard after this, not after the server's default (8 hours). The live
-   * holder queries every relay cycle (isHeld), far more often. Default 30.
+   * holder queries before every publish and at least every second while idle (isHeld), far more often. Default 30.
    */
   sessionTimeoutS?: number;
 }
@@ -27,7 +27,7 @@ export interface MysqlShardLeaseOptions {
  *
  * The holder stops relaying the moment it cannot prove the lock is still its own: the connection
  * emitting 'error'/'end' marks the lease lost at once, and `isHeld()` — run by the relay before
- * every publish — asks the server `IS_USED_LOCK(name) = CONNECTION_ID()`. A failing or slow
+ * every publish, and every second while the outbox is empty — asks the server `IS_USED_LOCK(name) = CONNECTION_ID()`. A failing or slow
  * answer counts as "not held". (Between that check and the broker's ack another relay may
  * already have started: both then publish the same rows, which at-least-once delivery allows.)
  */

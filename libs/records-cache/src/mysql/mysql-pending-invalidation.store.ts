@@ -5,9 +5,12 @@ import { PendingInvalidation, PendingInvalidationStore } from '../fence/cache-fe
 /**
  * `pending_cache_invalidations` and `cache_writer_fences` (migrations/shard/0005) on the shards.
  * A recording and a sweep mark meet on the writer's `cache_writer_fences` row: the recording
- * upserts it (an exclusive lock, held until COMMIT) and reads `swept` under that lock; the sweeper
- * upserts `swept = 1` under the same lock. Whichever commits first is seen by the other, in
- * READ COMMITTED as in REPEATABLE READ, because the row always exists when it is read.
+ * makes sure it exists and reads `swept` under a SHARED lock, held until COMMIT; the sweeper
+ * upserts `swept = 1`, which needs the EXCLUSIVE lock. So a mark waits for every recording in
+ * flight (their rows commit first, and the sweep's scan sees them) and a recording after the mark
+ * reads it, in READ COMMITTED as in REPEATABLE READ (the row exists when it is read, and no WHERE
+ * clause on `swept` lets READ COMMITTED release a lock early). Shared, so that the recordings of
+ * one fenced writer run side by side instead of queueing on its row.
  */
 export class MysqlPendingInvalidationStore implements PendingInvalidationStore {
   constructor(private readonly databases: ShardDatabases) {}
@@ -21,9 +24,10 @@ export class MysqlPendingInvalidationStore implements PendingInvalidationStore {
     return this.retryDeadlock(() =>
       guardShard(shard, () =>
         this.databases.shard(shard).transaction(async (trx) => {
-          for (const id of ids) await trx.raw('INSERT INTO cache_writer_fences (writer_id) VALUES (?) ON DUPLICATE KEY UPDATE writer_id = writer_id', [id]);
-          const [rows] = await trx.raw(`SELECT writer_id FROM cache_writer_fences WHERE writer_id IN (${ids.map(() => '?').join(',')}) AND swept = 1 FOR UPDATE`, ids);
-          if ((rows as unknown[]).length > 0) return false;
+          // INSERT IGNORE of an existing row takes a shared lock only (an upsert would take the exclusive one).
+          for (const id of ids) await trx.raw('INSERT IGNORE INTO cache_writer_fences (writer_id) VALUES (?)', [id]);
+          const [rows] = await trx.raw(`SELECT swept FROM cache_writer_fences WHERE writer_id IN (${ids.map(() => '?').join(',')}) LOCK IN SHARE MODE`, ids);
+          if ((rows as Array<{ swept: number }>).some((row) => Number(row.swept) === 1)) return false;
           await trx.raw('INSERT INTO pending_cache_invalidations (writer_id, business_id, record_id) VALUES (?, ?, ?)', [writerId, businessId, recordId]);
           return true;
         }),

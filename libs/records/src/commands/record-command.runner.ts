@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { EVENT_STORE, EventStore, isSlotNotOwned, isStreamVersionConflict } from '@shardline/event-store';
+import { EVENT_STORE, EventStore, isStreamVersionConflict } from '@shardline/event-store';
 import { hasErrorKind, InternalError } from '@shardline/errors';
 import { SHARD_ROUTER, ShardRouter } from '@shardline/sharding';
 import { RecordState } from '../domain/record.state';
@@ -15,6 +15,7 @@ import { DeleteRecord } from './delete-record/delete-record.command';
 import { RecordCommand, stamped } from './record.commands';
 import { replayOf, requestHashOf } from './record-command.idempotency';
 import { decideAndEvolve } from './record.decider';
+import { beforeRetryOfMovedSlot } from './slot-moved-retry';
 import { planStreamWrite } from './stream-write.planner';
 
 /** What each command answers: the record as it is after the command, or the tombstone of a delete. */
@@ -32,14 +33,6 @@ interface RecordStream {
 /** Unpinned commands retry lost races this often (each round one racer wins), with jittered backoff. */
 const MAX_ATTEMPTS = 10;
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
-
-/**
- * A write the shard refused because the slot is not (or no longer) its own is addressed again after
- * reloading the map, at most this many times; between tries that find the same owner (a cutover
- * holding the slot, docs/adr/0008) it waits MOVED_WAIT_MS × try. Past them: 503 EVENT_STORE.SLOT_MOVED.
- */
-const MAX_MOVED_ATTEMPTS = 8;
-const MOVED_WAIT_MS = 50;
 
 /**
  * The one routine every single-record command goes through:
@@ -81,11 +74,9 @@ export class RecordCommandRunner {
       try {
         return await this.runOn(command, stream);
       } catch (error) {
-        if (!isSlotNotOwned(error) || attempt >= MAX_MOVED_ATTEMPTS) throw error;
-        await this.router.refresh();
-        const shard = this.router.shardFor(stream.businessId);
-        if (shard === stream.shard) await new Promise((resolve) => setTimeout(resolve, MOVED_WAIT_MS * attempt));
-        stream = { ...stream, shard };
+        const refusedBy = stream.shard;
+        await beforeRetryOfMovedSlot(error, attempt, this.router, () => this.router.shardFor(stream.businessId) === refusedBy);
+        stream = { ...stream, shard: this.router.shardFor(stream.businessId) };
       }
     }
   }

@@ -1,10 +1,14 @@
-import { OPEN_SAGA_STATUSES, sagaSummaryOf, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
+import { OPEN_SAGA_STATUSES, sagaSummaryOf, type OpenSagaCount, type RunClaim, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** SagaStore in memory (unit specs); states are copied in and out, as a database would. */
 export class InMemorySagaStore implements SagaStore {
   private readonly sagas = new Map<string, SagaState>();
   private readonly payloads = new Map<string, unknown>();
+  private readonly runs = new Map<string, { token: string; until: number; version: number }>();
+
+  /** `now`: the lease clock (ms), injectable for specs. */
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   async create(state: SagaState, payload?: unknown): Promise<boolean> {
     if (this.sagas.has(state.id)) return false;
@@ -22,11 +26,33 @@ export class InMemorySagaStore implements SagaStore {
     return state ? structuredClone(state) : null;
   }
 
-  async save(state: SagaState, expectedVersion: number): Promise<boolean> {
+  async save(state: SagaState, expectedVersion: number, options: { releaseRun?: string } = {}): Promise<boolean> {
     const current = this.sagas.get(state.id);
     if (!current || current.version !== expectedVersion) return false;
     this.sagas.set(state.id, structuredClone(state));
+    if (options.releaseRun !== undefined) await this.releaseRun(state.id, options.releaseRun);
     return true;
+  }
+
+  async claimRun(state: SagaState, expectedVersion: number, run: { token: string; leaseMs: number }): Promise<RunClaim> {
+    const current = this.sagas.get(state.id);
+    if (!current || current.version !== expectedVersion) return { outcome: 'stale' };
+    const held = this.runs.get(state.id);
+    if (held && held.until > this.now()) return { outcome: 'busy', busyForMs: held.until - this.now(), sameVersion: held.version === expectedVersion };
+    this.sagas.set(state.id, structuredClone(state));
+    this.runs.set(state.id, { token: run.token, until: this.now() + run.leaseMs, version: expectedVersion });
+    return { outcome: 'claimed' };
+  }
+
+  async renewRun(id: string, token: string, leaseMs: number): Promise<boolean> {
+    const held = this.runs.get(id);
+    if (held?.token !== token) return false;
+    held.until = this.now() + leaseMs;
+    return true;
+  }
+
+  async releaseRun(id: string, token: string): Promise<void> {
+    if (this.runs.get(id)?.token === token) this.runs.delete(id);
   }
 
   async purgeFinishedPayloads(before: Date, limit: number): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { guardControl } from '@shardline/sharding/mysql';
-import { OPEN_SAGA_STATUSES, sagaSummaryOf, type OpenSagaCount, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
+import { OPEN_SAGA_STATUSES, sagaSummaryOf, type OpenSagaCount, type RunClaim, type SagaListFilter, type SagaStore, type SagaSummary } from '../ports/saga-store.port';
 import { isFinished, type SagaState } from '../state/saga.state';
 
 /** Payload chunks stay far below MariaDB's default max_allowed_packet (16 MiB). */
@@ -28,8 +28,25 @@ export class MysqlSagaStore implements SagaStore {
     return guardControl(() => this.loadPayloadUnguarded(id));
   }
 
-  save(state: SagaState, expectedVersion: number): Promise<boolean> {
-    return guardControl(() => this.saveUnguarded(state, expectedVersion));
+  save(state: SagaState, expectedVersion: number, options: { releaseRun?: string } = {}): Promise<boolean> {
+    return guardControl(() => this.saveUnguarded(state, expectedVersion, options.releaseRun));
+  }
+
+  claimRun(state: SagaState, expectedVersion: number, run: { token: string; leaseMs: number }): Promise<RunClaim> {
+    return guardControl(() => this.claimRunUnguarded(state, expectedVersion, run));
+  }
+
+  renewRun(id: string, token: string, leaseMs: number): Promise<boolean> {
+    return guardControl(async () => {
+      const updated = await this.control.raw('UPDATE sagas SET run_lease_until = NOW(3) + INTERVAL ? MICROSECOND WHERE id = ? AND run_token = ?', [leaseMs * 1000, id, token]);
+      return affectedRows(updated) > 0;
+    });
+  }
+
+  releaseRun(id: string, token: string): Promise<void> {
+    return guardControl(async () => {
+      await this.control.raw('UPDATE sagas SET run_token = NULL, run_lease_until = NULL WHERE id = ? AND run_token = ?', [id, token]);
+    });
   }
 
   purgeFinishedPayloads(before: Date, limit: number): Promise<number> {
@@ -76,17 +93,33 @@ export class MysqlSagaStore implements SagaStore {
     return rows.length === 0 ? null : JSON.parse(Buffer.concat(rows.map((r) => r.data)).toString('utf8'));
   }
 
-  private async saveUnguarded(state: SagaState, expectedVersion: number): Promise<boolean> {
-    const updated = await this.control.raw('UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ?, finished_time = ? WHERE id = ? AND version = ?', [
-      state.status,
-      state.version,
-      JSON.stringify(state),
-      new Date(state.updatedAt),
-      isFinished(state) && state.finishedAt ? new Date(state.finishedAt) : null,
+  private async saveUnguarded(state: SagaState, expectedVersion: number, releaseRun: string | undefined): Promise<boolean> {
+    // MariaDB assigns left to right, each seeing the columns already set: the lease before the token.
+    const release = releaseRun === undefined ? '' : ', run_lease_until = IF(run_token <=> ?, NULL, run_lease_until), run_token = IF(run_token <=> ?, NULL, run_token)';
+    const updated = await this.control.raw(`UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ?, finished_time = ?${release} WHERE id = ? AND version = ?`, [
+      ...this.columnsOf(state),
+      ...(releaseRun === undefined ? [] : [releaseRun, releaseRun]),
       state.id,
       expectedVersion,
     ]);
     return affectedRows(updated) > 0;
+  }
+
+  private async claimRunUnguarded(state: SagaState, expectedVersion: number, run: { token: string; leaseMs: number }): Promise<RunClaim> {
+    const updated = await this.control.raw(
+      `UPDATE sagas SET status = ?, version = ?, state = ?, updated_time = ?, finished_time = ?, run_token = ?, run_version = ?, run_lease_until = NOW(3) + INTERVAL ? MICROSECOND
+        WHERE id = ? AND version = ? AND (run_token IS NULL OR run_lease_until <= NOW(3))`,
+      [...this.columnsOf(state), run.token, expectedVersion, run.leaseMs * 1000, state.id, expectedVersion],
+    );
+    if (affectedRows(updated) > 0) return { outcome: 'claimed' };
+    const [rows] = await this.control.raw('SELECT version, run_version, TIMESTAMPDIFF(MICROSECOND, NOW(3), run_lease_until) AS left_us FROM sagas WHERE id = ?', [state.id]);
+    const row = (rows as Array<{ version: number; run_version: number | null; left_us: number | null }>)[0];
+    if (!row || Number(row.version) !== expectedVersion) return { outcome: 'stale' };
+    return { outcome: 'busy', busyForMs: Math.max(1, Math.ceil(Number(row.left_us ?? 0) / 1000)), sameVersion: Number(row.run_version) === expectedVersion };
+  }
+
+  private columnsOf(state: SagaState): Knex.Value[] {
+    return [state.status, state.version, JSON.stringify(state), new Date(state.updatedAt), isFinished(state) && state.finishedAt ? new Date(state.finishedAt) : null];
   }
 
   private async purgeFinishedPayloadsUnguarded(before: Date, limit: number): Promise<number> {

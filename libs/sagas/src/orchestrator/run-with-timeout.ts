@@ -10,7 +10,8 @@ export class StepTimeoutError extends UnavailableError {
 /**
  * Runs `work` with a signal that aborts when `timeoutMs` passes or `outer` aborts (worker
  * shutdown). Rejects at the timeout even if `work` ignores its signal: the step is then retried,
- * which its idempotent command ids make safe although the abandoned attempt may still finish.
+ * but only once the abandoned attempt's work has settled (the run lease, StepRun, stays held until
+ * then), so two runs of a saga never execute at once.
  */
 export async function runWithTimeout<T>(step: string, timeoutMs: number, outer: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();

@@ -117,10 +117,12 @@ describe('SagaOrchestrator: continueLater', () => {
     expect(await h.orchestrator.runJob(first)).toBe('stale');
 
     const second = h.queue.next()!;
-    const outcomes = await Promise.all([h.orchestrator.runJob(second), h.orchestrator.runJob(second)]);
-    expect(outcomes.sort()).toEqual(['moved', 'stale']);
-    // Both ran (the step is idempotent under its command ids), one saved: the version moved once.
-    expect(h.effects.log).toEqual(['prepare', 'copy@none', 'copy@1', 'copy@1']);
+    const outcomes = await Promise.allSettled([h.orchestrator.runJob(second), h.orchestrator.runJob(second)]);
+    // One run at a time: the other delivery found the saga held (run lease) and went back to the
+    // queue without running the step or moving the saga; its redelivery is stale.
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error & { cause: { code: string } }).cause.code)).sort()).toEqual(['SAGA.RUN_BUSY', 'moved']);
+    expect(await h.orchestrator.runJob(second)).toBe('stale');
+    expect(h.effects.log).toEqual(['prepare', 'copy@none', 'copy@1']);
     expect(await h.orchestrator.get('c3')).toMatchObject({ version: second.version + 1, progress: { action: { done: 2 } } });
     expect(h.queue.waiting).toHaveLength(1);
   });
@@ -288,5 +290,82 @@ describe('SagaOrchestrator: pause and resume', () => {
     await g.orchestrator.start('chunked', { n: 1 }, { id: 'p8' });
     await g.drain();
     await expect(g.orchestrator.pause('p8')).rejects.toMatchObject({ message: expect.stringMatching(/\(it is compensated\)/) });
+  });
+});
+
+describe('SagaOrchestrator: one run of a saga at a time (run lease)', () => {
+  /** Starts the saga, runs prepare and one copy chunk, then a copy run that waits at the gate. */
+  async function runUnderWay(id: string) {
+    const h = setup();
+    await h.orchestrator.start('chunked', { n: 1 }, { id });
+    await h.deliverNext(); // prepare
+    await h.deliverNext(); // copy, chunk 1
+    let release!: () => void;
+    const entered = new Promise<void>((resolve) => (h.effects.gate = { entered: resolve, release: new Promise<void>((r) => (release = r)) }));
+    const running = h.deliverNext();
+    await entered;
+    return { h, running, release };
+  }
+
+  it('an abort while a run is under way: the compensation waits until that run has finished, then undoes what it did', async () => {
+    const { h, running, release } = await runUnderWay('l1');
+    await h.orchestrator.abort('l1');
+    // The compensation's job: the copy run still executes, so it runs nothing and comes back later.
+    expect(await h.deliverNext()).toBe('moved');
+    expect(h.effects.log).toEqual(['prepare', 'copy@none', 'copy@1']);
+    const waiting = h.queue.waiting[0];
+    expect(waiting.options.delayMs).toBeGreaterThan(0);
+    expect(await h.orchestrator.get('l1')).toMatchObject({ status: 'compensating', attempts: 0 });
+    release();
+    expect(await running).toBe('stale'); // its saga moved on: its save is refused, and its lease ends
+    await h.drain();
+    expect(h.effects.log).toEqual(['prepare', 'copy@none', 'copy@1', 'undo-copy after {"done":1} at 0', 'undo-prepare']);
+    expect(await h.orchestrator.get('l1')).toMatchObject({ status: 'compensated' });
+  });
+
+  it('a resume while the paused run is still under way: the step runs again only after it finished', async () => {
+    const { h, running, release } = await runUnderWay('l2');
+    await h.orchestrator.pause('l2');
+    await h.orchestrator.resume('l2');
+    expect(await h.deliverNext()).toBe('moved'); // waits for the run under way
+    expect(h.effects.log.filter((l) => l.startsWith('copy'))).toEqual(['copy@none', 'copy@1']);
+    release();
+    expect(await running).toBe('stale');
+    await h.drain();
+    expect(h.effects.log.filter((l) => l.startsWith('copy'))).toEqual(['copy@none', 'copy@1', 'copy@1', 'copy@2']);
+    expect(await h.orchestrator.get('l2')).toMatchObject({ status: 'completed' });
+  });
+
+  it("a retry after a run's timeout waits for that run's abandoned work to settle", async () => {
+    const h = setup();
+    let release!: () => void;
+    const slow = defineSaga<{ n: number }, Effects>({
+      type: 'slow',
+      deadlineMs: 60_000,
+      parseInput: (raw) => raw as { n: number },
+      steps: [
+        plain('grant', {
+          timeoutMs: 20,
+          action: async (c) => {
+            c.effects.log.push('grant-start');
+            if (c.effects.log.filter((l) => l === 'grant-start').length === 1) await new Promise<void>((r) => (release = r));
+            c.effects.log.push('grant-end');
+          },
+        }),
+      ],
+    });
+    const g = sagaHarness([{ definition: slow, effects: h.effects }], { now: () => h.clock.now });
+    await g.orchestrator.start('slow', { n: 1 }, { id: 'l3' });
+    const job = g.queue.next()!;
+    await expect(g.orchestrator.runJob(job)).rejects.toThrow(/did not finish within 20 ms/);
+    // The queue's redelivery while the abandoned run still executes: nothing runs, nothing counted.
+    await expect(g.orchestrator.runJob(job)).rejects.toMatchObject({ cause: { code: 'SAGA.RUN_BUSY' } });
+    expect(h.effects.log).toEqual(['grant-start']);
+    expect(await g.orchestrator.get('l3')).toMatchObject({ attempts: 1 });
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await g.orchestrator.runJob(job)).toBe('moved');
+    expect(h.effects.log).toEqual(['grant-start', 'grant-end', 'grant-start', 'grant-end']);
+    expect(await g.orchestrator.get('l3')).toMatchObject({ status: 'completed' });
   });
 });

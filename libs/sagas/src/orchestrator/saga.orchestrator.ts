@@ -4,10 +4,11 @@ import { isContinueLater } from '../definition/continue-later';
 import { stepCommandId, type SagaDefinition, type StepContext } from '../definition/saga.definition';
 import type { SagaJob, SagaJobOptions, SagaJobQueue } from '../ports/saga-job-queue.port';
 import type { SagaListFilter, SagaStore, SagaSummary } from '../ports/saga-store.port';
-import { SagaIllegalStateError, SagaNotFoundError, UnknownSagaTypeError } from '../state/saga.errors';
+import { SagaIllegalStateError, SagaNotFoundError, SagaRunBusyError, UnknownSagaTypeError } from '../state/saga.errors';
 import { isFinished, phaseOf, type SagaState } from '../state/saga.state';
 import * as transitions from '../state/saga.transitions';
 import { runWithTimeout } from './run-with-timeout';
+import { DEFAULT_RUN_LEASE_MS, StepRun } from './step-run';
 import type { SagaMetrics } from './saga.metrics';
 
 /**
@@ -43,6 +44,8 @@ export interface SagaOrchestratorOptions {
   queue: SagaJobQueue;
   /** First retry delay of a failed attempt (doubled per attempt by the queue). */
   retryBackoffMs?: number;
+  /** How long a run holds its saga without renewing (renewed every third of it while its work executes). */
+  runLeaseMs?: number;
   metrics?: SagaMetrics;
   log?: SagaLog;
   now?: () => Date;
@@ -75,12 +78,14 @@ export class SagaOrchestrator {
   private readonly now: () => Date;
   private readonly log: SagaLog;
   private readonly backoffMs: number;
+  private readonly runLeaseMs: number;
 
   constructor(private readonly options: SagaOrchestratorOptions) {
     for (const saga of options.sagas) this.byType.set(saga.definition.type, saga);
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? (() => {});
     this.backoffMs = options.retryBackoffMs ?? 200;
+    this.runLeaseMs = options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS;
   }
 
   /**
@@ -110,7 +115,20 @@ export class SagaOrchestrator {
     if (transitions.isPastDeadline(state, this.now())) return this.move(state, transitions.deadlinePassed(state, definition, this.now()));
 
     const started = transitions.attemptStarted(state, definition, this.now());
-    if (!(await this.options.store.save(started, state.version))) return 'stale';
+    const run = new StepRun(this.options.store, state.id, this.runLeaseMs, this.log);
+    const claim = await this.options.store.claimRun(started, state.version, { token: run.token, leaseMs: this.runLeaseMs });
+    if (claim.outcome === 'stale') return 'stale';
+    if (claim.outcome === 'busy') {
+      // Another run is still executing: never overlap it, and count nothing. One of this version (a
+      // duplicate delivery while it runs, or this job's retry while its abandoned work still writes):
+      // back to the queue, whose redelivery is stale once that run moved the saga. An older one (its
+      // saga moved by an operator meanwhile, or its worker died and the lease has not run out): the
+      // step runs again after the lease.
+      if (claim.sameVersion) throw new StepAttemptFailed(new SagaRunBusyError(state.id, claim.busyForMs));
+      const delayMs = Math.min(claim.busyForMs + 50, this.runLeaseMs);
+      this.log('info', `saga ${state.id} (${state.type}): an earlier run still holds it; this step runs in ${delayMs} ms`);
+      return this.move(state, transitions.waitingForRun(state, delayMs, this.now()));
+    }
     // Counted where sagas run (the worker's /metrics), once: the first attempt of the first step.
     if (state.version === 1 && state.attempts === 0) this.options.metrics?.started.inc({ type: state.type });
     const step = transitions.currentStep(started, definition);
@@ -118,31 +136,38 @@ export class SagaOrchestrator {
     const t0 = performance.now();
     const seconds = () => (performance.now() - t0) / 1000;
     try {
-      const result = await runWithTimeout(step.name, step.timeoutMs, signal, (stepSignal) => {
-        const context = this.contextOf(started, effects, stepSignal);
-        return phase === 'action' ? step.action(context) : step.compensation!(context).then((r) => (isContinueLater(r) ? r : null));
-      });
+      const result = await runWithTimeout(step.name, step.timeoutMs, signal, (stepSignal) =>
+        run.executing(() => {
+          const context = this.contextOf(started, effects, stepSignal);
+          return phase === 'action' ? step.action(context) : step.compensation!(context).then((r) => (isContinueLater(r) ? r : null));
+        }),
+      );
       if (isContinueLater(result)) {
         this.options.metrics?.recordStep(state.type, step.name, phase, 'continue', seconds());
         this.log('debug', `saga ${state.id} (${state.type}) ${phase} of ${step.name} continues in ${result.delayMs} ms`);
-        return await this.move(started, transitions.stepContinued(started, definition, result.progress, result.delayMs, this.now()));
+        return await this.move(started, transitions.stepContinued(started, definition, result.progress, result.delayMs, this.now()), run);
       }
       this.options.metrics?.recordStep(state.type, step.name, phase, 'ok', seconds());
-      return await this.move(started, transitions.stepSucceeded(started, definition, result, this.now()));
+      return await this.move(started, transitions.stepSucceeded(started, definition, result, this.now()), run);
     } catch (error) {
       if (phase === 'compensation' && hasErrorCode(error, 'SAGA.PIVOT_REACHED')) {
         this.log('warn', `saga ${state.id} (${state.type}): ${messageOf(error)}; going forward instead`);
-        return this.move(started, transitions.pivotReached(started, definition, this.now()));
+        return this.move(started, transitions.pivotReached(started, definition, this.now()), run);
       }
       const final = !isRetriable(error) || started.attempts >= transitions.attemptsAllowed(started, definition);
       this.options.metrics?.recordStep(state.type, step.name, phase, final ? 'failed' : 'retry', seconds());
       const code = isShardlineError(error) ? error.code : 'INTERNAL';
       this.log(final ? 'error' : 'warn', `saga ${state.id} (${state.type}) ${phase} of ${step.name} failed (attempt ${started.attempts})`, { code, error: messageOf(error), final });
       const failed = transitions.stepFailed(started, definition, { code, message: messageOf(error) }, final, this.now());
-      if (final) return this.move(started, failed);
+      if (final) return this.move(started, failed, run);
       // Not a move: the version stays, so the queue's redelivery of this job is still valid.
-      if (!(await this.options.store.save(failed, started.version))) return 'stale';
+      const token = run.releaseToken();
+      if (!(await this.options.store.save(failed, started.version, { releaseRun: token }))) return 'stale';
+      run.releasedBySave(token);
       throw new StepAttemptFailed(error);
+    } finally {
+      // A save that lost to an operator (stale) did not end the lease: end it once the work settled.
+      run.finish();
     }
   }
 
@@ -242,8 +267,11 @@ export class SagaOrchestrator {
     return after;
   }
 
-  private async move(before: SagaState, after: SagaState): Promise<JobOutcome> {
-    if (!(await this.options.store.save(after, before.version))) return 'stale';
+  /** `run`: this job's run; when its work has settled, its lease ends with the save. */
+  private async move(before: SagaState, after: SagaState, run?: StepRun): Promise<JobOutcome> {
+    const releaseRun = run?.releaseToken();
+    if (!(await this.options.store.save(after, before.version, { releaseRun }))) return 'stale';
+    run?.releasedBySave(releaseRun);
     if (after.status !== before.status) {
       this.options.metrics?.recordMove(after.type, after.status);
       this.log(after.status === 'parked' ? 'error' : 'info', `saga ${after.id} (${after.type}) is ${after.status}`, { reason: after.reason });

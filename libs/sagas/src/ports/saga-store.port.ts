@@ -32,8 +32,24 @@ export interface SagaStore {
   loadPayload(id: string): Promise<unknown>;
   /** Deletes the payloads of sagas that finished before `before` (retention); returns how many. */
   purgeFinishedPayloads(before: Date, limit: number): Promise<number>;
-  /** Writes `state` if the stored version is still `expectedVersion`; false when another writer won. */
-  save(state: SagaState, expectedVersion: number): Promise<boolean>;
+  /**
+   * Writes `state` if the stored version is still `expectedVersion`; false when another writer won.
+   * `releaseRun`: in the same write, ends the run lease if that token still holds it (a run that
+   * finished hands the saga on atomically: the job this save enqueues never finds it busy).
+   */
+  save(state: SagaState, expectedVersion: number, options?: { releaseRun?: string }): Promise<boolean>;
+  /**
+   * Saves `state` (an attempt starting) like `save`, and in the same write takes the saga's run
+   * lease for `leaseMs` under `token` — only when no other run holds an unexpired lease. One run
+   * of a saga at a time: an abandoned run (past its timeout, or its saga moved by an operator) may
+   * still be executing its effects, and the next run, or a compensation, must not overlap it.
+   * The lease is timed by the store's clock (the control database's), not the workers'.
+   */
+  claimRun(state: SagaState, expectedVersion: number, run: { token: string; leaseMs: number }): Promise<RunClaim>;
+  /** Extends the lease while its run is still executing; false when `token` no longer holds it. */
+  renewRun(id: string, token: string, leaseMs: number): Promise<boolean>;
+  /** Ends the lease if `token` still holds it (the run's work has settled). */
+  releaseRun(id: string, token: string): Promise<void>;
   list(filter: SagaListFilter): Promise<SagaSummary[]>;
   /**
    * Running or compensating sagas whose state has not changed since `before`: their job may be lost.
@@ -43,6 +59,13 @@ export interface SagaStore {
   /** Unfinished sagas (running, compensating, paused, parked) by type and status, with the oldest last change of each (metrics, alerts). */
   countOpen(): Promise<OpenSagaCount[]>;
 }
+
+/**
+ * claimRun's answer: taken; the version moved (the job is stale); or another run holds the lease for
+ * about `busyForMs` more — one that claimed this very version (`sameVersion`: a duplicate delivery of
+ * the job, or its retry while the abandoned run's work still executes) or an older one.
+ */
+export type RunClaim = { outcome: 'claimed' } | { outcome: 'stale' } | { outcome: 'busy'; busyForMs: number; sameVersion: boolean };
 
 export const OPEN_SAGA_STATUSES = ['running', 'compensating', 'paused', 'parked'] as const satisfies readonly SagaStatus[];
 

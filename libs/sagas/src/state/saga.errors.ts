@@ -1,4 +1,4 @@
-import { ShardlineError } from '@shardline/errors';
+import { ShardlineError, UnavailableError } from '@shardline/errors';
 
 export class SagaNotFoundError extends ShardlineError {
   readonly code = 'SAGA.NOT_FOUND';
@@ -38,5 +38,12 @@ export class PivotReachedError extends ShardlineError {
   readonly kind = 'conflict';
   constructor(message: string) {
     super(message);
+  }
+}
+
+/** Another run of the saga holds its run lease (SagaStore.claimRun); the queue delivers the job again after its backoff. */
+export class SagaRunBusyError extends UnavailableError {
+  constructor(sagaId: string, busyForMs: number) {
+    super('SAGA.RUN_BUSY', `saga ${sagaId}: another run of it is still executing (its lease runs ~${busyForMs} ms more)`);
   }
 }

@@ -109,6 +109,17 @@ export function stepContinued(state: SagaState, definition: Definition, progress
   return { ...next, continueAt: new Date(now.getTime() + delayMs).toISOString() };
 }
 
+/**
+ * Another run of this saga still holds its run lease (SagaStore.claimRun): the current step (or
+ * compensation) runs again after `delayMs`, with nothing recorded against it. A move, so the job of
+ * the new version carries the delay and a duplicate of this job is stale.
+ */
+export function waitingForRun(state: SagaState, delayMs: number, now: Date): SagaState {
+  requirePhase(state);
+  const next = moved(state, now.toISOString());
+  return { ...next, continueAt: new Date(now.getTime() + delayMs).toISOString() };
+}
+
 /** What the current step's last continued run of `phase` saved; undefined when it never continued. */
 export function progressOf(state: SagaState, definition: Definition, phase: StepPhase): unknown {
   const progress = state.progress;

@@ -1,7 +1,7 @@
 import { copyProcessedCommandsOfSlots, deleteProcessedCommandsOfSlots, processedCommandsCopyStart, type ProcessedCommandsCopyCursor } from '@shardline/event-store/mysql';
 import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
 import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage } from '@shardline/saga-definitions';
-import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, heldRowsOfSlots, type ShardDatabases } from '@shardline/sharding/mysql';
+import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, heldRowsOfSlots, slotOwnershipOf, type ShardDatabases } from '@shardline/sharding/mysql';
 import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
 import type { ChunkOptions, DeleteCursor } from '../slot-copier.port';
 import { MysqlSlotCopier } from './mysql-slot-copier';
@@ -156,6 +156,11 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
 
   async flip(group: SlotMoveGroup): Promise<void> {
     await flipSlots(this.databases.control, group.slots, group.toShard, new Map(group.slots.map((slot, i) => [slot, group.epochs[i]])));
+  }
+
+  async flipped(group: SlotMoveGroup): Promise<boolean> {
+    const owners = new Map((await slotOwnershipOf(this.databases.control, group.slots)).map((o) => [o.slot, o]));
+    return group.slots.every((slot, i) => owners.get(slot)?.shard === group.toShard && owners.get(slot)?.epoch === group.epochs[i] + 1);
   }
 
   sourceOutboxRows(group: SlotMoveGroup): Promise<number> {

@@ -36,6 +36,43 @@ export function sagaStoreContract(name: string, open: () => Promise<{ store: Sag
       expect(await store.load('b1')).toMatchObject({ status: 'completed', version: 2, results: { one: { rows: 3 } } });
     });
 
+    it('one run at a time: a claim saves the attempt and holds the saga; another claim is busy until released or run out', async () => {
+      await store.create(saga('r1'));
+      const first = attemptStarted(saga('r1'), definition, at(1));
+      expect(await store.claimRun(first, 1, { token: 'run-a', leaseMs: 60_000 })).toEqual({ outcome: 'claimed' });
+      expect(await store.load('r1')).toMatchObject({ attempts: 1 });
+      // The same version claimed again (a duplicate delivery, a retry of an abandoned run): busy.
+      const busy = await store.claimRun(attemptStarted(first, definition, at(2)), 1, { token: 'run-b', leaseMs: 60_000 });
+      expect(busy).toEqual({ outcome: 'busy', busyForMs: expect.any(Number), sameVersion: true });
+      expect((busy as { busyForMs: number }).busyForMs).toBeGreaterThan(50_000);
+      expect(await store.load('r1')).toMatchObject({ attempts: 1 });
+      expect(await store.claimRun(first, 7, { token: 'run-b', leaseMs: 60_000 })).toEqual({ outcome: 'stale' });
+      // Only the holder renews or releases.
+      expect(await store.renewRun('r1', 'run-b', 60_000)).toBe(false);
+      expect(await store.renewRun('r1', 'run-a', 60_000)).toBe(true);
+      await store.releaseRun('r1', 'run-b');
+      expect((await store.claimRun(first, 1, { token: 'run-b', leaseMs: 60_000 })).outcome).toBe('busy');
+      await store.releaseRun('r1', 'run-a');
+      expect(await store.claimRun(attemptStarted(first, definition, at(3)), 1, { token: 'run-b', leaseMs: 150 })).toEqual({ outcome: 'claimed' });
+      // A lease that ran out (its worker died) no longer holds the saga.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await store.claimRun(attemptStarted(first, definition, at(4)), 1, { token: 'run-c', leaseMs: 60_000 })).toEqual({ outcome: 'claimed' });
+    });
+
+    it('a save can end the run lease in the same write, only for the token that holds it', async () => {
+      await store.create(saga('r2'));
+      const started = attemptStarted(saga('r2'), definition, at(1));
+      expect((await store.claimRun(started, 1, { token: 'run-a', leaseMs: 60_000 })).outcome).toBe('claimed');
+      const done = stepSucceeded(started, definition, 'ok', at(2));
+      // A save without the holder's token leaves the lease; a stale save changes nothing.
+      expect(await store.save(done, 1, { releaseRun: 'someone-else' })).toBe(true);
+      expect((await store.claimRun(done, 2, { token: 'run-b', leaseMs: 60_000 })).outcome).toBe('busy');
+      expect(await store.save({ ...done, version: 3 }, 1, { releaseRun: 'run-a' })).toBe(false);
+      expect((await store.claimRun(done, 2, { token: 'run-b', leaseMs: 60_000 })).outcome).toBe('busy');
+      expect(await store.save({ ...done, version: 3 }, 2, { releaseRun: 'run-a' })).toBe(true);
+      expect(await store.claimRun({ ...done, version: 3 }, 3, { token: 'run-b', leaseMs: 60_000 })).toEqual({ outcome: 'claimed' });
+    });
+
     it('keeps a payload of several megabytes until it is purged after the saga finished', async () => {
       const payload = { records: Array.from({ length: 20_000 }, (_, i) => ({ i, text: 'é'.repeat(100) })) };
       await store.create(saga('c1'), payload);

@@ -25,11 +25,14 @@ export interface MoveCursor {
 export interface MysqlSlotMoveEffectsOptions extends ChunkOptions {
   /** A catch-up chunk also runs a keys pass when the last one started this long ago (default 30 s). */
   keysPassEveryMs?: number;
+  /** Backfill chunks run back to back in one saga job for up to this long (default 1 s). */
+  jobBudgetMs?: number;
 }
 
 /** How long a key may be stamped before it commits, plus clock skew between writers and this worker. */
 const KEYS_SETTLE_MS = 60_000;
 const DEFAULT_KEYS_PASS_EVERY_MS = 30_000;
+const DEFAULT_JOB_BUDGET_MS = 1_000;
 
 /**
  * The slot-move saga's effects on MySQL (docs/adr/0008): the copy engine (events, records), the
@@ -83,7 +86,22 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
     this.metrics?.observe(group, stored, delta, progress.rowsBehind);
   }
 
+  /**
+   * Backfill chunks for up to `jobBudgetMs` (one saga job): a small group's copy is many short
+   * chunks (two calls per partition, records, keys), and each job costs a state save and a queue
+   * round trip. A crash re-copies at most the chunks of one job (idempotent).
+   */
   async copyChunk(group: SlotMoveGroup, raw: unknown): Promise<ChunkResult> {
+    const started = Date.now();
+    let result = await this.copyOneChunk(group, raw);
+    while (!result.done && !result.waitMs && Date.now() - started < (this.options.jobBudgetMs ?? DEFAULT_JOB_BUDGET_MS)) {
+      const next = await this.copyOneChunk(group, result.cursor);
+      result = { ...next, rows: result.rows + next.rows };
+    }
+    return result;
+  }
+
+  private async copyOneChunk(group: SlotMoveGroup, raw: unknown): Promise<ChunkResult> {
     const cursor = (raw as MoveCursor | null) ?? { data: null, keys: null, keysPassStartedAt: null };
     const data = cursor.data as CopyCursor | null;
     if (!data || data.kind === 'copy') {

@@ -24,7 +24,8 @@ describe('slot move: the source observation shared by the groups of a move', () 
   let source: Knex;
   let store: MysqlSlotMoveStore;
   let observations: MysqlSourceObservations;
-  const effects = () => new MysqlSlotMoveEffects(databases, { settleMs: SETTLE_MS, chunkRows: 50 });
+  // One chunk per call (no job budget): the first call's own effect is what is asserted.
+  const effects = () => new MysqlSlotMoveEffects(databases, { settleMs: SETTLE_MS, chunkRows: 50, jobBudgetMs: 0 });
   // Slots of shard 0 of 2 (even), two groups of two.
   const slots = [10, 500, 4094, 12];
   const businesses = slots.map((slot) => businessInSlot(slot));

@@ -24,6 +24,7 @@ import * as userKeyErasureTriggers from './control/0009_user_key_erasure_trigger
 import * as shardSlotsSeeded from './control/0010_shard_slots_seeded';
 import * as slotMoves from './control/0011_slot_moves';
 import * as slotMapReaders from './control/0012_slot_map_readers';
+import * as slotMoveObservations from './control/0013_slot_move_observations';
 import * as sagaRunLeases from './control/0014_saga_run_leases';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -66,6 +67,7 @@ export const controlMigrations = new ListedMigrations({
   '0010_shard_slots_seeded': shardSlotsSeeded,
   '0011_slot_moves': slotMoves,
   '0012_slot_map_readers': slotMapReaders,
+  '0013_slot_move_observations': slotMoveObservations,
   '0014_saga_run_leases': sagaRunLeases,
 });
 

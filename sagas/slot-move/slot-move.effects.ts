@@ -43,12 +43,18 @@ export interface SlotMismatch {
 
 export type SlotMoveStage = 'queued' | 'copying' | 'catching-up' | 'verifying' | 'cutover' | 'handoff' | 'done' | 'rolling-back' | 'rolled-back';
 
+/**
+ * A group's admission: let in, or not yet with how many rounds of `parallel` groups wait before it
+ * (0: it may get the next free place). The saga polls less often the further back it is.
+ */
+export type Admission = { admitted: true } | { admitted: false; roundsAhead: number };
+
 export interface SlotMoveEffects {
   /**
    * Admits the group if fewer than the move's `parallel` groups are between admission and done;
-   * false means "not yet" (the saga waits and asks again). Idempotent for an admitted group.
+   * otherwise "not yet" (the saga waits and asks again). Idempotent for an admitted group.
    */
-  admit(group: SlotMoveGroup): Promise<boolean>;
+  admit(group: SlotMoveGroup): Promise<Admission>;
   /** Gives back the group's admission (it finished, or rolled back). */
   release(group: SlotMoveGroup): Promise<void>;
   /** Shows the group's progress to operators (`slots status`, /admin/slot-moves, metrics). */

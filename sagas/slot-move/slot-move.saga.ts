@@ -40,8 +40,8 @@ const inputSchema = z
     pause_ms: z.number().int().min(0).max(600_000).default(0),
     /** The cutover starts once fewer source rows than this trail the copy. */
     behind_threshold: z.number().int().min(0).default(1_000),
-    /** How often a group waiting for a place asks again. */
-    admit_poll_ms: z.number().int().min(10).max(600_000).default(2_000),
+    /** How often a group next in line for a place asks again (groups further back: admitPollDelay). */
+    admit_poll_ms: z.number().int().min(10).max(600_000).default(500),
     /** How often the hand-off looks at the source's outbox. */
     handoff_poll_ms: z.number().int().min(10).max(600_000).default(500),
   })
@@ -76,6 +76,19 @@ export function groupOf(input: SlotMoveInput): SlotMoveGroup {
   return { moveId: input.move_id, group: input.group, slots: input.slots, fromShard: input.from_shard, toShard: input.to_shard, epochs: input.epochs };
 }
 
+/** Longest wait between two admission polls of a group far back in the queue. */
+export const MAX_ADMIT_POLL_MS = 30_000;
+
+/**
+ * A waiting group polls every `pollMs` when next in line, twice as rarely per round of `parallel`
+ * groups before it (capped): a move of 128 groups does not poll the control database 64 times a
+ * second, and the saga worker's job slots stay free for the groups that copy (issue 14: with one
+ * poll per group every 2 s under the plan row's lock, the polls queued ahead of the copy's chunks).
+ */
+export function admitPollDelay(pollMs: number, roundsAhead: number): number {
+  return Math.min(Math.max(pollMs, MAX_ADMIT_POLL_MS), pollMs * 2 ** Math.min(Math.max(0, roundsAhead), 16));
+}
+
 const started = (context: Context): CopyProgress => context.progress<CopyProgress>() ?? { cursor: null, rows: 0 };
 
 export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
@@ -90,7 +103,8 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
       attempts: 20,
       async action({ effects, input }) {
         const group = groupOf(input);
-        if (!(await effects.admit(group))) return continueLater(null, input.admit_poll_ms);
+        const admission = await effects.admit(group);
+        if (!admission.admitted) return continueLater(null, admitPollDelay(input.admit_poll_ms, admission.roundsAhead));
         await effects.report(group, 'copying');
         return { admitted: true };
       },

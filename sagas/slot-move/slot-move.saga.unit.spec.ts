@@ -1,7 +1,7 @@
 import { UnavailableError } from '@shardline/errors';
 import { fails, sagaHarness, sagaSpec, succeeds } from '@shardline/testing';
 import type { CopyCursor, SlotMoveEffects, SlotMoveGroup, SlotMoveStage } from './slot-move.effects';
-import { SLOT_MOVE, slotMoveSaga, SlotMoveVerificationError } from './slot-move.saga';
+import { admitPollDelay, MAX_ADMIT_POLL_MS, SLOT_MOVE, slotMoveSaga, SlotMoveVerificationError } from './slot-move.saga';
 
 /**
  * Two shards in memory: the source's rows of the moving slots (positions), the target's copies,
@@ -29,9 +29,9 @@ function world(options: { chunk?: number; parallel?: number } = {}) {
   };
   const effects: SlotMoveEffects = {
     async admit(group) {
-      if (admitted.size >= (options.parallel ?? 1) && !admitted.has(group.group)) return false;
+      if (admitted.size >= (options.parallel ?? 1) && !admitted.has(group.group)) return { admitted: false, roundsAhead: 0 };
       admitted.add(group.group);
-      return true;
+      return { admitted: true };
     },
     async release(group) {
       admitted.delete(group.group);
@@ -212,5 +212,13 @@ describe('slot-move saga', () => {
     // Not admitted: still at its first step, with nothing counted as an attempt.
     expect(await w.orchestrator.get('g1')).toMatchObject({ cursor: 0, attempts: 0, status: 'running' });
     expect([...w.admitted]).toEqual([0]);
+  });
+
+  it('a waiting group polls at the base interval when next in line, twice as rarely per round of groups before it, at most every 30 s', () => {
+    expect([0, 1, 2, 3].map((rounds) => admitPollDelay(500, rounds))).toEqual([500, 1_000, 2_000, 4_000]);
+    expect(admitPollDelay(500, 6)).toBe(MAX_ADMIT_POLL_MS);
+    expect(admitPollDelay(500, 1_000)).toBe(MAX_ADMIT_POLL_MS);
+    // A base above the cap is the operator's choice: kept.
+    expect(admitPollDelay(60_000, 3)).toBe(60_000);
   });
 });

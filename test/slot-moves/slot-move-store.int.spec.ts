@@ -81,6 +81,24 @@ describe('slot moves in the control database', () => {
     expect(await store.admit('m-unknown', 0, 1)).toBe(false);
   });
 
+  it('queue state, read without a lock: the groups running, whether this one is admitted, and how many waiting groups come before it', async () => {
+    const request = { slots: [20, 22, 24, 26, 28].map((slot) => [slot, 1] as [number, number]) };
+    const plan = planMoves(await planningInput(), request, 1);
+    if (!plan.ok) throw new Error(JSON.stringify(plan.refusals));
+    await store.createPlan('m-q', plan.groups, { request, parallel: 2 });
+    expect(await store.queueState('m-q', 4)).toEqual({ running: 0, admitted: false, waitingAhead: 4 });
+    expect(await store.admit('m-q', 0, 2)).toBe(true);
+    expect(await store.admit('m-q', 2, 2)).toBe(true);
+    expect(await store.queueState('m-q', 0)).toEqual({ running: 2, admitted: true, waitingAhead: 0 });
+    expect(await store.queueState('m-q', 4)).toEqual({ running: 2, admitted: false, waitingAhead: 2 });
+    expect(await store.queueState('m-q', 1)).toEqual({ running: 2, admitted: false, waitingAhead: 0 });
+    await store.release('m-q', 0);
+    // A released group neither runs nor waits.
+    expect(await store.queueState('m-q', 4)).toEqual({ running: 1, admitted: false, waitingAhead: 2 });
+    await store.deletePlan('m-q');
+    expect(await store.queueState('m-q', 4)).toEqual({ running: 0, admitted: false, waitingAhead: 0 });
+  });
+
   it('finished slots leave the open moves; the plan finishes with its last slot; a finished slot can be planned again', async () => {
     await store.saveProgress('m-1', [2, 4], { stage: 'done' });
     expect(await store.finishPlanIfDone('m-1')).toBe(false);

@@ -3,6 +3,7 @@ export * from './slot-move.types';
 export * from './slot-move.errors';
 export * from './slot-move.planner';
 export * from './slot-copy.cursors';
+export * from './shared-observation';
 export * from './slot-copier.port';
 export * from './slot-move-store.port';
 export * from './slot-move.metrics';

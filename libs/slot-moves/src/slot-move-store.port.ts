@@ -40,6 +40,13 @@ export interface SlotMoveStore {
    * released; false: not yet (ask again later). Idempotent: an admitted group is admitted.
    */
   admit(moveId: string, group: number, parallel: number): Promise<boolean>;
+  /**
+   * Where a group stands in the move's queue, read without a lock: the groups running (admitted,
+   * not released), whether this one is admitted, and how many waiting groups (neither admitted nor
+   * released) have a lower number. A waiting group polls by it: no lock while every place is taken,
+   * and groups far back poll rarely.
+   */
+  queueState(moveId: string, group: number): Promise<{ running: number; admitted: boolean; waitingAhead: number }>;
   /** Gives the group's place back (it finished or rolled back); idempotent. */
   release(moveId: string, group: number): Promise<void>;
   /** Marks the plan finished once every slot is finished; true when it did. */

@@ -26,7 +26,7 @@ export function slotMoveInput(moveId: string, group: MoveGroup, run: SlotMoveRun
     epochs: group.slots.map((s) => s.epochFrom),
     pause_ms: run.pauseMs,
     behind_threshold: run.behindThreshold,
-    admit_poll_ms: 2_000,
+    admit_poll_ms: 500,
     handoff_poll_ms: 500,
   };
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isShardlineError, messageOf } from '@shardline/errors';
 import { DEFAULT_GROUP_SIZE, planMoves, type DeleteCursor, type MoveRequest, type SlotMoveRow } from '@shardline/slot-moves';
 import { deleteProcessedCommandsOfSlots } from '@shardline/event-store/mysql';
-import { MysqlSlotCopier, MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
+import { MysqlSlotCopier, MysqlSlotMoveStore, MysqlSourceObservations } from '@shardline/slot-moves/mysql';
 import { connectionOfShard, shardingConfigFromEnv } from '@shardline/sharding';
 import { MysqlShardRegistry, MysqlSlotMapReaders, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { slotMoveInput, slotMoveOrchestrator, slotMoveSagaId, SLOT_MOVE } from './slot-move-sagas';
@@ -145,6 +145,10 @@ async function move(databases: ShardDatabases, env: Record<string, string | unde
   }
   const moveId = `m${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomBytes(3).toString('hex')}`;
   await moves.createPlan(moveId, plan.groups, { request, groupSize, parallel, ...run, mapVersion: version });
+  // One observation of each source shard now: by the time a shard's first group starts, it is
+  // likely older than the settle window and that group copies at once (docs/adr/0008, 4.2).
+  // Only a head start: a group that finds none observes itself.
+  await new MysqlSourceObservations(control).observeSources(moveId, databases, plan.groups.map((g) => g.fromShard)).catch((error: Error) => print(`note: source shards not observed at planning (${error.message}); each first group observes and waits the settle window`));
   const { orchestrator, close } = slotMoveOrchestrator(control, env);
   try {
     for (const group of plan.groups) await orchestrator.start(SLOT_MOVE, slotMoveInput(moveId, group, run), { id: slotMoveSagaId(moveId, group.group) });

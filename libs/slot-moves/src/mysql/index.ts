@@ -9,3 +9,4 @@ export * from './plan-checks';
 export { EVENT_COPY_COLUMNS, RECORD_COPY_COLUMNS } from './copy-rows';
 export { EVENT_SLOT, RECORD_SLOT } from './slot-sql';
 export * from './mysql-slot-move.effects';
+export * from './source-observations';

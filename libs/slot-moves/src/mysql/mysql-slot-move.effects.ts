@@ -1,11 +1,14 @@
 import { copyProcessedCommandsOfSlots, deleteProcessedCommandsOfSlots, processedCommandsCopyStart, type ProcessedCommandsCopyCursor } from '@shardline/event-store/mysql';
 import { outboxRowsOfSlots } from '@shardline/outbox-relay/mysql';
-import type { CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage } from '@shardline/saga-definitions';
+import type { Admission, CatchUpResult, ChunkResult, SlotMismatch, SlotMoveEffects, SlotMoveGroup, SlotMoveStage } from '@shardline/saga-definitions';
 import { flipSlots, grantSlots, regrantSource, releasePublishHold, revokeSlots, heldRowsOfSlots, slotOwnershipOf, type ShardDatabases } from '@shardline/sharding/mysql';
 import { catchUpCursorAfter, type CatchUpCursor, type CopyCursor } from '../slot-copy.cursors';
 import type { ChunkOptions, DeleteCursor } from '../slot-copier.port';
 import { MysqlSlotCopier } from './mysql-slot-copier';
 import { MysqlSlotMoveStore } from './mysql-slot-move.store';
+import { copyCursorFrom } from '../shared-observation';
+import { DEFAULTS } from './copy-chunk';
+import { MysqlSourceObservations } from './source-observations';
 import type { SlotMoveMetrics } from '../slot-move.metrics';
 
 /**
@@ -22,11 +25,14 @@ export interface MoveCursor {
 export interface MysqlSlotMoveEffectsOptions extends ChunkOptions {
   /** A catch-up chunk also runs a keys pass when the last one started this long ago (default 30 s). */
   keysPassEveryMs?: number;
+  /** Backfill chunks run back to back in one saga job for up to this long (default 1 s). */
+  jobBudgetMs?: number;
 }
 
 /** How long a key may be stamped before it commits, plus clock skew between writers and this worker. */
 const KEYS_SETTLE_MS = 60_000;
 const DEFAULT_KEYS_PASS_EVERY_MS = 30_000;
+const DEFAULT_JOB_BUDGET_MS = 1_000;
 
 /**
  * The slot-move saga's effects on MySQL (docs/adr/0008): the copy engine (events, records), the
@@ -36,6 +42,7 @@ const DEFAULT_KEYS_PASS_EVERY_MS = 30_000;
 export class MysqlSlotMoveEffects implements SlotMoveEffects {
   private readonly copier: MysqlSlotCopier;
   private readonly moves: MysqlSlotMoveStore;
+  private readonly observations: MysqlSourceObservations;
 
   constructor(
     private readonly databases: ShardDatabases,
@@ -44,13 +51,20 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
   ) {
     this.copier = new MysqlSlotCopier(databases);
     this.moves = new MysqlSlotMoveStore(databases.control);
+    this.observations = new MysqlSourceObservations(databases.control);
   }
 
-  /** Admits the group while fewer than the plan's `parallel` groups are admitted and not released. */
-  async admit(group: SlotMoveGroup): Promise<boolean> {
+  /**
+   * Admits the group while fewer than the plan's `parallel` groups are admitted and not released.
+   * A plain read first: while every place is taken (most polls) no lock on the plan row is taken.
+   */
+  async admit(group: SlotMoveGroup): Promise<Admission> {
     const plan = await this.moves.plan(group.moveId);
     if (!plan) throw new Error(`slot move ${group.moveId} has no plan`);
-    return this.moves.admit(group.moveId, group.group, Number(plan.options.parallel ?? 2));
+    const parallel = Number(plan.options.parallel ?? 2);
+    const queue = await this.moves.queueState(group.moveId, group.group);
+    if (!queue.admitted && queue.running >= parallel) return { admitted: false, roundsAhead: Math.floor(queue.waitingAhead / parallel) };
+    return (await this.moves.admit(group.moveId, group.group, parallel)) ? { admitted: true } : { admitted: false, roundsAhead: 0 };
   }
 
   async release(group: SlotMoveGroup): Promise<void> {
@@ -72,11 +86,30 @@ export class MysqlSlotMoveEffects implements SlotMoveEffects {
     this.metrics?.observe(group, stored, delta, progress.rowsBehind);
   }
 
+  /**
+   * Backfill chunks for up to `jobBudgetMs` (one saga job): a small group's copy is many short
+   * chunks (two calls per partition, records, keys), and each job costs a state save and a queue
+   * round trip. A crash re-copies at most the chunks of one job (idempotent).
+   */
   async copyChunk(group: SlotMoveGroup, raw: unknown): Promise<ChunkResult> {
+    const started = Date.now();
+    let result = await this.copyOneChunk(group, raw);
+    while (!result.done && !result.waitMs && Date.now() - started < (this.options.jobBudgetMs ?? DEFAULT_JOB_BUDGET_MS)) {
+      const next = await this.copyOneChunk(group, result.cursor);
+      result = { ...next, rows: result.rows + next.rows };
+    }
+    return result;
+  }
+
+  private async copyOneChunk(group: SlotMoveGroup, raw: unknown): Promise<ChunkResult> {
     const cursor = (raw as MoveCursor | null) ?? { data: null, keys: null, keysPassStartedAt: null };
     const data = cursor.data as CopyCursor | null;
     if (!data || data.kind === 'copy') {
-      const chunk = await this.copier.copyChunk(group.fromShard, group.toShard, group.slots, data, this.options);
+      // The backfill is bounded by an observation of the source shared by the move's groups: one
+      // older than the settle window lets this group copy at once (docs/adr/0008, 4.2).
+      const settleMs = this.options.settleMs ?? DEFAULTS.settleMs;
+      const start = data ?? copyCursorFrom(await this.observations.forBackfill(group.moveId, group.fromShard, this.databases.shard(group.fromShard), settleMs), settleMs);
+      const chunk = await this.copier.copyChunk(group.fromShard, group.toShard, group.slots, start, this.options);
       const next: MoveCursor = { ...cursor, data: chunk.done ? catchUpCursorAfter(chunk.cursor) : chunk.cursor };
       return { cursor: next, rows: chunk.rowsCopied, done: false, waitMs: chunk.waitMs };
     }

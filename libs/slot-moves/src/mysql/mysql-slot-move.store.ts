@@ -96,6 +96,18 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
     });
   }
 
+  async queueState(moveId: string, group: number): Promise<{ running: number; admitted: boolean; waitingAhead: number }> {
+    const [rows] = await this.control.raw(
+      `SELECT COUNT(DISTINCT CASE WHEN admitted IS NOT NULL AND released IS NULL THEN group_no END) AS running,
+              COALESCE(MAX(group_no = ? AND admitted IS NOT NULL), 0) AS mine,
+              COUNT(DISTINCT CASE WHEN group_no < ? AND admitted IS NULL AND released IS NULL THEN group_no END) AS ahead
+         FROM slot_moves WHERE move_id = ?`,
+      [group, group, moveId],
+    );
+    const row = (rows as Array<{ running: number | string; mine: number | string; ahead: number | string }>)[0];
+    return { running: Number(row.running), admitted: Number(row.mine) === 1, waitingAhead: Number(row.ahead) };
+  }
+
   async release(moveId: string, group: number): Promise<void> {
     await this.control('slot_moves').where({ move_id: moveId, group_no: group }).whereNull('released').update({ released: this.control.raw('CURRENT_TIMESTAMP(3)') });
   }
@@ -112,6 +124,7 @@ export class MysqlSlotMoveStore implements SlotMoveStore {
   async deletePlan(moveId: string): Promise<void> {
     await this.control.transaction(async (trx) => {
       await trx('slot_moves').where({ move_id: moveId }).delete();
+      await trx('slot_move_observations').where({ move_id: moveId }).delete();
       await trx('slot_move_plans').where({ move_id: moveId }).delete();
     });
   }

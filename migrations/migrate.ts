@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { ensureMonthPartitions, pruneProcessedCommands } from '@shardline/event-store/mysql';
-import { ensureRecordPartitions } from '@shardline/records-mysql';
+import { ensureRecordPartitions, planRecordsPartitioning } from '@shardline/records-mysql';
 import { ConnectionConfig, connectionOfShard, ShardingConfig } from '@shardline/sharding';
 import { createServerPool, MysqlShardRegistry, MysqlSlotMapStore, seedOwnedSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import * as eventStore from './shard/0001_event_store';
@@ -77,6 +77,8 @@ export interface MigrationReport {
   applied: string[];
   partitionsAdded: number[];
   recordPartitionsAdded: number[];
+  /** A shard over the records copy limit: `records` left unpartitioned (shard/0006), to convert online. */
+  recordsUnpartitioned?: { shard: number; estimatedRows: number };
 }
 
 /**
@@ -109,7 +111,14 @@ export async function migrateAll(config: ShardingConfig, now = new Date()): Prom
       }
       const partitionsAdded = await ensureMonthPartitions(db, now, PARTITION_MONTHS_AHEAD);
       const recordPartitionsAdded = await ensureRecordPartitions(db, now, PARTITION_MONTHS_AHEAD);
-      reports.push({ database: databases.connectionOf(shard).database, applied, partitionsAdded, recordPartitionsAdded });
+      const deferred = await planRecordsPartitioning(db, now);
+      reports.push({
+        database: databases.connectionOf(shard).database,
+        applied,
+        partitionsAdded,
+        recordPartitionsAdded,
+        ...(deferred ? { recordsUnpartitioned: { shard, estimatedRows: deferred.estimatedRows } } : {}),
+      });
     }
     return reports;
   } finally {

@@ -21,5 +21,9 @@ fi
 promtool check rules ops/prometheus/alerts.yml
 promtool test rules ops/prometheus/alerts.test.yml
 promtool check config ops/prometheus/prometheus.yml
+if ! command -v pt-online-schema-change >/dev/null 2>&1; then
+  echo "== pt-online-schema-change (for the online records conversion test)"
+  scripts/stack/percona-toolkit.sh || { echo "pt-online-schema-change is missing and could not be installed: apt-get install percona-toolkit (Debian), or put it on PATH" >&2; exit 1; }
+fi
 echo "== jest (unit + integration)"
 exec jest --ci --maxWorkers=2 "$@"

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { partitionRecordsByMonth, planRecordsPartitioning } from '@shardline/records-mysql';
+import { isPartitioned, partitionRecordsByMonth, planRecordsPartitioning } from '@shardline/records-mysql';
 
 /**
  * `records` partitioned by month of creation: RANGE on id (a Snowflake id, time-ordered; the
@@ -10,32 +10,30 @@ import { partitionRecordsByMonth, planRecordsPartitioning } from '@shardline/rec
  *
  * A COPY of the table (MariaDB has no in-place PARTITION BY): reads go on, writes to the shard's
  * records wait until it is done — measured ~13,000–19,000 rows/s on a shared 2-core box, so a
- * million rows pause writes about a minute, 2×10^9 (a year per shard at the seed's rate) a day and a half. Above
- * SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS (default 2,000,000) the migration refuses and prints the
- * alteration to apply online first (pt-online-schema-change or gh-ost); it then finds the table
- * partitioned and does nothing.
+ * million rows pause writes about a minute, 2×10^9 (a year per shard at the seed's rate) a day and a
+ * half. Above SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS (default 2,000,000) the migration does not
+ * copy: it leaves the table unpartitioned and is recorded as done, so the later migrations (the slot
+ * fence's `owned_slots` among them, which every append needs) still apply. `db:migrate` then names
+ * the shard and `ops-cli shards partition-records <shard> --execute` converts it online
+ * (pt-online-schema-change: a chunked, trigger-fed copy while writes go on); until then the shard
+ * works unpartitioned (reads are correct either way; only the month-at-a-time maintenance waits).
+ * Before, the migration threw here, which stopped every later migration on that shard.
  */
 export const DEFAULT_COPY_MAX_ROWS = 2_000_000;
 
 export async function up(knex: Knex): Promise<void> {
   const plan = await planRecordsPartitioning(knex, new Date());
   if (!plan) return;
-  const limit = copyMaxRows(process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS);
-  if (plan.estimatedRows > limit) {
-    throw new Error(
-      `records holds ~${plan.estimatedRows} rows: partitioning it here copies the table and blocks this shard's record writes for about ` +
-        `${Math.ceil(plan.estimatedRows / 13_000 / 60)} minutes. Convert it online first, e.g. pt-online-schema-change --alter "${plan.alteration}" D=<this shard's database>,t=records --execute, ` +
-        `then migrate again; or set SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS above ${plan.estimatedRows} to accept the pause (README "records partitions").`,
-    );
-  }
+  // Deferred: migrateAll reports the shard (recordsUnpartitioned) with the online command.
+  if (plan.estimatedRows > copyMaxRows(process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS)) return;
   await partitionRecordsByMonth(knex, new Date());
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('ALTER TABLE records REMOVE PARTITIONING');
+  if (await isPartitioned(knex)) await knex.raw('ALTER TABLE records REMOVE PARTITIONING');
 }
 
-function copyMaxRows(text: string | undefined): number {
+export function copyMaxRows(text: string | undefined): number {
   if (text === undefined || text === '') return DEFAULT_COPY_MAX_ROWS;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error('SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS must be a non-negative integer (rows)');

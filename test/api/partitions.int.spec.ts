@@ -108,7 +108,7 @@ describe('monthly event and record partitions', () => {
     await db.raw('DELETE FROM records WHERE id = ?', [id]);
   });
 
-  it('refuses above the copy limit, printing the alteration to apply online; once applied out of band it does nothing', async () => {
+  it('above the copy limit leaves the table unpartitioned (deferred, no copy); once converted out of band it does nothing', async () => {
     // Last in this file: shard 1's records are re-partitioned from scratch here.
     const db = databases.shard(1);
     await db.raw('ALTER TABLE records REMOVE PARTITIONING');
@@ -116,7 +116,7 @@ describe('monthly event and record partitions', () => {
     await db.raw('ANALYZE TABLE records');
     process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS = '0';
     try {
-      await expect(recordsPartitioned.up(db)).rejects.toThrow(/pt-online-schema-change --alter "DROP INDEX idx_business_user_time.*PARTITION BY RANGE \(id\)/);
+      await recordsPartitioned.up(db);
     } finally {
       delete process.env.SHARDLINE_RECORDS_PARTITION_COPY_MAX_ROWS;
     }

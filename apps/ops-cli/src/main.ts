@@ -28,6 +28,7 @@ import { importCommand } from './replay/import.command';
 import { maintainCommand } from './maintenance/maintain.command';
 import { archiveCommand } from './maintenance/archive.command';
 import { shardsCommand } from './shards/shards.command';
+import { recordsUnpartitionedNotice } from './shards/records-unpartitioned-notice';
 import { slotsCommand } from './slots/slots.command';
 
 async function main(argv: string[]): Promise<void> {
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
       for (const r of await migrateAll(config)) {
         console.log(`${r.database}: migrations applied [${r.applied.join(', ') || 'none'}], partitions added [${r.partitionsAdded.join(', ') || 'none'}], record partitions added [${r.recordPartitionsAdded.join(', ') || 'none'}]`);
+        if (r.recordsUnpartitioned) console.log(recordsUnpartitionedNotice(r.database, r.recordsUnpartitioned));
       }
       return;
     case 'partitions': {

@@ -100,8 +100,13 @@ export async function partitionRecordsByMonth(db: Knex, now: Date, table = 'reco
   return plan.months;
 }
 
-/** Splits `pmax` into the months from `from` through `monthsAhead` after it that are not there yet. */
-export function ensureRecordPartitions(db: Knex, from: Date, monthsAhead: number, table = 'records'): Promise<number[]> {
+/**
+ * Splits `pmax` into the months from `from` through `monthsAhead` after it that are not there yet.
+ * Nothing on a table not partitioned yet: a shard whose conversion the migration deferred (over the
+ * copy limit, README "Upgrading") keeps working unpartitioned until it is converted online.
+ */
+export async function ensureRecordPartitions(db: Knex, from: Date, monthsAhead: number, table = 'records'): Promise<number[]> {
+  if (!(await isPartitioned(db, table))) return [];
   return ensureMonthPartitions(db, from, monthsAhead, table, recordPartitionBoundOf);
 }
 

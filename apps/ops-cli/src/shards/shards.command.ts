@@ -2,17 +2,20 @@ import { parseArgs } from 'node:util';
 import { connectionOfShard, shardingConfigFromEnv } from '@shardline/sharding';
 import { MysqlShardRegistry, MysqlSlotMapStore, redacted, ShardDatabases } from '@shardline/sharding/mysql';
 import { addShard } from '../../../../migrations/migrate';
+import { PARTITION_RECORDS_USAGE, partitionRecordsCommand } from './partition-records.command';
 
 export const SHARDS_USAGE = `usage: ops-cli shards add mysql://[user[:password]@]host[:port]/database [more urls…]
        ops-cli shards list [--json]   (per shard: slots the map gives it, slots it owns itself, url)
   add: creates and migrates each new, empty shard database (it may be on another server), then
        registers it under the next index. It owns no slot until a slot move gives it some; every
        process opens its pools within SHARDLINE_SLOT_MAP_POLL_MS. A url without a user uses the
-       control database's credentials (so no password is stored in the registry).`;
+       control database's credentials (so no password is stored in the registry).
+${PARTITION_RECORDS_USAGE.replace(/^usage: /, '       ')}`;
 
 /** `ops-cli shards …` (docs/adr/0008): exit 0 done, 2 bad command line. */
 export async function shardsCommand(argv: string[], env: Record<string, string | undefined>, print: (line: string) => void = console.log): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'partition-records') return partitionRecordsCommand(rest, shardingConfigFromEnv(env), print);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
   const config = shardingConfigFromEnv(env);
   switch (sub) {

@@ -10,6 +10,7 @@ import { backfillSlotChunk, heldRowsOfSlots, rowsWithoutSlot, ShardDatabases, ty
 import { type CopyCursor, type DeleteCursor } from '@shardline/slot-moves';
 import { catchUpChunk, copyChunk, deleteSlotRows, verifySlots } from '@shardline/slot-moves/mysql';
 import { catchUpCursorAfter } from '@shardline/slot-moves';
+import { slotsCommand } from '../../apps/ops-cli/src/slots/slots.command';
 import * as slotColumns from '../../migrations/shard/0010_slot_columns';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { businessInSlot, RecordWriter } from './support/slot-move-fixture';
@@ -200,6 +201,19 @@ describe('slot column: written by every writer, NULL rows still found, back-fill
     // A second full run has nothing to do.
     const again = await backfillSlotChunk(source, null, { chunkRows: 100 });
     expect(again.filled).toBe(0);
+  });
+
+  it('`ops-cli slots backfill` fills every shard (or the one named) and says what is left', async () => {
+    await target.raw('UPDATE events SET slot = NULL');
+    await target.raw('UPDATE records SET slot = NULL');
+    const lines: string[] = [];
+    const env = { SHARDLINE_SHARDS: dbs.shardUrls(), SHARDLINE_CONTROL_URL: dbs.controlUrl() };
+    expect(await slotsCommand(['backfill', '--shard', String(TARGET), '--chunk', '3'], env, (line) => lines.push(line))).toBe(0);
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^shard ${TARGET}: [1-9][0-9]* row\\(s\\) given their slot; without a slot now: 0 event\\(s\\), 0 record\\(s\\)$`))]);
+    expect(await wrongSlots(target)).toEqual([]);
+    const bad: string[] = [];
+    expect(await slotsCommand(['backfill', '--chunk', '0'], env, (line) => bad.push(line))).toBe(2);
+    expect(bad.join('\n')).toContain('--chunk must be an integer');
   });
 
   it('migration 0010 runs again without harm, also when interrupted between its statements, and down/up round-trips', async () => {

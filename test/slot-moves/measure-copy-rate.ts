@@ -37,14 +37,17 @@ async function main(): Promise<void> {
     const movedBusinesses = moved.map((slot) => businessInSlot(slot));
     const otherBusinesses = others.map((slot) => businessInSlot(slot));
     const months = [-62, 0, 31].map((days) => new Date(Date.now() + days * 86_400_000));
-    const records = (movedEvents * 4) / 2;
+    // MEASURE_SHARE=n: the moved slots hold 1/n of the source's events (default 4; a group of 16 of a
+    // shard's 1,024 slots holds ~1/64).
+    const share = Number(process.env.MEASURE_SHARE ?? 4);
+    const records = (movedEvents * share) / 2;
     let seq = 0;
     const load = async () => {
       for (let done = 0; done < records; done += 1000) {
         const events: string[] = [];
         const rows: string[] = [];
         for (let i = done; i < Math.min(records, done + 1000); i++) {
-          const business = i % 4 === 0 ? movedBusinesses[i % 16] : otherBusinesses[i % 48];
+          const business = i % share === 0 ? movedBusinesses[(i / share) % 16] : otherBusinesses[i % 48];
           const when = months[i % 3];
           const id = (BigInt(firstIdAt(when)) + BigInt(++seq)).toString();
           const sealed = randomBytes(400).toString('base64');
@@ -101,9 +104,9 @@ async function main(): Promise<void> {
     });
     console.log(
       JSON.stringify({
-        sourceEventsPerLoad: movedEvents * 4,
+        sourceEventsPerLoad: movedEvents * share,
         movedEvents,
-        movedRecords: records / 4,
+        movedRecords: records / share,
         backfill: { rowsCopied: backfill.rows, chunks: backfill.chunks, seconds: +backfillS.toFixed(1), rowsPerSecond: Math.round(backfill.rows / backfillS) },
         catchUp: { eventsCopied: caughtUp.rows, seconds: +catchUpS.toFixed(1), rowsPerSecond: Math.round(caughtUp.rows / catchUpS) },
         finalCatchUpSeconds: +finalS.toFixed(2),

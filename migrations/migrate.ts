@@ -12,6 +12,7 @@ import * as recordsPartitioned from './shard/0006_records_partitioned';
 import * as ownedSlots from './shard/0007_owned_slots';
 import * as processedCommandsSlot from './shard/0008_processed_commands_slot';
 import * as ownedSlotsPublishHold from './shard/0009_owned_slots_publish_hold';
+import * as slotColumns from './shard/0010_slot_columns';
 import * as slotMap from './control/0001_slot_map';
 import * as sagas from './control/0002_sagas';
 import * as commitPoints from './control/0003_commit_points';
@@ -53,6 +54,7 @@ export const shardMigrations = new ListedMigrations({
   '0007_owned_slots': ownedSlots,
   '0008_processed_commands_slot': processedCommandsSlot,
   '0009_owned_slots_publish_hold': ownedSlotsPublishHold,
+  '0010_slot_columns': slotColumns,
 });
 export const controlMigrations = new ListedMigrations({
   '0001_slot_map': slotMap,

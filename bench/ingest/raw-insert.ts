@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { monthKeyOf } from '@shardline/event-store';
-import { ShardingConfig, SlotMap } from '@shardline/sharding';
+import { ShardingConfig, SlotMap, slotOf } from '@shardline/sharding';
 import { SnowflakeIdGenerator, timeOfId } from '@shardline/ids';
 import { makeRecord } from './workload';
 
 /**
  * The baseline: the same three rows per record (events, outbox, records) as the API writes, sent
  * as multi-row INSERTs in one transaction per shard per 10,000-record "request", with the SQL text
- * built before the clock starts. Nothing of Shardline runs while it is timed.
+ * built before the clock starts. Nothing of Shardline runs while it is timed. Events and records rows
+ * carry their slot as the store writes them (shard migration 0010), so the baseline writes the same
+ * columns and indexes.
  */
 export async function rawInsert(config: ShardingConfig, total: number, perRequest: number, concurrency: number, payloadBytes: number): Promise<number> {
   const map = SlotMap.modulo(config.shards.length);
@@ -25,14 +27,15 @@ export async function rawInsert(config: ShardingConfig, total: number, perReques
       const part = perShard[map.shardFor(r.business_id)];
       const data = JSON.stringify({ id, business_id: r.business_id, user_id: String(r.user_id), data_content: r.data_content, created_time: t.toISOString() });
       const meta = JSON.stringify({ eventId: randomUUID(), commandId: randomUUID(), correlationId: randomUUID(), causationId: null, actor: null });
-      part.events.push([month, stream, 1, 'RecordCreated', 1, data, meta, t]);
+      const slot = slotOf(r.business_id);
+      part.events.push([month, stream, 1, 'RecordCreated', 1, data, meta, t, slot]);
       part.outbox.push([stream, 1, month, r.business_id, t]);
-      part.records.push([id, r.business_id, String(r.user_id), JSON.stringify(r.data_content), 1, t, t]);
+      part.records.push([id, r.business_id, String(r.user_id), JSON.stringify(r.data_content), 1, t, t, slot]);
     }
     requests.push(
       perShard.map((p) => [
-        ...chunks(p.events, 1000).map((rows) => mysql.format('INSERT INTO events (month_key, stream_id, stream_version, event_type, schema_version, data, metadata, created_time) VALUES ?', [rows as never])),
-        ...chunks(p.records, 1000).map((rows) => mysql.format('INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time) VALUES ?', [rows as never])),
+        ...chunks(p.events, 1000).map((rows) => mysql.format('INSERT INTO events (month_key, stream_id, stream_version, event_type, schema_version, data, metadata, created_time, slot) VALUES ?', [rows as never])),
+        ...chunks(p.records, 1000).map((rows) => mysql.format('INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time, slot) VALUES ?', [rows as never])),
         ...chunks(p.outbox, 1000).map((rows) => mysql.format('INSERT INTO outbox (stream_id, stream_version, month_key, partition_key, created_time) VALUES ?', [rows as never])),
       ]),
     );

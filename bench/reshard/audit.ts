@@ -89,14 +89,18 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
 
   // 3. Nothing on a shard the map does not name (after cleanup), in records and events.
   const stray: string[] = [];
+  const wrongSlot: string[] = [];
   let totalRecords = 0;
   let totalEvents = 0;
   for (const shard of shards) {
     const db = databases.shard(shard);
-    const [records] = await db.raw(`SELECT CRC32(business_id) % 4096 AS slot, COUNT(*) AS n FROM records GROUP BY slot`);
-    const [events] = await db.raw(`SELECT CRC32(JSON_VALUE(data, '$.business_id')) % 4096 AS slot, COUNT(*) AS n FROM events GROUP BY slot`);
+    // By the business id itself, not the `slot` column (shard migration 0010), which is checked against it.
+    const [records] = await db.raw(`SELECT CRC32(business_id) % 4096 AS s, COUNT(*) AS n, SUM(NOT (slot <=> CRC32(business_id) % 4096)) AS wrong FROM records GROUP BY s`);
+    const [events] = await db.raw(`SELECT CRC32(JSON_VALUE(data, '$.business_id')) % 4096 AS s, COUNT(*) AS n, SUM(NOT (slot <=> CRC32(JSON_VALUE(data, '$.business_id')) % 4096)) AS wrong FROM events GROUP BY s`);
     for (const [table, rows] of [['records', records], ['events', events]] as const) {
-      for (const r of rows as Array<{ slot: number; n: number }>) {
+      for (const row of rows as Array<{ s: number; n: number; wrong: number | string | null }>) {
+        const r = { slot: row.s, n: row.n };
+        if (Number(row.wrong ?? 0) > 0) wrongSlot.push(`shard ${shard} ${table}: ${row.wrong} row(s) of slot ${row.s} with another slot column`);
         if (table === 'records') totalRecords += Number(r.n);
         else totalEvents += Number(r.n);
         if (owner.get(Number(r.slot)) !== shard) stray.push(`shard ${shard} ${table}: ${r.n} row(s) of slot ${r.slot} (map: shard ${owner.get(Number(r.slot))})`);
@@ -104,6 +108,7 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
     }
   }
   check('no shard holds rows of a slot the map gives to another', stray.length === 0, `${stray.length} stray slot(s)${sample(stray)}`);
+  check('every row\'s slot column is the slot of its business id (NULL counts as wrong)', wrongSlot.length === 0, `${wrongSlot.length} slot(s) with wrong columns${sample(wrongSlot)}`);
 
   // 4. Totals: what the loader wrote plus the acknowledged writes (plus at most the unanswered ones).
   const records = { min: input.loaded.live + ackedCreates.length, max: input.loaded.live + ackedCreates.length + unknownCreates };

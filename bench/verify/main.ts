@@ -16,7 +16,7 @@ import { monthKeyOf } from '@shardline/event-store';
 import { firstIdAt } from '@shardline/ids';
 import { Verifier, type VerifyReport } from '@shardline/reconciliation';
 import { MysqlEventStoreSide, MysqlRecordsTableSide } from '@shardline/records-mysql/verification';
-import { shardingConfigFromEnv, type ShardingConfig } from '@shardline/sharding';
+import { shardingConfigFromEnv, slotOf, type ShardingConfig } from '@shardline/sharding';
 import { createServerPool, ShardDatabases } from '@shardline/sharding/mysql';
 import { migrateAll } from '../../migrations/migrate';
 
@@ -90,11 +90,11 @@ async function load(databases: ShardDatabases, month: number): Promise<{ events:
         const db = databases.shard(shard);
         if (rows.events.length >= 2000 || (force && rows.events.length > 0)) {
           const batch = rows.events.splice(0);
-          await db.raw(`INSERT INTO events (month_key, stream_id, stream_version, event_type, schema_version, data, metadata, created_time) VALUES ${batch.join(',')}`);
+          await db.raw(`INSERT INTO events (month_key, stream_id, stream_version, event_type, schema_version, data, metadata, created_time, slot) VALUES ${batch.join(',')}`);
         }
         if (rows.records.length >= 2000 || (force && rows.records.length > 0)) {
           const batch = rows.records.splice(0);
-          await db.raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time) VALUES ${batch.join(',')}`);
+          await db.raw(`INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time, slot) VALUES ${batch.join(',')}`);
         }
       }),
     );
@@ -110,13 +110,13 @@ async function load(databases: ShardDatabases, month: number): Promise<{ events:
     for (let v = 1; v <= count && events < EVENTS; v++) {
       const type = v === 1 ? 'RecordCreated' : deleted && v === count ? 'RecordDeleted' : 'RecordUpdated';
       const data = `'{"id":"${id}","business_id":"b${i % 97}","user_id":"${1 + (i % 1000)}","data_content":{"p":"${PAYLOAD}"}}'`;
-      perShard[shard].events.push(`(${month}, 'record-${id}', ${v}, '${type}', 1, ${data}, ${meta}, ${time})`);
+      perShard[shard].events.push(`(${month}, 'record-${id}', ${v}, '${type}', 1, ${data}, ${meta}, ${time}, ${slotOf(`b${i % 97}`)})`);
       events++;
       if (v === count || events === EVENTS) {
         records++;
         if (!(deleted && v === count && v > 1)) {
           live++;
-          perShard[shard].records.push(`(${id}, 'b${i % 97}', ${1 + (i % 1000)}, '{"p":"${PAYLOAD}"}', ${v}, ${time}, ${time})`);
+          perShard[shard].records.push(`(${id}, 'b${i % 97}', ${1 + (i % 1000)}, '{"p":"${PAYLOAD}"}', ${v}, ${time}, ${time}, ${slotOf(`b${i % 97}`)})`);
         }
       }
     }

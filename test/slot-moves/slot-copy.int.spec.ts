@@ -5,7 +5,7 @@ import { firstIdAt } from '@shardline/ids';
 import { slotOf } from '@shardline/sharding';
 import { revokeSlots, ShardDatabases } from '@shardline/sharding/mysql';
 import { type CatchUpCursor, catchUpCursorAfter, type CopyCursor, type DeleteCursor, SlotOwnedError } from '@shardline/slot-moves';
-import { catchUpChunk, copyChunk, deleteSlotRows, EVENT_COPY_COLUMNS, RECORD_COPY_COLUMNS, verifySlots } from '@shardline/slot-moves/mysql';
+import { catchUpChunk, copyChunk, deleteSlotRows, EVENT_COPY_COLUMNS, EVENT_SLOT, RECORD_COPY_COLUMNS, RECORD_SLOT, verifySlots } from '@shardline/slot-moves/mysql';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { businessInSlot, HeldAppend, RecordWriter } from './support/slot-move-fixture';
 
@@ -48,14 +48,20 @@ describe('slot copy: backfill, gap-safe catch-up, verify, delete', () => {
     await dbs?.drop();
   });
 
-  // JSON columns as text: the copy must keep their bytes, not just their meaning.
-  const text = (columns: readonly string[]) => columns.map((c) => (['data', 'metadata', 'data_content'].includes(c) ? `CAST(${c} AS CHAR) AS ${c}` : c)).join(', ');
+  // JSON columns as text: the copy must keep their bytes, not just their meaning. `slot` as the row's
+  // slot: HeldAppend writes its rows without one (a row from before shard migration 0010), and the
+  // copy fills it on the target.
+  const text = (columns: readonly string[], slotOfRow: string) =>
+    columns.map((c) => (['data', 'metadata', 'data_content'].includes(c) ? `CAST(${c} AS CHAR) AS ${c}` : c === 'slot' ? `${slotOfRow} AS slot` : c)).join(', ');
   const eventsOf = (db: Knex, businessIds: string[]) =>
-    db('events').whereRaw(`JSON_VALUE(data, '$.business_id') IN (${businessIds.map(() => '?').join(',')})`, businessIds).orderBy(['stream_id', 'stream_version']).select(db.raw(text(EVENT_COPY_COLUMNS)));
-  const recordsOf = (db: Knex, businessIds: string[]) => db('records').whereIn('business_id', businessIds).orderBy('id').select(db.raw(text(RECORD_COPY_COLUMNS)));
+    db('events').whereRaw(`JSON_VALUE(data, '$.business_id') IN (${businessIds.map(() => '?').join(',')})`, businessIds).orderBy(['stream_id', 'stream_version']).select(db.raw(text(EVENT_COPY_COLUMNS, EVENT_SLOT)));
+  const recordsOf = (db: Knex, businessIds: string[]) => db('records').whereIn('business_id', businessIds).orderBy('id').select(db.raw(text(RECORD_COPY_COLUMNS, RECORD_SLOT)));
   const expectSameRows = async (businessIds: string[]) => {
     expect(await eventsOf(target, businessIds)).toEqual(await eventsOf(source, businessIds));
     expect(await recordsOf(target, businessIds)).toEqual(await recordsOf(source, businessIds));
+    // Copies carry their slot, also of source rows that had none (HeldAppend's).
+    const [nulls] = await target.raw('SELECT (SELECT COUNT(*) FROM events WHERE slot IS NULL) + (SELECT COUNT(*) FROM records WHERE slot IS NULL) AS n');
+    expect(Number((nulls as Array<{ n: number | string }>)[0].n)).toBe(0);
   };
 
   it('the SQL slot of a business id is slotOf (crc32 of its UTF-8 bytes % 4096), for events (inside data) and records', async () => {

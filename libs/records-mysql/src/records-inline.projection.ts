@@ -1,7 +1,8 @@
 import { formatSql, InlineChange, insertStatements, MysqlInlineProjection, PlannedStatement } from '@shardline/event-store/mysql';
 import { RecordStateChange } from '@shardline/records';
 
-const INSERT_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time', 'staged_by'];
+// `slot`: the row's slot (the stream's, from the event store), so a slot move finds it by index (shard migration 0010).
+const INSERT_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time', 'staged_by', 'slot'];
 const STREAM_PREFIX = 'record-';
 
 /**
@@ -18,7 +19,7 @@ export class RecordsInlineProjection implements MysqlInlineProjection<RecordStat
     for (const change of changes) {
       const { op, record } = change.state;
       if (op === 'insert') {
-        inserts.push([record.id, record.businessId, record.userId, JSON.stringify(record.dataContent), record.version, record.createdTime, record.updatedTime, change.stagedBy]);
+        inserts.push([record.id, record.businessId, record.userId, JSON.stringify(record.dataContent), record.version, record.createdTime, record.updatedTime, change.stagedBy, change.slot]);
       } else {
         guarded.push(change);
       }

@@ -5,7 +5,7 @@ import { DEFAULT_GROUP_SIZE, planMoves, type DeleteCursor, type MoveRequest, typ
 import { deleteProcessedCommandsOfSlots } from '@shardline/event-store/mysql';
 import { MysqlSlotCopier, MysqlSlotMoveStore, MysqlSourceObservations } from '@shardline/slot-moves/mysql';
 import { connectionOfShard, shardingConfigFromEnv } from '@shardline/sharding';
-import { MysqlShardRegistry, MysqlSlotMapReaders, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { backfillSlotChunk, MysqlShardRegistry, MysqlSlotMapReaders, MysqlSlotMapStore, rowsWithoutSlot, ShardDatabases, type SlotBackfillCursor } from '@shardline/sharding/mysql';
 import { slotMoveInput, slotMoveOrchestrator, slotMoveSagaId, SLOT_MOVE } from './slot-move-sagas';
 
 export const SLOTS_USAGE = `usage: ops-cli slots move (--to-shards N | --slots SLOT:SHARD,…) [--group-size 16] [--parallel 2]
@@ -13,6 +13,7 @@ export const SLOTS_USAGE = `usage: ops-cli slots move (--to-shards N | --slots S
        ops-cli slots status [--move ID] [--json]
        ops-cli slots pause|resume|abort --move ID
        ops-cli slots cleanup --move ID [--grace-s 60]
+       ops-cli slots backfill [--shard N] [--chunk 2000] [--pause-ms 0]
   move:    plans the moves (every slot to slot % N, or the listed ones), stores the plan and starts one
            slot-move saga per group of up to --group-size slots sharing (from, to); at most --parallel
            groups copy at once, --pause-ms between two chunks of a group (the throttle), and a group
@@ -23,6 +24,9 @@ export const SLOTS_USAGE = `usage: ops-cli slots move (--to-shards N | --slots S
            group before its flip (a group past it finishes: plan the reverse move instead).
   cleanup: deletes the copies the finished groups left on their old shards, once every live process
            routes by the current map and --grace-s passed since the group finished. Never automatic.
+  backfill: fills events.slot and records.slot on rows written before shard migration 0010, --chunk
+           rows per statement, every shard (or --shard N); resumable (run it again after a crash).
+           Moves are correct without it, but their scans read every row still without a slot.
   Exit: 0 done, 2 bad command line, 3 refused (printed why).`;
 
 type Print = (line: string) => void;
@@ -48,6 +52,8 @@ export async function slotsCommand(argv: string[], env: Record<string, string | 
         move: { type: 'string' },
         json: { type: 'boolean' },
         'grace-s': { type: 'string' },
+        shard: { type: 'string' },
+        chunk: { type: 'string' },
       },
     });
   } catch (error) {
@@ -71,6 +77,8 @@ export async function slotsCommand(argv: string[], env: Record<string, string | 
       case 'cleanup':
         if (!v.move) return usage(print);
         return await cleanup(databases, v.move, integer(v['grace-s'], 60, 0, 30 * 86_400, '--grace-s'), print);
+      case 'backfill':
+        return await backfill(databases, v, print);
       default:
         return usage(print);
     }
@@ -294,6 +302,27 @@ async function cleanup(databases: ShardDatabases, moveId: string, graceS: number
     print(`group ${group}: ${deleted} row(s) of ${rows.length} slot(s) deleted from shard ${rows[0].fromShard}`);
   }
   print(`cleanup of ${moveId}: ${cleaned} group(s) cleaned${waiting > 0 ? `, ${waiting} within the grace period` : ''}`);
+  return 0;
+}
+
+async function backfill(databases: ShardDatabases, v: { shard?: string; chunk?: string; 'pause-ms'?: string }, print: Print): Promise<number> {
+  const shards = v.shard === undefined ? databases.shardIndexes() : [integer(v.shard, 0, 0, 4095, '--shard')];
+  const chunkRows = integer(v.chunk, 2000, 1, 100_000, '--chunk');
+  const pauseMs = integer(v['pause-ms'], 0, 0, 600_000, '--pause-ms');
+  for (const shard of shards) {
+    const db = databases.shard(shard);
+    let filled = 0;
+    let unresolved = 0;
+    for (let cursor: SlotBackfillCursor | null = null, done = false; !done; ) {
+      const chunk = await backfillSlotChunk(db, cursor, { chunkRows });
+      filled += chunk.filled;
+      unresolved += chunk.unresolved;
+      ({ cursor, done } = chunk);
+      if (pauseMs > 0 && chunk.filled > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+    const left = await rowsWithoutSlot(db);
+    print(`shard ${shard}: ${filled} row(s) given their slot; without a slot now: ${left.events} event(s), ${left.records} record(s)${unresolved > 0 ? ` (${unresolved} event(s) carry no data.business_id)` : ''}`);
+  }
   return 0;
 }
 

@@ -8,7 +8,7 @@ import type { MysqlInlineProjection } from './mysql-inline-projection.port';
 import { formatSql, insertStatements, OUTBOX_COLUMNS } from './sql-statements';
 import { storedEventOf } from './stored-event-row';
 
-const EVENT_COLUMNS = ['position', 'month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time'];
+const EVENT_COLUMNS = ['position', 'month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'slot'];
 
 /**
  * A recording written back into a shard (EventImportTarget): events with their recorded versions,
@@ -19,7 +19,8 @@ const EVENT_COLUMNS = ['position', 'month_key', 'stream_id', 'stream_version', '
  * nothing of the call behind. The transaction starts with the slot fence, as an append does
  * (docs/adr/0008, section 3): an import routed by a map that changed since it started is refused
  * (SlotNotOwnedError) instead of landing on a shard that no longer owns the slot; the import is
- * idempotent, so running it again routes by the new map.
+ * idempotent, so running it again routes by the new map. Rows carry their slot (shard migration 0010),
+ * as the append's do.
  */
 export class MysqlEventImport<TState> implements EventImportTarget<TState> {
   constructor(
@@ -45,12 +46,13 @@ export class MysqlEventImport<TState> implements EventImportTarget<TState> {
     const events: unknown[][] = [];
     const outbox: unknown[][] = [];
     for (const s of streams) {
+      const slot = slotOf(s.partitionKey);
       for (const e of s.events) {
-        events.push([e.position, s.partitionMonth, s.streamId, e.streamVersion, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.createdTime]);
+        events.push([e.position, s.partitionMonth, s.streamId, e.streamVersion, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.createdTime, slot]);
         if (options.outbox) outbox.push([s.streamId, e.streamVersion, s.partitionMonth, s.partitionKey, e.createdTime]);
       }
     }
-    const changes = streams.filter((s) => s.state !== null).map((s) => ({ streamId: s.streamId, expectedVersion: s.expectedVersion, state: s.state as TState, stagedBy: null }));
+    const changes = streams.filter((s) => s.state !== null).map((s) => ({ streamId: s.streamId, expectedVersion: s.expectedVersion, state: s.state as TState, stagedBy: null, slot: slotOf(s.partitionKey) }));
     const slots = [...new Set(streams.map((s) => slotOf(s.partitionKey)))].sort((a, b) => a - b);
     const fence = slots.length > 0 ? [{ sql: slotFenceStatement(slots), guard: undefined }] : [];
     const statements = [...fence, ...insertStatements('events', EVENT_COLUMNS, events), ...this.projection.plan(changes), ...insertStatements('outbox', OUTBOX_COLUMNS, outbox)];

@@ -12,7 +12,8 @@ import { endStaging } from './staged-writes';
 import type { PoolConnection } from 'mysql2/promise';
 import { acquireWriter, WriterWaitTimeoutError, isWriterQueueFull } from './writer-acquisition';
 
-const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by'];
+// `slot`: the write's slot, stored in the row so a slot move reads its rows by index (shard migration 0010).
+const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by', 'slot'];
 const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time', 'slot'];
 
 export interface MysqlEventStoreOptions {
@@ -209,6 +210,8 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
         commandRows.push([commandId, requestHash, JSON.stringify(response), now, own.length === 1 ? own[0] : null]);
       }
       for (const write of command.writes) {
+        // The slot the fence checks for this write; stored in its rows (no statement of its own).
+        const slot = slotOf(write.partitionKey);
         write.events.forEach((event, i) => {
           const version = write.expectedVersion + i + 1;
           eventRows.push([
@@ -221,11 +224,12 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
             JSON.stringify(event.metadata),
             now,
             command.stagedBy ?? null,
+            slot,
           ]);
           // Staged events get their outbox rows when the write set is released, never before.
           if (!command.stagedBy) outboxRows.push([write.streamId, version, write.partitionMonth, write.partitionKey, now]);
         });
-        changes.push({ streamId: write.streamId, expectedVersion: write.expectedVersion, state: write.state, stagedBy: command.stagedBy ?? null });
+        changes.push({ streamId: write.streamId, expectedVersion: write.expectedVersion, state: write.state, stagedBy: command.stagedBy ?? null, slot });
       }
     });
     // The fence goes first, right after BEGIN (whichever packet carries it): its shared locks are

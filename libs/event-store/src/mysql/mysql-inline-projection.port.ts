@@ -6,6 +6,11 @@ export interface InlineChange<TState> {
   state: TState;
   /** The write set the change is staged under (its rows carry the marker), null for ordinary writes. */
   stagedBy: string | null;
+  /**
+   * The stream's slot (slotOf its partition key: the slot the fence checked). An inserted state row
+   * stores it (the `slot` column, shard migration 0010), so a slot move finds the row by index.
+   */
+  slot: number;
 }
 
 /**

@@ -3,6 +3,7 @@ import { envelopeOf } from '@shardline/integration-events';
 import { openEnvelopes, type EnvelopeKeys } from '@shardline/projections';
 import type { RepairOutcome, Slice } from '@shardline/reconciliation';
 import { evolve, initialState, type RecordEvent, type RecordState } from '@shardline/records';
+import { slotOf } from '@shardline/sharding';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 import { RECORD_COLUMNS, type RecordRow } from '../mysql-record-state.reader';
 import { byMonth, isWholeMonth } from './mysql-event-store.side';
@@ -129,14 +130,15 @@ export class RecordsRowRebuilder {
     if (f.unopenable) return { recordId, outcome: 'unopenable', reason: f.unopenable };
     if (!state) return row ? this.removeRow(shard, recordId, Number(row.version)) : { recordId, outcome: 'unchanged' };
     if (row && sameRow(row, state)) return { recordId, outcome: 'unchanged' };
-    const values = [state.businessId, state.userId, JSON.stringify(state.dataContent), state.version, state.createdTime, state.updatedTime];
+    // The slot follows the business id (a repaired row may change it): slot moves find rows by it (shard migration 0010).
+    const values = [state.businessId, state.userId, JSON.stringify(state.dataContent), state.version, state.createdTime, state.updatedTime, slotOf(state.businessId)];
     if (row) {
-      const sql = formatSql('UPDATE records SET business_id = ?, user_id = ?, data_content = ?, version = ?, created_time = ?, updated_time = ? WHERE id = ? AND version = ?', [...values, recordId, Number(row.version)]);
+      const sql = formatSql('UPDATE records SET business_id = ?, user_id = ?, data_content = ?, version = ?, created_time = ?, updated_time = ?, slot = ? WHERE id = ? AND version = ?', [...values, recordId, Number(row.version)]);
       return (await this.affected(shard, sql)) === 1 ? { recordId, outcome: 'updated' } : skipped(recordId);
     }
     const sql = formatSql(
-      `INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time, staged_by)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL
+      `INSERT INTO records (id, business_id, user_id, data_content, version, created_time, updated_time, slot, staged_by)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL
        WHERE NOT EXISTS (SELECT 1 FROM events WHERE month_key = ? AND stream_id = ? AND stream_version > ?)`,
       [recordId, ...values, f.stagedBy, f.month, f.streamId, f.lastVersion],
     );

@@ -8,3 +8,5 @@ export * from './live-slot-map';
 export * from './slot-map.metrics';
 export * from './slot-map-readers';
 export * from './slot-flip';
+export * from './slot-rows';
+export * from './slot-backfill';

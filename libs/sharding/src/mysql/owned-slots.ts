@@ -3,6 +3,7 @@ import { SLOT_COUNT } from '../slot-map';
 import { epochsOf, groupByEpoch, planGrant, type SlotEpochs } from '../slot-cutover.plan';
 import { SlotEpochConflictError } from '../slot-epoch-conflict.error';
 import type { SlotOwnership } from './mysql-slot-map.store';
+import { eventsOfSlots, recordsOfSlots } from './slot-rows';
 
 /**
  * A shard's own record of the slots it owns (`owned_slots`, migrations/shard/0007; docs/adr/0008).
@@ -138,21 +139,20 @@ export async function heldSlots(shardDb: Knex): Promise<number[]> {
 
 /**
  * Rows of `slots` a saga holds on a shard, which a move never carries across (docs/adr/0008 4.5
- * step 2): events still marked `staged_by` (slot = CRC32(data.business_id) % 4096, slotOf's formula;
- * every record event carries business_id in clear) plus `records` rows still marked staged (a staged
- * insert; a staged update marks only its event) or locked by a record move (`moving_out_by`, ADR
- * 0004). Run after the revoke, nothing new can be staged or locked for the slots, so 0 stays 0.
+ * step 2): events still marked `staged_by` plus `records` rows still marked staged (a staged insert;
+ * a staged update marks only its event) or locked by a record move (`moving_out_by`, ADR 0004). Run
+ * after the revoke, nothing new can be staged or locked for the slots, so 0 stays 0.
  *
- * Cost: neither table has an index on `staged_by`, so this reads every row of `events` and
- * `records` of the shard once (a full scan, inside the cutover pause when the saga calls it there).
+ * Cost: the slots' rows, found through the slot indexes (eventsOfSlots, shard migration 0010) and
+ * read for their markers — the slots' share of the shard, plus every row whose slot is still NULL
+ * on a shard not yet back-filled (then a full read, as before the column).
  */
 export async function heldRowsOfSlots(shardDb: Knex, slots: readonly number[]): Promise<number> {
   if (slots.length === 0) return 0;
   checkSlots(slots);
-  const list = slots.join(',');
   const [rows] = await shardDb.raw(
-    `SELECT (SELECT COUNT(*) FROM events WHERE staged_by IS NOT NULL AND CRC32(JSON_VALUE(data, '$.business_id')) % ${SLOT_COUNT} IN (${list})) AS events,
-            (SELECT COUNT(*) FROM records WHERE (staged_by IS NOT NULL OR moving_out_by IS NOT NULL) AND CRC32(business_id) % ${SLOT_COUNT} IN (${list})) AS records`,
+    `SELECT (SELECT COUNT(*) FROM events WHERE staged_by IS NOT NULL AND ${eventsOfSlots(slots)}) AS events,
+            (SELECT COUNT(*) FROM records WHERE (staged_by IS NOT NULL OR moving_out_by IS NOT NULL) AND ${recordsOfSlots(slots)}) AS records`,
   );
   const row = (rows as Array<{ events: number | string; records: number | string }>)[0];
   return Number(row.events) + Number(row.records);

@@ -1,23 +1,28 @@
 import type { Knex } from 'knex';
 import { DateLiterals, sqlLiteral } from '@shardline/event-store/mysql';
-import { int, rowsOf } from './slot-sql';
+import { EVENT_SLOT, int, RECORD_SLOT, rowsOf } from './slot-sql';
 
 /**
  * Every column of `events` but `position` (the target allocates its own) and `staged_by` (staged
  * events are never copied: released, they are copied then; discarded, never). The int test holds
  * this list to the table's columns, so a column added later cannot be silently left behind.
  */
-export const EVENT_COPY_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time'] as const;
+export const EVENT_COPY_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'slot'] as const;
 /** Every column of `records` (staged rows are not copied, so staged_by is always NULL here). */
-export const RECORD_COPY_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time', 'staged_by', 'moving_out_by'] as const;
+export const RECORD_COPY_COLUMNS = ['id', 'business_id', 'user_id', 'data_content', 'version', 'created_time', 'updated_time', 'staged_by', 'moving_out_by', 'slot'] as const;
 
 /**
  * JSON columns are read as text: the driver would otherwise hand them out parsed, and writing them
  * back through JSON.stringify is not the same bytes (a number beyond 2^53 loses digits, 1.0 becomes 1).
  */
 const asText = (column: string) => (['data', 'metadata', 'data_content'].includes(column) ? `CAST(${column} AS CHAR CHARACTER SET utf8mb4) AS ${column}` : column);
-export const EVENT_SELECT = ['position', 'staged_by', ...EVENT_COPY_COLUMNS].map(asText).join(', ');
-export const RECORD_SELECT = RECORD_COPY_COLUMNS.map(asText).join(', ');
+/**
+ * `slot` is read as the row's slot, computed when the source row still has NULL (written before
+ * shard migration 0010, not yet back-filled): the copy lands on the target with its slot filled.
+ */
+const selected = (slotOfRow: string) => (column: string) => (column === 'slot' ? `${slotOfRow} AS slot` : asText(column));
+export const EVENT_SELECT = ['position', 'staged_by', ...EVENT_COPY_COLUMNS].map(selected(EVENT_SLOT)).join(', ');
+export const RECORD_SELECT = RECORD_COPY_COLUMNS.map(selected(RECORD_SLOT)).join(', ');
 
 export type SourceEvent = Record<(typeof EVENT_COPY_COLUMNS)[number] | 'position' | 'staged_by', unknown>;
 export type SourceRecord = Record<(typeof RECORD_COPY_COLUMNS)[number], unknown>;

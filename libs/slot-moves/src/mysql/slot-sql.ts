@@ -1,24 +1,5 @@
 import type { Knex } from 'knex';
-import { SLOT_COUNT } from '@shardline/sharding';
-
-/**
- * The slot of a row, computed by the database exactly as `slotOf` (libs/sharding) computes it in
- * Node: crc32 of the business id's UTF-8 bytes, modulo 4096. Events carry the business id inside
- * `data` (always in clear: sealing covers content only, docs/adr/0005); `records` has a column.
- * No index can serve it (a generated column would be a shard migration): every use is a scan
- * bounded by position or id ranges, see the cost in docs/adr/0008 4.2.
- */
-export const EVENT_SLOT = `CRC32(JSON_VALUE(data, '$.business_id')) % ${SLOT_COUNT}`;
-export const RECORD_SLOT = `CRC32(business_id) % ${SLOT_COUNT}`;
-
-export function slotList(slots: readonly number[]): string {
-  if (slots.length === 0) throw new RangeError('no slots');
-  for (const slot of slots) if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`not a slot: ${slot}`);
-  return [...new Set(slots)].sort((a, b) => a - b).join(',');
-}
-
-export const eventsOfSlots = (slots: readonly number[]) => `${EVENT_SLOT} IN (${slotList(slots)})`;
-export const recordsOfSlots = (slots: readonly number[]) => `${RECORD_SLOT} IN (${slotList(slots)})`;
+export { EVENT_SLOT, eventsOfSlots, RECORD_SLOT, recordsOfSlots, slotList } from '@shardline/sharding/mysql';
 
 const DECIMAL = /^[0-9]{1,20}$/;
 

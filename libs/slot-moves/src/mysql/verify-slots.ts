@@ -20,8 +20,9 @@ interface Sums {
  * lies below it and was copied — unless its write took longer than the settle window, which the
  * catch-up's gap rule excludes too. `records` are skipped then: rows change in place with every
  * write, so no bound makes the two sides comparable while writes go on; the exact verify covers them.
- * Costs a scan of each side's `events` (and `records`) with the slot predicate: a full read of both
- * shards' tables, minutes on a large shard (hence its own query timeout); see docs/adr/0008 4.4.
+ * Reads the slots' rows on each side through the slot indexes (shard migration 0010): the slots'
+ * share of the shards, plus, on a shard not yet back-filled, every row with a NULL slot (a full read,
+ * minutes on a large shard: hence its own query timeout); see docs/adr/0008 4.4.
  */
 export async function verifySlots(source: Knex, target: Knex, slots: readonly number[], options: VerifyOptions = {}): Promise<VerifyResult> {
   let createdBefore: Date | null = null;
@@ -36,22 +37,22 @@ export async function verifySlots(source: Knex, target: Knex, slots: readonly nu
     sumsBySlot(
       db,
       timeout,
-      `SELECT ${EVENT_SLOT} AS slot, COUNT(*) AS n, BIT_XOR(CRC32(CONCAT(stream_id, ':', stream_version))) AS x FROM events
-        WHERE ${eventsOfSlots(slots)} AND staged_by IS NULL${createdBefore ? ' AND created_time < ?' : ''} GROUP BY slot`,
+      `SELECT ${EVENT_SLOT} AS s, COUNT(*) AS n, BIT_XOR(CRC32(CONCAT(stream_id, ':', stream_version))) AS x FROM events
+        WHERE ${eventsOfSlots(slots)} AND staged_by IS NULL${createdBefore ? ' AND created_time < ?' : ''} GROUP BY s`,
       createdBefore ? [createdBefore] : [],
     );
   const mismatches = compare(slots, 'events', ...(await Promise.all([eventsSql(source), eventsSql(target)])));
   if (createdBefore) return { mismatches, recordsCompared: false };
   const recordsSql = (db: Knex) =>
-    sumsBySlot(db, timeout, `SELECT ${RECORD_SLOT} AS slot, COUNT(*) AS n, BIT_XOR(CRC32(CONCAT(id, ':', version))) AS x FROM records WHERE ${recordsOfSlots(slots)} AND staged_by IS NULL GROUP BY slot`);
+    sumsBySlot(db, timeout, `SELECT ${RECORD_SLOT} AS s, COUNT(*) AS n, BIT_XOR(CRC32(CONCAT(id, ':', version))) AS x FROM records WHERE ${recordsOfSlots(slots)} AND staged_by IS NULL GROUP BY s`);
   mismatches.push(...compare(slots, 'records', ...(await Promise.all([recordsSql(source), recordsSql(target)]))));
   return { mismatches, recordsCompared: true };
 }
 
 async function sumsBySlot(db: Knex, timeoutMs: number, sql: string, bindings: unknown[] = []): Promise<Map<number, Sums>> {
   // A per-query timeout (mysql2's, which the pools' default leaves alone when a query brings its own).
-  const [rows] = (await db.raw(sql, bindings as Knex.RawBinding[]).options({ timeout: timeoutMs })) as [Array<{ slot: number; n: number | string; x: number | string }>];
-  return new Map(rows.map((r) => [Number(r.slot), { count: Number(r.n), checksum: String(r.x) }]));
+  const [rows] = (await db.raw(sql, bindings as Knex.RawBinding[]).options({ timeout: timeoutMs })) as [Array<{ s: number; n: number | string; x: number | string }>];
+  return new Map(rows.map((r) => [Number(r.s), { count: Number(r.n), checksum: String(r.x) }]));
 }
 
 function compare(slots: readonly number[], table: SlotMismatch['table'], source: Map<number, Sums>, target: Map<number, Sums>): SlotMismatch[] {

@@ -67,24 +67,41 @@ describe('slot move under faults: worker kill -9 at each stage, source shard out
     await dbs?.drop();
   });
 
-  /** Writes to `businesses` until stopped; what was acknowledged, and any refusal. */
+  /**
+   * Writes to `businesses` until stopped, as a careful client does: each write under its own
+   * Idempotency-Key, a 503 EVENT_STORE.SLOT_MOVED (a cutover pause that outlasted the api's own
+   * retries, on a loaded machine; nothing was stored) sent again with the same key. What was
+   * acknowledged, how many times a cutover made a write wait, and any other refusal.
+   */
   function writer(businesses: string[]) {
     const acknowledged = new Map<string, string>();
     const refused: string[] = [];
+    let slotMovedRetries = 0;
+    const writerTag = randomBytes(4).toString('hex');
     let writing = true;
     let n = 0;
     const done = (async () => {
       while (writing) {
         const businessId = businesses[n % businesses.length];
-        const res = await api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 5, data_content: { n: n++ } });
-        if (res.status === 201) acknowledged.set(res.body.id, businessId);
-        else refused.push(`${res.status} ${JSON.stringify(res.body)}`);
+        const body = { business_id: businessId, user_id: 5, data_content: { n: n++ } };
+        const key = `${writerTag}-w${n}`;
+        for (let tries = 1; ; tries++) {
+          const res = await api.request('POST', '/api/v1/data/single', body, { 'idempotency-key': key });
+          if (res.status === 201) acknowledged.set(res.body.id, businessId);
+          else if (res.status === 503 && res.body?.error?.code === 'EVENT_STORE.SLOT_MOVED' && tries < 20) {
+            slotMovedRetries++;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            continue;
+          } else refused.push(`${res.status} ${JSON.stringify(res.body)}`);
+          break;
+        }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     })();
     return {
       acknowledged,
       refused,
+      slotMovedRetries: () => slotMovedRetries,
       stop: async () => {
         writing = false;
         await done;
@@ -124,7 +141,7 @@ describe('slot move under faults: worker kill -9 at each stage, source shard out
       expect(moved.code).toBe(0);
       const moveId = /move (m[0-9a-f-]+):/.exec(moved.text)![1];
       for (const stage of ['copying', 'catching-up', 'handoff']) {
-        await waitFor(async () => `stage ${stage}: ${JSON.stringify(await statusOf(moveId))}`, async () => (await statusOf(moveId)).stages[stage] === 1, { timeoutMs: 60_000, intervalMs: 100 });
+        await waitFor(async () => `stage ${stage}: ${JSON.stringify(await statusOf(moveId))}`, async () => (await statusOf(moveId)).stages[stage] === 1, { timeoutMs: 120_000, intervalMs: 100 });
         await worker.kill9();
         if (stage === 'handoff') {
           relay = await startRelayApp(testRelayConfig({ ...dbs.config, slotMapPollMs: 200 }, topic));

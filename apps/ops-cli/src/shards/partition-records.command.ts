@@ -63,15 +63,17 @@ export async function partitionRecordsCommand(
       print(`partitioned in place: months [${(months ?? []).join(', ')}]`);
       return 0;
     }
+    const toolArgs = (dsn: string, mode: '--execute' | '--dry-run') => ['--alter', plan.alteration, ...PT_OSC_DEFAULTS, ...toolOptions, dsn, mode];
+    if (!flags.includes('--execute')) {
+      // Only printed: the password stays out of it, and no option file is written for it.
+      const dsn = dsnOf(connection, connection.password === '' ? null : '<option file with [client] password=…>');
+      print(`to convert online: pt-online-schema-change ${toolArgs(dsn, '--dry-run').map(shellQuoted).join(' ')}`);
+      print('or run this command again with --execute (runs it), or --copy (in place, blocking the shard\'s record writes)');
+      return 0;
+    }
     const optionFile = connection.password === '' ? null : await writeOptionFile(connection.password);
     try {
-      const args = ['--alter', plan.alteration, ...PT_OSC_DEFAULTS, ...toolOptions, dsnOf(connection, optionFile), flags.includes('--execute') ? '--execute' : '--dry-run'];
-      if (!flags.includes('--execute')) {
-        print(`to convert online: pt-online-schema-change ${args.map(shellQuoted).join(' ').replace(optionFile ?? '\0', '<option file with [client] password=…>')}`);
-        print('or run this command again with --execute (runs it), or --copy (in place, blocking the shard\'s record writes)');
-        return 0;
-      }
-      const code = await runTool('pt-online-schema-change', args, print);
+      const code = await runTool('pt-online-schema-change', toolArgs(dsnOf(connection, optionFile), '--execute'), print);
       if (code !== 0) {
         print(`pt-online-schema-change exited with ${code}: records of shard ${shard} unchanged unless it says otherwise (it cleans up after itself; a left-over _records_new table or pt_osc_* triggers can be dropped)`);
         return 1;

@@ -61,7 +61,8 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     databases = new ShardDatabases(dbs.config);
     await addShard(dbs.config, `mysql://${dbs.config.control.host}:${dbs.config.control.port}/${extraDatabase()}`);
     databases.addShard(4, { ...dbs.config.shards[0], database: extraDatabase() });
-    api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGAS_ENABLED: 'false', SHARDLINE_CACHE_ENABLED: 'false' });
+    // Sagas on (the worker's queue): the operators' /admin/slot-moves shows and controls the moves.
+    api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGA_QUEUE_PREFIX: prefix, SHARDLINE_CACHE_ENABLED: 'false' });
     worker = await startSagaWorkerApp(
       sagaWorkerConfigFromEnv({
         ...env(),
@@ -131,7 +132,14 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     writing = false;
     await writer;
     const status = await cli('status', '--move', moveId!, '--json');
-    expect(JSON.parse(status.text).moves[0]).toMatchObject({ status: 'finished', groups: [{ saga: 'completed', stages: { done: 2 } }] });
+    expect(JSON.parse(status.text).moves[0]).toMatchObject({ status: 'finished', eta_s: 0, groups: [{ saga: 'completed', stages: { done: 2 }, rows_left: 0 }] });
+    // The admin API shows the same; an abort after the flip is refused by the group, so by the move.
+    const shown = await api.request('GET', `/admin/slot-moves/${moveId}`);
+    expect(shown).toHaveStatus(200);
+    expect(shown.body).toEqual(JSON.parse(status.text).moves[0]);
+    const aborted = await api.request('POST', `/admin/slot-moves/${moveId}/abort`);
+    expect(aborted).toHaveStatus(409);
+    expect(aborted.body.error).toMatchObject({ code: 'SLOT_MOVE.ACTION_REFUSED', details: [{ field: 'group 0', message: expect.stringContaining('SAGA.') }] });
 
     // The map, the new owner and the old one agree.
     const ownership = await new MysqlSlotMapStore(databases.control).ownership();
@@ -199,13 +207,18 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     await waitFor('the copy to start', async () => (await stageOf(moveId)).stages.copying === 1, { timeoutMs: 20_000, intervalMs: 100 });
     expect(await cli('pause', '--move', moveId)).toMatchObject({ code: 0, text: expect.stringContaining('group 0: paused') });
     const paused = await sagaOf(moveId);
+    const shown = await api.request('GET', '/admin/slot-moves');
+    expect(shown).toHaveStatus(200);
+    expect(shown.body.data.find((m: { move_id: string }) => m.move_id === moveId)).toMatchObject({ status: 'open', groups: [{ saga: 'paused', rows_expected: expect.any(Number) }] });
     // Paused mid-copy, the new shard holds part of the slot's rows without owning them: listed once.
     const listed = await userPages(7);
     expect(listed.length).toBe(new Set(listed).size);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     // Nothing moved while paused: no job ran for it.
     expect((await sagaOf(moveId)).state).toEqual(paused.state);
-    expect(await cli('resume', '--move', moveId)).toMatchObject({ code: 0, text: expect.stringContaining('group 0: running') });
+    const resumed = await api.request('POST', `/admin/slot-moves/${moveId}/resume`);
+    expect(resumed).toHaveStatus(200);
+    expect(resumed.body).toEqual({ move_id: moveId, action: 'resume', groups: [{ group: 0, status: 'running' }] });
     await waitFor(async () => `move ${moveId} done: ${JSON.stringify(await stageOf(moveId))}`, async () => (await stageOf(moveId)).saga === 'completed', { timeoutMs: 60_000, intervalMs: 300 });
     expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 4, epoch: 2 });
   }, 120_000);
@@ -242,6 +255,9 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
   }, 120_000);
 
   it('refuses to plan while a running process routes by an older map, or for a shard that is not registered', async () => {
+    expect(await api.request('GET', '/admin/slot-moves/m-none')).toHaveStatus(404);
+    expect(await api.request('GET', '/admin/slot-moves?status=closed')).toHaveStatus(400);
+    expect(await cli('status', '--move', 'm-none')).toMatchObject({ code: 3, text: 'refused: no slot move m-none' });
     expect(await cli('move', '--slots', '10:9')).toMatchObject({ code: 3, text: expect.stringContaining('target-not-registered') });
     expect(await cli('move', '--to-shards', '8', '--slots', '1:2')).toMatchObject({ code: 2 });
     const version = await new MysqlSlotMapStore(databases.control).version();

@@ -7,6 +7,11 @@ import { RecordsHttpModule } from '@shardline/records-http';
 import { RecordsMysqlModule } from '@shardline/records-mysql';
 import { RecordsCacheModule } from '@shardline/records-cache';
 import { RecordsSagasModule } from '@shardline/records-sagas';
+import { SAGA_ORCHESTRATOR, type SagaOrchestrator } from '@shardline/sagas';
+import { ShardDatabases } from '@shardline/sharding/mysql';
+import { SlotMoveOperator } from '@shardline/slot-moves';
+import { MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
+import { SlotMovesHttpModule } from '@shardline/slot-moves-http';
 import { AuthMysqlModule } from '@shardline/auth/mysql';
 import { ApiConfig } from './config';
 import { HealthController } from './health.controller';
@@ -30,7 +35,15 @@ export class AppModule {
         RecordsModule.withInfrastructure(RecordsMysqlModule.forRoot(config.records)),
         RecordsHttpModule,
         AuthMysqlModule.forRoot(config.auth, { adminRoutes: true }),
-        ...(config.sagas ? [RecordsSagasModule.forRoot(config.sagas)] : []),
+        ...(config.sagas
+          ? [
+              RecordsSagasModule.forRoot(config.sagas),
+              SlotMovesHttpModule.forRoot({
+                inject: [ShardDatabases, SAGA_ORCHESTRATOR],
+                useFactory: (databases: ShardDatabases, sagas: SagaOrchestrator) => new SlotMoveOperator(new MysqlSlotMoveStore(databases.control), sagas),
+              }),
+            ]
+          : []),
       ],
       controllers: [HealthController, MetricsController, ApiOpenApiController],
       providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],

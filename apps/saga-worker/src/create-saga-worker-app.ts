@@ -17,7 +17,7 @@ import { registerSagaStateMetrics, type SagaLog } from '@shardline/sagas';
 import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import { BullmqSagaWorker } from '@shardline/sagas/bullmq';
 import { liveSlotMap, registerShardPoolMetrics, registerSlotMapMetrics, ShardDatabases } from '@shardline/sharding/mysql';
-import { registerSlotMoveStageMetrics, SlotMoveMetrics } from '@shardline/slot-moves';
+import { registerSlotMoveEtaMetrics, registerSlotMoveStageMetrics, SlotMoveMetrics } from '@shardline/slot-moves';
 import { MysqlSlotMoveEffects, MysqlSlotMoveStore } from '@shardline/slot-moves/mysql';
 import { WorkerLifecycle } from '@shardline/worker';
 import type { SagaWorkerConfig } from './config';
@@ -67,6 +67,7 @@ export async function startSagaWorkerApp(config: SagaWorkerConfig, deps: { logge
   registerSagaStateMetrics(registry, new MysqlSagaStore(databases.control));
   const moves = new MysqlSlotMoveStore(databases.control);
   registerSlotMoveStageMetrics(registry, () => moves.stageSummary());
+  registerSlotMoveEtaMetrics(registry, moves);
   const worker = new BullmqSagaWorker(config.sagas.queue, runtime.orchestrator, config.sagas.worker, log);
   const lifecycle = new WorkerLifecycle(worker, { backoff: { initialMs: 200, maxMs: 10_000 }, log });
 

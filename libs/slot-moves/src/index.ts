@@ -7,3 +7,5 @@ export * from './shared-observation';
 export * from './slot-copier.port';
 export * from './slot-move-store.port';
 export * from './slot-move.metrics';
+export * from './slot-move.status';
+export * from './slot-move.operator';

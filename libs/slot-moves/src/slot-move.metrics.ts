@@ -1,4 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SlotMoveStore } from './slot-move-store.port';
+import { slotMoveStatus, type SlotMoveStatus } from './slot-move.status';
 import type { SlotMoveStage } from './slot-move.types';
 
 /** What the slot-move saga's effects tell Prometheus as they go (in the process that runs the sagas). */
@@ -44,6 +46,39 @@ export function registerSlotMoveStageMetrics(registry: Registry, countByStage: (
       const counts = await countByStage();
       this.reset();
       for (const c of counts) this.set({ stage: c.stage }, c.slots);
+    },
+  });
+}
+
+/**
+ * Rate and ETA of each open move, computed at each scrape from the control database as `slots
+ * status` does (without the sagas' statuses). One process kind registers it (the saga worker).
+ */
+export function registerSlotMoveEtaMetrics(registry: Registry, moves: Pick<SlotMoveStore, 'plans' | 'slots'>, now: () => Date = () => new Date()): void {
+  const statuses = async () => Promise.all((await moves.plans({ status: 'open' })).map(async (plan) => slotMoveStatus(plan, await moves.slots(plan.moveId), () => 'unknown', now())));
+  let last: Promise<SlotMoveStatus[]> | null = null;
+  // Both gauges are collected in one scrape: one read of the control database serves them.
+  const read = () => (last ??= statuses().finally(() => setTimeout(() => (last = null), 1000).unref()));
+  new Gauge({
+    name: 'shardline_slot_move_eta_seconds',
+    help: 'Seconds until every group of an open slot move has copied and caught up, at its current rate (absent while unknown)',
+    labelNames: ['move'],
+    registers: [registry],
+    async collect() {
+      const report = await read();
+      this.reset();
+      for (const m of report) if (m.eta_s !== null) this.set({ move: m.move_id }, m.eta_s);
+    },
+  });
+  new Gauge({
+    name: 'shardline_slot_move_copy_rows_per_second',
+    help: 'Copy rate of an open slot move: the sum of its running groups\' rates since each was admitted',
+    labelNames: ['move'],
+    registers: [registry],
+    async collect() {
+      const report = await read();
+      this.reset();
+      for (const m of report) if (m.rows_per_s !== null) this.set({ move: m.move_id }, m.rows_per_s);
     },
   });
 }

@@ -56,6 +56,8 @@ export interface SlotMoveRow {
   rowsBehind: number | null;
   stageStarted: Date;
   updated: Date;
+  /** When the group's saga was let in under the move's parallel limit (null while it waits). */
+  admitted: Date | null;
 }
 
 export type MovePlanStatus = 'open' | 'finished';

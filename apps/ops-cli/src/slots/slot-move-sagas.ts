@@ -5,11 +5,6 @@ import { MysqlSagaStore } from '@shardline/sagas/mysql';
 import type { MoveGroup } from '@shardline/slot-moves';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
 
-/** Saga id of a move group: the operator commands find every group's saga from the plan alone. */
-export function slotMoveSagaId(moveId: string, group: number): string {
-  return `slot-move:${moveId}:${group}`;
-}
-
 /** How each group's saga runs (what `slots move` was given). */
 export interface SlotMoveRunOptions {
   pauseMs: number;

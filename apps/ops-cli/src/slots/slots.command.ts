@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isShardlineError, messageOf } from '@shardline/errors';
-import { DEFAULT_GROUP_SIZE, planMoves, type DeleteCursor, type MoveRequest, type SlotMoveRow } from '@shardline/slot-moves';
+import { DEFAULT_GROUP_SIZE, groupRows, planMoves, slotMoveSagaId, SlotMoveOperator, type DeleteCursor, type MoveRequest, type SlotMoveAction, type SlotMoveStatus } from '@shardline/slot-moves';
 import { deleteProcessedCommandsOfSlots } from '@shardline/event-store/mysql';
-import { MysqlSlotCopier, MysqlSlotMoveStore, MysqlSourceObservations } from '@shardline/slot-moves/mysql';
+import { estimateRowsPerSlot, MysqlSlotCopier, MysqlSlotMoveStore, MysqlSourceObservations } from '@shardline/slot-moves/mysql';
 import { connectionOfShard, shardingConfigFromEnv } from '@shardline/sharding';
 import { backfillSlotChunk, MysqlShardRegistry, MysqlSlotMapReaders, MysqlSlotMapStore, rowsWithoutSlot, ShardDatabases, type SlotBackfillCursor } from '@shardline/sharding/mysql';
-import { slotMoveInput, slotMoveOrchestrator, slotMoveSagaId, SLOT_MOVE } from './slot-move-sagas';
+import { slotMoveInput, slotMoveOrchestrator, SLOT_MOVE } from './slot-move-sagas';
 
 export const SLOTS_USAGE = `usage: ops-cli slots move (--to-shards N | --slots SLOT:SHARD,…) [--group-size 16] [--parallel 2]
                        [--pause-ms 0] [--behind 1000] [--dry-run]
@@ -19,7 +19,8 @@ export const SLOTS_USAGE = `usage: ops-cli slots move (--to-shards N | --slots S
            groups copy at once, --pause-ms between two chunks of a group (the throttle), and a group
            cuts over once fewer than --behind source rows trail its copy. Refused while a running
            process routes by an older slot map (slot_map_readers) or a slot is in another open move.
-  status:  per group: stage, slots, rows copied, rows behind, saga status; the open moves by default.
+  status:  per group: stage, slots, rows copied, rows behind (the lag), copy rate, ETA, saga status;
+           the open moves by default. The ETA starts from the source's rows per slot at planning.
   pause:   stops the move's groups after their current chunk; resume goes on; abort rolls back every
            group before its flip (a group past it finishes: plan the reverse move instead).
   cleanup: deletes the copies the finished groups left on their old shards, once every live process
@@ -87,7 +88,7 @@ export async function slotsCommand(argv: string[], env: Record<string, string | 
       print(error.message);
       return 2;
     }
-    if (isShardlineError(error) && (error.kind === 'unprocessable' || error.kind === 'illegal-state' || error.kind === 'conflict')) {
+    if (isShardlineError(error) && (error.kind === 'unprocessable' || error.kind === 'illegal-state' || error.kind === 'conflict' || error.kind === 'not-found')) {
       print(`refused: ${error.message}`);
       return 3;
     }
@@ -152,7 +153,11 @@ async function move(databases: ShardDatabases, env: Record<string, string | unde
     return 0;
   }
   const moveId = `m${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomBytes(3).toString('hex')}`;
-  await moves.createPlan(moveId, plan.groups, { request, groupSize, parallel, ...run, mapVersion: version });
+  const slotsOwned = new Map<number, number>();
+  for (const a of assignments) slotsOwned.set(a.shard, (slotsOwned.get(a.shard) ?? 0) + 1);
+  const sources = new Map([...new Set(plan.groups.map((g) => g.fromShard))].map((shard) => [shard, slotsOwned.get(shard) ?? 0]));
+  const rowsPerSlot = await estimateRowsPerSlot(databases, sources);
+  await moves.createPlan(moveId, plan.groups, { request, groupSize, parallel, ...run, mapVersion: version, rowsPerSlot });
   // One observation of each source shard now: by the time a shard's first group starts, it is
   // likely older than the settle window and that group copies at once (docs/adr/0008, 4.2).
   // Only a head start: a group that finds none observes itself.
@@ -167,50 +172,12 @@ async function move(databases: ShardDatabases, env: Record<string, string | unde
   return 0;
 }
 
-interface GroupStatus {
-  group: number;
-  from_shard: number;
-  to_shard: number;
-  slots: number;
-  stages: Record<string, number>;
-  rows_copied: number;
-  rows_behind: number | null;
-  saga: string;
-  updated: string;
-}
-
 async function status(databases: ShardDatabases, env: Record<string, string | undefined>, moveId: string | undefined, json: boolean, print: Print): Promise<number> {
-  const moves = new MysqlSlotMoveStore(databases.control);
-  const plans = moveId ? [await moves.plan(moveId)].filter((p) => p !== null) : await moves.plans({ status: 'open' });
-  if (moveId && plans.length === 0) {
-    print(`refused: no move ${moveId}`);
-    return 3;
-  }
   const { orchestrator, close } = slotMoveOrchestrator(databases.control, env);
-  const report = [];
+  let report: SlotMoveStatus[];
   try {
-    for (const plan of plans) {
-      const groups = groupsOf(await moves.slots(plan.moveId));
-      const out: GroupStatus[] = [];
-      for (const [group, rows] of groups) {
-        const saga = await orchestrator.get(slotMoveSagaId(plan.moveId, group)).then((s) => s.status as string, () => 'missing');
-        const stages: Record<string, number> = {};
-        for (const r of rows) stages[r.stage] = (stages[r.stage] ?? 0) + 1;
-        const behind = rows.filter((r) => r.rowsBehind !== null);
-        out.push({
-          group,
-          from_shard: rows[0].fromShard,
-          to_shard: rows[0].toShard,
-          slots: rows.length,
-          stages,
-          rows_copied: rows.reduce((n, r) => n + r.rowsCopied, 0),
-          rows_behind: behind.length > 0 ? behind.reduce((n, r) => n + (r.rowsBehind ?? 0), 0) : null,
-          saga,
-          updated: new Date(Math.max(...rows.map((r) => r.updated.getTime()))).toISOString(),
-        });
-      }
-      report.push({ move_id: plan.moveId, status: plan.status, created: plan.created.toISOString(), options: plan.options, groups: out });
-    }
+    const operator = new SlotMoveOperator(new MysqlSlotMoveStore(databases.control), orchestrator);
+    report = moveId ? [await operator.status(moveId)] : await operator.list({ status: 'open' });
   } finally {
     await close();
   }
@@ -220,48 +187,39 @@ async function status(databases: ShardDatabases, env: Record<string, string | un
   }
   if (report.length === 0) print('no open slot move');
   for (const m of report) {
-    const copied = m.groups.reduce((n, g) => n + g.rows_copied, 0);
-    const done = m.groups.filter((g) => g.stages.done === g.slots).length;
-    print(`move ${m.move_id} (${m.status}, planned ${m.created}): ${done}/${m.groups.length} groups done, ${copied} rows copied`);
+    print(`move ${m.move_id} (${m.status}, planned ${m.created}): ${m.groups_done}/${m.groups.length} groups done, ${m.rows_copied} rows copied, ${m.rows_per_s ?? '-'} rows/s, ETA ${duration(m.eta_s)}`);
     for (const g of m.groups) {
       const stages = Object.entries(g.stages).map(([stage, n]) => (n === g.slots ? stage : `${stage}×${n}`)).join(',');
-      print(`  group ${String(g.group).padStart(4)}  ${g.from_shard} → ${g.to_shard}  ${String(g.slots).padStart(3)} slots  ${stages.padEnd(12)}  copied ${g.rows_copied}  behind ${g.rows_behind ?? '-'}  saga ${g.saga}  updated ${g.updated}`);
+      print(
+        `  group ${String(g.group).padStart(4)}  ${g.from_shard} → ${g.to_shard}  ${String(g.slots).padStart(3)} slots  ${stages.padEnd(12)}  copied ${g.rows_copied}${g.rows_expected === null ? '' : `/~${g.rows_expected}`}  behind ${g.rows_behind ?? '-'}  ${g.rows_per_s ?? '-'} rows/s  ETA ${duration(g.eta_s)}  saga ${g.saga}  updated ${g.updated}`,
+      );
     }
   }
   return 0;
 }
 
-function groupsOf(rows: SlotMoveRow[]): Map<number, SlotMoveRow[]> {
-  const groups = new Map<number, SlotMoveRow[]>();
-  for (const r of rows) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
-  return groups;
+function duration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 120) return `${seconds} s`;
+  return seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
 }
 
-async function operate(databases: ShardDatabases, env: Record<string, string | undefined>, action: 'pause' | 'resume' | 'abort', moveId: string, print: Print): Promise<number> {
-  const moves = new MysqlSlotMoveStore(databases.control);
-  if (!(await moves.plan(moveId))) {
-    print(`refused: no move ${moveId}`);
-    return 3;
-  }
-  const groups = [...groupsOf(await moves.slots(moveId)).keys()];
+async function operate(databases: ShardDatabases, env: Record<string, string | undefined>, action: SlotMoveAction, moveId: string, print: Print): Promise<number> {
   const { orchestrator, close } = slotMoveOrchestrator(databases.control, env);
-  let refused = 0;
   try {
-    for (const group of groups) {
-      const id = slotMoveSagaId(moveId, group);
-      try {
-        const state = await orchestrator[action](id);
-        print(`group ${group}: ${state.status}`);
-      } catch (error) {
-        refused++;
-        print(`group ${group}: ${messageOf(error)}`);
-      }
-    }
+    const result = await new SlotMoveOperator(new MysqlSlotMoveStore(databases.control), orchestrator).operate(action, moveId);
+    for (const g of result.groups) print(`group ${g.group}: ${'refused' in g ? g.refused.message : g.status}`);
+    const refused = result.groups.filter((g) => 'refused' in g).length;
+    print(`${action}: ${result.groups.length - refused} of ${result.groups.length} group(s)${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
+    return 0;
+  } catch (error) {
+    if (!isShardlineError(error) || error.code !== 'SLOT_MOVE.ACTION_REFUSED') throw error;
+    for (const d of error.details) print(`${d.field}: ${d.message}`);
+    print(`refused: ${error.message}`);
+    return 3;
   } finally {
     await close();
   }
-  print(`${action}: ${groups.length - refused} of ${groups.length} group(s)${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
-  return refused > 0 && refused === groups.length ? 3 : 0;
 }
 
 async function cleanup(databases: ShardDatabases, moveId: string, graceS: number, print: Print): Promise<number> {
@@ -281,7 +239,7 @@ async function cleanup(databases: ShardDatabases, moveId: string, graceS: number
   const now = Date.now();
   let cleaned = 0;
   let waiting = 0;
-  for (const [group, rows] of groupsOf(await moves.slots(moveId))) {
+  for (const [group, rows] of groupRows(await moves.slots(moveId))) {
     if (!rows.every((r) => r.stage === 'done')) continue;
     const finished = Math.max(...rows.map((r) => r.stageStarted.getTime()));
     if (now - finished < graceS * 1000) {

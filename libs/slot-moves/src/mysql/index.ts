@@ -10,3 +10,4 @@ export { EVENT_COPY_COLUMNS, RECORD_COPY_COLUMNS } from './copy-rows';
 export { EVENT_SLOT, RECORD_SLOT } from './slot-sql';
 export * from './mysql-slot-move.effects';
 export * from './source-observations';
+export * from './row-estimates';

@@ -4,7 +4,7 @@ import { SlotMoveRefusedError } from '../slot-move.errors';
 import type { SlotMoveProgress, SlotMoveStore, StageSummary } from '../slot-move-store.port';
 import { isFinishedStage, type MoveGroup, type MovePlanHeader, type SlotMoveRow, type SlotMoveStage } from '../slot-move.types';
 
-const ROW_COLUMNS = ['move_id', 'slot', 'group_no', 'from_shard', 'to_shard', 'stage', 'epoch_from', 'cursor', 'rows_copied', 'rows_behind', 'stage_started', 'updated'];
+const ROW_COLUMNS = ['move_id', 'slot', 'group_no', 'from_shard', 'to_shard', 'stage', 'epoch_from', 'cursor', 'rows_copied', 'rows_behind', 'stage_started', 'updated', 'admitted'];
 
 /** `slot_move_plans` and `slot_moves` in the control database (control migration 0011). */
 export class MysqlSlotMoveStore implements SlotMoveStore {
@@ -148,5 +148,6 @@ function rowOf(r: Record<string, unknown>): SlotMoveRow {
     rowsBehind: r.rows_behind === null ? null : Number(r.rows_behind),
     stageStarted: r.stage_started as Date,
     updated: r.updated as Date,
+    admitted: (r.admitted as Date | null) ?? null,
   };
 }

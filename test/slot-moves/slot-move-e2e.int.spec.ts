@@ -223,6 +223,25 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 4, epoch: 2 });
   }, 120_000);
 
+  it('abort of a move paused in its copy rolls it back from the pause: nothing left on the target, the old shard keeps the slot', async () => {
+    const slot = 3 + 4 * 91;
+    const businessId = businessInSlot(slot);
+    for (let i = 0; i < 20; i++) expect(await create(businessId, i)).toHaveStatus(201);
+    // 2 s between chunks: the move is still copying when it is paused (as in the pause test).
+    const moveId = moveIdOf((await cli('move', '--slots', `${slot}:4`, '--pause-ms', '2000')).text);
+    await waitFor('the copy to start', async () => (await stageOf(moveId)).stages.copying === 1, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(await api.request('POST', `/admin/slot-moves/${moveId}/pause`)).toHaveStatus(200);
+    expect(await stageOf(moveId)).toMatchObject({ stages: { copying: 1 }, saga: 'paused' });
+    const aborted = await api.request('POST', `/admin/slot-moves/${moveId}/abort`);
+    expect(aborted).toHaveStatus(200);
+    expect(aborted.body.groups).toEqual([{ group: 0, status: 'compensating' }]);
+    await waitFor(async () => `move ${moveId} rolled back: ${JSON.stringify(await stageOf(moveId))}`, async () => (await stageOf(moveId)).saga === 'compensated', { timeoutMs: 60_000, intervalMs: 300 });
+    expect(await stageOf(moveId)).toMatchObject({ stages: { 'rolled-back': 1 } });
+    expect(await recordsOn(4, businessId)).toBe(0);
+    expect((await new MysqlSlotMapStore(databases.control).ownership()).find((o) => o.slot === slot)).toEqual({ slot, shard: 3, epoch: 1 });
+    expect(await create(businessId, 99)).toHaveStatus(201);
+  }, 120_000);
+
   it('abort before the flip rolls back: the copy is deleted from the target, the old shard keeps the slot, the map is unchanged', async () => {
     const slot = 3 + 4 * 77;
     const businessId = businessInSlot(slot);

@@ -169,11 +169,17 @@ async function main(): Promise<void> {
     console.log(`  CPU during the move (% of one core; machine has ${availableParallelism()}): ${cpuDuring.filter((c) => c.percent >= 0.5).map((c) => `${c.name} ${c.percent.toFixed(0)}`).join(', ')}`);
     console.log(`  load average during the move (1/5/15 min), at start … end: ${loadDuring[0]} … ${loadDuring[loadDuring.length - 1]}`);
     const pauses = await cutoverPauses(databases, moveId);
-    const sortedPauses = pauses.map((p) => p.pauseMs).sort((a, b) => a - b);
     console.log(
-      `  cutover pauses (sagas' cutover_pause_ms, ${pauses.length} groups): min ${ms(sortedPauses[0])} / median ${ms(sortedPauses[Math.floor(sortedPauses.length / 2)])} / max ${ms(sortedPauses[sortedPauses.length - 1])} ms` +
+      `  cutover pauses (sagas' cutover_pause_ms: revoke → grant, ${pauses.length} groups): min / median / p99 / max ${spread(pauses.map((p) => p.pauseMs))} ms` +
         (pauses.length < final.groups.length ? `; ${final.groups.length - pauses.length} group(s) without one in their saga's state` : ''),
     );
+    const toFlip = pauses.flatMap((p) => (p.toFlipMs === null ? [] : [p.toFlipMs]));
+    if (toFlip.length > 0) console.log(`  revoke → flip (the map names the target; the flip is the next saga job): min / median / p99 / max ${spread(toFlip)} ms`);
+    const phased = pauses.flatMap((p) => (p.phases ? [p.phases] : []));
+    if (phased.length > 0) {
+      const phases = (['revoke', 'staged', 'catch_up', 'verify', 'grant'] as const).map((name) => `${name} ${spread(phased.map((p) => p[name]))}`);
+      console.log(`  where the pause goes (min / median / p99 / max ms): ${phases.join('; ')}`);
+    }
     console.log(`  per group (group:ms): ${pauses.map((p) => `${p.group}:${ms(p.pauseMs)}`).join(' ')}`);
 
     const windows: Window[] = [
@@ -278,16 +284,38 @@ async function waitForMove(e: Record<string, string>, moveId: string, apps: Benc
   }
 }
 
-/** Each group's cutover pause, from its saga's state: the cutover step's result (`pause_ms`, the saga's result reports it as `cutover_pause_ms`). */
-async function cutoverPauses(databases: ShardDatabases, moveId: string): Promise<Array<{ group: number; pauseMs: number }>> {
+type CutoverPhases = Record<'revoke' | 'staged' | 'catch_up' | 'verify' | 'grant', number>;
+
+/**
+ * Each group's cutover pause, from its saga's state: the cutover step's result (`pause_ms`, revoke →
+ * grant; the saga's result reports it as `cutover_pause_ms`), its phases, and revoke → flip (until
+ * the map names the target, writes of a process that had the old map are refused and retried).
+ */
+async function cutoverPauses(databases: ShardDatabases, moveId: string): Promise<Array<{ group: number; pauseMs: number; toFlipMs: number | null; phases: CutoverPhases | null }>> {
   const rows = (await databases.control('sagas').where('id', 'like', `slot-move:${moveId}:%`).select('id', 'state')) as Array<{ id: string; state: unknown }>;
   return rows
     .map((r) => {
-      const state = (typeof r.state === 'string' ? JSON.parse(r.state) : r.state) as { results?: { cutover?: { pause_ms?: number } } };
-      return { group: Number(r.id.split(':').pop()), pauseMs: Number(state.results?.cutover?.pause_ms ?? NaN) };
+      const state = (typeof r.state === 'string' ? JSON.parse(r.state) : r.state) as {
+        results?: { cutover?: { pause_ms?: number; revoked_at?: number; phases_ms?: CutoverPhases }; flip?: { flipped_at?: number } };
+      };
+      const cutover = state.results?.cutover;
+      const flippedAt = state.results?.flip?.flipped_at;
+      return {
+        group: Number(r.id.split(':').pop()),
+        pauseMs: Number(cutover?.pause_ms ?? NaN),
+        toFlipMs: cutover?.revoked_at && flippedAt ? flippedAt - cutover.revoked_at : null,
+        phases: cutover?.phases_ms ?? null,
+      };
     })
     .filter((p) => Number.isFinite(p.pauseMs))
     .sort((a, b) => a.group - b.group);
+}
+
+/** min / median / p99 / max of a list of milliseconds. */
+function spread(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return sorted.length === 0 ? '-' : `${ms(sorted[0])} / ${ms(at(0.5))} / ${ms(at(0.99))} / ${ms(sorted[sorted.length - 1])}`;
 }
 
 async function waitForPublished(collector: TopicCollector, acknowledged: number): Promise<void> {

@@ -68,9 +68,24 @@ export interface CutoverResult {
   rows: number;
   /** From the revoke to the grant: how long writes to the slots were refused, at the least. */
   pause_ms: number;
+  /** Where the pause went: the revoke barrier, the staged-rows check, the final catch-up, the exact verify, the grant. */
+  phases_ms?: { revoke: number; staged: number; catch_up: number; verify: number; grant: number };
+  /** Epoch ms of the revoke (the worker's clock): with the flip's `flipped_at`, the pause writes see until the map names the target. */
+  revoked_at?: number;
 }
 
 type Context = StepContext<SlotMoveInput, SlotMoveEffects>;
+
+/** Milliseconds since the previous call (the first: since made): the cutover's phase timings. */
+function laps(): () => number {
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    const ms = now - last;
+    last = now;
+    return ms;
+  };
+}
 
 export function groupOf(input: SlotMoveInput): SlotMoveGroup {
   return { moveId: input.move_id, group: input.group, slots: input.slots, fromShard: input.from_shard, toShard: input.to_shard, epochs: input.epochs };
@@ -172,8 +187,12 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         const group = groupOf(input);
         await effects.report(group, 'cutover');
         const revokedAt = Date.now();
+        const lap = laps();
         await effects.revokeSource(group);
-        if ((await effects.stagedRows(group)) > 0) {
+        const revoke = lap();
+        const held = await effects.stagedRows(group);
+        const staged = lap();
+        if (held > 0) {
           await effects.regrantSource(group);
           throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold rows a saga holds (an atomic batch's staged rows, records a record move locked); the cutover waits for them`);
         }
@@ -184,13 +203,16 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
           progress.rows += chunk.rows;
           done = chunk.done;
         }
+        const catchUp = lap();
         const mismatches = await effects.verify(group, { upTo: null });
+        const verify = lap();
         if (mismatches.length > 0) {
           await effects.regrantSource(group);
           throw new SlotMoveVerificationError(mismatches);
         }
         await effects.grantTarget(group);
-        const result: CutoverResult = { cursor: progress.cursor, rows: progress.rows, pause_ms: Date.now() - revokedAt };
+        const phases = { revoke, staged, catch_up: catchUp, verify, grant: lap() };
+        const result: CutoverResult = { cursor: progress.cursor, rows: progress.rows, pause_ms: Date.now() - revokedAt, phases_ms: phases, revoked_at: revokedAt };
         return result;
       },
       async compensation({ effects, input }) {
@@ -212,8 +234,9 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
       async action({ effects, input }) {
         const group = groupOf(input);
         await effects.flip(group);
+        const flippedAt = Date.now();
         await effects.report(group, 'handoff');
-        return { epochs: input.epochs.map((e) => e + 1) };
+        return { epochs: input.epochs.map((e) => e + 1), flipped_at: flippedAt };
       },
     },
     {

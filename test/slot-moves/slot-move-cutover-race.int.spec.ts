@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
-import { slotsCommand } from '../../apps/ops-cli/src/slots/slots.command';
+import { MysqlSlotMapStore, type ShardDatabases } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
-import { addShard } from '../../migrations/migrate';
 import { testRelayConfig, testTopic } from '../relay/relay-test-kit';
-import { ApiHarness, startApi } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
-import { createTestDatabases, TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
 import { businessInSlot } from './support/slot-move-fixture';
+import { SlotMoveFleet } from './support/slot-move-fleet';
 
 /**
  * The cutover while its grant on the new owner is held up (a lock the test takes on the target's
@@ -19,36 +16,20 @@ import { businessInSlot } from './support/slot-move-fixture';
  * saga run lease in libs/sagas).
  */
 describe('slot move: abort and kill -9 while the cutover grant or the flip waits', () => {
-  let dbs: TestDatabases;
+  let fleet: SlotMoveFleet;
   let databases: ShardDatabases;
   let api: ApiHarness;
   let relay: RelayApp;
-  const prefix = `t${randomBytes(4).toString('hex')}`;
-  const extraDatabase = () => `${dbs.config.control.database.replace(/control$/, '')}data_db_4`;
-  const cliEnv = () => ({ SHARDLINE_SHARDS: dbs.shardUrls(), SHARDLINE_CONTROL_URL: dbs.controlUrl(), SHARDLINE_SAGA_QUEUE_PREFIX: prefix });
-  const workerEnv = () => ({
-    ...cliEnv(),
-    SHARDLINE_SAGA_RETRY_BACKOFF_MS: '50',
-    SHARDLINE_SAGA_OPS_PORT: '0',
-    SHARDLINE_CACHE_ENABLED: 'false',
-    SHARDLINE_SLOT_MAP_POLL_MS: '200',
-    SHARDLINE_SLOT_MOVE_CHUNK_ROWS: '100',
-    SHARDLINE_SLOT_MOVE_SETTLE_MS: '300',
-    // Long enough that the held-up grant is still waiting when the test lets it go.
-    SHARDLINE_MYSQL_LOCK_WAIT_TIMEOUT_S: '30',
-  });
-  const newWorker = () => ChildApp.fromSource('saga-worker', 'apps/saga-worker/src/main.ts', workerEnv()).start();
-  const cli = async (...argv: string[]) => {
-    const lines: string[] = [];
-    const code = await slotsCommand(argv, cliEnv(), (line) => lines.push(line));
-    return { code, text: lines.join('\n') };
-  };
-  const statusOf = async (moveId: string) => JSON.parse((await cli('status', '--move', moveId, '--json')).text).moves[0].groups[0];
+  // Long enough that the held-up grant is still waiting when the test lets it go.
+  const newWorker = () => ChildApp.fromSource('saga-worker', 'apps/saga-worker/src/main.ts', fleet.workerEnv({ SHARDLINE_MYSQL_LOCK_WAIT_TIMEOUT_S: '30' })).start();
+  const cli = (...argv: string[]) => fleet.cli(...argv);
+  const statusOf = (moveId: string) => fleet.statusOf(moveId);
+  const extraDatabase = () => fleet.targetDatabase;
   const owners = async (slot: number) => ({
     source: (await databases.shard(1)('owned_slots').where({ slot }).select('epoch')).map((r) => Number(r.epoch)),
     target: (await databases.shard(4)('owned_slots').where({ slot }).select('epoch')).map((r) => Number(r.epoch)),
   });
-  const recordsOn = async (shard: number, businessId: string) => Number((await databases.shard(shard)('records').where({ business_id: businessId }).count({ n: '*' }))[0].n);
+  const recordsOn = (shard: number, businessId: string) => fleet.recordsOn(shard, businessId);
 
   /** A transaction holding the gap of `slot` in shard 4's owned_slots: the grant's INSERT waits on it. */
   async function holdTargetGrant(slot: number): Promise<Knex.Transaction> {
@@ -79,21 +60,14 @@ describe('slot move: abort and kill -9 while the cutover grant or the flip waits
   }
 
   beforeAll(async () => {
-    dbs = await createTestDatabases(4);
-    databases = new ShardDatabases(dbs.config);
-    await addShard(dbs.config, `mysql://${dbs.config.control.host}:${dbs.config.control.port}/${extraDatabase()}`);
-    databases.addShard(4, { ...dbs.config.shards[0], database: extraDatabase() });
-    api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGAS_ENABLED: 'false', SHARDLINE_CACHE_ENABLED: 'false' });
-    relay = await startRelayApp(testRelayConfig({ ...dbs.config, slotMapPollMs: 200 }, testTopic('slot-move-cutover-race')));
+    fleet = await SlotMoveFleet.start();
+    ({ databases, api } = fleet);
+    relay = await startRelayApp(testRelayConfig({ ...fleet.dbs.config, slotMapPollMs: 200 }, testTopic('slot-move-cutover-race')));
     await relay.started;
   }, 120_000);
   afterAll(async () => {
     await relay?.stop();
-    await api?.close();
-    await databases?.destroy();
-    const server = createServerPool(dbs.config.control);
-    await server.raw(`DROP DATABASE IF EXISTS \`${extraDatabase()}\``).finally(() => server.destroy());
-    await dbs?.drop();
+    await fleet?.close();
   });
 
   it('an abort while the grant waits rolls back only after the grant settled: never two owners, the old one writes again', async () => {
@@ -132,7 +106,7 @@ describe('slot move: abort and kill -9 while the cutover grant or the flip waits
     try {
       await held.raw('SELECT slot FROM slot_map WHERE slot = ? FOR UPDATE', [slot]);
       const moveId = await moveTo4(slot);
-      await waitFor(async () => `the flip to wait: ${JSON.stringify(await statusOf(moveId))}`, () => lockWaitIn(dbs.config.control.database), { timeoutMs: 60_000, intervalMs: 100 });
+      await waitFor(async () => `the flip to wait: ${JSON.stringify(await statusOf(moveId))}`, () => lockWaitIn(fleet.dbs.config.control.database), { timeoutMs: 60_000, intervalMs: 100 });
       expect(await owners(slot)).toEqual({ source: [], target: [2] }); // granted with the hold, map not yet flipped
       expect(await cli('abort', '--move', moveId)).toMatchObject({ code: 0 });
       await new Promise((resolve) => setTimeout(resolve, 2_000));

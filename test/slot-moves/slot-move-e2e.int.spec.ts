@@ -1,16 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { slotOf } from '@shardline/sharding';
-import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
-import { slotsCommand } from '../../apps/ops-cli/src/slots/slots.command';
+import { MysqlSlotMapStore, type ShardDatabases } from '@shardline/sharding/mysql';
 import { sagaWorkerConfigFromEnv } from '../../apps/saga-worker/src/config';
 import { startSagaWorkerApp, type SagaWorkerApp } from '../../apps/saga-worker/src/create-saga-worker-app';
-import { addShard } from '../../migrations/migrate';
-import { ApiHarness, type ApiResponse, startApi } from '../support/api-harness';
-import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import type { ApiHarness, ApiResponse } from '../support/api-harness';
 import { waitFor } from '../support/wait-for';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
 import { streamOrderViolations, testRelayConfig, testTopic, TopicCollector } from '../relay/relay-test-kit';
 import { businessInSlot } from './support/slot-move-fixture';
+import { moveIdOf, SlotMoveFleet } from './support/slot-move-fleet';
 
 /**
  * A slot move end to end (docs/adr/0008): `ops-cli slots move` plans it and starts the slot-move
@@ -19,29 +16,16 @@ import { businessInSlot } from './support/slot-move-fixture';
  * the map and both shards' ownership agree, and cleanup removes the old copy.
  */
 describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + api)', () => {
-  let dbs: TestDatabases;
+  let fleet: SlotMoveFleet;
   let databases: ShardDatabases;
   let api: ApiHarness;
   let worker: SagaWorkerApp;
   let relay: RelayApp;
   let collector: TopicCollector;
   const topic = testTopic('slot-move');
-  const extraDatabase = () => `${dbs.config.control.database.replace(/control$/, '')}data_db_4`;
-  const env = () => ({
-    SHARDLINE_SHARDS: dbs.shardUrls(),
-    SHARDLINE_CONTROL_URL: dbs.controlUrl(),
-    SHARDLINE_SAGA_QUEUE_PREFIX: prefix,
-    SHARDLINE_SAGA_RETRY_BACKOFF_MS: '20',
-  });
-  const prefix = `t${randomBytes(4).toString('hex')}`;
   // Two slots of shard 1 (slot % 4 = 1) moving to the new shard 4, and one that stays.
   const [movingA, movingB, staying] = [1 + 4 * 101, 1 + 4 * 333, 1 + 4 * 7];
-
-  const cli = async (...argv: string[]) => {
-    const lines: string[] = [];
-    const code = await slotsCommand(argv, env(), (line) => lines.push(line));
-    return { code, lines, text: lines.join('\n') };
-  };
+  const cli = (...argv: string[]) => fleet.cli(...argv);
   const create = (businessId: string, n: number) => api.request('POST', '/api/v1/data/single', { business_id: businessId, user_id: 7, data_content: { n } });
   /** Every record id the api lists for `userId`, page after page (merged across shards). */
   const userPages = async (userId: number) => {
@@ -54,28 +38,15 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     }
     return ids;
   };
-  const recordsOn = async (shard: number, businessId: string) => Number((await databases.shard(shard)('records').where({ business_id: businessId }).count({ n: '*' }))[0].n);
+  const recordsOn = (shard: number, businessId: string) => fleet.recordsOn(shard, businessId);
 
   beforeAll(async () => {
-    dbs = await createTestDatabases(4);
-    databases = new ShardDatabases(dbs.config);
-    await addShard(dbs.config, `mysql://${dbs.config.control.host}:${dbs.config.control.port}/${extraDatabase()}`);
-    databases.addShard(4, { ...dbs.config.shards[0], database: extraDatabase() });
-    // Sagas on (the worker's queue): the operators' /admin/slot-moves shows and controls the moves.
-    api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGA_QUEUE_PREFIX: prefix, SHARDLINE_CACHE_ENABLED: 'false' });
-    worker = await startSagaWorkerApp(
-      sagaWorkerConfigFromEnv({
-        ...env(),
-        SHARDLINE_LOG_LEVEL: 'silent',
-        SHARDLINE_SAGA_OPS_PORT: '0',
-        SHARDLINE_CACHE_ENABLED: 'false',
-        SHARDLINE_SLOT_MAP_POLL_MS: '200',
-        SHARDLINE_SLOT_MOVE_CHUNK_ROWS: '200',
-        SHARDLINE_SLOT_MOVE_SETTLE_MS: '300',
-      }),
-    );
+    // The api's sagas on the fleet's queue: the operators' /admin/slot-moves shows and controls the moves.
+    fleet = await SlotMoveFleet.start();
+    ({ databases, api } = fleet);
+    worker = await startSagaWorkerApp(sagaWorkerConfigFromEnv(fleet.workerEnv({ SHARDLINE_LOG_LEVEL: 'silent', SHARDLINE_SAGA_RETRY_BACKOFF_MS: '20', SHARDLINE_SLOT_MOVE_CHUNK_ROWS: '200' })));
     await worker.started;
-    relay = await startRelayApp(testRelayConfig({ ...dbs.config, slotMapPollMs: 200 }, topic));
+    relay = await startRelayApp(testRelayConfig({ ...fleet.dbs.config, slotMapPollMs: 200 }, topic));
     await relay.started;
     collector = new TopicCollector(topic);
     await collector.start();
@@ -84,11 +55,7 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     await worker?.stop();
     await relay?.stop();
     await collector?.close();
-    await api?.close();
-    await databases?.destroy();
-    const server = createServerPool(dbs.config.control);
-    await server.raw(`DROP DATABASE IF EXISTS \`${extraDatabase()}\``).finally(() => server.destroy());
-    await dbs?.drop();
+    await fleet?.close();
   });
 
   it('moves two slots while the api writes to them: nothing lost, nothing twice, versions go on, cleanup removes the old copy', async () => {
@@ -195,9 +162,8 @@ describe('slot move 4 → 5 shards while writes go on (ops-cli + saga worker + a
     expect(await recordsOn(1, businesses[3])).toBeGreaterThan(0);
   }, 180_000);
 
-  const moveIdOf = (text: string) => /move (m[0-9a-f-]+):/.exec(text)?.[1] as string;
   const sagaOf = (moveId: string) => databases.control('sagas').where({ id: `slot-move:${moveId}:0` }).first('status', 'state');
-  const stageOf = async (moveId: string) => JSON.parse((await cli('status', '--move', moveId, '--json')).text).moves[0].groups[0];
+  const stageOf = (moveId: string) => fleet.statusOf(moveId);
 
   it('pause stops a move between chunks, resume finishes it', async () => {
     const slot = 2 + 4 * 55;

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { slotOf } from '@shardline/sharding';
-import { createServerPool, MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
-import { slotsCommand } from '../../apps/ops-cli/src/slots/slots.command';
+import { MysqlSlotMapStore, type ShardDatabases } from '@shardline/sharding/mysql';
 import { startRelayApp, type RelayApp } from '../../apps/relay/src/create-relay-app';
-import { addShard } from '../../migrations/migrate';
 import { testRelayConfig, testTopic } from '../relay/relay-test-kit';
-import { ApiHarness, startApi } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
 import { ChildApp } from '../support/child-app';
 import { TcpProxy } from '../support/tcp-proxy';
-import { createTestDatabases, TestDatabases } from '../support/test-databases';
+import type { TestDatabases } from '../support/test-databases';
 import { waitFor } from '../support/wait-for';
 import { businessInSlot } from './support/slot-move-fixture';
+import { SlotMoveFleet } from './support/slot-move-fleet';
 
 /**
  * A slot move survives its worker killed (SIGKILL, in a child process) at each long stage, and the
@@ -18,53 +17,29 @@ import { businessInSlot } from './support/slot-move-fixture';
  * with every acknowledged write on the new shard exactly once (docs/adr/0008).
  */
 describe('slot move under faults: worker kill -9 at each stage, source shard outage', () => {
+  let fleet: SlotMoveFleet;
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   let api: ApiHarness;
   let relay: RelayApp | undefined;
   const source = new TcpProxy('127.0.0.1', 3306);
-  const prefix = `t${randomBytes(4).toString('hex')}`;
   const topic = testTopic('slot-move-faults');
-  const extraDatabase = () => `${dbs.config.control.database.replace(/control$/, '')}data_db_4`;
-  const cliEnv = () => ({ SHARDLINE_SHARDS: dbs.shardUrls(), SHARDLINE_CONTROL_URL: dbs.controlUrl(), SHARDLINE_SAGA_QUEUE_PREFIX: prefix });
   /** The saga worker reaches shard 1 (every move's source here) through the proxy the test can cut. */
-  const workerEnv = () => ({
-    ...cliEnv(),
-    SHARDLINE_SHARDS: dbs.shardUrls({ shard: 1, port: source.port }),
-    SHARDLINE_SAGA_RETRY_BACKOFF_MS: '50',
-    SHARDLINE_SAGA_OPS_PORT: '0',
-    SHARDLINE_CACHE_ENABLED: 'false',
-    SHARDLINE_SLOT_MAP_POLL_MS: '200',
-    SHARDLINE_SLOT_MOVE_CHUNK_ROWS: '100',
-    SHARDLINE_SLOT_MOVE_SETTLE_MS: '300',
-    SHARDLINE_CONNECT_TIMEOUT_MS: '1000',
-  });
+  const workerEnv = () => fleet.workerEnv({ SHARDLINE_SHARDS: dbs.shardUrls({ shard: 1, port: source.port }), SHARDLINE_CONNECT_TIMEOUT_MS: '1000' });
   const newWorker = () => ChildApp.fromSource('saga-worker', 'apps/saga-worker/src/main.ts', workerEnv()).start();
-
-  const cli = async (...argv: string[]) => {
-    const lines: string[] = [];
-    const code = await slotsCommand(argv, cliEnv(), (line) => lines.push(line));
-    return { code, text: lines.join('\n') };
-  };
-  const statusOf = async (moveId: string) => JSON.parse((await cli('status', '--move', moveId, '--json')).text).moves[0].groups[0];
-  const recordsOn = async (shard: number, businessId: string) => Number((await databases.shard(shard)('records').where({ business_id: businessId }).count({ n: '*' }))[0].n);
+  const cli = (...argv: string[]) => fleet.cli(...argv);
+  const statusOf = (moveId: string) => fleet.statusOf(moveId);
+  const recordsOn = (shard: number, businessId: string) => fleet.recordsOn(shard, businessId);
 
   beforeAll(async () => {
     await source.start();
-    dbs = await createTestDatabases(4);
-    databases = new ShardDatabases(dbs.config);
-    await addShard(dbs.config, `mysql://${dbs.config.control.host}:${dbs.config.control.port}/${extraDatabase()}`);
-    databases.addShard(4, { ...dbs.config.shards[0], database: extraDatabase() });
-    api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGAS_ENABLED: 'false', SHARDLINE_CACHE_ENABLED: 'false' });
+    fleet = await SlotMoveFleet.start();
+    ({ dbs, databases, api } = fleet);
   }, 120_000);
   afterAll(async () => {
     await relay?.stop();
-    await api?.close();
     await source.stop();
-    await databases?.destroy();
-    const server = createServerPool(dbs.config.control);
-    await server.raw(`DROP DATABASE IF EXISTS \`${extraDatabase()}\``).finally(() => server.destroy());
-    await dbs?.drop();
+    await fleet?.close();
   });
 
   /**

@@ -191,6 +191,39 @@ describe('processed_commands.slot: Idempotency-Keys follow their slot (docs/adr/
       expect(readAll).toBe(1);
     });
 
+    it('a `since` pass reads every slot in one query (it runs inside the cutover pause), in time order across slots, chunk by chunk', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const since = new Date();
+      const late = [`${k}-t0`, `${k}-t1`, `${k}-t2`, `${k}-t3`];
+      for (const [i, key] of late.entries()) {
+        await store.append(keyed(0, key, [moving[i % 2]]));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const selects: string[] = [];
+      const count = (q: { sql: string }) => void (/^select/i.test(q.sql) && selects.push(q.sql));
+      databases.shard(0).on('query', count);
+      try {
+        const whole = await pass(3, processedCommandsCopyStart(moving.map(slotOf), since), 100);
+        expect(whole.steps.reduce((n, s) => n + s.copied, 0)).toBe(late.length);
+        // One query for both slots, one for the keys without a slot (before: one per slot, then that one).
+        expect(selects).toHaveLength(2);
+        expect(selects[0]).toMatch(/`slot` in \(/i);
+      } finally {
+        databases.shard(0).removeListener('query', count);
+      }
+      // One row a call: the keys of both slots come in the order they were written, each once.
+      const readInOrder: string[] = [];
+      let at = processedCommandsCopyStart(moving.map(slotOf), since);
+      for (let calls = 0; !at.done && calls < 20; calls++) {
+        const step = await copyProcessedCommandsOfSlots(databases.shard(0), databases.shard(1), moving.map(slotOf), at, { chunkRows: 1 });
+        if (step.cursor.slot !== null && step.cursor.after) readInOrder.push(step.cursor.after.commandId);
+        at = step.cursor;
+      }
+      expect(at.done).toBe(true);
+      expect(readInOrder).toEqual(late);
+      expect(await keysOn(databases, 1, `${k}-t`)).toEqual(late);
+    });
+
     it('delete removes the slots\' keyed rows chunk by chunk and leaves the NULL-slot ones', async () => {
       const slots = moving.map(slotOf);
       const deleted: number[] = [];

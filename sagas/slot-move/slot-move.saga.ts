@@ -68,7 +68,7 @@ export interface CutoverResult {
   rows: number;
   /** From the revoke to the grant: how long writes to the slots were refused, at the least. */
   pause_ms: number;
-  /** Where the pause went: the revoke barrier, the staged-rows check, the final catch-up, the exact verify, the grant. */
+  /** Where the pause went: the revoke barrier, the staged-rows check and the final catch-up (side by side, each from the revoke's end), the exact verify, the grant. */
   phases_ms?: { revoke: number; staged: number; catch_up: number; verify: number; grant: number };
   /** Epoch ms of the revoke (the worker's clock): with the flip's `flipped_at`, the pause writes see until the map names the target. */
   revoked_at?: number;
@@ -76,15 +76,19 @@ export interface CutoverResult {
 
 type Context = StepContext<SlotMoveInput, SlotMoveEffects>;
 
-/** Milliseconds since the previous call (the first: since made): the cutover's phase timings. */
-function laps(): () => number {
+/**
+ * Milliseconds since the previous lap (the first: since made): the cutover's phase timings.
+ * `since()` reads the time since the last lap without starting a new one (phases run side by side).
+ */
+function laps(): (() => number) & { since(): number } {
   let last = Date.now();
-  return () => {
+  const lap = () => {
     const now = Date.now();
     const ms = now - last;
     last = now;
     return ms;
   };
+  return Object.assign(lap, { since: () => Date.now() - last });
 }
 
 export function groupOf(input: SlotMoveInput): SlotMoveGroup {
@@ -190,20 +194,34 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         const lap = laps();
         await effects.revokeSource(group);
         const revoke = lap();
-        const held = await effects.stagedRows(group);
-        const staged = lap();
+        // The held-rows check and the final catch-up read the source at once (both only read after
+        // the revoke; a copy made before a refusal is harmless: copies are idempotent).
+        const progress = { ...(results['catch-up'] as CopyProgress) };
+        const heldCheck = (async () => {
+          const held = await effects.stagedRows(group);
+          return { held, ms: lap.since() };
+        })();
+        const finalCatchUp = (async () => {
+          for (let done = false; !done; ) {
+            const chunk = await effects.catchUpChunk(group, progress.cursor, { final: true });
+            progress.cursor = chunk.cursor;
+            progress.rows += chunk.rows;
+            done = chunk.done;
+          }
+          return lap.since();
+        })();
+        // Both settle before anything goes on: no copy may still run once a refusal or a rollback does.
+        const [heldOutcome, catchUpOutcome] = await Promise.allSettled([heldCheck, finalCatchUp]);
+        if (heldOutcome.status === 'rejected') throw heldOutcome.reason;
+        if (catchUpOutcome.status === 'rejected') throw catchUpOutcome.reason;
+        const { held, ms: staged } = heldOutcome.value;
+        const catchUpDone = catchUpOutcome.value;
         if (held > 0) {
           await effects.regrantSource(group);
           throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold rows a saga holds (an atomic batch's staged rows, records a record move locked); the cutover waits for them`);
         }
-        const progress = { ...(results['catch-up'] as CopyProgress) };
-        for (let done = false; !done; ) {
-          const chunk = await effects.catchUpChunk(group, progress.cursor, { final: true });
-          progress.cursor = chunk.cursor;
-          progress.rows += chunk.rows;
-          done = chunk.done;
-        }
-        const catchUp = lap();
+        lap();
+        const catchUp = catchUpDone;
         const mismatches = await effects.verify(group, { upTo: null });
         const verify = lap();
         if (mismatches.length > 0) {

@@ -148,20 +148,8 @@ export async function readDocuments(es: Client, alias: string, limit: number): P
  * project's current mapping (recordsMappings: data_content in _source only) beside it.
  */
 export function fullMappings() {
-  return {
-    dynamic: 'strict' as const,
-    properties: {
-      record_id: { type: 'keyword' as const },
-      business_id: { type: 'keyword' as const },
-      user_id: { type: 'keyword' as const },
-      data_content: { type: 'flattened' as const, depth_limit: 100, ignore_above: 1024 },
-      data_text: { type: 'text' as const },
-      created_time: { type: 'date' as const },
-      updated_time: { type: 'date' as const },
-      version: { type: 'long' as const },
-      deleted: { type: 'boolean' as const },
-    },
-  };
+  const m = recordsMappings();
+  return { ...m, properties: { ...m.properties, data_content: { type: 'flattened' as const, depth_limit: 100, ignore_above: 1024 } } };
 }
 
 /**

@@ -180,14 +180,14 @@ export function bareMappings() {
   return { ...m, properties: { ...m.properties, data_content: { type: 'object' as const, enabled: false } } };
 }
 
-/** The full mapping with data_text (derived from data_content, searched, never read back) left out of the stored _source. */
+/** The project's mapping with data_text (derived from data_content, searched, never read back) left out of the stored _source. */
 export function textlessSourceMappings() {
-  return { ...fullMappings(), _source: { excludes: ['data_text'] } };
+  return { ...recordsMappings(), _source: { excludes: ['data_text'] } };
 }
 
-/** The full mapping with data_text indexed without positions (the search is a `match`, never a phrase). */
+/** The project's mapping with data_text indexed without positions (the search is a `match`, never a phrase). */
 export function freqsTextMappings() {
-  const m = fullMappings();
+  const m = recordsMappings();
   return { ...m, properties: { ...m.properties, data_text: { type: 'text' as const, index_options: 'freqs' as const } } };
 }
 

@@ -25,7 +25,7 @@ import { costTable, microsPerEvent, pipelineMicros, ratioLines, rawLine } from '
 import { applyShape, applyShapeLines } from './apply-shape';
 import { AppProcess } from './processes';
 import { ms, QueryLoad } from './query-load';
-import { RAW_ES_MAPPINGS, rawBulk, rawConsume, rawInsertRows, rawProduce, readDocuments, readRows, type RawEsMapping, type RawPhase } from './raw-baselines';
+import { putPipelineVariantTemplate, RAW_ES_MAPPINGS, rawBulk, rawConsume, rawInsertRows, rawProduce, readDocuments, readRows, type RawEsMapping, type RawPhase } from './raw-baselines';
 import { clickhouseVisible, elasticsearchVisible, POLL_MS, readModelCounts, VisibilityWatcher } from './visibility';
 import { writeLoad, type WriteResult } from './write-load';
 
@@ -48,8 +48,8 @@ const RAW_CH_FORMATS = list('BENCH_RAW_CH_FORMATS', 'TabSeparated');
 /** Elasticsearch refresh interval of the benchmark's indices (the projector's default is 1s). */
 const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '250ms';
 /**
- * Raw `_bulk` variants, refresh[:mapping[:batch[:response]]]: mapping `project`, `lean` or
- * `textless` (see raw-baselines.ts), documents per bulk (default BENCH_RAW_BATCH), response
+ * Raw `_bulk` variants, refresh[:mapping[:batch[:response]]]: mapping `project` or one of
+ * RAW_ES_VARIANTS' (see raw-baselines.ts), documents per bulk (default BENCH_RAW_BATCH), response
  * `filtered` (the sink's filter_path, default) or `full`.
  */
 const RAW_ES = list('BENCH_RAW_ES', `${REFRESH}:project`).map((v) => {
@@ -58,6 +58,9 @@ const RAW_ES = list('BENCH_RAW_ES', `${REFRESH}:project`).map((v) => {
   if (response !== 'filtered' && response !== 'full') throw new Error(`BENCH_RAW_ES: unknown response ${response}`);
   return { refresh, mapping: mapping as RawEsMapping, batch: Number(batch), filtered: response === 'filtered' };
 });
+/** A RAW_ES_VARIANTS mapping for the pipeline's own indices instead of the sink's template (A/B of a mapping on one build). */
+const ES_MAPPING = process.env.BENCH_ES_MAPPING as RawEsMapping | undefined;
+if (ES_MAPPING && !RAW_ES_MAPPINGS.includes(ES_MAPPING)) throw new Error(`BENCH_ES_MAPPING: unknown mapping ${ES_MAPPING}`);
 /** Raw ClickHouse variants, format[:batch] (rows per INSERT per table, default BENCH_RAW_BATCH). */
 const RAW_CH = RAW_CH_FORMATS.map((v) => {
   const [format, batch = String(RAW_BATCH)] = v.split(':');
@@ -97,6 +100,10 @@ const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: BROKERS, logLevel
 async function main(): Promise<void> {
   await migrateAll(sharding);
   await truncate();
+  if (ES_MAPPING) {
+    const es = createElasticsearchClient({ url: ES, requestTimeoutMs: 60_000, maxRetries: 0 });
+    await putPipelineVariantTemplate(es, env.SHARDLINE_ES_INDEX, ES_MAPPING, REFRESH).finally(() => es.close());
+  }
   const apps = [
     new AppProcess('relay', `http://127.0.0.1:${ports.relay}/health/live`, { ...env, SHARDLINE_RELAY_OPS_PORT: String(ports.relay), SHARDLINE_RELAY_OPS_HOST: '127.0.0.1' }),
     new AppProcess('projector', `http://127.0.0.1:${ports.projector}/health/ready`, {
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
   );
   const meter = new CpuMeter(() => ({ ...Object.fromEntries(apps.map((a) => [a.name, a.pid ? [a.pid] : []])), 'load generator': [process.pid], ...engines }));
   console.log(
-    `# pipeline benchmark (${[...PHASES].join(', ')}): ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ES refresh ${REFRESH}, ${availableParallelism()} cores, node ${process.version}; engines by pid: ${Object.entries(engines)
+    `# pipeline benchmark (${[...PHASES].join(', ')}): ${RATE} events/s for ${SECONDS}s in batches of ${PER_REQUEST}, ES refresh ${REFRESH}${ES_MAPPING ? `, ES mapping ${ES_MAPPING} (BENCH_ES_MAPPING)` : ''}, ${availableParallelism()} cores, node ${process.version}; engines by pid: ${Object.entries(engines)
       .map(([e, p]) => `${e} ${p.join('+')}`)
       .join(', ')}`,
   );

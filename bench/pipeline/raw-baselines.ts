@@ -143,23 +143,41 @@ export async function readDocuments(es: Client, alias: string, limit: number): P
 }
 
 /**
- * A mapping to try against the project's (recordsMappings) in the raw phase: the same fields,
- * indexed only as far as the readers use them (updated_time is read from _source only; version is
- * aggregated by verify, never searched; data_content stays searchable by path but keeps no doc
- * values: nothing sorts or aggregates on it, analytics go to ClickHouse).
+ * The mapping of the project before issue 12's engine pass (every field indexed and with doc
+ * values, data_content a `flattened` field searchable by path), kept here so a run can set the
+ * project's current mapping (recordsMappings: data_content in _source only) beside it.
+ */
+export function fullMappings() {
+  const m = recordsMappings();
+  return { ...m, properties: { ...m.properties, data_content: { type: 'flattened' as const, depth_limit: 100, ignore_above: 1024 } } };
+}
+
+/**
+ * The full mapping indexed only as far as the readers use each field: updated_time is read from
+ * _source only; version is aggregated by verify, never searched; the keyword filters and the
+ * boolean are never sorted or aggregated on (no doc values); data_content stays searchable by
+ * path but keeps no doc values.
  */
 export function leanMappings() {
-  const m = recordsMappings();
+  const m = fullMappings();
   return {
     ...m,
     properties: {
       ...m.properties,
+      business_id: { type: 'keyword' as const, doc_values: false },
+      user_id: { type: 'keyword' as const, doc_values: false },
       data_content: { ...m.properties.data_content, doc_values: false },
       updated_time: { type: 'date' as const, index: false, doc_values: false },
-      // verify sums versions (an aggregation: doc values), nothing searches them.
       version: { type: 'long' as const, index: false },
+      deleted: { type: 'boolean' as const, doc_values: false },
     },
   };
+}
+
+/** leanMappings with data_content kept in _source only (not parsed into terms: no path queries). */
+export function bareMappings() {
+  const m = leanMappings();
+  return { ...m, properties: { ...m.properties, data_content: { type: 'object' as const, enabled: false } } };
 }
 
 /** The project's mapping with data_text (derived from data_content, searched, never read back) left out of the stored _source. */
@@ -173,13 +191,50 @@ export function freqsTextMappings() {
   return { ...m, properties: { ...m.properties, data_text: { type: 'text' as const, index_options: 'freqs' as const } } };
 }
 
-export const RAW_ES_MAPPINGS = ['project', 'lean', 'textless', 'freqs'] as const;
-export type RawEsMapping = (typeof RAW_ES_MAPPINGS)[number];
+/**
+ * Raw `_bulk` variants: `project` is the sink's own template as it is now; the others put a
+ * higher-priority template first (mapping and extra index settings), so the monthly index gets
+ * that instead. `async`: the project's mapping with the translog fsynced every 5 s instead of per
+ * request; `merge30`: the project's mapping with 30 segments per merge tier instead of 10.
+ */
+const RAW_ES_VARIANTS = {
+  project: undefined,
+  full: { mappings: fullMappings },
+  lean: { mappings: leanMappings },
+  bare: { mappings: bareMappings },
+  textless: { mappings: textlessSourceMappings },
+  freqs: { mappings: freqsTextMappings },
+  async: { mappings: recordsMappings, settings: { 'translog.durability': 'async', 'translog.sync_interval': '5s' } },
+  merge30: { mappings: recordsMappings, settings: { 'merge.policy.segments_per_tier': 30 } },
+} satisfies Record<string, { mappings: () => object; settings?: Record<string, unknown> } | undefined>;
+
+export const RAW_ES_MAPPINGS = Object.keys(RAW_ES_VARIANTS) as RawEsMapping[];
+export type RawEsMapping = keyof typeof RAW_ES_VARIANTS;
+
+/**
+ * A variant's template (RAW_ES_VARIANTS) over the pipeline's own read model: priority above the
+ * sink's, with the aliases the sink's initial generation would give its indices, so the projector
+ * writes the monthly index with that mapping and everything else stays as it is (BENCH_ES_MAPPING).
+ */
+export async function putPipelineVariantTemplate(es: Client, indexBase: string, mapping: RawEsMapping, refresh: string): Promise<void> {
+  const template = RAW_ES_VARIANTS[mapping];
+  if (!template) return;
+  const names = new RecordsIndexNames(indexBase);
+  await es.indices.putIndexTemplate({
+    name: `${indexBase}-variant-${mapping}`,
+    index_patterns: [names.indexPattern('')],
+    priority: 300,
+    template: {
+      settings: { ...recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: refresh }), ...('settings' in template ? template.settings : {}) },
+      mappings: template.mappings(),
+      aliases: { [names.generationAlias('')]: {}, [names.readAlias]: {} },
+    },
+  });
+}
 
 /**
  * `_bulk` of the same documents, external versions, paced, into a private index base prepared by
- * the sink itself (its template and settings); `mapping` 'lean' puts a higher-priority template
- * with leanMappings() first, so the monthly index gets that mapping instead.
+ * the sink itself (its template and settings), or by a variant's template (RAW_ES_VARIANTS).
  */
 export async function rawBulk(
   es: Client,
@@ -189,12 +244,16 @@ export async function rawBulk(
   docs: readonly EsHit[],
   pace: Pace,
 ): Promise<RawPhase> {
-  if (variant.mapping !== 'project') {
+  const template = RAW_ES_VARIANTS[variant.mapping];
+  if (template) {
     await es.indices.putIndexTemplate({
       name: `${indexBase}-${variant.mapping}`,
       index_patterns: [`${indexBase}-*`],
       priority: 300,
-      template: { settings: recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: variant.refresh }), mappings: { lean: leanMappings, textless: textlessSourceMappings, freqs: freqsTextMappings }[variant.mapping]() },
+      template: {
+        settings: { ...recordsIndexSettings({ ...DEFAULT_INDEX_SETTINGS, refreshInterval: variant.refresh }), ...('settings' in template ? template.settings : {}) },
+        mappings: template.mappings(),
+      },
     });
   }
   await new ElasticsearchRecordsSink({ client: es, indexBase, index: { refreshInterval: variant.refresh } }).prepare();

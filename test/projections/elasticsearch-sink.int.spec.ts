@@ -22,18 +22,22 @@ describe('Elasticsearch records projection', () => {
     await client.close();
   });
 
-  it('uses the flattened type for data_content: many distinct keys add no mapping fields', async () => {
-    const stories = Array.from({ length: 50 }, (_, i) => new RecordStory(`biz-map-${i}`, '1', Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`key_${i}_${k}`, { deep: k }]))));
+  it('keeps data_content in _source only: many distinct keys add no mapping fields, the keyword search reaches it through data_text', async () => {
+    const stories = Array.from({ length: 50 }, (_, i) => new RecordStory(`biz-map-${i}`, '1', Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`key_${i}_${k}`, { deep: `leaf${i}x${k}` }]))));
     expect(await sink.apply(stories.flatMap((s) => s.events))).toEqual([]);
     const mapping = await client.indices.getMapping({ index: base });
     for (const index of Object.values(mapping)) {
       expect(Object.keys(index.mappings.properties!).sort()).toEqual(['business_id', 'created_time', 'data_content', 'data_text', 'deleted', 'record_id', 'updated_time', 'user_id', 'version']);
-      expect(index.mappings.properties!.data_content).toMatchObject({ type: 'flattened' });
+      expect(index.mappings.properties!.data_content).toEqual({ type: 'object', enabled: false });
     }
-    // ...and a leaf is still queryable by its path.
     await client.indices.refresh({ index: base });
-    const hit = await client.search({ index: base, query: { term: { 'data_content.key_3_7.deep': '7' } } });
-    expect(hit.hits.hits.map((h) => h._id)).toEqual([stories[3].id]);
+    // Not indexed: a path query finds nothing...
+    const byPath = await client.search({ index: base, query: { term: { 'data_content.key_3_7.deep': 'leaf3x7' } } });
+    expect(byPath.hits.hits).toEqual([]);
+    // ...the search API's keyword finds the record through data_text, and the content comes back whole.
+    const search = new ElasticsearchRecordSearch(client, base);
+    const page = await search.searchRecords({ keyword: 'leaf3x7', sort: 'relevance', page_size: 10 });
+    expect(page.items.map((item) => [item.id, item.data_content])).toEqual([[stories[3].id, stories[3].currentContent]]);
   });
 
   it('converges to the same documents and versions whatever the duplicates and the order', async () => {
@@ -85,14 +89,18 @@ describe('Elasticsearch records projection', () => {
     expect(found.items.map((i) => [i.id, i.business_id])).toEqual([[copy.id, 'biz-move-to']]);
   });
 
-  it('rejects what the mapping cannot take and unknown event types, and applies the rest of the batch', async () => {
+  it('rejects what the mapping cannot take, content that is not an object and unknown event types, and applies the rest of the batch', async () => {
     const good = new RecordStory('biz-reject', '9', { ok: true });
-    const badMapping = new RecordStory('biz-reject', '9');
-    badMapping.events[0] = { ...badMapping.events[0], data: { ...badMapping.events[0].data, data_content: 'not an object' } };
+    const badContent = new RecordStory('biz-reject', '9');
+    badContent.events[0] = { ...badContent.events[0], data: { ...badContent.events[0].data, data_content: 'not an object' } };
+    // Elasticsearch itself refuses this one (a date field that does not parse): a 400 for the item.
+    const badMapping = new RecordStory('biz-reject', '9', { ok: true }).update({ ok: false });
+    const badUpdate = { ...badMapping.events[1], data: { ...badMapping.events[1].data, updated_time: 'not a date' } };
     const unknown = { ...new RecordStory('biz-reject').events[0], event_type: 'RecordTeleported' };
-    const rejections = await sink.apply([badMapping.events[0], good.events[0], unknown]);
-    expect(rejections.map((r) => r.event.event_id).sort()).toEqual([badMapping.events[0].event_id, unknown.event_id].sort());
-    expect(rejections.find((r) => r.event === badMapping.events[0])!.reason).toMatch(/data_content/);
+    const rejections = await sink.apply([badContent.events[0], badUpdate, good.events[0], unknown]);
+    expect(rejections.map((r) => r.event.event_id).sort()).toEqual([badContent.events[0].event_id, badUpdate.event_id, unknown.event_id].sort());
+    expect(rejections.find((r) => r.event === badContent.events[0])!.reason).toMatch(/data_content/);
+    expect(rejections.find((r) => r.event === badUpdate)!.reason).toMatch(/elasticsearch rejected the document: .*updated_time/);
     expect(rejections.find((r) => r.event === unknown)!.reason).toMatch(/unknown event type RecordTeleported/);
     expect((await allDocuments(client, base)).get(good.id)).toMatchObject({ version: 1 });
   });

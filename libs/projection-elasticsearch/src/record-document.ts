@@ -26,6 +26,11 @@ export type DocumentOutcome = { kind: 'document'; document: RecordDocument } | {
  */
 export function documentOf(event: RecordEventEnvelope): DocumentOutcome {
   const data = event.data;
+  // The mapping keeps data_content in _source without parsing it (enabled: false), so it no longer
+  // refuses a content that is not an object: a malformed event is dead-lettered here instead.
+  if (hasContent(event.event_type) && !isContentObject(data.data_content)) {
+    return { kind: 'reject', reason: `data_content of a ${event.event_type} is not a JSON object` };
+  }
   const created = timeOfId(event.record_id).toISOString();
   const base = { record_id: event.record_id, business_id: event.business_id, user_id: event.user_id, created_time: created, version: event.stream_version };
   switch (event.event_type) {
@@ -63,4 +68,13 @@ export function textOf(value: unknown): string {
   };
   walk(value);
   return out.join('\n');
+}
+
+function hasContent(eventType: string): boolean {
+  return eventType === 'RecordCreated' || eventType === 'RecordMovedIn' || eventType === 'RecordUpdated';
+}
+
+/** What the flattened mapping accepted before: an object, or no content at all. */
+function isContentObject(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'object' && !Array.isArray(value));
 }

@@ -72,6 +72,38 @@ describe('records documents and names', () => {
     expect(JSON.stringify(outcome)).not.toContain('secret');
   });
 
+  it('rejects a create or update whose data_content is not a JSON object (the mapping stores it unparsed, so it no longer refuses one)', () => {
+    const ids = new SnowflakeIdGenerator(2);
+    const event = (event_type: string, data_content: unknown): RecordEventEnvelope => {
+      const record_id = ids.next();
+      return {
+        envelope_version: 1,
+        event_id: `e-${record_id}`,
+        event_type,
+        schema_version: 1,
+        stream_id: `record-${record_id}`,
+        stream_version: 1,
+        shard: 0,
+        position: '1',
+        business_id: 'b',
+        user_id: '7',
+        record_id,
+        occurred_at: '2026-03-01T00:00:00.000Z',
+        command_id: 'c',
+        correlation_id: 'k',
+        causation_id: null,
+        actor: null,
+        data: { id: record_id, data_content, updated_time: '2026-03-01T00:00:00.000Z' },
+      };
+    };
+    for (const type of ['RecordCreated', 'RecordMovedIn', 'RecordUpdated']) {
+      for (const content of ['not an object', 42, [1, 2]]) expect(documentOf(event(type, content))).toEqual({ kind: 'reject', reason: `data_content of a ${type} is not a JSON object` });
+      expect(documentOf(event(type, { a: 'x' }))).toMatchObject({ kind: 'document', document: { data_content: { a: 'x' }, data_text: 'x' } });
+    }
+    // A delete carries no content to check.
+    expect(documentOf(event('RecordDeleted', 'not an object'))).toMatchObject({ kind: 'document', document: { deleted: true } });
+  });
+
   it('treats version conflicts as applied, 400 as a rejection and the rest as transient', () => {
     expect([200, 201, 409, 400, 429, 500, 503, 403, 404].map(bulkItemOutcome)).toEqual(['applied', 'applied', 'applied', 'reject', 'transient', 'transient', 'transient', 'transient', 'transient']);
   });

@@ -10,13 +10,16 @@ export const DEFAULT_INDEX_SETTINGS: RecordsIndexSettings = { shards: 1, replica
 
 /**
  * Mapping of a records document. Mapping-explosion guard: `data_content` is arbitrary JSON from
- * many businesses, so it is ONE `flattened` field (all leaves indexed as keywords under a single
- * mapping entry, queryable by path: data_content.sku = "A-1") instead of dynamic mapping (one field
- * per distinct key across all businesses -> total_fields limit, cluster-state bloat, type clashes
- * such as "price" a number for one business and a string for another). Full-text search goes to
- * `data_text`, built by the projection from every string/number leaf (flattened fields are keyword
- * -only, so "hello" would not match "Hello world" there). `dynamic: strict` everywhere else: only
- * the projection writes these documents, so an unexpected root field is a bug to surface.
+ * many businesses, so it is kept in `_source` only (`enabled: false`: not parsed into fields, so
+ * no key of it ever reaches the mapping) instead of dynamic mapping (one field per distinct key
+ * across all businesses -> total_fields limit, cluster-state bloat, type clashes such as "price"
+ * a number for one business and a string for another). Full-text search goes to `data_text`,
+ * built by the projection from every string/number leaf: the SPEC's "dynamic: false plus a
+ * full-text copy". No reader queries data_content by path (the search API matches data_text and
+ * filters on the keyword fields), and indexing every leaf as a `flattened` keyword cost ~30 % of
+ * Elasticsearch's CPU per document (bench/pipeline README, issue 12). `dynamic: strict`
+ * everywhere else: only the projection writes these documents, so an unexpected root field is a
+ * bug to surface.
  */
 export function recordsMappings() {
   return {
@@ -25,10 +28,7 @@ export function recordsMappings() {
       record_id: { type: 'keyword' as const },
       business_id: { type: 'keyword' as const },
       user_id: { type: 'keyword' as const },
-      // depth_limit: deeper documents are rejected (dead-lettered) rather than truncated;
-      // ignore_above: longer leaf strings stay in _source and data_text but are not keyword-indexed
-      // (a keyword term above 32 KiB would fail the whole document).
-      data_content: { type: 'flattened' as const, depth_limit: 100, ignore_above: 1024 },
+      data_content: { type: 'object' as const, enabled: false },
       data_text: { type: 'text' as const },
       created_time: { type: 'date' as const },
       updated_time: { type: 'date' as const },

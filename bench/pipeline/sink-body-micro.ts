@@ -12,7 +12,7 @@
 import { mapBatch, tabSeparated } from '@shardline/projection-clickhouse';
 import { bulkBody, bulkDocuments, RecordsIndexNames } from '@shardline/projection-elasticsearch';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
-import { makeRecord } from '../ingest/workload';
+import { benchEnvelope } from './bench-envelopes';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 500);
@@ -45,32 +45,12 @@ function main(): void {
   for (const [name, figures] of results) console.log(`${name}: median ${median(figures).toFixed(2)}, min ${Math.min(...figures).toFixed(2)} µs/event (${figures.map((f) => f.toFixed(2)).join(', ')})`);
 }
 
-/** Version-1 events as openEnvelope gives them: bench records, created, a Snowflake id of now. */
+/** Version-1 events as openEnvelope gives them: bench records, created, with Snowflake ids of now. */
 function openedEvents(): RecordEventEnvelope[] {
   const at = Date.now();
   return Array.from({ length: EVENTS }, (_, i) => {
-    const record = makeRecord(i, 200);
     const id = ((BigInt(at - Date.UTC(2024, 0, 1) + Math.floor(i / 2)) << 22n) + BigInt(i % 4096)).toString();
-    const userId = String(record.user_id);
-    return {
-      envelope_version: 1,
-      event_id: `01JBENCH${String(i).padStart(10, '0')}`,
-      event_type: 'RecordCreated',
-      schema_version: 1,
-      stream_id: `${record.business_id}:${id}`,
-      stream_version: 1,
-      shard: i % 4,
-      position: String(1 + i),
-      business_id: record.business_id,
-      user_id: userId,
-      record_id: id,
-      occurred_at: new Date(at + Math.floor(i / 2)).toISOString(),
-      command_id: `cmd-${i}`,
-      correlation_id: `corr-${i}`,
-      causation_id: null,
-      actor: 'bench',
-      data: { id, business_id: record.business_id, user_id: userId, data_content: record.data_content },
-    };
+    return benchEnvelope(i, id, new Date(at + Math.floor(i / 2)).toISOString());
   });
 }
 

@@ -4,7 +4,7 @@
  * BENCH_CHUNK events, and nothing sent:
  *   es: the `_bulk` body (bulkDocuments, bulkBody: documents, actions, ndjson) as bytes;
  *   ch: the two INSERT bodies (mapBatch, then tabSeparated per table as the gateway does) as bytes.
- * Prints CPU µs per event per sink, BENCH_ROUNDS rounds after one not counted, the median and the minimum:
+ * Prints CPU µs per event per sink, BENCH_ROUNDS rounds after one not counted, and the median:
  *   scripts/with-node tsx bench/pipeline/sink-body-micro.ts
  * BENCH_EVENTS (20,000), BENCH_CHUNK (500: the pipeline's events per apply at 2,000/s).
  * For an A/B of two versions of the code, run it on each (e.g. a worktree per commit) in turn.
@@ -41,8 +41,7 @@ function main(): void {
       console.log(`  ${round === 0 ? 'warm-up' : `round ${round}`} ${name}: ${micros.toFixed(2)} µs/event (${Math.round(bytes / events.length)} bytes/event)`);
     }
   }
-  // The minimum too: on a shared machine the other processes only ever add to a round.
-  for (const [name, figures] of results) console.log(`${name}: median ${median(figures).toFixed(2)}, min ${Math.min(...figures).toFixed(2)} µs/event (${figures.map((f) => f.toFixed(2)).join(', ')})`);
+  for (const [name, figures] of results) console.log(`${name}: median ${median(figures).toFixed(2)} µs/event (${figures.map((f) => f.toFixed(2)).join(', ')})`);
 }
 
 /** Version-1 events as openEnvelope gives them: bench records, created, with Snowflake ids of now. */

@@ -1,6 +1,7 @@
 import { errors, type Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
 import { UnavailableError } from '@shardline/errors';
+import { timeOfId } from '@shardline/ids';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink, RebuildableProjectionSink, SinkRejection } from '@shardline/projections';
 import { bulkItemOutcome } from './bulk-outcome';
@@ -100,7 +101,7 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
     const cutoffs = cutoffsOf(state);
     // A record created before the retention's first month is not indexed again (its index was
     // deleted; recreating it for one update would bring back a searchable fragment of an expired month).
-    const retained = state.retainFrom === undefined ? documents : documents.filter(({ createdMs }) => monthOf(createdMs) >= state.retainFrom!);
+    const retained = state.retainFrom === undefined ? documents : documents.filter(({ event }) => monthOfId(event.record_id) >= state.retainFrom!);
     if (retained.length === 0) return rejections;
     const rejectedBy = new Map<RecordEventEnvelope, string>();
     // Sequential per generation: during a handover the second write doubles the cost for a few seconds only.
@@ -214,9 +215,8 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
   }
 }
 
-/** YYYYMM of a record created at `createdMs`. */
-function monthOf(createdMs: number): number {
-  const at = new Date(createdMs);
+function monthOfId(recordId: string): number {
+  const at = timeOfId(recordId);
   return at.getUTCFullYear() * 100 + at.getUTCMonth() + 1;
 }
 

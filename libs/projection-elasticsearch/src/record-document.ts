@@ -55,18 +55,12 @@ export function documentOf(event: RecordEventEnvelope): DocumentOutcome {
 /** Every string and number leaf of a JSON value, one per line, for the full-text field. */
 export function textOf(value: unknown): string {
   const out: string[] = [];
-  collectText(value, out);
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') out.push(v);
+    else if (typeof v === 'number' && Number.isFinite(v)) out.push(String(v));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(value);
   return out.join('\n');
-}
-
-// A loop over own keys in Object.values' order, without a closure and an array of values per object.
-function collectText(v: unknown, out: string[]): void {
-  if (typeof v === 'string') out.push(v);
-  else if (typeof v === 'number') {
-    if (Number.isFinite(v)) out.push(String(v));
-  } else if (Array.isArray(v)) {
-    for (const item of v) collectText(item, out);
-  } else if (v && typeof v === 'object') {
-    for (const key in v) if (Object.hasOwn(v, key)) collectText((v as Record<string, unknown>)[key], out);
-  }
 }

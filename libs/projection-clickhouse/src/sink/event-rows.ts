@@ -64,10 +64,9 @@ export function mapBatch(envelopes: readonly RecordEventEnvelope[]): MappedBatch
       rejected.push({ event: envelope, reason: problem });
       continue;
     }
-    const content = ENDING_TYPES.includes(envelope.event_type) ? undefined : contentJson(envelope.data.data_content);
-    const row = eventRow(envelope, content);
+    const row = eventRow(envelope);
     events.push(row);
-    const latest = latestRow(envelope, row, content);
+    const latest = latestRow(envelope, row);
     const key = `${latest.business_id}\u0000${latest.record_id}`;
     const seen = latestByRecord.get(key);
     if (!seen || seen.version < latest.version) latestByRecord.set(key, latest);
@@ -151,12 +150,7 @@ export function clickHouseDateTime(ms: number): string {
   return lastText;
 }
 
-/** data_content's JSON text, when it has one (JSON.stringify gives undefined for undefined, a function, a symbol). */
-function contentJson(content: unknown): string | undefined {
-  return JSON.stringify(content) as string | undefined;
-}
-
-function eventRow(e: RecordEventEnvelope, content: string | undefined): EventRow {
+function eventRow(e: RecordEventEnvelope): EventRow {
   return {
     business_id: e.business_id,
     occurred_at: occurredDateTime(e.occurred_at),
@@ -172,27 +166,11 @@ function eventRow(e: RecordEventEnvelope, content: string | undefined): EventRow
     correlation_id: e.correlation_id,
     causation_id: e.causation_id ?? '',
     actor: e.actor ?? '',
-    data: dataJson(e.data, content),
+    data: JSON.stringify(e.data),
   };
 }
 
-/**
- * JSON.stringify(data), with its data_content's JSON text made once for both tables (the latest
- * row stores it alone): the same text, key for key (a test holds them together).
- */
-function dataJson(data: Record<string, unknown>, content: string | undefined): string {
-  if (content === undefined) return JSON.stringify(data);
-  let out = '';
-  for (const key in data) {
-    if (!Object.hasOwn(data, key)) continue;
-    const json = key === 'data_content' ? content : JSON.stringify(data[key]);
-    // JSON.stringify leaves out what has no JSON text (undefined, functions, symbols).
-    if (json !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${json}`;
-  }
-  return `{${out}}`;
-}
-
-function latestRow(e: RecordEventEnvelope, row: EventRow, content: string | undefined): LatestRow {
+function latestRow(e: RecordEventEnvelope, row: EventRow): LatestRow {
   const deleted = ENDING_TYPES.includes(e.event_type);
   // The creation time comes from the Snowflake id, never from the event: every version of a record
   // must land in the same month partition for ReplacingMergeTree to collapse them.
@@ -205,6 +183,6 @@ function latestRow(e: RecordEventEnvelope, row: EventRow, content: string | unde
     deleted: deleted ? 1 : 0,
     created_at: clickHouseDateTime(createdMs),
     updated_at: row.occurred_at,
-    data: deleted ? '' : (content ?? JSON.stringify(e.data.data_content)),
+    data: deleted ? '' : JSON.stringify(e.data.data_content),
   };
 }

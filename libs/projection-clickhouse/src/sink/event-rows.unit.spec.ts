@@ -114,7 +114,7 @@ describe('mapBatch', () => {
     }
   });
 
-  it('stores data as JSON.stringify(data) and the latest data as JSON.stringify(data_content), key for key, though data_content is serialized once', () => {
+  it('stores data as JSON.stringify(data) and the latest data as JSON.stringify(data_content), key for key', () => {
     const tricky = { z: 1, '10': 'ten', '2': ['two', null, { 'é\u2028"': 1.5e-7 }], __proto__x: true, nested: { a: [], b: {} }, text: 'tab\tline\nquote"\\' };
     for (const data of [
       { id, data_content: tricky },

@@ -40,9 +40,9 @@ describe('bulk bodies', () => {
     expect(documents.map((d) => d.event)).toEqual([events[0], events[2]]);
     const cutoffs = [Date.parse('2026-03-01T09:00:00.000Z')];
     for (const generation of ['', 'r20260301']) {
-      const operations = documents.flatMap(({ event }) => [
+      const operations: Array<Record<string, unknown>> = documents.flatMap(({ event }) => [
         { index: { _index: names.indexOfRecord(generation, event.record_id, cutoffs), _id: event.record_id, version: event.stream_version, version_type: 'external' } },
-        (documentOf(event) as { document: Record<string, unknown> }).document,
+        (documentOf(event) as { document: unknown }).document as Record<string, unknown>,
       ]);
       expect(bulkBody(names, generation, cutoffs, documents)).toBe(new Serializer().ndserialize(operations));
     }

@@ -3,7 +3,7 @@
  * bench/ingest's records, sealed with their users' keys, encoded) fed to applyChunk by two consumer
  * groups in turn (the ES group, then the ClickHouse group right behind it, as in the projector),
  * with the real decode, key lookup (CachedUserKeys over the in-memory store) and open; the sinks
- * map the events to their documents / rows (documentOf, mapBatch) and send nothing.
+ * map the events to their documents / rows (bulkDocuments, mapBatch) and send nothing.
  * Prints the CPU per event (both groups together, i.e. per event the process consumes) with the
  * decoded-envelope cache off and on, alternating, BENCH_ROUNDS times each (after a round of each not counted):
  *   scripts/with-node tsx bench/pipeline/decode-micro.ts
@@ -11,11 +11,11 @@
  * BENCH_MODES (off,on). Add --cpu-prof to the node args for a profile of the same path.
  */
 import { mapBatch } from '@shardline/projection-clickhouse';
-import { documentOf } from '@shardline/projection-elasticsearch';
+import { bulkDocuments } from '@shardline/projection-elasticsearch';
 import { encodeEnvelope, sealEnvelope, type RecordEventEnvelope } from '@shardline/integration-events';
 import { applyChunk, DecodedEnvelopeCache, type ChunkPorts, type SourceMessage } from '@shardline/projections';
 import { CachedUserKeys, InMemoryUserKeys } from '@shardline/user-keys';
-import { makeRecord } from '../ingest/workload';
+import { benchEnvelope } from './bench-envelopes';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 1_000);
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
 /** CPU µs per event for two groups consuming every chunk, the second right after the first. */
 async function consume(values: Buffer[], topic: string, keys: CachedUserKeys, cache: DecodedEnvelopeCache | undefined): Promise<number> {
-  const groups = [portsOf('elasticsearch', keys, cache, (events) => events.forEach(documentOf)), portsOf('clickhouse', keys, cache, (events) => void mapBatch(events))];
+  const groups = [portsOf('elasticsearch', keys, cache, (events) => void bulkDocuments(events)), portsOf('clickhouse', keys, cache, (events) => void mapBatch(events))];
   const start = process.cpuUsage();
   for (let first = 0; first < values.length; first += CHUNK) {
     const messages = values.slice(first, first + CHUNK).map((value, i): SourceMessage => ({ key: null, value, headers: {}, position: { topic, partition: 0, offset: String(first + i) } }));
@@ -72,29 +72,8 @@ function portsOf(projection: string, keys: CachedUserKeys, cache: DecodedEnvelop
 async function sealedValues(store: InMemoryUserKeys): Promise<Buffer[]> {
   const values: Buffer[] = [];
   for (let i = 0; i < EVENTS; i++) {
-    const record = makeRecord(i, 200);
-    const userId = String(record.user_id);
-    const [key] = (await store.keysFor([userId])).values();
-    const id = String(7_000_000_000_000_000_000n + BigInt(i));
-    const envelope: RecordEventEnvelope = {
-      envelope_version: 1,
-      event_id: `01JBENCH${String(i).padStart(10, '0')}`,
-      event_type: 'RecordCreated',
-      schema_version: 1,
-      stream_id: `${record.business_id}:${id}`,
-      stream_version: 1,
-      shard: i % 4,
-      position: String(1 + i),
-      business_id: record.business_id,
-      user_id: userId,
-      record_id: id,
-      occurred_at: new Date(1_780_000_000_000 + i).toISOString(),
-      command_id: `cmd-${i}`,
-      correlation_id: `corr-${i}`,
-      causation_id: null,
-      actor: 'bench',
-      data: { id, business_id: record.business_id, user_id: userId, data_content: record.data_content },
-    };
+    const envelope = benchEnvelope(i, String(7_000_000_000_000_000_000n + BigInt(i)), new Date(1_780_000_000_000 + i).toISOString());
+    const [key] = (await store.keysFor([envelope.user_id])).values();
     values.push(encodeEnvelope(sealEnvelope(envelope, key!)));
   }
   return values;

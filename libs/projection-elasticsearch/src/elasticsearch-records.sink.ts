@@ -1,11 +1,12 @@
 import { errors, type Client } from '@elastic/elasticsearch';
+import type { estypes } from '@elastic/elasticsearch';
 import { UnavailableError } from '@shardline/errors';
 import { timeOfId } from '@shardline/ids';
 import type { RecordEventEnvelope } from '@shardline/integration-events';
 import type { ProjectionSink, RebuildableProjectionSink, SinkRejection } from '@shardline/projections';
 import { bulkItemOutcome } from './bulk-outcome';
 import { cutoffsOf, GenerationStateStore, isAlreadyExists, type GenerationState } from './generation-state';
-import { documentOf, type RecordDocument } from './record-document';
+import { bulkBody, bulkDocuments, type BulkDocument } from './bulk-body';
 import { assertGenerationId, RecordsIndexNames } from './records-index-names';
 import { DEFAULT_INDEX_SETTINGS, recordsIndexSettings, recordsMappings, type RecordsIndexSettings } from './records-index-template';
 
@@ -92,21 +93,15 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
   }
 
   async apply(events: readonly RecordEventEnvelope[]): Promise<SinkRejection[]> {
-    const rejections: SinkRejection[] = [];
-    const docs: Array<{ event: RecordEventEnvelope; document: RecordDocument }> = [];
-    for (const event of events) {
-      const outcome = documentOf(event);
-      if (outcome.kind === 'reject') rejections.push({ event, reason: outcome.reason });
-      else docs.push({ event, document: outcome.document });
-    }
-    if (docs.length === 0) return rejections;
+    const { documents, rejections } = bulkDocuments(events);
+    if (documents.length === 0) return rejections;
     // Read on every batch: the generations written, the rollover cutoffs and the retention.
     const state = await this.stateStore.read();
     const generations = this.fixedGeneration !== undefined ? [this.fixedGeneration] : state.write;
     const cutoffs = cutoffsOf(state);
     // A record created before the retention's first month is not indexed again (its index was
     // deleted; recreating it for one update would bring back a searchable fragment of an expired month).
-    const retained = state.retainFrom === undefined ? docs : docs.filter(({ event }) => monthOfId(event.record_id) >= state.retainFrom!);
+    const retained = state.retainFrom === undefined ? documents : documents.filter(({ event }) => monthOfId(event.record_id) >= state.retainFrom!);
     if (retained.length === 0) return rejections;
     const rejectedBy = new Map<RecordEventEnvelope, string>();
     // Sequential per generation: during a handover the second write doubles the cost for a few seconds only.
@@ -115,23 +110,22 @@ export class ElasticsearchRecordsSink implements RebuildableProjectionSink {
     return rejections;
   }
 
-  private async bulkInto(
-    generation: string,
-    docs: Array<{ event: RecordEventEnvelope; document: RecordDocument }>,
-    cutoffs: readonly number[],
-    rejectedBy: Map<RecordEventEnvelope, string>,
-  ) {
-    const operations = docs.flatMap(({ event, document }) => [
-      { index: { _index: this.names.indexOfRecord(generation, event.record_id, cutoffs), _id: event.record_id, version: event.stream_version, version_type: 'external' as const } },
-      document,
-    ]);
-    const response = await this.client.bulk({ operations, refresh: false, filter_path: BULK_RESPONSE_FILTER });
+  private async bulkInto(generation: string, documents: readonly BulkDocument[], cutoffs: readonly number[], rejectedBy: Map<RecordEventEnvelope, string>) {
+    // The body built here as one string, which the transport sends as it is (client.bulk would
+    // want objects and serialize them line by line: the documents' JSON text is made once, here).
+    const response = (await this.client.transport.request({
+      method: 'POST',
+      path: '/_bulk',
+      querystring: { refresh: false, filter_path: BULK_RESPONSE_FILTER },
+      bulkBody: bulkBody(this.names, generation, cutoffs, documents),
+      meta: { name: 'bulk' },
+    })) as estypes.BulkResponse;
     if (!response.errors) return;
     let transient: string | undefined;
     response.items.forEach((item, i) => {
       const result = item.index!;
       const outcome = bulkItemOutcome(result.status);
-      if (outcome === 'reject') rejectedBy.set(docs[i].event, `elasticsearch rejected the document: ${describe(result.error)}`);
+      if (outcome === 'reject') rejectedBy.set(documents[i].event, `elasticsearch rejected the document: ${describe(result.error)}`);
       else if (outcome === 'transient') transient ??= `${result.status} ${describe(result.error)}`;
     });
     if (transient) throw new ElasticsearchTransientError(`bulk into generation "${generation}" partly failed, retrying the batch: ${transient}`);

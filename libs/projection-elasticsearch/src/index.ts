@@ -5,6 +5,7 @@ export * from './elasticsearch-records.sink';
 export * from './records-index-names';
 export * from './records-index-template';
 export * from './record-document';
+export * from './bulk-body';
 export * from './generation-state';
 export * from './bulk-outcome';
 export * from './search/search-cursor';

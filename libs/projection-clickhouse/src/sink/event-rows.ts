@@ -1,5 +1,5 @@
 import { timeOfId } from '@shardline/ids';
-import { characterCount, ENVELOPE_LIMITS, type RecordEventEnvelope } from '@shardline/integration-events';
+import { characterCount, ENVELOPE_LIMITS, isCalendarTime, type RecordEventEnvelope } from '@shardline/integration-events';
 
 /** Event types this projection understands; anything else is rejected to the dead-letter topic. */
 export const RECORD_EVENT_TYPES = ['RecordCreated', 'RecordUpdated', 'RecordDeleted', 'RecordMovedIn', 'RecordMovedOut', 'RecordErased'] as const;
@@ -80,14 +80,18 @@ const MAX_DATETIME_MS = Date.UTC(2105, 11, 31, 23, 59, 59);
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isUInt64(value: unknown): value is string {
-  return typeof value === 'string' && UINT64.test(value) && BigInt(value) <= UINT64_MAX;
+  // Only a 20-digit value can pass UInt64's maximum (a BigInt per id was a cost of every event).
+  return typeof value === 'string' && UINT64.test(value) && (value.length < 20 || BigInt(value) <= UINT64_MAX);
 }
 function isIntIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 /** Limits count characters (code points) as the write side and MySQL do, never UTF-16 units. */
 function isText(value: unknown, maxChars: number, allowEmpty = false): value is string {
-  return typeof value === 'string' && (allowEmpty || value.length > 0) && value.length <= maxChars * 2 && characterCount(value) <= maxChars && !LONE_SURROGATE.test(value);
+  // No more UTF-16 units than maxChars: no more characters either, no need to count them.
+  return (
+    typeof value === 'string' && (allowEmpty || value.length > 0) && value.length <= maxChars * 2 && (value.length <= maxChars || characterCount(value) <= maxChars) && !LONE_SURROGATE.test(value)
+  );
 }
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -104,8 +108,7 @@ function problemOf(e: RecordEventEnvelope): string | null {
   if (!isUInt64(e.record_id) || e.record_id === '0') return `record_id is not a positive UInt64: ${JSON.stringify(e.record_id)}`;
   if (!isUInt64(e.user_id)) return `user_id is not a UInt64: ${JSON.stringify(e.user_id)}`;
   if (!isUInt64(e.position)) return `position is not a UInt64: ${JSON.stringify(e.position)}`;
-  const at = typeof e.occurred_at === 'string' ? Date.parse(e.occurred_at) : NaN;
-  if (!(at >= 0 && at <= MAX_DATETIME_MS)) return `occurred_at is not a time within 1970..2105: ${JSON.stringify(e.occurred_at)}`;
+  if (occurredMs(e.occurred_at) === null) return `occurred_at is not a time within 1970..2105: ${JSON.stringify(e.occurred_at)}`;
   for (const [name, value] of [['event_id', e.event_id], ['correlation_id', e.correlation_id], ['causation_id', e.causation_id ?? ''], ['actor', e.actor ?? ''], ['command_id', e.command_id]] as const) {
     if (!isText(value, ENVELOPE_LIMITS.metadataMaxChars, name !== 'event_id')) return `${name} must be at most ${ENVELOPE_LIMITS.metadataMaxChars} characters of valid UTF-16`;
   }
@@ -114,16 +117,43 @@ function problemOf(e: RecordEventEnvelope): string | null {
   return null;
 }
 
+/** The time of `occurred_at` (epoch ms) if ClickHouse's DateTime can hold it (1970..2105), else null. */
+function occurredMs(value: unknown): number | null {
+  const at = typeof value === 'string' ? Date.parse(value) : NaN;
+  return at >= 0 && at <= MAX_DATETIME_MS ? at : null;
+}
+
+/** Whether the decoder's form (toISOString's: `YYYY-MM-DDThh:mm:ss.sssZ`, a real instant) names a time in 1970..2104. */
+const ISO_MILLIS_UTC = /^(19[7-9]\d|20\d\d|210[0-4])-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * `occurred_at` as DateTime text: for the form the relay writes, its own digits (what Date.parse
+ * and clickHouseDateTime would give back: a test holds them together), else through Date.parse.
+ */
+function occurredDateTime(value: string): string {
+  if (ISO_MILLIS_UTC.test(value) && isCalendarTime(value)) return `${value.slice(0, 10)} ${value.slice(11, 19)}`;
+  return clickHouseDateTime(occurredMs(value)!);
+}
+
+/** The last second formatted: the events of a batch fall in a few seconds, a Date and toISOString each were a cost of every event. */
+let lastSecond = NaN;
+let lastText = '';
+
 /** `YYYY-MM-DD hh:mm:ss` in UTC: the DateTime text every ClickHouse version parses. */
 export function clickHouseDateTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    lastText = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 function eventRow(e: RecordEventEnvelope): EventRow {
   return {
     business_id: e.business_id,
-    occurred_at: clickHouseDateTime(Date.parse(e.occurred_at)),
+    occurred_at: occurredDateTime(e.occurred_at),
     stream_id: e.stream_id,
     stream_version: e.stream_version,
     event_id: e.event_id,

@@ -92,4 +92,47 @@ describe('mapBatch', () => {
   it('formats DateTime text in UTC', () => {
     expect(clickHouseDateTime(Date.UTC(2026, 0, 2, 3, 4, 5, 999))).toBe('2026-01-02 03:04:05');
   });
+
+  it('formats consecutive times of the same second and of other seconds alike (the last second is remembered)', () => {
+    const times = [Date.UTC(2026, 0, 2, 3, 4, 5, 1), Date.UTC(2026, 0, 2, 3, 4, 5, 999), Date.UTC(2026, 0, 2, 3, 4, 6), Date.UTC(1970, 0, 1), Date.UTC(2026, 0, 2, 3, 4, 5, 500)];
+    expect(times.map(clickHouseDateTime)).toEqual(['2026-01-02 03:04:05', '2026-01-02 03:04:05', '2026-01-02 03:04:06', '1970-01-01 00:00:00', '2026-01-02 03:04:05']);
+  });
+
+  it('writes occurred_at as Date.parse would have it, whatever its form, and rejects the times outside 1970..2105 as before', () => {
+    const viaDate = (at: string) => {
+      const iso = new Date(Date.parse(at)).toISOString();
+      return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    };
+    const accepted = ['2026-02-10T01:02:03.456Z', '1970-01-01T00:00:00.000Z', '2104-12-31T23:59:59.999Z', '2105-12-31T23:59:59.000Z', '2024-02-29T12:00:00.000Z', '2026-02-10T01:02:03Z', '2026-02-10T03:02:03.456+02:00', '2026-02-10T01:02:03.4Z'];
+    for (const at of accepted) {
+      const { events, rejected } = mapBatch([{ ...created, occurred_at: at }]);
+      expect({ at, rejected }).toEqual({ at, rejected: [] });
+      expect({ at, text: events[0].occurred_at }).toEqual({ at, text: viaDate(at) });
+    }
+    for (const at of ['2105-12-31T23:59:59.001Z', '2106-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2026-13-01T00:00:00.000Z']) {
+      expect({ at, rejected: mapBatch([{ ...created, occurred_at: at }]).rejected.length }).toEqual({ at, rejected: 1 });
+    }
+  });
+
+  it('stores data as JSON.stringify(data) and the latest data as JSON.stringify(data_content), key for key', () => {
+    const tricky = { z: 1, '10': 'ten', '2': ['two', null, { 'é\u2028"': 1.5e-7 }], __proto__x: true, nested: { a: [], b: {} }, text: 'tab\tline\nquote"\\' };
+    for (const data of [
+      { id, data_content: tricky },
+      { data_content: tricky, id, business_id: 'b', user_id: '1', extra: [1, 'x'] },
+      { '5': 'first', id, data_content: {}, ignored: undefined },
+    ]) {
+      const event = { ...created, data } as typeof created;
+      const { events, latest, rejected } = mapBatch([event]);
+      expect(rejected).toEqual([]);
+      expect(events[0].data).toBe(JSON.stringify(data));
+      expect(latest[0].data).toBe(JSON.stringify(data.data_content));
+    }
+  });
+
+  it('rejects an id beyond UInt64 only by its value, whatever its length', () => {
+    expect(mapBatch([{ ...created, user_id: '18446744073709551615' }]).rejected).toEqual([]);
+    expect(mapBatch([{ ...created, user_id: '18446744073709551616' }]).rejected).toHaveLength(1);
+    expect(mapBatch([{ ...created, user_id: '9999999999999999999' }]).rejected).toEqual([]);
+    expect(mapBatch([{ ...created, user_id: '99999999999999999999' }]).rejected).toHaveLength(1);
+  });
 });

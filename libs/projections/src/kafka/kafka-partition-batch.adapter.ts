@@ -1,6 +1,7 @@
 import type { Batch, EachBatchPayload } from 'kafkajs';
 import { sleep, type WorkerLog } from '@shardline/worker';
 import type { BatchControl, PartitionBatch } from '../apply/partition-batch.port';
+import type { OffsetCommitBatcher } from './offset-commit-batcher';
 
 /** A fetched kafkajs batch as the driver-free core sees it. */
 export function partitionBatchOf(batch: Batch): PartitionBatch {
@@ -24,6 +25,8 @@ export class KafkaBatchControl implements BatchControl {
     private readonly stop: AbortSignal,
     private readonly log: WorkerLog,
     private readonly projection: string,
+    /** The runner's: the partitions released by one apply commit in one request. */
+    private readonly commits: OffsetCommitBatcher,
   ) {}
 
   isActive(): boolean {
@@ -53,7 +56,7 @@ export class KafkaBatchControl implements BatchControl {
     // A chunk re-delivered after a rebalance (already applied and committed further by this
     // process) must not move the group's offset backwards.
     if (next <= (this.committed.get(partition) ?? -1n)) return;
-    await this.payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+    await this.commits.commit({ topic, partition, offset: next.toString() }, (offsets) => this.payload.commitOffsetsIfNecessary(offsets));
     this.committed.set(partition, next);
   }
 

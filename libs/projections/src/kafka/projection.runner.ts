@@ -11,6 +11,7 @@ import { KafkaDeadLetterPublisher } from './kafka-dead-letter.publisher';
 import { joinConsumerGroup } from './kafka-consumer-group';
 import { KafkaBatchControl, partitionBatchOf } from './kafka-partition-batch.adapter';
 import { KafkaTopicOffsets } from './kafka-topic-offsets.adapter';
+import { OffsetCommitBatcher } from './offset-commit-batcher';
 import { DEFAULT_COALESCE, type ProjectionRunnerOptions } from './projection-runner.options';
 
 type RunnerState = 'created' | 'prepared' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -39,6 +40,7 @@ export class ProjectionRunner implements Worker {
   private stopped?: Promise<void>;
   /** Per partition: next offset to consume as committed by THIS process. */
   private readonly committed = new Map<number, bigint>();
+  private readonly commits = new OffsetCommitBatcher();
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     const { kafka, sink } = options;
@@ -148,7 +150,7 @@ export class ProjectionRunner implements Worker {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const control = new KafkaBatchControl(payload, this.committed, this.stopSignal.signal, this.log, this.name);
+    const control = new KafkaBatchControl(payload, this.committed, this.stopSignal.signal, this.log, this.name, this.commits);
     const end = this.options.metrics?.applySeconds.startTimer({ projection: this.name });
     if (!(await this.processor.process(partitionBatchOf(batch), control))) return;
     await control.commitBatchEnd();

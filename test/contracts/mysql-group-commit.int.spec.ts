@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Registry } from 'prom-client';
-import { AppendCommand, AppendOutcome, GroupCommitMetrics, monthKeyOf } from '@shardline/event-store';
-import { MysqlEventStore, MysqlInlineProjection } from '@shardline/event-store/mysql';
+import { AppendCommand, AppendOutcome, monthKeyOf } from '@shardline/event-store';
 import { slotOf } from '@shardline/sharding';
-import { ShardDatabases } from '@shardline/sharding/mysql';
 import { businessOnShard } from '../support/business-on-shard';
-import { createTestDatabases, TestDatabases } from '../support/test-databases';
-
-const noState: MysqlInlineProjection<unknown> = { plan: () => [], planRelease: () => [], planDiscard: () => [] };
+import { groupingFixture } from '../support/grouping-event-store';
 
 /** One event on `streamId` at expectedVersion + 1, under a client key when `commandId` is given. */
 function append(shard: number, streamId: string, expectedVersion: number, commandId?: string, businessId = businessOnShard(shard)): AppendCommand {
@@ -36,40 +31,24 @@ const fresh = () => `s-${randomUUID()}`;
  * its appends really shared one group (the metrics' group sizes), else it would prove nothing.
  */
 describe('group commit on MariaDB: one transaction, an outcome per command', () => {
-  let dbs: TestDatabases;
-  let databases: ShardDatabases;
-  let store: MysqlEventStore<unknown>;
-  const groupSizes: number[] = [];
-
-  beforeAll(async () => {
-    dbs = await createTestDatabases(4);
-    databases = new ShardDatabases(dbs.config);
-    const metrics = new GroupCommitMetrics(new Registry());
-    const recording = Object.assign(Object.create(metrics), { grouped: (_shard: number, size: number) => groupSizes.push(size) }) as GroupCommitMetrics;
-    // A wide window and one transaction per shard at a time: the appends of a test form one group.
-    store = new MysqlEventStore(databases, noState, { groupCommit: { maxGroupSize: 100, windowMs: 50, maxInFlight: 1 }, metrics: recording });
-  });
-  afterAll(async () => {
-    await databases?.destroy();
-    await dbs?.drop();
-  });
+  const fixture = groupingFixture();
 
   /** Appends `commands` concurrently, asserts they left as ONE group, returns each outcome in order. */
   async function asOneGroup(commands: AppendCommand[]): Promise<Array<PromiseSettledResult<AppendOutcome>>> {
-    groupSizes.length = 0;
-    const settled = await Promise.allSettled(commands.map((command) => store.append(command)));
-    expect(groupSizes[0]).toBe(commands.length);
+    fixture.groupSizes.length = 0;
+    const settled = await Promise.allSettled(commands.map((command) => fixture.store.append(command)));
+    expect(fixture.groupSizes[0]).toBe(commands.length);
     return settled;
   }
 
   async function versionsOf(shard: number, streamId: string): Promise<Array<[number, string]>> {
-    return (await databases.shard(shard)('events').where({ stream_id: streamId }).orderBy('stream_version').select('stream_version', 'event_type')).map(
+    return (await fixture.databases.shard(shard)('events').where({ stream_id: streamId }).orderBy('stream_version').select('stream_version', 'event_type')).map(
       (r: { stream_version: number; event_type: string }): [number, string] => [Number(r.stream_version), r.event_type],
     );
   }
 
   async function outboxCount(shard: number, streamId: string): Promise<number> {
-    return Number((await databases.shard(shard)('outbox').where({ stream_id: streamId }).count({ n: '*' }))[0].n);
+    return Number((await fixture.databases.shard(shard)('outbox').where({ stream_id: streamId }).count({ n: '*' }))[0].n);
   }
 
   it('appends of one stream inside a group land in submission order with consecutive versions, each in the outbox', async () => {
@@ -88,7 +67,7 @@ describe('group commit on MariaDB: one transaction, an outcome per command', () 
 
   it('a member with a stale version fails alone with VERSION_CONFLICT; the group around it lands, its own stream untouched', async () => {
     const stale = fresh();
-    await store.append(append(1, stale, 0));
+    await fixture.store.append(append(1, stale, 0));
     const good = Array.from({ length: 8 }, () => fresh());
     const commands = [...good.slice(0, 4).map((s) => append(1, s, 0)), append(1, stale, 0), ...good.slice(4).map((s) => append(1, s, 0))];
     const settled = await asOneGroup(commands);
@@ -119,15 +98,15 @@ describe('group commit on MariaDB: one transaction, an outcome per command', () 
     const keys = streams.map((_, i) => (i % 2 === 0 ? `key-${randomUUID()}` : undefined));
     // Hold the slot row the fence reads in share mode: the group's transaction blocks at its first
     // statement, where it is found and killed (the server rolls it back; the client sees the loss).
-    const holder = await databases.writer(shard).getConnection();
+    const holder = await fixture.databases.writer(shard).getConnection();
     try {
       await holder.query(`BEGIN; SELECT slot FROM owned_slots WHERE slot = ${slotOf(businessId)} FOR UPDATE`);
-      groupSizes.length = 0;
-      const pending = Promise.allSettled(streams.map((s, i) => store.append(append(shard, s, 0, keys[i], businessId))));
+      fixture.groupSizes.length = 0;
+      const pending = Promise.allSettled(streams.map((s, i) => fixture.store.append(append(shard, s, 0, keys[i], businessId))));
       const victim = await blockedOn(shard, 'owned_slots');
-      await databases.shard(shard).raw(`KILL CONNECTION ${victim}`);
+      await fixture.databases.shard(shard).raw(`KILL CONNECTION ${victim}`);
       const settled = await pending;
-      expect(groupSizes[0]).toBe(streams.length);
+      expect(fixture.groupSizes[0]).toBe(streams.length);
       for (const result of settled) expect(result).toMatchObject({ status: 'rejected', reason: { code: 'EVENT_STORE.SHARD_UNAVAILABLE' } });
     } finally {
       await holder.query('ROLLBACK');
@@ -137,7 +116,7 @@ describe('group commit on MariaDB: one transaction, an outcome per command', () 
       expect(await versionsOf(shard, s)).toEqual([]);
       expect(await outboxCount(shard, s)).toBe(0);
     }
-    for (const key of keys) if (key) expect(await store.findCommandResult(shard, key)).toBeNull();
+    for (const key of keys) if (key) expect(await fixture.store.findCommandResult(shard, key)).toBeNull();
     // The shard is fine: the same commands go through afterwards, each once.
     const again = await asOneGroup(streams.map((s, i) => append(shard, s, 0, keys[i], businessId)));
     expect(again.every((r) => r.status === 'fulfilled' && r.value.kind === 'appended')).toBe(true);
@@ -146,9 +125,9 @@ describe('group commit on MariaDB: one transaction, an outcome per command', () 
 
   /** The id of the connection whose statement waits on `table` in the shard's database (polled: the group's window must pass first). */
   async function blockedOn(shard: number, table: string): Promise<number> {
-    const database = dbs.config.shards[shard].database;
+    const database = fixture.dbs.config.shards[shard].database;
     for (let i = 0; i < 200; i++) {
-      const [rows] = await databases
+      const [rows] = await fixture.databases
         .shard(shard)
         .raw("SELECT id FROM information_schema.processlist WHERE db = ? AND info LIKE ? AND info NOT LIKE '%processlist%' AND id <> CONNECTION_ID()", [database, `%${table}%`]);
       const found = (rows as Array<{ id: number }>).filter((r) => r.id);

@@ -31,7 +31,8 @@ const fresh = () => `s-${randomUUID()}`;
  * its appends really shared one group (the metrics' group sizes), else it would prove nothing.
  */
 describe('group commit on MariaDB: one transaction, an outcome per command', () => {
-  const fixture = groupingFixture();
+  // A group held at the fence waits there until killed, however slow the machine (not 3 s, then a contention error).
+  const fixture = groupingFixture({ lockWaitTimeoutS: 30 });
 
   /** Appends `commands` concurrently, asserts they left as ONE group, returns each outcome in order. */
   async function asOneGroup(commands: AppendCommand[]): Promise<Array<PromiseSettledResult<AppendOutcome>>> {

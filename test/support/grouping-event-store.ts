@@ -27,12 +27,15 @@ export interface GroupingFixture {
   groupSizes: number[];
 }
 
-/** Private shard databases with a groupingEventStore on them for the enclosing describe (made before all, dropped after). */
-export function groupingFixture(): GroupingFixture {
+/**
+ * Private shard databases with a groupingEventStore on them for the enclosing describe (made before
+ * all, dropped after); `lockWaitTimeoutS` for the store's sessions (default: the product's).
+ */
+export function groupingFixture(options: { lockWaitTimeoutS?: number } = {}): GroupingFixture {
   const fixture = {} as GroupingFixture;
   beforeAll(async () => {
     fixture.dbs = await createTestDatabases(4);
-    fixture.databases = new ShardDatabases(fixture.dbs.config);
+    fixture.databases = new ShardDatabases({ ...fixture.dbs.config, ...options });
     Object.assign(fixture, groupingEventStore(fixture.databases));
   });
   afterAll(async () => {

@@ -81,9 +81,9 @@ async function main(): Promise<void> {
 async function apiPhases(raw: number): Promise<void> {
   const api = await startApi(unguardedEnv);
   try {
-    const batch = PHASES.has('batch') ? await batchPhase(api.pid) : { rate: NaN, p50: NaN, p99: NaN, cpu: [] };
+    const batch = PHASES.has('batch') ? await batchPhase(api.pid) : { rate: NaN, p50: NaN, p99: NaN, cpu: [], restCores: NaN };
     if (PHASES.has('batch')) {
-      console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms; CPU ${formatCpu(batch.cpu, 'record')}]`);
+      console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms; CPU ${formatCpu(batch.cpu, 'record')}; ${restOf(batch.restCores)}]`);
     }
     if (PHASES.has('raw') && PHASES.has('batch')) console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.90)`);
     if (PHASES.has('single') || PHASES.has('peer')) await singleAndPeerRounds(api.pid);
@@ -114,7 +114,7 @@ async function singleAndPeerRounds(apiPid: number | undefined): Promise<void> {
       ours.push(single);
       const perGroup = (groups1.appends - groups0.appends) / Math.max(1, groups1.groups - groups0.groups);
       console.log(
-        `single API POST /data/single (round ${round}):   ${fmt(single.rate)} records/s  [latency p50 ${single.p50} ms, p99 ${single.p99} ms; non-2xx ${single.errors}; ${perGroup.toFixed(1)} appends per group commit; CPU ${formatCpu(used, 'record')}]`,
+        `single API POST /data/single (round ${round}):   ${fmt(single.rate)} records/s  [latency p50 ${single.p50} ms, p99 ${single.p99} ms; non-2xx ${single.errors}; ${perGroup.toFixed(1)} appends per group commit; CPU ${formatCpu(used, 'record')}; ${restOf(cpu.restCores)}]`,
       );
     }
     if (PHASES.has('peer') && !skipped) {
@@ -270,7 +270,7 @@ async function batchPhase(apiPid: number | undefined) {
   const seconds = (performance.now() - started) / 1000;
   const used = cpu.end(TOTAL);
   latencies.sort((a, b) => a - b);
-  return { rate: TOTAL / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: used };
+  return { rate: TOTAL / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: used, restCores: cpu.restCores };
 }
 
 /** Records the single phases create get numbers from here on, distinct across phases and rounds. */
@@ -297,6 +297,9 @@ async function singlePhase(headers: Record<string, string> = {}, seconds = SINGL
     errors: result.non2xx + result.errors,
   };
 }
+
+/** The load the figure was taken beside: what the rest of the machine kept busy (CpuMeter.restCores). */
+const restOf = (cores: number) => `rest of the machine ${Number.isFinite(cores) ? cores.toFixed(2) : 'n/a'} cores`;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(8);
 

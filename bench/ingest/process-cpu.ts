@@ -14,24 +14,54 @@ export interface ProcessGroup {
 
 export class CpuMeter {
   private start = new Map<string, Map<number, number>>();
+  private machineStart = machineBusyTicks();
+  private startedAt = performance.now();
+  private rest = NaN;
 
   constructor(private readonly groups: ProcessGroup[]) {}
 
   begin(): void {
     this.start = new Map(this.groups.map((g) => [g.name, ticksOfAll(g.pids())]));
+    this.machineStart = machineBusyTicks();
+    this.startedAt = performance.now();
   }
 
   /** Microseconds of CPU per unit of work (e.g. per record) of each group since begin(); NaN where /proc has nothing. */
   end(units: number): Array<{ name: string; usPerUnit: number }> {
-    return this.groups.map((g) => {
+    let measured = 0;
+    const used = this.groups.map((g) => {
       const before = this.start.get(g.name) ?? new Map<number, number>();
       const after = ticksOfAll(g.pids());
       if (after.size === 0) return { name: g.name, usPerUnit: NaN };
       let ticks = 0;
       for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+      measured += ticks;
       // USER_HZ is 100 on every Linux ABI Node runs on: a tick is 10 ms.
       return { name: g.name, usPerUnit: (ticks * 10_000) / Math.max(1, units) };
     });
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    this.rest = (machineBusyTicks() - this.machineStart - measured) / 100 / Math.max(0.001, seconds);
+    return used;
+  }
+
+  /**
+   * Cores the rest of the machine kept busy during the last begin()..end() (every CPU's busy time
+   * from /proc/stat less the measured groups'): on a shared machine, the load a figure was taken
+   * beside. NaN before end() or without /proc/stat.
+   */
+  get restCores(): number {
+    return this.rest;
+  }
+}
+
+/** Busy clock ticks of all CPUs since boot (/proc/stat: everything but idle and iowait; guest time is already in user). */
+function machineBusyTicks(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = cpu;
+    return user + nice + system + irq + softirq + steal;
+  } catch {
+    return NaN;
   }
 }
 

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Registry } from 'prom-client';
-import { AppendCommand, GroupCommitMetrics, monthKeyOf } from '@shardline/event-store';
-import { MysqlEventStore, MysqlInlineProjection } from '@shardline/event-store/mysql';
+import { AppendCommand, monthKeyOf } from '@shardline/event-store';
+import { MysqlEventStore } from '@shardline/event-store/mysql';
 import { slotOf } from '@shardline/sharding';
 import { grantSlots, isSlotNotOwned, ownedSlots, revokeSlots, ShardDatabases, slotFenceStatement } from '@shardline/sharding/mysql';
 import { businessOnShard } from '../support/business-on-shard';
+import { groupingEventStore } from '../support/grouping-event-store';
 import { createTestDatabases, TestDatabases } from '../support/test-databases';
-
-const noState: MysqlInlineProjection<unknown> = { plan: () => [], planRelease: () => [], planDiscard: () => [] };
 
 function create(shard: number, businessId: string, commandId?: string): AppendCommand {
   const streamId = `s-${randomUUID()}`;
@@ -43,15 +41,13 @@ describe('slot fence: a shard takes writes only for the slots it owns (docs/adr/
   let dbs: TestDatabases;
   let databases: ShardDatabases;
   let store: MysqlEventStore<unknown>;
-  const groupSizes: number[] = [];
+  let groupSizes: number[];
 
   beforeAll(async () => {
     dbs = await createTestDatabases(4);
     databases = new ShardDatabases(dbs.config);
-    const metrics = new GroupCommitMetrics(new Registry());
-    const recording = Object.assign(Object.create(metrics), { grouped: (_shard: number, size: number) => groupSizes.push(size) }) as GroupCommitMetrics;
-    // A wide window: concurrent appends of one test share one group-commit transaction.
-    store = new MysqlEventStore(databases, noState, { groupCommit: { maxGroupSize: 100, windowMs: 50, maxInFlight: 1 }, metrics: recording });
+    // Concurrent appends of one test share one group-commit transaction.
+    ({ store, groupSizes } = groupingEventStore(databases));
   });
   afterAll(async () => {
     await databases?.destroy();

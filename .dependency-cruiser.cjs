@@ -1,7 +1,7 @@
 /**
  * Layer rules (ports and adapters), checked by `npm run lint:deps` inside `npm test`.
  */
-const DRIVERS = '^(knex|mysql2|kafkajs|ioredis|bullmq|@elastic/elasticsearch|@clickhouse/client|fastify|@nestjs/platform-fastify|@nestjs/microservices)($|/)';
+const DRIVERS = '^(knex|mysql2|kafkajs|ioredis|bullmq|@elastic/elasticsearch|@clickhouse/client|fastify|@nestjs/platform-fastify)($|/)';
 
 module.exports = {
   forbidden: [

@@ -76,9 +76,11 @@ function rowsPerSlotOf(options: Record<string, unknown>): RowsPerSlot | null {
 function groupStatus(group: number, rows: SlotMoveRow[], saga: string, perSlot: RowsPerSlot | null, now: Date): SlotMoveGroupStatus {
   const stages: Partial<Record<SlotMoveStage, number>> = {};
   for (const r of rows) stages[r.stage] = (stages[r.stage] ?? 0) + 1;
-  const behind = rows.filter((r) => r.rowsBehind !== null);
+  // rows_copied is kept on the group's first slot (summed: the others hold 0); rows_behind is the
+  // group's lag written on each of its slots (the catch-up measures the group): one of them, not their sum.
   const copied = rows.reduce((n, r) => n + r.rowsCopied, 0);
-  const rowsBehind = behind.length > 0 ? behind.reduce((n, r) => n + (r.rowsBehind ?? 0), 0) : null;
+  const behind = rows.flatMap((r) => (r.rowsBehind === null ? [] : [r.rowsBehind]));
+  const rowsBehind = behind.length > 0 ? Math.max(...behind) : null;
   const estimate = perSlot?.[String(rows[0].fromShard)];
   const expected = typeof estimate === 'number' && Number.isFinite(estimate) ? Math.round(estimate * rows.length) : null;
   const admitted = rows.find((r) => r.admitted !== null)?.admitted ?? null;

@@ -30,8 +30,8 @@ describe('slot move status: progress, rate and ETA (docs/adr/0008, section 5)', 
     expect(report).toMatchObject({ rows_copied: 500, rows_per_s: 50, eta_s: 30, groups_done: 0 });
   });
 
-  it('catching up: what is left is the lag, whatever the estimate said; from verification on nothing is left', () => {
-    const catching = slotMoveStatus(plan(), group(0, 'catching-up', { copied: 2400, behind: 120, admittedS: 24 }), saga, now);
+  it('catching up: what is left is the lag (the group\'s, written on each of its slots: counted once), whatever the estimate said; from verification on nothing is left', () => {
+    const catching = slotMoveStatus(plan(), group(0, 'catching-up', { copied: 2400, behind: 240, admittedS: 24 }), saga, now);
     expect(catching.groups[0]).toMatchObject({ rows_behind: 240, rows_left: 240, rows_per_s: 100, eta_s: 3 });
     for (const stage of ['verifying', 'cutover', 'handoff', 'done', 'rolled-back'] as const) {
       expect(slotMoveStatus(plan(), group(0, stage, { copied: 2400, admittedS: 24 }), saga, now).groups[0]).toMatchObject({ rows_left: 0, eta_s: 0 });
@@ -55,7 +55,7 @@ describe('slot move status: progress, rate and ETA (docs/adr/0008, section 5)', 
   it('unknown without an estimate (a plan made before estimates) until the copy reaches the catch-up; a rollback has none', () => {
     const noEstimate = plan({ parallel: 2 });
     expect(slotMoveStatus(noEstimate, group(0, 'copying', { copied: 500, admittedS: 10 }), saga, now)).toMatchObject({ rows_per_s: 50, eta_s: null, groups: [{ rows_expected: null, eta_s: null }] });
-    expect(slotMoveStatus(noEstimate, group(0, 'catching-up', { copied: 500, behind: 25, admittedS: 10 }), saga, now)).toMatchObject({ eta_s: 1 });
+    expect(slotMoveStatus(noEstimate, group(0, 'catching-up', { copied: 500, behind: 50, admittedS: 10 }), saga, now)).toMatchObject({ eta_s: 1 });
     expect(slotMoveStatus(plan(), group(0, 'rolling-back', { copied: 500, admittedS: 10 }), saga, now)).toMatchObject({ eta_s: null, groups: [{ eta_s: null }] });
   });
 

@@ -215,13 +215,12 @@ export const slotMoveSaga = defineSaga<SlotMoveInput, SlotMoveEffects>({
         if (heldOutcome.status === 'rejected') throw heldOutcome.reason;
         if (catchUpOutcome.status === 'rejected') throw catchUpOutcome.reason;
         const { held, ms: staged } = heldOutcome.value;
-        const catchUpDone = catchUpOutcome.value;
+        const catchUp = catchUpOutcome.value;
         if (held > 0) {
           await effects.regrantSource(group);
           throw new UnavailableError('SLOT_MOVE.STAGED_ROWS', `slots of group ${input.group} hold rows a saga holds (an atomic batch's staged rows, records a record move locked); the cutover waits for them`);
         }
         lap();
-        const catchUp = catchUpDone;
         const mismatches = await effects.verify(group, { upTo: null });
         const verify = lap();
         if (mismatches.length > 0) {

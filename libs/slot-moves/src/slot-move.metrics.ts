@@ -59,26 +59,21 @@ export function registerSlotMoveEtaMetrics(registry: Registry, moves: Pick<SlotM
   let last: Promise<SlotMoveStatus[]> | null = null;
   // Both gauges are collected in one scrape: one read of the control database serves them.
   const read = () => (last ??= statuses().finally(() => setTimeout(() => (last = null), 1000).unref()));
-  new Gauge({
-    name: 'shardline_slot_move_eta_seconds',
-    help: 'Seconds until every group of an open slot move has copied and caught up, at its current rate (absent while unknown)',
-    labelNames: ['move'],
-    registers: [registry],
-    async collect() {
-      const report = await read();
-      this.reset();
-      for (const m of report) if (m.eta_s !== null) this.set({ move: m.move_id }, m.eta_s);
-    },
-  });
-  new Gauge({
-    name: 'shardline_slot_move_copy_rows_per_second',
-    help: 'Copy rate of an open slot move: the sum of its running groups\' rates since each was admitted',
-    labelNames: ['move'],
-    registers: [registry],
-    async collect() {
-      const report = await read();
-      this.reset();
-      for (const m of report) if (m.rows_per_s !== null) this.set({ move: m.move_id }, m.rows_per_s);
-    },
-  });
+  const perMove = (name: string, help: string, valueOf: (move: SlotMoveStatus) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['move'],
+      registers: [registry],
+      async collect() {
+        const report = await read();
+        this.reset();
+        for (const m of report) {
+          const value = valueOf(m);
+          if (value !== null) this.set({ move: m.move_id }, value);
+        }
+      },
+    });
+  perMove('shardline_slot_move_eta_seconds', 'Seconds until every group of an open slot move has copied and caught up, at its current rate (absent while unknown)', (m) => m.eta_s);
+  perMove('shardline_slot_move_copy_rows_per_second', "Copy rate of an open slot move: the sum of its running groups' rates since each was admitted", (m) => m.rows_per_s);
 }

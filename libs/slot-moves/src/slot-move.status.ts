@@ -64,7 +64,11 @@ export function slotMoveStatus(plan: MovePlanHeader, rows: readonly SlotMoveRow[
 /** Groups of a move in group order. */
 export function groupRows(rows: readonly SlotMoveRow[]): Map<number, SlotMoveRow[]> {
   const groups = new Map<number, SlotMoveRow[]>();
-  for (const r of rows) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  for (const r of rows) {
+    const group = groups.get(r.group);
+    if (group) group.push(r);
+    else groups.set(r.group, [r]);
+  }
   return groups;
 }
 

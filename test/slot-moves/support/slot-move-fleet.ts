@@ -12,24 +12,23 @@ import { createTestDatabases, TestDatabases } from '../../support/test-databases
  * child to kill) and the relay are each test's own: `workerEnv` is their environment.
  */
 export class SlotMoveFleet {
-  /** The fleet's saga queue: the api, the worker and the command line meet on it. */
-  readonly prefix = `t${randomBytes(4).toString('hex')}`;
-
   private constructor(
     readonly dbs: TestDatabases,
     readonly databases: ShardDatabases,
     readonly api: ApiHarness,
+    /** The fleet's saga queue: the api, the worker and the command line meet on it. */
+    readonly prefix: string,
   ) {}
 
   static async start(apiEnv: Record<string, string> = {}): Promise<SlotMoveFleet> {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
     const dbs = await createTestDatabases(4);
     const databases = new ShardDatabases(dbs.config);
     const target = targetDatabase(dbs);
     await addShard(dbs.config, `mysql://${dbs.config.control.host}:${dbs.config.control.port}/${target}`);
     databases.addShard(4, { ...dbs.config.shards[0], database: target });
-    const fleet = new SlotMoveFleet(dbs, databases, undefined as unknown as ApiHarness);
-    const api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGA_QUEUE_PREFIX: fleet.prefix, SHARDLINE_CACHE_ENABLED: 'false', ...apiEnv });
-    return Object.assign(fleet, { api });
+    const api = await startApi({ ...dbs.config, slotMapPollMs: 200 }, { SHARDLINE_SAGA_QUEUE_PREFIX: prefix, SHARDLINE_CACHE_ENABLED: 'false', ...apiEnv });
+    return new SlotMoveFleet(dbs, databases, api, prefix);
   }
 
   /** The new shard's database name (shard 4). */

@@ -1,5 +1,6 @@
-import type { Kafka, Producer } from 'kafkajs';
-import { ShardlineError } from '@shardline/errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { ShardlineError, UnavailableError } from '@shardline/errors';
 import type { DeadLetter } from '../apply/dead-letter.port';
 import type { ResendEntry, ResendLedger } from '../dead-letters/resend-ledger.port';
 import { deadLetterMessage } from './kafka-dead-letter.publisher';
@@ -27,6 +28,8 @@ export interface KafkaResendLedgerOptions {
   now?: () => number;
   /** Test hook: runs inside the transaction, after its writes, before the commit (a crash there). */
   beforeCommit?: () => Promise<void>;
+  /** How long record() waits for its commit to become readable (default 30 s). */
+  visibleWithinMs?: number;
 }
 
 /**
@@ -75,12 +78,13 @@ export class KafkaResendLedger implements ResendLedger {
     if (this.fenced) throw this.fenced;
     const producer = await this.connectedProducer();
     const transaction = await producer.transaction();
+    const written: RecordMetadata[] = [];
     try {
       const at = new Date((this.options.now ?? Date.now)());
       if (rejectedAgain.length > 0) {
-        await transaction.send({ topic: this.options.deadLetterTopic, acks: -1, messages: rejectedAgain.map(({ projection, letter }) => deadLetterMessage(letter, projection, at)) });
+        written.push(...(await transaction.send({ topic: this.options.deadLetterTopic, acks: -1, messages: rejectedAgain.map(({ projection, letter }) => deadLetterMessage(letter, projection, at)) })));
       }
-      await transaction.send({ topic: this.ledgerTopic, acks: -1, messages: entries.map((entry) => ({ key: entry.letter, value: JSON.stringify(entry) })) });
+      written.push(...(await transaction.send({ topic: this.ledgerTopic, acks: -1, messages: entries.map((entry) => ({ key: entry.letter, value: JSON.stringify(entry) })) })));
       await this.options.beforeCommit?.();
       await transaction.commit();
     } catch (error) {
@@ -89,6 +93,39 @@ export class KafkaResendLedger implements ResendLedger {
       // A fresh producer for the retry (same transactional id: it picks up where this one stopped).
       await this.close();
       throw error;
+    }
+    await this.untilReadable(written);
+  }
+
+  /**
+   * The broker answers a commit once it is decided, and writes its markers into the partitions
+   * afterwards: until then the partitions' last stable offset stays before the transaction, and
+   * read-committed readers (entries(), `dlq list`) stop short of it. So record() returns only when
+   * every partition it wrote has its stable offset past what it wrote: what it recorded, the next
+   * read sees. The commit itself is durable either way; a broker that never writes the markers
+   * stops the run (a rerun reads the ledger and settles nothing twice).
+   */
+  private async untilReadable(written: readonly RecordMetadata[]): Promise<void> {
+    const admin = await connected(this.kafka.admin());
+    try {
+      const withinMs = this.options.visibleWithinMs ?? 30_000;
+      const deadline = Date.now() + withinMs;
+      let pending = [...written];
+      while (pending.length > 0) {
+        const stable = new Map<string, bigint>();
+        for (const topic of new Set(pending.map((w) => w.topicName))) {
+          // kafkajs' admin lists offsets read committed: `high` is the last stable offset.
+          for (const o of await admin.fetchTopicOffsets(topic)) stable.set(`${topic}:${o.partition}`, BigInt(o.high));
+        }
+        pending = pending.filter((w) => (stable.get(`${w.topicName}:${w.partition}`) ?? 0n) <= BigInt(w.baseOffset ?? '0'));
+        if (pending.length === 0) return;
+        if (Date.now() > deadline) {
+          throw new UnavailableError('DLQ.LEDGER_NOT_READABLE', `the resend ledger's commit is not readable after ${withinMs} ms (${pending.map((w) => `${w.topicName}:${w.partition}`).join(', ')})`);
+        }
+        await sleep(10);
+      }
+    } finally {
+      await admin.disconnect().catch(() => {});
     }
   }
 

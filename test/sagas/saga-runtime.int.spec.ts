@@ -32,8 +32,11 @@ describe('saga runtime on MariaDB and BullMQ', () => {
       await waitFor('the child to be inside step two', async () => (await effects(state.id)).some((e) => e.step === 'second'), { timeoutMs: 20_000 });
       await child.kill9();
       await rt.startWorker();
-      const done = await rt.orchestrator.awaitSettled(state.id, 30_000);
-      expect(done.status).toBe('completed');
+      // The killed run's lease (5 s in the child) must run out before the step runs again.
+      const done = await rt.orchestrator.awaitSettled(state.id, 45_000);
+      const job = await rt.queue.queue.getJob(`${state.id}.v${done.version}`);
+      const queued = job && { state: await job.getState(), attemptsMade: job.attemptsMade, stalledCounter: job.stalledCounter, failedReason: job.failedReason };
+      expect({ status: done.status, saga: done, queued }).toMatchObject({ status: 'completed' });
       // Step two ran twice (the killed attempt and the resumed one) under one command id: one effect.
       expect((await effects(state.id)).map((e) => [e.step, e.executions])).toEqual([
         ['first', 1],

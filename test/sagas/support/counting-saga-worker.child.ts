@@ -15,6 +15,9 @@ const orchestrator = new SagaOrchestrator({
   sagas: [{ definition: countingSaga, effects: { db: databases.control, hangAt: env.SAGA_TEST_HANG_AT } }],
   store: new MysqlSagaStore(databases.control),
   queue,
+  // Short, so the test waits seconds for the killed run's lease rather than the default 15 s; long
+  // enough that a loaded machine's late renewal does not let a second run overlap this one.
+  runLeaseMs: 5000,
 });
 const worker = new BullmqSagaWorker(queueConfig, orchestrator, { ...DEFAULT_SAGA_WORKER_OPTIONS, lockDurationMs: 1500, stalledIntervalMs: 500 });
 void worker.start().then(() => process.stdout.write('saga worker ready\n'));

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { shardingConfigFromEnv, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
+import { maintainClickHouse } from '../../apps/ops-cli/src/maintenance/clickhouse-maintenance';
 import { migrateAll } from '../../migrations/migrate';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { CpuUsage } from '../pipeline/cpu-usage';
@@ -23,7 +24,7 @@ import { Workload } from './workload';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '1000000,10000000').split(',').map(Number);
-const STEPS = new Set((process.env.BENCH_SCALE_STEPS ?? 'load,replay,measure').split(','));
+const STEPS = new Set((process.env.BENCH_SCALE_STEPS ?? 'load,replay,rollup,measure').split(','));
 const KEEP = process.env.BENCH_SCALE_KEEP === '1';
 const REPLAY_MODELS = (process.env.BENCH_SCALE_REPLAY_MODELS ?? 'clickhouse,elasticsearch').split(',') as Array<'clickhouse' | 'elasticsearch'>;
 const ES = process.env.SHARDLINE_ES_URL ?? 'http://127.0.0.1:9200';
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
       console.log(`\n## ${fmt(size)} records`);
       if (STEPS.has('load') && state.loaded < size) await load(loader, databases, size);
       if (STEPS.has('replay')) printReplays(await replayReadModels(env, REPLAY_MODELS, process.env.BENCH_SCALE_REPLAY_PARALLEL === '1'));
+      if (STEPS.has('rollup')) await rollUp();
       console.log(`  stored: ${await storeSizes(databases, ES, env.SHARDLINE_ES_INDEX, CH, env.SHARDLINE_CLICKHOUSE_DATABASE)}`);
       if (STEPS.has('measure')) {
         console.log(`  measured layout: ${await describeRecordsLayout(databases)}`);
@@ -157,6 +159,18 @@ async function load(loader: ScaleLoader, databases: ShardDatabases, size: number
   const events = (await count('events')).reduce((a, b) => a + b, 0);
   console.log(`  records rows per shard: ${live.map(fmt).join(' / ')} (total ${fmt(total)}, expected ${fmt(state.live)} = created − deleted); events ${fmt(events)} (expected ${fmt(state.events)})`);
   if (total !== state.live || events !== state.events) throw new Error(`records holds ${total} rows and events ${events}; the loader wrote ${state.live} live records and ${state.events} events`);
+}
+
+/**
+ * The maintenance job's ClickHouse part, as production runs it after the rebuild (whose swap makes
+ * every earlier run unusable): every settled day of the workload's window rolled, so the analytics
+ * endpoints read one row per business per closed day and raw events only for today and yesterday.
+ */
+async function rollUp(): Promise<void> {
+  const started = performance.now();
+  const { rollup } = await maintainClickHouse({ ...env, SHARDLINE_ROLLUP_LOOKBACK_DAYS: String(workload.options.spanDays + 2) });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`  rollup: ${rollup.rolled.length} days rolled (settled through ${rollup.settledThrough}) in ${seconds.toFixed(1)} s`);
 }
 
 function printReplays(replays: ReplayFigures[]): void {

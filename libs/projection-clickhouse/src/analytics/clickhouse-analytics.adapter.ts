@@ -15,7 +15,7 @@ import {
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { DailyRollup } from '../rollup/daily-rollup';
-import { dailySourceSql } from '../rollup/daily-source';
+import { dailySourceSql, type DailyScope, type DailySourceInput } from '../rollup/daily-source';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
@@ -36,10 +36,12 @@ export interface ClickHouseAnalyticsOptions {
 /**
  * The query side's RecordAnalytics port. Every endpoint aggregates one row per (business, day),
  * taken from the daily rollup for the days it holds a usable run of, and from the raw events
- * (`record_events FINAL`, so a redelivered event not merged away yet never counts twice) for the
+ * (each event once, so a redelivered event not merged away yet never counts twice) for the
  * others — today, yesterday until it is rolled, days changed since (see DailyRollup). Both give
  * the same numbers for a day, so a year-wide question reads ~one row per business per day instead
- * of every event. Distinct users merge uniqExact states, exact across days and businesses.
+ * of every event; a question about every business together reads the rollup's one row per day
+ * for all of them. Distinct users are counted over the days' arrays of user ids (uniqExactArray),
+ * exact across days and businesses.
  * Queries arrive validated by the port's schemas; every value still enters the SQL through
  * sql-literals, so one that skipped validation is refused there (SqlLiteralError, a bug: 500)
  * instead of reaching ClickHouse. Counts come back as numbers, ids as strings.
@@ -60,11 +62,11 @@ export class ClickHouseAnalytics implements RecordAnalytics {
   }
 
   async recordsPerBusinessPerDay(q: RecordsPerDayQuery): Promise<RecordsPerDayResult> {
-    const source = await this.source(q.from, q.to, q.business_id, true);
+    const [source] = await this.sources(q.from, q.to, q.business_id === undefined ? 'per-business' : { business: q.business_id }, 'per-day');
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, toString(rday) AS day,
   sum(n_created) AS records_created, sum(n_updated) AS records_updated, sum(n_deleted) AS records_deleted,
-  sum(n_events) AS events, uniqExactMerge(user_set) AS active_users
+  sum(n_events) AS events, sum(n_users) AS active_users
 FROM ${source}
 GROUP BY business_id, rday
 ORDER BY rday, business_id
@@ -87,7 +89,7 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
   }
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
-    const source = await this.source(q.from, q.to, undefined, false);
+    const [source] = await this.sources(q.from, q.to, 'per-business', 'none');
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, sum(n_events) AS events, sum(n_created) AS records_created
 FROM ${source}
@@ -105,7 +107,7 @@ LIMIT ${sqlInt(q.limit, 1, 1000)}`,
 
   async growth(q: GrowthQuery): Promise<GrowthResult> {
     const bucket = sqlChoice(q.interval, BUCKET_SQL);
-    const source = await this.source(q.from, q.to, q.business_id, false);
+    const [source] = await this.sources(q.from, q.to, wholeOr(q.business_id), 'none');
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT toString(${bucket}) AS period_start, sum(n_created) AS records_created, sum(n_deleted) AS records_deleted
 FROM ${source}
@@ -128,10 +130,11 @@ ORDER BY period_start`,
   }
 
   async activeUsers(q: ActiveUsersQuery): Promise<ActiveUsersResult> {
-    const source = await this.source(q.from, q.to, q.business_id, true);
+    const [daily, overDays] = await this.sources(q.from, q.to, wholeOr(q.business_id), 'per-day', 'over-days');
     const [perDay, total] = await Promise.all([
-      this.gateway.select<Record<string, string>>(`SELECT toString(rday) AS day, uniqExactMerge(user_set) AS active_users FROM ${source} GROUP BY rday ORDER BY rday`),
-      this.gateway.select<Record<string, string>>(`SELECT uniqExactMerge(user_set) AS active_users FROM ${source}`),
+      // One source row per day here (one business, or all of them together): its own count is exact.
+      this.gateway.select<Record<string, string>>(`SELECT toString(rday) AS day, sum(n_users) AS active_users FROM ${daily} GROUP BY rday ORDER BY rday`),
+      this.gateway.select<Record<string, string>>(`SELECT uniqExactArray(user_set) AS active_users FROM ${overDays}`),
     ]);
     const byDay = new Map(perDay.map((r) => [r.day, Number(r.active_users)]));
     return {
@@ -142,11 +145,17 @@ ORDER BY period_start`,
     };
   }
 
-  private async source(from: string, to: string, businessId: string | undefined, withUsers: boolean): Promise<Sql> {
+  /** The daily source (dailySourceSql) with each of `users`, over one read of the usable runs. */
+  private async sources(from: string, to: string, scope: DailyScope, ...users: Array<DailySourceInput['users']>): Promise<Sql[]> {
     // Rendered first so a range that skipped validation is refused before anything is read.
     sqlDate(from);
     sqlDate(to);
     const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, string>();
-    return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, businessId, runs, withUsers });
+    return users.map((u) => dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, scope, runs, users: u }));
   }
+}
+
+/** One business, or every business together (the rollup's one row per day for all of them). */
+function wholeOr(businessId: string | undefined): DailyScope {
+  return businessId === undefined ? 'all-businesses' : { business: businessId };
 }

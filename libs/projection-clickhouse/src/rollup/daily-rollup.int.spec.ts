@@ -189,3 +189,38 @@ describe('daily rollup (ClickHouse server)', () => {
     await expectSameAnswers();
   }, 120_000);
 });
+
+describe('daily rollup written before the users became arrays', () => {
+  let db: ClickHouseTestDatabase;
+  beforeAll(async () => {
+    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+  });
+  afterAll(() => db?.drop());
+
+  it('is dropped by prepare() and made again empty (runs and rows): readers answer from the raw events until the job rolls the days again', async () => {
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
+    await sink.prepare();
+    const rollup = new DailyRollup(db.gateway, db.config.database);
+    // The tables as the earlier format made them, with one run of one day.
+    await db.gateway.command(`DROP TABLE ${rollup.tables.rollup}`);
+    await db.gateway.command(`CREATE TABLE ${rollup.tables.rollup} (business_id String, day Date, run_id UInt64, records_created UInt64, records_updated UInt64,
+  records_deleted UInt64, events UInt64, users AggregateFunction(uniqExact, UInt64)) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY (business_id, day, run_id)`);
+    const f = new EnvelopeFactory();
+    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT business_id, event_date, 1099511627776, 1, 0, 0, 1, uniqExactState(user_id) FROM ${liveTables(db.config.database).events} GROUP BY business_id, event_date`);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at) VALUES ('2026-01-20', 1099511627776, now())`);
+
+    await rollup.prepare();
+    const [column] = await db.gateway.select<{ type: string }>(`SELECT type FROM system.columns WHERE database = '${db.config.database}' AND table = 'daily_business_rollup' AND name = 'users'`);
+    expect(column.type).toBe('Array(UInt64)');
+    expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(0);
+    const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
+    const range = { from: '2026-01-20', to: '2026-01-20' };
+    expect(await analytics.activeUsers(range)).toMatchObject({ total_active_users: 1 });
+    await rollup.rollDay('2026-01-20');
+    expect(await analytics.activeUsers(range)).toMatchObject({ total_active_users: 1 });
+    expect(await analytics.recordsPerBusinessPerDay({ ...range, limit: 10 })).toMatchObject({ rows: [{ business_id: 'old-1', records_created: 1, active_users: 1 }] });
+    await rollup.prepare(); // the current format stays
+    expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(1);
+  }, 60_000);
+});

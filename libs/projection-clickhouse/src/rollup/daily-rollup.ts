@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
+import { distinctEventsSql } from '../schema/distinct-events';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
-import { sqlDate, sqlDateTime, sqlUInt64, type Sql } from '../sql/sql-literals';
-import { createRollupTablesSql, EVERY_DAY, rollupTables, type RollupTables } from './rollup-tables';
+import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { ALL_BUSINESSES, createRollupTablesSql, EVERY_DAY, ROLLUP_TABLE, rollupTables, type RollupTables } from './rollup-tables';
 
 const DAY_MS = 86_400_000;
 /** run_id = start second << RUN_SHIFT | random: the highest run_id of a day is its latest run. */
@@ -32,10 +33,11 @@ const PRUNE_GRACE_S = 600;
 /**
  * The daily rollup of `record_events`, exact under at-least-once delivery.
  *
- * A run of day D reads `record_events FINAL` for D (duplicates collapsed, as the endpoints count)
- * and writes one row per business with the counts and the users' uniqExact state, then records
- * itself in `daily_rollup_runs` with the second it STARTED reading (ClickHouse's clock). Nothing
- * is ever updated in place: a later run of D supersedes an earlier one by its higher run_id.
+ * A run of day D reads `record_events` for D, each event once (distinctEventsSql, as the
+ * endpoints count), and writes one row per business with the counts and the distinct users, and
+ * one for all businesses together (ALL_BUSINESSES), then records itself in `daily_rollup_runs`
+ * with the second it STARTED reading (ClickHouse's clock). Nothing is ever updated in place: a
+ * later run of D supersedes an earlier one by its higher run_id.
  *
  * Whatever changes D's raw events after a run started marks D dirty (ClickHouse's clock again):
  * the sink for every event it writes of a day before its own today (after the insert, so an event
@@ -54,14 +56,31 @@ export class DailyRollup {
 
   constructor(
     private readonly gateway: ClickHouseGateway,
-    database: string,
+    private readonly database: string,
   ) {
     this.tables = rollupTables(database);
     this.events = liveTables(database).events;
   }
 
   async prepare(): Promise<void> {
+    await this.dropEarlierFormat();
     for (const sql of createRollupTablesSql(this.tables)) await this.gateway.command(sql);
+  }
+
+  /**
+   * A rollup written in an earlier format (the users as uniqExact states, no per-day count) is
+   * dropped: it is derived data, readers answer from the raw events until the job has rolled the
+   * days again. The runs go first, so no reader ever picks a run whose rows are gone.
+   */
+  private async dropEarlierFormat(): Promise<void> {
+    const columns = await this.gateway.select<{ name: string; type: string }>(
+      `SELECT name, type FROM system.columns WHERE database = ${sqlString(this.database)} AND table = ${sqlString(ROLLUP_TABLE)}`,
+    );
+    if (columns.length === 0) return;
+    const current = columns.some((c) => c.name === 'users' && c.type === 'Array(UInt64)') && columns.some((c) => c.name === 'active_users');
+    if (current) return;
+    await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
+    await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
   }
 
   /** Marks days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
@@ -95,7 +114,7 @@ export class DailyRollup {
 
   /**
    * Rolls every settled day of the lookback window, and every older day marked dirty, that has no
-   * usable run. Days are rolled one at a time (each is one FINAL read of one day of raw events).
+   * usable run. Days are rolled one at a time (each reads one day of raw events, twice).
    */
   async rollUp(options: RollUpOptions): Promise<RollUpReport> {
     const now = await this.serverSeconds();
@@ -141,14 +160,11 @@ export class DailyRollup {
     const runId = sqlUInt64((BigInt(started) << RUN_SHIFT) | BigInt(randomInt(1 << Number(RUN_SHIFT))));
     const start = new Date(`${day}T00:00:00Z`);
     const end = new Date(start.getTime() + DAY_MS);
-    await this.gateway.command(
-      `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, users)
-SELECT business_id, event_date, ${runId},
-  countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), uniqExactState(user_id)
-FROM ${this.events} FINAL
-WHERE event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}
-GROUP BY business_id, event_date`,
-    );
+    const ofDay = `FROM ${distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`)}`;
+    const counts = `countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), uniqExact(user_id), groupUniqArray(user_id)`;
+    const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users)`;
+    await this.gateway.command(`${into}\nSELECT business_id, event_date, ${runId}, ${counts}\n${ofDay}\nGROUP BY business_id, event_date`);
+    await this.gateway.command(`${into}\nSELECT ${sqlString(ALL_BUSINESSES)}, event_date, ${runId}, ${counts}\n${ofDay}\nGROUP BY event_date`);
     await this.gateway.command(`INSERT INTO ${this.tables.runs} (day, run_id, started_at) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC')`);
     return runId;
   }

@@ -1,6 +1,15 @@
 import { addDays } from '@shardline/read-models';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
+import { distinctEventsSql } from '../schema/distinct-events';
 import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { ALL_BUSINESSES } from './rollup-tables';
+
+/**
+ * Whose rows: one business's; every business's own (questions answered per business); or every
+ * business together (questions about the whole, read from the rollup's ALL_BUSINESSES row of a
+ * day instead of one row per business).
+ */
+export type DailyScope = { business: string } | 'per-business' | 'all-businesses';
 
 export interface DailySourceInput {
   /** Qualified raw events table and rollup table. */
@@ -8,40 +17,52 @@ export interface DailySourceInput {
   rollup: Sql;
   from: string;
   to: string;
-  businessId?: string;
+  scope: DailyScope;
   /** Usable rollup runs by day (DailyRollup.usableRuns); every other day is read raw. */
   runs: ReadonlyMap<string, string>;
-  /** Whether the `user_set` column (uniqExact state of user_id) is needed. */
-  withUsers: boolean;
+  /**
+   * Which user columns: none; `n_users`, the distinct users of the row's business and day (one
+   * source row per (business, day), or per day for all businesses, so sum() of it within such a
+   * group is exact); or `user_set`, those users as an array, for counts over several days
+   * (uniqExactArray). Only what is asked for is read: the arrays are most of the rollup's bytes.
+   */
+  users: 'none' | 'per-day' | 'over-days';
 }
 
+const ROLLED_USERS: Record<DailySourceInput['users'], Sql> = { none: '', 'per-day': ', active_users AS n_users', 'over-days': ', users AS user_set' };
+const RAW_USERS: Record<DailySourceInput['users'], Sql> = { none: '', 'per-day': ', uniqExact(user_id) AS n_users', 'over-days': ', groupUniqArray(user_id) AS user_set' };
+
 /**
- * A subquery with one row per (business, day) of [from, to]: `business_id, rday, n_created,
- * n_updated, n_deleted, n_events[, user_set]`. Days with a usable run come from the rollup (its
- * rows of exactly that run), the others from `record_events FINAL` aggregated the same way, so
- * every endpoint aggregates the same rows whichever source answered a day. Column names differ
+ * A subquery with one row per (business, day) of [from, to] — per day alone for all businesses,
+ * business_id then ALL_BUSINESSES —: `business_id, rday, n_created, n_updated, n_deleted,
+ * n_events[, n_users | user_set]`. Days with a usable run come from the rollup (its rows of
+ * exactly that run), the others from the raw events (each once: distinctEventsSql) aggregated the
+ * same way, so every endpoint aggregates the same rows whichever source answered a day. Column names differ
  * from the endpoints' output names on purpose (an alias equal to a column it aggregates is cyclic).
  */
 export function dailySourceSql(input: DailySourceInput): Sql {
   const days = daysOf(input.from, input.to);
   const rolled = days.filter((d) => input.runs.has(d));
   const raw = days.filter((d) => !input.runs.has(d));
-  const business = input.businessId === undefined ? '' : ` AND business_id = ${sqlString(input.businessId)}`;
+  const scope = input.scope;
+  const one = typeof scope === 'object' ? ` AND business_id = ${sqlString(scope.business)}` : '';
+  const rolledRows = one || ` AND business_id ${scope === 'all-businesses' ? '=' : '!='} ${sqlString(ALL_BUSINESSES)}`;
+  const rawBusiness = scope === 'all-businesses' ? `${sqlString(ALL_BUSINESSES)} AS business_id` : 'business_id';
+  const rawGroup = scope === 'all-businesses' ? 'rday' : 'business_id, rday';
   const parts: Sql[] = [];
   if (rolled.length > 0) {
     const runIds = [...new Set(rolled.map((d) => sqlUInt64(input.runs.get(d)!)))].join(', ');
     parts.push(
-      `SELECT business_id, day AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events${input.withUsers ? ', users AS user_set' : ''}
+      `SELECT business_id, day AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events${ROLLED_USERS[input.users]}
 FROM ${input.rollup}
-WHERE day >= ${sqlDate(rolled[0])} AND day <= ${sqlDate(rolled[rolled.length - 1])} AND run_id IN (${runIds})${business}`,
+WHERE day >= ${sqlDate(rolled[0])} AND day <= ${sqlDate(rolled[rolled.length - 1])} AND run_id IN (${runIds})${rolledRows}`,
     );
   }
   if (raw.length > 0) {
     parts.push(
-      `SELECT business_id, event_date AS rday, countIf(${CREATED_EVENTS}) AS n_created, countIf(${UPDATED_EVENTS}) AS n_updated, countIf(${DELETED_EVENTS}) AS n_deleted, count() AS n_events${input.withUsers ? ', uniqExactState(user_id) AS user_set' : ''}
-FROM ${input.events} FINAL
-WHERE ${rawDaysSql(raw)}${business}
-GROUP BY business_id, rday`,
+      `SELECT ${rawBusiness}, event_date AS rday, countIf(${CREATED_EVENTS}) AS n_created, countIf(${UPDATED_EVENTS}) AS n_updated, countIf(${DELETED_EVENTS}) AS n_deleted, count() AS n_events${RAW_USERS[input.users]}
+FROM ${distinctEventsSql(input.events, `${rawDaysSql(raw)}${one}`)}
+GROUP BY ${rawGroup}`,
     );
   }
   return `(${parts.join('\nUNION ALL\n')})`;

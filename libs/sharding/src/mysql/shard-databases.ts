@@ -33,7 +33,10 @@ export class ShardDatabases {
     if (shard < this.shardPools.length) return;
     if (shard !== this.shardPools.length) throw new RangeError(`shard ${shard} added before shard ${this.shardPools.length}`);
     const writer = createWriterPool(connection, this.config);
-    writer.pool.on('connection', (c) => c.query(sessionSettingsSql(this.config.lockWaitTimeoutS)));
+    writer.pool.on('connection', (c) => {
+      withQueryTimeouts(c as unknown as RawConnection); // the event store sets each query's own timeout
+      c.query(sessionSettingsSql(this.config.lockWaitTimeoutS));
+    });
     this.shardPools.push(createPool(connection, this.config, this.log));
     this.writerPools.push(writer);
     this.connections.push(connection);
@@ -178,23 +181,39 @@ export function sessionSettingsSql(lockWaitTimeoutS = 3): string {
   return `SET SESSION innodb_lock_wait_timeout = ${Math.round(lockWaitTimeoutS)}, sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')`;
 }
 
-/** A mysql2 connection as knex hands it to afterCreate (callback API). */
-interface RawConnection {
+/** A mysql2 connection in its callback API (knex's afterCreate, the writer pool's 'connection' event). */
+export interface RawConnection {
   query(...args: unknown[]): unknown;
 }
 
 /**
- * Every query on this connection gets a timeout unless it brings its own: knex has no pool-wide
- * query timeout, and a shard that hangs on an open connection (server stuck, silent network loss)
- * would otherwise hold a read, or the relay's outbox read, forever. mysql2 fails the query with
- * PROTOCOL_SEQUENCE_TIMEOUT and closes the connection, which the callers already treat as the
- * shard being unavailable (503, the relay standing down and retrying).
+ * The query timeouts of a connection. With `defaultTimeoutMs`, every query gets a timeout unless it
+ * brings its own: knex has no pool-wide query timeout, and a shard that hangs on an open connection
+ * (server stuck, silent network loss) would otherwise hold a read, or the relay's outbox read,
+ * forever. mysql2 fails the query with PROTOCOL_SEQUENCE_TIMEOUT and closes the connection, which
+ * the callers already treat as the shard being unavailable (503, the relay standing down).
+ *
+ * Always: mysql2 clears a query's inactivity timer when the query completes, not when its
+ * connection dies under it (killed, reset); the timer then holds the process open until it fires,
+ * up to the timeout after the error was answered. It is cleared with the answer, whatever it is.
  */
-function withDefaultQueryTimeout(raw: RawConnection, timeoutMs: number): void {
+export function withQueryTimeouts(raw: RawConnection, defaultTimeoutMs?: number): void {
   const query = raw.query.bind(raw);
   raw.query = (first: unknown, ...rest: unknown[]) => {
     const options = typeof first === 'string' ? { sql: first } : (first as Record<string, unknown>);
-    return query(options && options.timeout === undefined ? { ...options, timeout: timeoutMs } : first, ...rest);
+    const withTimeout = defaultTimeoutMs !== undefined && options && options.timeout === undefined ? { ...options, timeout: defaultTimeoutMs } : first;
+    const callback = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as (...args: unknown[]) => void) : undefined;
+    if (!callback) return query(withTimeout, ...rest);
+    // `let`: on a connection already closed mysql2 answers synchronously, before `query` returns.
+    let command: { queryTimeout?: ReturnType<typeof setTimeout> | null } | undefined;
+    command = query(withTimeout, ...rest, (...args: unknown[]) => {
+      if (command?.queryTimeout) {
+        clearTimeout(command.queryTimeout);
+        command.queryTimeout = null; // as mysql2 leaves it after a completed query
+      }
+      callback(...args);
+    }) as typeof command;
+    return command;
   };
 }
 
@@ -232,7 +251,7 @@ export function createPool(
       idleTimeoutMillis: IDLE_CONNECTION_MS,
       afterCreate: (raw: RawConnection, done: (error: Error | null, connection: unknown) => void) => {
         const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-        if (queryTimeoutMs > 0) withDefaultQueryTimeout(raw, queryTimeoutMs);
+        withQueryTimeouts(raw, queryTimeoutMs > 0 ? queryTimeoutMs : undefined);
         raw.query(sessionSettingsSql(options.lockWaitTimeoutS), (error: Error | null) => done(error, raw));
       },
     },

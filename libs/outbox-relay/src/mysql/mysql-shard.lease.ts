@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { ConnectionConfig } from '@shardline/sharding';
+import { withQueryTimeouts, type RawConnection } from '@shardline/sharding/mysql';
 import type { RelayLog, ShardLease } from '../outbox-relay.ports';
 
 export interface MysqlShardLeaseOptions {
@@ -104,6 +105,8 @@ export class MysqlShardLease implements ShardLease {
     };
     connection.on('error', onLost);
     connection.on('end', () => onLost());
+    // A query answered with this connection's loss must not leave its timer holding the process open.
+    withQueryTimeouts((connection as unknown as { connection: RawConnection }).connection);
     await connection.query({ sql: `SET SESSION wait_timeout = ${Math.max(1, Math.round(this.options.sessionTimeoutS ?? 30))}`, timeout: this.options.queryTimeoutMs });
     this.connection = connection;
     return connection;

@@ -92,22 +92,22 @@ export class DailyRollup {
 
   /**
    * The usable run of each day in [from, to] that has one: day → run_id (decimal string). Days
-   * absent are to be read from the raw events. Two small reads of the bookkeeping tables.
+   * absent are to be read from the raw events. One read of both bookkeeping tables (it precedes
+   * every analytics query).
    */
   async usableRuns(from: string, to: string): Promise<Map<string, string>> {
     const range = `day >= ${sqlDate(from)} AND day <= ${sqlDate(to)}`;
-    const [runs, marks] = await Promise.all([
-      this.gateway.select<{ d: string; run_id: string | number }>(`SELECT toString(day) AS d, toString(max(run_id)) AS run_id FROM ${this.tables.runs} WHERE ${range} GROUP BY day`),
-      this.gateway.select<{ d: string; marked: string | number }>(
-        `SELECT toString(day) AS d, toUInt32(max(marked_at)) AS marked FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day`,
-      ),
-    ]);
-    const markedAt = new Map(marks.map((m) => [m.d, Number(m.marked)]));
+    const rows = await this.gateway.select<{ kind: 'run' | 'mark'; d: string; v: string }>(
+      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v FROM ${this.tables.runs} WHERE ${range} GROUP BY day
+UNION ALL
+SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day`,
+    );
+    const markedAt = new Map(rows.filter((r) => r.kind === 'mark').map((m) => [m.d, Number(m.v)]));
     const everyDay = markedAt.get(EVERY_DAY) ?? -1;
     const usable = new Map<string, string>();
-    for (const { d: day, run_id } of runs) {
-      const started = Number(BigInt(run_id) >> RUN_SHIFT);
-      if (started > Math.max(everyDay, markedAt.get(day) ?? -1)) usable.set(day, String(run_id));
+    for (const { d: day, v: runId } of rows.filter((r) => r.kind === 'run')) {
+      const started = Number(BigInt(runId) >> RUN_SHIFT);
+      if (started > Math.max(everyDay, markedAt.get(day) ?? -1)) usable.set(day, runId);
     }
     return usable;
   }

@@ -114,7 +114,7 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
 
   /**
    * Rolls every settled day of the lookback window, and every older day marked dirty, that has no
-   * usable run. Days are rolled one at a time (each reads one day of raw events, twice).
+   * usable run. Days are rolled one at a time (each reads one day of raw events).
    */
   async rollUp(options: RollUpOptions): Promise<RollUpReport> {
     const now = await this.serverSeconds();
@@ -160,11 +160,22 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const runId = sqlUInt64((BigInt(started) << RUN_SHIFT) | BigInt(randomInt(1 << Number(RUN_SHIFT))));
     const start = new Date(`${day}T00:00:00Z`);
     const end = new Date(start.getTime() + DAY_MS);
-    const ofDay = `FROM ${distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`)}`;
-    const counts = `countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), uniqExact(user_id), groupUniqArray(user_id)`;
+    const ofDay = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`);
     const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users)`;
-    await this.gateway.command(`${into}\nSELECT business_id, event_date, ${runId}, ${counts}\n${ofDay}\nGROUP BY business_id, event_date`);
-    await this.gateway.command(`${into}\nSELECT ${sqlString(ALL_BUSINESSES)}, event_date, ${runId}, ${counts}\n${ofDay}\nGROUP BY event_date`);
+    await this.gateway.command(
+      `${into}
+SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id)
+FROM ${ofDay}
+GROUP BY business_id, event_date`,
+    );
+    // The all-businesses row from this run's rows just written: the day's raw events are read once.
+    await this.gateway.command(
+      `${into}
+SELECT ${sqlString(ALL_BUSINESSES)}, day, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events), length(groupUniqArrayArray(users)), groupUniqArrayArray(users)
+FROM ${this.tables.rollup}
+WHERE day = ${sqlDate(day)} AND run_id = ${runId} AND business_id != ${sqlString(ALL_BUSINESSES)}
+GROUP BY day`,
+    );
     await this.gateway.command(`INSERT INTO ${this.tables.runs} (day, run_id, started_at) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC')`);
     return runId;
   }

@@ -64,8 +64,9 @@ FROM (SELECT number + ${sqlInt(b * perBlock)} AS n FROM system.numbers LIMIT ${s
       ['records per day, all businesses, 365 days (limit 10,000)', (a) => a.recordsPerBusinessPerDay({ from: FROM, to: TO, limit: 10_000 })],
       ['hot businesses, 365 days', (a) => a.hotBusinesses({ from: FROM, to: TO, by: 'events', limit: 10 })],
       ['growth by month, all businesses, 365 days', (a) => a.growth({ from: FROM, to: TO, interval: 'month' })],
-      ['active users, one tail business, 365 days', (a) => a.activeUsers({ from: FROM, to: TO, business_id: 'tail-7' })],
-      ['active users, all businesses, 365 days', (a) => a.activeUsers({ from: FROM, to: TO })],
+      ['active users, one tail business, 365 days, exact', (a) => a.activeUsers({ from: FROM, to: TO, business_id: 'tail-7', total: 'exact' })],
+      ['active users, all businesses, 365 days, exact', (a) => a.activeUsers({ from: FROM, to: TO, total: 'exact' })],
+      ['active users, all businesses, 365 days, estimate', (a) => a.activeUsers({ from: FROM, to: TO, total: 'estimate' })],
     ];
     console.log('\n| query | raw events, median ms | rollup, median ms | raw / rollup | same answer |\n|---|---|---|---|---|');
     for (const [label, run] of queries) {

@@ -112,6 +112,8 @@ async function scenariosOf(base: string, workload: Workload, samples: readonly S
     { query: 'analytics hot-businesses (30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/hot-businesses?${range}` }) },
     { query: 'analytics growth (all, by day, 30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/growth?${range}&interval=day` }) },
     { query: 'analytics active-users (all, 30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/active-users?${range}` }) },
+    // The same with the exact total (every (user, day) of the range hashed): its cost, for the record.
+    { query: 'analytics active-users exact (all, 30 d)', connections: connections.analytics, group: 'analytics', warmup: true, request: () => ({ method: 'GET', path: `/api/v1/analytics/active-users?${range}&total=exact` }) },
   ];
 }
 

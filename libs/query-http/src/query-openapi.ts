@@ -101,10 +101,17 @@ export function queryOpenApiDocument(): OpenApiObject {
       ),
       '/api/v1/analytics/active-users': analytics(
         'activeUsers',
-        'Distinct users per day and over the whole range',
-        [businessFilter],
-        rows('days', { day, active_users: int }, { total_active_users: int }),
-        { from: '2026-11-01', to: '2026-11-30', days: [{ day: '2026-11-01', active_users: 2 }], total_active_users: 2 },
+        'Distinct users per day (exact) and over the whole range (estimated within ~1 %, or exact with total=exact)',
+        [
+          businessFilter,
+          query(
+            'total',
+            { type: 'string', enum: ['estimate', 'exact'], default: 'estimate' },
+            'estimate: merged per-day sketches, within ~1 %, the same cost at any size; exact: every (user, day) of the range counted, the cost grows with the data',
+          ),
+        ],
+        rows('days', { day, active_users: int }, { total_active_users: int, total_method: { type: 'string', enum: ['estimate', 'exact'] } }),
+        { from: '2026-11-01', to: '2026-11-30', days: [{ day: '2026-11-01', active_users: 2 }], total_active_users: 2, total_method: 'estimate' },
       ),
     },
     schemas: { Record, RecordPage },

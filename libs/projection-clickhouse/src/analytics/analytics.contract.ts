@@ -116,7 +116,9 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
           { day: '2026-01-03', active_users: 0 },
         ],
         total_active_users: 3,
+        total_method: 'estimate',
       });
+      expect(await analytics.activeUsers({ from: '2026-01-01', to: '2026-01-03', total: 'exact' })).toMatchObject({ total_active_users: 3, total_method: 'exact' });
       expect(await analytics.activeUsers({ from: '2026-01-01', to: '2026-01-03', business_id: 'B' })).toMatchObject({
         days: [
           { day: '2026-01-01', active_users: 1 },
@@ -125,6 +127,7 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
         ],
         total_active_users: 2,
       });
+      expect(await analytics.activeUsers({ from: '2026-01-01', to: '2026-01-08', business_id: 'B', total: 'exact' })).toMatchObject({ total_active_users: 2, total_method: 'exact' });
     });
 
     it('never renders a value that skipped validation (a bug of ours, not a 400), and a hostile business id is just a value', async () => {

@@ -15,7 +15,7 @@ import {
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { DailyRollup } from '../rollup/daily-rollup';
-import { dailySourceSql, type DailyScope, type DailySourceInput } from '../rollup/daily-source';
+import { dailySourceSql, type DailyScope, type DailyUsers } from '../rollup/daily-source';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
@@ -40,8 +40,9 @@ export interface ClickHouseAnalyticsOptions {
  * others — today, yesterday until it is rolled, days changed since (see DailyRollup). Both give
  * the same numbers for a day, so a year-wide question reads ~one row per business per day instead
  * of every event; a question about every business together reads the rollup's one row per day
- * for all of them. Distinct users are counted over the days' arrays of user ids (uniqExactArray),
- * exact across days and businesses.
+ * for all of them. Distinct users over several days are estimated by merging the days' sketches
+ * (uniqCombined: the same cost at any size) or, when asked, counted exactly over the days' arrays
+ * of user ids (uniqExactArray: every (user, day) of the range hashed); each day's own count is exact.
  * Queries arrive validated by the port's schemas; every value still enters the SQL through
  * sql-literals, so one that skipped validation is refused there (SqlLiteralError, a bug: 500)
  * instead of reaching ClickHouse. Counts come back as numbers, ids as strings.
@@ -130,11 +131,14 @@ ORDER BY period_start`,
   }
 
   async activeUsers(q: ActiveUsersQuery): Promise<ActiveUsersResult> {
-    const [daily, overDays] = await this.sources(q.from, q.to, wholeOr(q.business_id), 'per-day', 'over-days');
+    const exact = q.total === 'exact';
+    const [daily, overDays] = await this.sources(q.from, q.to, wholeOr(q.business_id), 'per-day', exact ? 'over-days' : 'over-days-sketch');
     const [perDay, total] = await Promise.all([
       // One source row per day here (one business, or all of them together): its own count is exact.
       this.gateway.select<Record<string, string>>(`SELECT toString(rday) AS day, sum(n_users) AS active_users FROM ${daily} GROUP BY rday ORDER BY rday`),
-      this.gateway.select<Record<string, string>>(`SELECT uniqExactArray(user_set) AS active_users FROM ${overDays}`),
+      this.gateway.select<Record<string, string>>(
+        `SELECT ${exact ? 'uniqExactArray(user_set)' : 'uniqCombinedMerge(user_sketch)'} AS active_users FROM ${overDays}`,
+      ),
     ]);
     const byDay = new Map(perDay.map((r) => [r.day, Number(r.active_users)]));
     return {
@@ -142,11 +146,12 @@ ORDER BY period_start`,
       to: q.to,
       days: bucketStarts(q.from, q.to, 'day').map((day) => ({ day, active_users: byDay.get(day) ?? 0 })),
       total_active_users: Number(total[0]?.active_users ?? 0),
+      total_method: q.total,
     };
   }
 
   /** The daily source (dailySourceSql) with each of `users`, over one read of the usable runs. */
-  private async sources(from: string, to: string, scope: DailyScope, ...users: Array<DailySourceInput['users']>): Promise<Sql[]> {
+  private async sources(from: string, to: string, scope: DailyScope, ...users: DailyUsers[]): Promise<Sql[]> {
     // Rendered first so a range that skipped validation is refused before anything is read.
     sqlDate(from);
     sqlDate(to);

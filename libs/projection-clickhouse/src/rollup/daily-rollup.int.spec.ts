@@ -64,8 +64,10 @@ describe('daily rollup (ClickHouse server)', () => {
       out.push(await a.hotBusinesses({ from, to, by: 'records_created', limit: 3 }));
       for (const interval of ['day', 'week', 'month'] as const) out.push(await a.growth({ from, to, interval }));
       out.push(await a.growth({ from, to, interval: 'week', business_id: 'tail-3' }));
-      out.push(await a.activeUsers({ from, to }));
-      out.push(await a.activeUsers({ from, to, business_id: 'hot-2' }));
+      for (const total of ['estimate', 'exact'] as const) {
+        out.push(await a.activeUsers({ from, to, total }));
+        out.push(await a.activeUsers({ from, to, business_id: 'hot-2', total }));
+      }
     }
     return out;
   }
@@ -190,35 +192,77 @@ describe('daily rollup (ClickHouse server)', () => {
   }, 120_000);
 });
 
-describe('daily rollup written before the users became arrays', () => {
+describe('estimated distinct users over days (the rollup\'s sketches)', () => {
   let db: ClickHouseTestDatabase;
-  beforeAll(async () => {
-    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
-  });
   afterAll(() => db?.drop());
 
-  it('is dropped by prepare() and made again empty (runs and rows): readers answer from the raw events until the job rolls the days again', async () => {
+  it('is within 1 % of the exact count at 24,000 users, and the same from rolled days as from raw events', async () => {
+    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
+    await sink.prepare();
+    // 3 days × 12,000 users, overlapping by half from one day to the next: 24,000 distinct in all.
+    const f = new EnvelopeFactory();
+    const days = ['2026-01-10', '2026-01-11', '2026-01-12'];
+    const rows = days.flatMap((day, d) =>
+      Array.from({ length: 12_000 }, (_, i) => {
+        const at = `${day}T${String(i % 24).padStart(2, '0')}:00:00.000Z`;
+        return f.event({ type: 'RecordCreated', recordId: f.recordId(new Date(at)), businessId: `b-${i % 50}`, userId: String(1_000_000 + d * 6_000 + i), version: 1, at });
+      }),
+    );
+    await db.gateway.insertRows(liveTables(db.config.database).events, mapBatch(rows).events);
+    const analytics = new ClickHouseAnalytics(db.gateway, db.config.database);
+    const rawOnly = new ClickHouseAnalytics(db.gateway, db.config.database, { useRollup: false });
+    const range = { from: days[0], to: days[2] };
+    const exact = await analytics.activeUsers({ ...range, total: 'exact' });
+    expect(exact).toMatchObject({ total_active_users: 24_000, total_method: 'exact' });
+    const raw = await rawOnly.activeUsers({ ...range, total: 'estimate' });
+    expect(raw.total_method).toBe('estimate');
+    expect(Math.abs(raw.total_active_users - 24_000)).toBeLessThanOrEqual(240);
+    expect(raw.days).toEqual(exact.days); // each day's own count stays exact
+    const rollup = new DailyRollup(db.gateway, db.config.database);
+    await rollup.rollDay(days[0]);
+    await rollup.rollDay(days[1]); // two rolled days, one raw: the sketches merge into the same registers
+    expect(await analytics.activeUsers({ ...range, total: 'estimate' })).toEqual(raw);
+    expect(await analytics.activeUsers({ ...range, total: 'estimate', business_id: 'b-7' })).toEqual(await rawOnly.activeUsers({ ...range, total: 'estimate', business_id: 'b-7' }));
+    expect(await analytics.activeUsers({ ...range, total: 'exact' })).toEqual(exact);
+  }, 120_000);
+});
+
+describe('daily rollup written in an earlier format', () => {
+  let db: ClickHouseTestDatabase | undefined;
+  afterEach(async () => {
+    await db?.drop();
+    db = undefined;
+  });
+
+  const EARLIER_FORMATS: Array<[string, string, string]> = [
+    ['the users as uniqExact states', 'users AggregateFunction(uniqExact, UInt64)', '1, uniqExactState(user_id)'],
+    ['the users as arrays, no sketch', 'active_users UInt64, users Array(UInt64)', '1, 1, groupUniqArray(user_id)'],
+  ];
+  it.each(EARLIER_FORMATS)('(%s) is dropped by prepare() and made again empty (runs and rows): readers answer from the raw events until the job rolls the days again', async (_, usersColumns, usersValues) => {
+    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
     const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
     await sink.prepare();
     const rollup = new DailyRollup(db.gateway, db.config.database);
     // The tables as the earlier format made them, with one run of one day.
     await db.gateway.command(`DROP TABLE ${rollup.tables.rollup}`);
     await db.gateway.command(`CREATE TABLE ${rollup.tables.rollup} (business_id String, day Date, run_id UInt64, records_created UInt64, records_updated UInt64,
-  records_deleted UInt64, events UInt64, users AggregateFunction(uniqExact, UInt64)) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY (business_id, day, run_id)`);
+  records_deleted UInt64, events UInt64, ${usersColumns}) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY (business_id, day, run_id)`);
     const f = new EnvelopeFactory();
     expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
-    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT business_id, event_date, 1099511627776, 1, 0, 0, 1, uniqExactState(user_id) FROM ${liveTables(db.config.database).events} GROUP BY business_id, event_date`);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT business_id, event_date, 1099511627776, 1, 0, 0, ${usersValues} FROM ${liveTables(db.config.database).events} GROUP BY business_id, event_date`);
     await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at) VALUES ('2026-01-20', 1099511627776, now())`);
+    expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(1);
 
     await rollup.prepare();
-    const [column] = await db.gateway.select<{ type: string }>(`SELECT type FROM system.columns WHERE database = '${db.config.database}' AND table = 'daily_business_rollup' AND name = 'users'`);
-    expect(column.type).toBe('Array(UInt64)');
+    const columns = await db.gateway.select<{ name: string; type: string }>(`SELECT name, type FROM system.columns WHERE database = '${db.config.database}' AND table = 'daily_business_rollup' AND name IN ('users', 'users_sketch') ORDER BY name`);
+    expect(columns).toEqual([{ name: 'users', type: 'Array(UInt64)' }, { name: 'users_sketch', type: 'AggregateFunction(uniqCombined, UInt64)' }]);
     expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(0);
     const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
     const range = { from: '2026-01-20', to: '2026-01-20' };
-    expect(await analytics.activeUsers(range)).toMatchObject({ total_active_users: 1 });
+    for (const total of ['estimate', 'exact'] as const) expect(await analytics.activeUsers({ ...range, total })).toMatchObject({ total_active_users: 1 });
     await rollup.rollDay('2026-01-20');
-    expect(await analytics.activeUsers(range)).toMatchObject({ total_active_users: 1 });
+    for (const total of ['estimate', 'exact'] as const) expect(await analytics.activeUsers({ ...range, total })).toMatchObject({ total_active_users: 1 });
     expect(await analytics.recordsPerBusinessPerDay({ ...range, limit: 10 })).toMatchObject({ rows: [{ business_id: 'old-1', records_created: 1, active_users: 1 }] });
     await rollup.prepare(); // the current format stays
     expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(1);

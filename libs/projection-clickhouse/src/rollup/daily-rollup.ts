@@ -68,8 +68,8 @@ export class DailyRollup {
   }
 
   /**
-   * A rollup written in an earlier format (the users as uniqExact states, no per-day count) is
-   * dropped: it is derived data, readers answer from the raw events until the job has rolled the
+   * A rollup written in an earlier format (the users as uniqExact states, no per-day count, no
+   * sketch) is dropped: it is derived data, readers answer from the raw events until the job has rolled the
    * days again. The runs go first, so no reader ever picks a run whose rows are gone.
    */
   private async dropEarlierFormat(): Promise<void> {
@@ -77,7 +77,8 @@ export class DailyRollup {
       `SELECT name, type FROM system.columns WHERE database = ${sqlString(this.database)} AND table = ${sqlString(ROLLUP_TABLE)}`,
     );
     if (columns.length === 0) return;
-    const current = columns.some((c) => c.name === 'users' && c.type === 'Array(UInt64)') && columns.some((c) => c.name === 'active_users');
+    const has = (name: string, type?: string) => columns.some((c) => c.name === name && (type === undefined || c.type === type));
+    const current = has('users', 'Array(UInt64)') && has('active_users') && has('users_sketch', 'AggregateFunction(uniqCombined, UInt64)');
     if (current) return;
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
@@ -161,17 +162,17 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const start = new Date(`${day}T00:00:00Z`);
     const end = new Date(start.getTime() + DAY_MS);
     const ofDay = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`);
-    const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users)`;
+    const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
     await this.gateway.command(
       `${into}
-SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id)
+SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id), uniqCombinedState(user_id)
 FROM ${ofDay}
 GROUP BY business_id, event_date`,
     );
     // The all-businesses row from this run's rows just written: the day's raw events are read once.
     await this.gateway.command(
       `${into}
-SELECT ${sqlString(ALL_BUSINESSES)}, day, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events), length(groupUniqArrayArray(users)), groupUniqArrayArray(users)
+SELECT ${sqlString(ALL_BUSINESSES)}, day, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events), length(groupUniqArrayArray(users)), groupUniqArrayArray(users), uniqCombinedMergeState(users_sketch)
 FROM ${this.tables.rollup}
 WHERE day = ${sqlDate(day)} AND run_id = ${runId} AND business_id != ${sqlString(ALL_BUSINESSES)}
 GROUP BY day`,

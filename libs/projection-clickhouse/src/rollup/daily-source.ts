@@ -23,19 +23,32 @@ export interface DailySourceInput {
   /**
    * Which user columns: none; `n_users`, the distinct users of the row's business and day (one
    * source row per (business, day), or per day for all businesses, so sum() of it within such a
-   * group is exact); or `user_set`, those users as an array, for counts over several days
-   * (uniqExactArray). Only what is asked for is read: the arrays are most of the rollup's bytes.
+   * group is exact); `user_set`, those users as an array, for exact counts over several days
+   * (uniqExactArray); or `user_sketch`, a uniqCombined state of them, for estimated counts over
+   * several days (uniqCombinedMerge). Only what is asked for is read: the arrays are most of the
+   * rollup's bytes.
    */
-  users: 'none' | 'per-day' | 'over-days';
+  users: DailyUsers;
 }
+export type DailyUsers = 'none' | 'per-day' | 'over-days' | 'over-days-sketch';
 
-const ROLLED_USERS: Record<DailySourceInput['users'], Sql> = { none: '', 'per-day': ', active_users AS n_users', 'over-days': ', users AS user_set' };
-const RAW_USERS: Record<DailySourceInput['users'], Sql> = { none: '', 'per-day': ', uniqExact(user_id) AS n_users', 'over-days': ', groupUniqArray(user_id) AS user_set' };
+const ROLLED_USERS: Record<DailyUsers, Sql> = {
+  none: '',
+  'per-day': ', active_users AS n_users',
+  'over-days': ', users AS user_set',
+  'over-days-sketch': ', users_sketch AS user_sketch',
+};
+const RAW_USERS: Record<DailyUsers, Sql> = {
+  none: '',
+  'per-day': ', uniqExact(user_id) AS n_users',
+  'over-days': ', groupUniqArray(user_id) AS user_set',
+  'over-days-sketch': ', uniqCombinedState(user_id) AS user_sketch',
+};
 
 /**
  * A subquery with one row per (business, day) of [from, to] — per day alone for all businesses,
  * business_id then ALL_BUSINESSES —: `business_id, rday, n_created, n_updated, n_deleted,
- * n_events[, n_users | user_set]`. Days with a usable run come from the rollup (its rows of
+ * n_events[, n_users | user_set | user_sketch]`. Days with a usable run come from the rollup (its rows of
  * exactly that run), the others from the raw events (each once: distinctEventsSql) aggregated the
  * same way, so every endpoint aggregates the same rows whichever source answered a day. Column names differ
  * from the endpoints' output names on purpose (an alias equal to a column it aggregates is cyclic).

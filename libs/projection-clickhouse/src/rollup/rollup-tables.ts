@@ -8,7 +8,11 @@ import { sqlQualifiedName, type Sql } from '../sql/sql-literals';
  *   `uniqExactArray`; a day's own count needs no array read), plus one row
  *   per (day, run) for all businesses together, business_id ALL_BUSINESSES, which the questions
  *   over every business read instead of one row per business. Arrays, not uniqExact states:
- *   18.16 deserializes a state at ~850 ns per id, an array at ~50 (bench/README.md, 2026-12-03);
+ *   18.16 deserializes a state at ~850 ns per id, an array at ~50 (bench/README.md, 2026-12-03).
+ *   And the users as a `uniqCombined` sketch (`users_sketch`), for the estimated distinct count
+ *   over several days: merging 30 sketches costs the same at any size, where the exact count
+ *   hashes every (user, day) of the range. Sketches of the same users merge into the same
+ *   registers whichever way they were grouped, so a rolled day and its raw events estimate alike;
  * - `daily_rollup_runs`: which run is current for each day and when it started reading;
  * - `daily_rollup_dirty`: days whose raw events changed after they may have been rolled (a late
  *   event, an erasure, a rebuild's swap); day 1970-01-02 voids every run started before it.
@@ -55,7 +59,8 @@ export function createRollupTablesSql(t: RollupTables): Sql[] {
   records_deleted UInt64,
   events UInt64,
   active_users UInt64,
-  users Array(UInt64)
+  users Array(UInt64),
+  users_sketch AggregateFunction(uniqCombined, UInt64)
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (business_id, day, run_id)`,

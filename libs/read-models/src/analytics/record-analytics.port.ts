@@ -1,4 +1,4 @@
-import type { ActiveUsersQuery, GrowthQuery, HotBusinessesQuery, HotBusinessMetric, RecordsPerDayQuery } from './record-analytics.schemas';
+import type { ActiveUsersQuery, ActiveUsersTotal, GrowthQuery, HotBusinessesQuery, HotBusinessMetric, RecordsPerDayQuery } from './record-analytics.schemas';
 import type { GrowthInterval } from './utc-days';
 
 /**
@@ -70,4 +70,6 @@ export interface ActiveUsersResult {
   days: { day: string; active_users: number }[];
   /** Distinct users over the whole range (not the sum of the days). */
   total_active_users: number;
+  /** How the total was counted (the query's `total`): `estimate` within ~1 %, or `exact`. Each day's count is always exact. */
+  total_method: ActiveUsersTotal;
 }

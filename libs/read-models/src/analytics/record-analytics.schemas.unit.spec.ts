@@ -1,11 +1,13 @@
 import { isShardlineError, validate } from '@shardline/errors';
-import { growthQuerySchema, hotBusinessesQuerySchema, recordsPerDayQuerySchema } from './record-analytics.schemas';
+import { activeUsersQuerySchema, growthQuerySchema, hotBusinessesQuerySchema, recordsPerDayQuerySchema } from './record-analytics.schemas';
 import { bucketStart, bucketStarts, isUtcDay } from './utc-days';
 
 describe('analytics query schemas', () => {
   it('applies defaults, coerces query-string numbers and accepts a valid inclusive range', () => {
     expect(validate(recordsPerDayQuerySchema, { from: '2026-01-01', to: '2026-01-01' })).toEqual({ from: '2026-01-01', to: '2026-01-01', limit: 1000 });
     expect(validate(hotBusinessesQuerySchema, { from: '2025-01-01', to: '2026-01-01', limit: '5' })).toEqual({ from: '2025-01-01', to: '2026-01-01', by: 'events', limit: 5 });
+    expect(validate(activeUsersQuerySchema, { from: '2026-01-01', to: '2026-01-02' })).toEqual({ from: '2026-01-01', to: '2026-01-02', total: 'estimate' });
+    expect(validate(activeUsersQuerySchema, { from: '2026-01-01', to: '2026-01-02', total: 'exact' })).toMatchObject({ total: 'exact' });
   });
 
   it.each([
@@ -33,6 +35,7 @@ describe('analytics query schemas', () => {
   it('refuses unknown metrics and intervals', () => {
     expect(() => validate(hotBusinessesQuerySchema, { from: '2026-01-01', to: '2026-01-02', by: 'DROP' })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'by' })] }));
     expect(() => validate(growthQuerySchema, { from: '2026-01-01', to: '2026-01-02', interval: 'hour' })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'interval' })] }));
+    expect(() => validate(activeUsersQuerySchema, { from: '2026-01-01', to: '2026-01-02', total: 'approximate' })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'total' })] }));
   });
 });
 

@@ -118,7 +118,7 @@ function projectionThen(target: ReadModelTarget, rejections: SinkRejection[]): P
     },
     async thenActiveUsers(query, expected) {
       const q = validate(activeUsersQuerySchema, query);
-      expect(await analytics().activeUsers(q)).toEqual({ from: q.from, to: q.to, ...expected });
+      expect(await analytics().activeUsers(q)).toEqual({ from: q.from, to: q.to, total_method: q.total, ...expected });
     },
   };
 }

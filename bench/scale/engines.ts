@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import mysql from 'mysql2/promise';
 import type { ShardingConfig } from '@shardline/sharding';
 import type { ShardDatabases } from '@shardline/sharding/mysql';
@@ -59,4 +60,29 @@ export async function storeSizes(databases: ShardDatabases, esUrl: string, esInd
 function size(bytes: number): string {
   if (!Number.isFinite(bytes)) return '?';
   return bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;
+}
+
+/**
+ * Waits (at most `maxMs`) until the engines are done with the work a load, a replay or a rollup
+ * leaves behind — ClickHouse merges and mutations, and the machine's 1-minute load average
+ * below `idleLoad` — so queries are measured on an idle box, as the issue asks. Returns what it
+ * saw, for the log: a measurement that had to start busy says so.
+ */
+export async function settleEngines(chUrl: string, options: { maxMs?: number; idleLoad?: number } = {}): Promise<string> {
+  const started = Date.now();
+  const deadline = started + (options.maxMs ?? 300_000);
+  const idleLoad = options.idleLoad ?? 1.0;
+  const busyInClickHouse = () =>
+    fetch(`${chUrl}/?query=${encodeURIComponent('SELECT (SELECT count() FROM system.merges) + (SELECT count() FROM system.mutations WHERE is_done = 0)')}`)
+      .then((r) => r.text())
+      .then(Number)
+      .catch(() => 0);
+  for (;;) {
+    const merges = await busyInClickHouse();
+    const load = loadavg()[0];
+    if ((merges === 0 && load < idleLoad) || Date.now() >= deadline) {
+      return `${((Date.now() - started) / 1000).toFixed(0)} s waited; ClickHouse merges/mutations running ${merges}, load average ${load.toFixed(1)}${merges === 0 && load < idleLoad ? '' : ' (NOT idle: gave up waiting)'}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
 }

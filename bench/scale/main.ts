@@ -15,7 +15,7 @@ import { maintainClickHouse } from '../../apps/ops-cli/src/maintenance/clickhous
 import { migrateAll } from '../../migrations/migrate';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { CpuUsage } from '../pipeline/cpu-usage';
-import { engineSettings, storeSizes } from './engines';
+import { engineSettings, settleEngines, storeSizes } from './engines';
 import { ScaleLoader, type SampledRecord } from './loader';
 import { measureQueries, type QueryFigure, type QueryGroup } from './measure';
 import { cpuPerUnit, replayReadModels, type ReplayFigures } from './replay';
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
       console.log(`  stored: ${await storeSizes(databases, ES, env.SHARDLINE_ES_INDEX, CH, env.SHARDLINE_CLICKHOUSE_DATABASE)}`);
       if (STEPS.has('measure')) {
         console.log(`  measured layout: ${await describeRecordsLayout(databases)}`);
+        console.log(`  settling before measuring: ${await settleEngines(CH, { maxMs: num('BENCH_SCALE_SETTLE_SECONDS', 300) * 1000 })}`);
         // A cache namespace per size: ids read at the previous size must miss again.
         const queries = await measureQueries({ ...env, SHARDLINE_CACHE_KEY_PREFIX: `bench:scale:${run}:${size}:record:` }, workload, state.samples, {
           port: num('BENCH_SCALE_PORT', 3993),

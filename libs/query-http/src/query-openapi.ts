@@ -101,13 +101,13 @@ export function queryOpenApiDocument(): OpenApiObject {
       ),
       '/api/v1/analytics/active-users': analytics(
         'activeUsers',
-        'Distinct users per day (exact) and over the whole range (estimated within ~1 %, or exact with total=exact)',
+        'Distinct users per day (exact) and over the whole range (estimated: standard error 0.8 %, within 2 %; or exact with total=exact)',
         [
           businessFilter,
           query(
             'total',
             { type: 'string', enum: ['estimate', 'exact'], default: 'estimate' },
-            'estimate: merged per-day sketches, within ~1 %, the same cost at any size; exact: every (user, day) of the range counted, the cost grows with the data',
+            'estimate: merged per-day sketches (standard error 0.8 %), the same cost at any size; exact: every (user, day) of the range counted, the cost grows with the data',
           ),
         ],
         rows('days', { day, active_users: int }, { total_active_users: int, total_method: { type: 'string', enum: ['estimate', 'exact'] } }),

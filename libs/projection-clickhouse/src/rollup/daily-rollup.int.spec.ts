@@ -196,7 +196,7 @@ describe('estimated distinct users over days (the rollup\'s sketches)', () => {
   let db: ClickHouseTestDatabase;
   afterAll(() => db?.drop());
 
-  it('is within 1 % of the exact count at 24,000 users, and the same from rolled days as from raw events', async () => {
+  it('is within 2 % of the exact count at 24,000 users, and the same from rolled days as from raw events', async () => {
     db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
     const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
     await sink.prepare();
@@ -217,7 +217,7 @@ describe('estimated distinct users over days (the rollup\'s sketches)', () => {
     expect(exact).toMatchObject({ total_active_users: 24_000, total_method: 'exact' });
     const raw = await rawOnly.activeUsers({ ...range, total: 'estimate' });
     expect(raw.total_method).toBe('estimate');
-    expect(Math.abs(raw.total_active_users - 24_000)).toBeLessThanOrEqual(240);
+    expect(Math.abs(raw.total_active_users - 24_000)).toBeLessThanOrEqual(480); // 2 %: 2.5 standard errors at precision 14
     expect(raw.days).toEqual(exact.days); // each day's own count stays exact
     const rollup = new DailyRollup(db.gateway, db.config.database);
     await rollup.rollDay(days[0]);
@@ -238,6 +238,7 @@ describe('daily rollup written in an earlier format', () => {
   const EARLIER_FORMATS: Array<[string, string, string]> = [
     ['the users as uniqExact states', 'users AggregateFunction(uniqExact, UInt64)', '1, uniqExactState(user_id)'],
     ['the users as arrays, no sketch', 'active_users UInt64, users Array(UInt64)', '1, 1, groupUniqArray(user_id)'],
+    ['a sketch of precision 17, granules of 8192', 'active_users UInt64, users Array(UInt64), users_sketch AggregateFunction(uniqCombined, UInt64)', '1, 1, groupUniqArray(user_id), uniqCombinedState(user_id)'],
   ];
   it.each(EARLIER_FORMATS)('(%s) is dropped by prepare() and made again empty (runs and rows): readers answer from the raw events until the job rolls the days again', async (_, usersColumns, usersValues) => {
     db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
@@ -256,7 +257,7 @@ describe('daily rollup written in an earlier format', () => {
 
     await rollup.prepare();
     const columns = await db.gateway.select<{ name: string; type: string }>(`SELECT name, type FROM system.columns WHERE database = '${db.config.database}' AND table = 'daily_business_rollup' AND name IN ('users', 'users_sketch') ORDER BY name`);
-    expect(columns).toEqual([{ name: 'users', type: 'Array(UInt64)' }, { name: 'users_sketch', type: 'AggregateFunction(uniqCombined, UInt64)' }]);
+    expect(columns).toEqual([{ name: 'users', type: 'Array(UInt64)' }, { name: 'users_sketch', type: 'AggregateFunction(uniqCombined(14), UInt64)' }]);
     expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(0);
     const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
     const range = { from: '2026-01-20', to: '2026-01-20' };

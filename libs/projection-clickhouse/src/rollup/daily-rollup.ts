@@ -4,7 +4,8 @@ import { liveTables } from '../schema/analytics-tables';
 import { distinctEventsSql } from '../schema/distinct-events';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
-import { ALL_BUSINESSES, createRollupTablesSql, EVERY_DAY, ROLLUP_TABLE, rollupTables, type RollupTables } from './rollup-tables';
+import { ALL_BUSINESSES, createRollupTablesSql, EVERY_DAY, ROLLUP_GRANULARITY, ROLLUP_TABLE, rollupTables, type RollupTables } from './rollup-tables';
+import { sketchOf, sketchUnion, USERS_SKETCH_TYPE } from './users-sketch';
 
 const DAY_MS = 86_400_000;
 /** run_id = start second << RUN_SHIFT | random: the highest run_id of a day is its latest run. */
@@ -69,16 +70,24 @@ export class DailyRollup {
 
   /**
    * A rollup written in an earlier format (the users as uniqExact states, no per-day count, no
-   * sketch) is dropped: it is derived data, readers answer from the raw events until the job has rolled the
-   * days again. The runs go first, so no reader ever picks a run whose rows are gone.
+   * sketch or one of another precision, granules of another size) is dropped: it is derived
+   * data, readers answer from the raw events until the job has rolled the days again. The runs
+   * go first, so no reader ever picks a run whose rows are gone.
    */
   private async dropEarlierFormat(): Promise<void> {
     const columns = await this.gateway.select<{ name: string; type: string }>(
       `SELECT name, type FROM system.columns WHERE database = ${sqlString(this.database)} AND table = ${sqlString(ROLLUP_TABLE)}`,
     );
     if (columns.length === 0) return;
+    const [table] = await this.gateway.select<{ engine_full: string }>(
+      `SELECT engine_full FROM system.tables WHERE database = ${sqlString(this.database)} AND name = ${sqlString(ROLLUP_TABLE)}`,
+    );
     const has = (name: string, type?: string) => columns.some((c) => c.name === name && (type === undefined || c.type === type));
-    const current = has('users', 'Array(UInt64)') && has('active_users') && has('users_sketch', 'AggregateFunction(uniqCombined, UInt64)');
+    const current =
+      has('users', 'Array(UInt64)') &&
+      has('active_users') &&
+      has('users_sketch', USERS_SKETCH_TYPE) &&
+      (table?.engine_full ?? '').includes(`index_granularity = ${ROLLUP_GRANULARITY}`);
     if (current) return;
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
@@ -165,14 +174,14 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
     await this.gateway.command(
       `${into}
-SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id), uniqCombinedState(user_id)
+SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id), ${sketchOf('user_id')}
 FROM ${ofDay}
 GROUP BY business_id, event_date`,
     );
     // The all-businesses row from this run's rows just written: the day's raw events are read once.
     await this.gateway.command(
       `${into}
-SELECT ${sqlString(ALL_BUSINESSES)}, day, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events), length(groupUniqArrayArray(users)), groupUniqArrayArray(users), uniqCombinedMergeState(users_sketch)
+SELECT ${sqlString(ALL_BUSINESSES)}, day, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events), length(groupUniqArrayArray(users)), groupUniqArrayArray(users), ${sketchUnion('users_sketch')}
 FROM ${this.tables.rollup}
 WHERE day = ${sqlDate(day)} AND run_id = ${runId} AND business_id != ${sqlString(ALL_BUSINESSES)}
 GROUP BY day`,

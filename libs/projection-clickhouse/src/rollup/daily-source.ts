@@ -3,6 +3,7 @@ import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record
 import { distinctEventsSql } from '../schema/distinct-events';
 import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
 import { ALL_BUSINESSES } from './rollup-tables';
+import { sketchOf } from './users-sketch';
 
 /**
  * Whose rows: one business's; every business's own (questions answered per business); or every
@@ -21,34 +22,32 @@ export interface DailySourceInput {
   /** Usable rollup runs by day (DailyRollup.usableRuns); every other day is read raw. */
   runs: ReadonlyMap<string, string>;
   /**
-   * Which user columns: none; `n_users`, the distinct users of the row's business and day (one
-   * source row per (business, day), or per day for all businesses, so sum() of it within such a
-   * group is exact); `user_set`, those users as an array, for exact counts over several days
-   * (uniqExactArray); or `user_sketch`, a uniqCombined state of them, for estimated counts over
-   * several days (uniqCombinedMerge). Only what is asked for is read: the arrays are most of the
-   * rollup's bytes.
+   * Which user columns, besides the counts (only what is asked for is read: the arrays are most of
+   * the rollup's bytes): `n_users`, the distinct users of the row's business and day (one source
+   * row per (business, day), or per day for all businesses, so sum() of it within such a group is
+   * exact); `user_set`, those users as an array, for exact counts over several days
+   * (uniqExactArray); `user_sketch`, their sketch (users-sketch.ts), for estimated counts over
+   * several days.
    */
-  users: DailyUsers;
+  users: readonly UserColumn[];
 }
-export type DailyUsers = 'none' | 'per-day' | 'over-days' | 'over-days-sketch';
+export type UserColumn = 'n_users' | 'user_set' | 'user_sketch';
 
-const ROLLED_USERS: Record<DailyUsers, Sql> = {
-  none: '',
-  'per-day': ', active_users AS n_users',
-  'over-days': ', users AS user_set',
-  'over-days-sketch': ', users_sketch AS user_sketch',
+const ROLLED_USERS: Record<UserColumn, Sql> = {
+  n_users: 'active_users AS n_users',
+  user_set: 'users AS user_set',
+  user_sketch: 'users_sketch AS user_sketch',
 };
-const RAW_USERS: Record<DailyUsers, Sql> = {
-  none: '',
-  'per-day': ', uniqExact(user_id) AS n_users',
-  'over-days': ', groupUniqArray(user_id) AS user_set',
-  'over-days-sketch': ', uniqCombinedState(user_id) AS user_sketch',
+const RAW_USERS: Record<UserColumn, Sql> = {
+  n_users: 'uniqExact(user_id) AS n_users',
+  user_set: 'groupUniqArray(user_id) AS user_set',
+  user_sketch: `${sketchOf('user_id')} AS user_sketch`,
 };
 
 /**
  * A subquery with one row per (business, day) of [from, to] — per day alone for all businesses,
  * business_id then ALL_BUSINESSES —: `business_id, rday, n_created, n_updated, n_deleted,
- * n_events[, n_users | user_set | user_sketch]`. Days with a usable run come from the rollup (its rows of
+ * n_events[, n_users][, user_set][, user_sketch]`. Days with a usable run come from the rollup (its rows of
  * exactly that run), the others from the raw events (each once: distinctEventsSql) aggregated the
  * same way, so every endpoint aggregates the same rows whichever source answered a day. Column names differ
  * from the endpoints' output names on purpose (an alias equal to a column it aggregates is cyclic).
@@ -66,14 +65,14 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   if (rolled.length > 0) {
     const runIds = [...new Set(rolled.map((d) => sqlUInt64(input.runs.get(d)!)))].join(', ');
     parts.push(
-      `SELECT business_id, day AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events${ROLLED_USERS[input.users]}
+      `SELECT business_id, day AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events${userColumns(ROLLED_USERS, input.users)}
 FROM ${input.rollup}
 WHERE day >= ${sqlDate(rolled[0])} AND day <= ${sqlDate(rolled[rolled.length - 1])} AND run_id IN (${runIds})${rolledRows}`,
     );
   }
   if (raw.length > 0) {
     parts.push(
-      `SELECT ${rawBusiness}, event_date AS rday, countIf(${CREATED_EVENTS}) AS n_created, countIf(${UPDATED_EVENTS}) AS n_updated, countIf(${DELETED_EVENTS}) AS n_deleted, count() AS n_events${RAW_USERS[input.users]}
+      `SELECT ${rawBusiness}, event_date AS rday, countIf(${CREATED_EVENTS}) AS n_created, countIf(${UPDATED_EVENTS}) AS n_updated, countIf(${DELETED_EVENTS}) AS n_deleted, count() AS n_events${userColumns(RAW_USERS, input.users)}
 FROM ${distinctEventsSql(input.events, `${rawDaysSql(raw)}${one}`)}
 GROUP BY ${rawGroup}`,
     );
@@ -96,6 +95,10 @@ function rawDaysSql(days: readonly string[]): Sql {
   const start = new Date(`${days[0]}T00:00:00Z`);
   const end = new Date(`${addDays(days[days.length - 1], 1)}T00:00:00Z`);
   return `(${onDays}) AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
+}
+
+function userColumns(sql: Record<UserColumn, Sql>, columns: readonly UserColumn[]): Sql {
+  return columns.map((c) => `, ${sql[c]}`).join('');
 }
 
 function daysOf(from: string, to: string): string[] {

@@ -70,6 +70,6 @@ export interface ActiveUsersResult {
   days: { day: string; active_users: number }[];
   /** Distinct users over the whole range (not the sum of the days). */
   total_active_users: number;
-  /** How the total was counted (the query's `total`): `estimate` within ~1 %, or `exact`. Each day's count is always exact. */
+  /** How the total was counted (the query's `total`): `estimate` (standard error 0.8 %, within 2 %), or `exact`. Each day's count is always exact. */
   total_method: ActiveUsersTotal;
 }

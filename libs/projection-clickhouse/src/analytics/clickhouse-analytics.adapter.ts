@@ -1,6 +1,7 @@
 import {
   bucketStarts,
   type ActiveUsersQuery,
+  type ActiveUsersTotal,
   type ActiveUsersResult,
   type GrowthInterval,
   type GrowthQuery,
@@ -16,13 +17,22 @@ import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { DailyRollup } from '../rollup/daily-rollup';
 import { dailySourceSql, type DailyScope, type UserColumn } from '../rollup/daily-source';
-import { sketchCount, sketchUnion } from '../rollup/users-sketch';
+import { sketchCount } from '../rollup/users-sketch';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
   day: 'rday',
   week: 'toMonday(rday)',
   month: 'toStartOfMonth(rday)',
+};
+/**
+ * How active-users counts the range's distinct users over the source's rows: the days' sketches
+ * merged (the estimate: the same cost at any size), or every (user, day) of the days' arrays
+ * hashed (exact: the cost grows with the data).
+ */
+const TOTAL_SQL: Record<ActiveUsersTotal, { column: UserColumn; count: (column: Sql) => Sql }> = {
+  estimate: { column: 'user_sketch', count: sketchCount },
+  exact: { column: 'user_set', count: (column) => `uniqExactArray(${column})` },
 };
 const HOT_ORDER_SQL: Record<HotBusinessMetric, Sql> = {
   events: 'events DESC, records_created DESC',
@@ -64,7 +74,7 @@ export class ClickHouseAnalytics implements RecordAnalytics {
   }
 
   async recordsPerBusinessPerDay(q: RecordsPerDayQuery): Promise<RecordsPerDayResult> {
-    const [source] = await this.sources(q.from, q.to, q.business_id === undefined ? 'per-business' : { business: q.business_id }, ['n_users']);
+    const source = await this.source(q.from, q.to, q.business_id === undefined ? 'per-business' : { business: q.business_id }, ['n_users']);
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, toString(rday) AS day,
   sum(n_created) AS records_created, sum(n_updated) AS records_updated, sum(n_deleted) AS records_deleted,
@@ -91,7 +101,7 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
   }
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
-    const [source] = await this.sources(q.from, q.to, 'per-business', []);
+    const source = await this.source(q.from, q.to, 'per-business', []);
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, sum(n_events) AS events, sum(n_created) AS records_created
 FROM ${source}
@@ -109,7 +119,7 @@ LIMIT ${sqlInt(q.limit, 1, 1000)}`,
 
   async growth(q: GrowthQuery): Promise<GrowthResult> {
     const bucket = sqlChoice(q.interval, BUCKET_SQL);
-    const [source] = await this.sources(q.from, q.to, wholeOr(q.business_id), []);
+    const source = await this.source(q.from, q.to, wholeOr(q.business_id), []);
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT toString(${bucket}) AS period_start, sum(n_created) AS records_created, sum(n_deleted) AS records_deleted
 FROM ${source}
@@ -132,49 +142,30 @@ ORDER BY period_start`,
   }
 
   async activeUsers(q: ActiveUsersQuery): Promise<ActiveUsersResult> {
-    const scope = wholeOr(q.business_id);
-    // One source row per day here (one business, or all of them together): its own count is exact.
-    const { days, total } =
-      q.total === 'exact'
-        ? await this.exactActiveUsers(q.from, q.to, scope)
-        : await this.estimatedActiveUsers(q.from, q.to, scope);
-    const byDay = new Map(days);
+    const total = TOTAL_SQL[q.total];
+    // One source row per day (one business, or all of them together), whose own count is exact:
+    // the day counts and the total come from one pass over the same rows.
+    const source = await this.source(q.from, q.to, wholeOr(q.business_id), ['n_users', total.column]);
+    const [row] = await this.gateway.select<{ days: string[]; counts: Array<string | number>; total: string | number }>(
+      `SELECT groupArray(toString(rday)) AS days, groupArray(n_users) AS counts, ${total.count(total.column)} AS total FROM ${source}`,
+    );
+    const byDay = new Map((row?.days ?? []).map((day, i) => [day, Number(row.counts[i])]));
     return {
       from: q.from,
       to: q.to,
       days: bucketStarts(q.from, q.to, 'day').map((day) => ({ day, active_users: byDay.get(day) ?? 0 })),
-      total_active_users: total,
+      total_active_users: Number(row?.total ?? 0),
       total_method: q.total,
     };
   }
 
-  /** Each day's count and the merged sketches in one read of the source (the raw days are read once). */
-  private async estimatedActiveUsers(from: string, to: string, scope: DailyScope): Promise<{ days: Array<[string, number]>; total: number }> {
-    const [source] = await this.sources(from, to, scope, ['n_users', 'user_sketch']);
-    const [row] = await this.gateway.select<{ days: string[]; counts: Array<string | number>; total: string | number }>(
-      `SELECT groupArray(day) AS days, groupArray(n) AS counts, ${sketchCount('s')} AS total
-FROM (SELECT toString(rday) AS day, sum(n_users) AS n, ${sketchUnion('user_sketch')} AS s FROM ${source} GROUP BY rday)`,
-    );
-    return { days: (row?.days ?? []).map((day, i) => [day, Number(row.counts[i])]), total: Number(row?.total ?? 0) };
-  }
-
-  /** Every (user, day) of the range hashed: the cost grows with the data (the estimate's does not). */
-  private async exactActiveUsers(from: string, to: string, scope: DailyScope): Promise<{ days: Array<[string, number]>; total: number }> {
-    const [daily, overDays] = await this.sources(from, to, scope, ['n_users'], ['user_set']);
-    const [perDay, total] = await Promise.all([
-      this.gateway.select<Record<string, string>>(`SELECT toString(rday) AS day, sum(n_users) AS active_users FROM ${daily} GROUP BY rday`),
-      this.gateway.select<Record<string, string>>(`SELECT uniqExactArray(user_set) AS active_users FROM ${overDays}`),
-    ]);
-    return { days: perDay.map((r) => [r.day, Number(r.active_users)]), total: Number(total[0]?.active_users ?? 0) };
-  }
-
-  /** The daily source (dailySourceSql) with each of `users`, over one read of the usable runs. */
-  private async sources(from: string, to: string, scope: DailyScope, ...users: Array<readonly UserColumn[]>): Promise<Sql[]> {
+  /** The daily source (dailySourceSql) with the user columns asked for, after one read of the usable runs. */
+  private async source(from: string, to: string, scope: DailyScope, users: readonly UserColumn[]): Promise<Sql> {
     // Rendered first so a range that skipped validation is refused before anything is read.
     sqlDate(from);
     sqlDate(to);
     const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, string>();
-    return users.map((u) => dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, scope, runs, users: u }));
+    return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, scope, runs, users });
   }
 }
 

@@ -175,6 +175,31 @@ describe('daily rollup (ClickHouse server)', () => {
     await expectSameAnswers();
   }, 60_000);
 
+  it("a superseded run of one day drawn with another day's usable run_id is neither counted nor pruned with it", async () => {
+    const [e, d] = [DAYS[6], DAYS[7]];
+    await nextSecond();
+    const eRun = await rollup.rollDay(e);
+    const dRun = await rollup.rollDay(d);
+    expect(BigInt(eRun) < BigInt(dRun)).toBe(true);
+    // Day d's rows again under e's run id, as an earlier run of d that drew the same id would have written them.
+    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)
+SELECT business_id, day, ${eRun}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.rollup} WHERE day = '${d}' AND run_id = ${dRun}`);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at) VALUES ('${d}', ${eRun}, now())`);
+    const usable = await rollup.usableRuns(e, d);
+    expect([usable.get(e), usable.get(d)]).toEqual([eRun, dRun]);
+    await expectSameAnswers();
+    expect(await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) + 3600)).toBeGreaterThan(0);
+    for (;;) {
+      const [{ pending }] = await db.gateway.select<{ pending: string }>(`SELECT count() AS pending FROM system.mutations WHERE database = '${db.config.database}' AND is_done = 0`);
+      if (Number(pending) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE day = '${e}' AND run_id = ${eRun}`);
+    expect(Number(n)).toBeGreaterThan(0);
+    expect((await rollup.usableRuns(e, e)).get(e)).toBe(eRun);
+    await expectSameAnswers();
+  }, 60_000);
+
   it("a rebuild's swap voids every run (readers go raw at once) and the job rolls them again from the new tables", async () => {
     await nextSecond();
     const sink = new ClickHouseProjectionSink(db.gateway, db.config.database);

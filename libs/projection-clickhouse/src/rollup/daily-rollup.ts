@@ -4,7 +4,7 @@ import { liveTables } from '../schema/analytics-tables';
 import { distinctEventsSql } from '../schema/distinct-events';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
-import { ALL_BUSINESSES, createRollupTablesSql, EVERY_DAY, ROLLUP_GRANULARITY, ROLLUP_TABLE, rollupTables, type RollupTables } from './rollup-tables';
+import { ALL_BUSINESSES, createRollupTablesSql, EVERY_DAY, ROLLUP_GRANULARITY, ROLLUP_TABLE, rollupTables, runsOfDaysSql, type RollupTables } from './rollup-tables';
 import { sketchOf, sketchUnion, USERS_SKETCH_TYPE } from './users-sketch';
 
 const DAY_MS = 86_400_000;
@@ -151,16 +151,17 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
    * just before it was superseded has long finished. A DELETE mutation, applied in the background.
    */
   async pruneSupersededRuns(before: number): Promise<number> {
-    const days = await this.gateway.select<{ runs: Array<string | number>; latest: string | number }>(
-      `SELECT groupArray(run_id) AS runs, max(run_id) AS latest FROM ${this.tables.runs} GROUP BY day HAVING count() > 1`,
+    const days = await this.gateway.select<{ day: string; runs: Array<string | number>; latest: string | number }>(
+      `SELECT toString(day) AS day, groupArray(run_id) AS runs, max(run_id) AS latest FROM ${this.tables.runs} GROUP BY day HAVING count() > 1`,
     );
     const superseded = days
       .filter((d) => Number(BigInt(d.latest) >> RUN_SHIFT) < before)
-      .flatMap((d) => d.runs.map(String).filter((run) => run !== String(d.latest)));
+      .flatMap((d) => d.runs.map(String).filter((run) => run !== String(d.latest)).map((run): [string, string] => [d.day, run]));
     if (superseded.length === 0) return 0;
-    const list = superseded.map(sqlUInt64).join(', ');
-    await this.gateway.command(`ALTER TABLE ${this.tables.rollup} DELETE WHERE run_id IN (${list})`);
-    await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE run_id IN (${list})`);
+    // By (day, run_id): another day's current run may have drawn the same id.
+    const list = runsOfDaysSql(superseded);
+    await this.gateway.command(`ALTER TABLE ${this.tables.rollup} DELETE WHERE (day, run_id) IN (${list})`);
+    await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE (day, run_id) IN (${list})`);
     return superseded.length;
   }
 

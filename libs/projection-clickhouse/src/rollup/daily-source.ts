@@ -1,8 +1,8 @@
 import { addDays } from '@shardline/read-models';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { distinctEventsSql } from '../schema/distinct-events';
-import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
-import { ALL_BUSINESSES } from './rollup-tables';
+import { sqlDate, sqlDateTime, sqlString, type Sql } from '../sql/sql-literals';
+import { ALL_BUSINESSES, runsOfDaysSql } from './rollup-tables';
 import { sketchOf } from './users-sketch';
 
 /**
@@ -63,11 +63,11 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   const rawGroup = scope === 'all-businesses' ? 'rday' : 'business_id, rday';
   const parts: Sql[] = [];
   if (rolled.length > 0) {
-    const runIds = [...new Set(rolled.map((d) => sqlUInt64(input.runs.get(d)!)))].join(', ');
+    const runs = runsOfDaysSql(rolled.map((d) => [d, input.runs.get(d)!]));
     parts.push(
       `SELECT business_id, day AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events${userColumns(ROLLED_USERS, input.users)}
 FROM ${input.rollup}
-WHERE day >= ${sqlDate(rolled[0])} AND day <= ${sqlDate(rolled[rolled.length - 1])} AND run_id IN (${runIds})${rolledRows}`,
+WHERE day >= ${sqlDate(rolled[0])} AND day <= ${sqlDate(rolled[rolled.length - 1])} AND (day, run_id) IN (${runs})${rolledRows}`,
     );
   }
   if (raw.length > 0) {

@@ -1,4 +1,4 @@
-import { sqlQualifiedName, type Sql } from '../sql/sql-literals';
+import { sqlDate, sqlQualifiedName, sqlUInt64, type Sql } from '../sql/sql-literals';
 import { USERS_SKETCH_TYPE } from './users-sketch';
 
 /**
@@ -46,6 +46,15 @@ export function rollupTables(database: string): RollupTables {
     runs: sqlQualifiedName(database, ROLLUP_RUNS_TABLE),
     dirty: sqlQualifiedName(database, ROLLUP_DIRTY_TABLE),
   };
+}
+
+/**
+ * `(day, run_id)` pairs as an IN list. A run is named by its day AND its id: run ids are unique
+ * within a day only (start second << 20 | random), so two days rolled in the same second can draw
+ * the same id, and a filter on run_id alone would take the other day's rows along.
+ */
+export function runsOfDaysSql(runs: Iterable<readonly [day: string, runId: string]>): Sql {
+  return [...runs].map(([day, runId]) => `(${sqlDate(day)}, ${sqlUInt64(runId)})`).join(', ');
 }
 
 /*

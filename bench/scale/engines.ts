@@ -80,8 +80,9 @@ export async function settleEngines(chUrl: string, options: { maxMs?: number; id
   for (;;) {
     const merges = await busyInClickHouse();
     const load = loadavg()[0];
-    if ((merges === 0 && load < idleLoad) || Date.now() >= deadline) {
-      return `${((Date.now() - started) / 1000).toFixed(0)} s waited; ClickHouse merges/mutations running ${merges}, load average ${load.toFixed(1)}${merges === 0 && load < idleLoad ? '' : ' (NOT idle: gave up waiting)'}`;
+    const idle = merges === 0 && load < idleLoad;
+    if (idle || Date.now() >= deadline) {
+      return `${((Date.now() - started) / 1000).toFixed(0)} s waited; ClickHouse merges/mutations running ${merges}, load average ${load.toFixed(1)}${idle ? '' : ' (NOT idle: gave up waiting)'}`;
     }
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }

@@ -110,7 +110,6 @@ async function main(): Promise<void> {
       console.log(`  stored: ${await storeSizes(databases, ES, env.SHARDLINE_ES_INDEX, CH, env.SHARDLINE_CLICKHOUSE_DATABASE)}`);
       if (STEPS.has('measure')) {
         console.log(`  measured layout: ${await describeRecordsLayout(databases)}`);
-        console.log(`  settling before measuring: ${await settleEngines(CH, { maxMs: num('BENCH_SCALE_SETTLE_SECONDS', 300) * 1000 })}`);
         // A cache namespace per size: ids read at the previous size must miss again.
         const queries = await measureQueries({ ...env, SHARDLINE_CACHE_KEY_PREFIX: `bench:scale:${run}:${size}:record:` }, workload, state.samples, {
           port: num('BENCH_SCALE_PORT', 3993),
@@ -120,6 +119,7 @@ async function main(): Promise<void> {
           pageSize: num('BENCH_SCALE_PAGE_SIZE', 20),
           missReads: num('BENCH_SCALE_MISS_READS', 20_000),
           kinds: new Set((process.env.BENCH_SCALE_QUERY_KINDS ?? 'shard,search,analytics').split(',') as QueryGroup[]),
+          settle: () => settleEngines(CH, { maxMs: num('BENCH_SCALE_SETTLE_SECONDS', 300) * 1000 }),
         });
         state.figures = { ...state.figures, [size]: { ...state.figures?.[size], ...Object.fromEntries(queries.map((q) => [q.query, q])) } };
         saveState();

@@ -17,6 +17,8 @@ export interface MeasureOptions {
   missReads: number;
   /** Which kinds: `shard` (lookups, pages: MariaDB), `search` (Elasticsearch), `analytics` (ClickHouse); a read model not rebuilt at this size is left out. */
   kinds: ReadonlySet<QueryGroup>;
+  /** Waits until the engines are idle (settleEngines), once the query-api is up and the scenarios are prepared; says what it saw. */
+  settle: () => Promise<string>;
 }
 
 export interface QueryFigure {
@@ -59,6 +61,8 @@ export async function measureQueries(env: Record<string, string>, workload: Work
     await app.waitUntilReady(`${base}/health/ready`, 120_000);
     const scenarios = (await scenariosOf(base, workload, samples, options)).filter((s) => options.kinds.has(s.group));
     const figures: QueryFigure[] = [];
+    // After the query-api's start and the scenarios' preparation, which load the box themselves.
+    console.log(`  settling before measuring: ${await options.settle()}`);
     // Not an idle machine if this is high: the figures are then contention as much as the queries.
     console.log(`  load average before measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     for (const scenario of scenarios) {

@@ -171,7 +171,8 @@ async function rollUp(): Promise<void> {
   const started = performance.now();
   const { rollup } = await maintainClickHouse({ ...env, SHARDLINE_ROLLUP_LOOKBACK_DAYS: String(workload.options.spanDays + 2) });
   const seconds = (performance.now() - started) / 1000;
-  console.log(`  rollup: ${rollup.rolled.length} days rolled (settled through ${rollup.settledThrough}) in ${seconds.toFixed(1)} s`);
+  const partial = rollup.partial ? `, ${rollup.partial.day} up to ${String(rollup.partial.throughHour).padStart(2, '0')}:00` : '';
+  console.log(`  rollup: ${rollup.rolled.length} days rolled (settled through ${rollup.settledThrough}${partial}) in ${seconds.toFixed(1)} s`);
 }
 
 function printReplays(replays: ReplayFigures[]): void {

@@ -16,7 +16,7 @@ export const clickHouseLifecycleSchema = z.object({
   rollupMonths: z.coerce.number().int().min(0).max(1200),
   /** SHARDLINE_ROLLUP_LOOKBACK_DAYS: settled days looked at by each run of the job. */
   lookbackDays: z.coerce.number().int().min(0).max(4000),
-  /** SHARDLINE_ROLLUP_SETTLE_MINUTES: a day is rolled this long after it ended. */
+  /** SHARDLINE_ROLLUP_SETTLE_MINUTES: an hour of a day (so a whole day) is rolled this long after it ended. */
   settleMinutes: z.coerce.number().int().min(0).max(7 * 24 * 60),
 });
 export type ClickHouseLifecycle = z.infer<typeof clickHouseLifecycleSchema>;
@@ -26,7 +26,7 @@ export function clickHouseLifecycleFromEnv(env: Record<string, string | undefine
     rawMonths: env.SHARDLINE_CLICKHOUSE_RETENTION_MONTHS ?? 13,
     rollupMonths: env.SHARDLINE_CLICKHOUSE_ROLLUP_RETENTION_MONTHS ?? 0,
     lookbackDays: env.SHARDLINE_ROLLUP_LOOKBACK_DAYS ?? 35,
-    settleMinutes: env.SHARDLINE_ROLLUP_SETTLE_MINUTES ?? 60,
+    settleMinutes: env.SHARDLINE_ROLLUP_SETTLE_MINUTES ?? 10,
   });
 }
 

@@ -11,7 +11,8 @@ type Store = (typeof MAINTAINED_STORES)[number];
  * `ops-cli maintain [--only mysql,clickhouse,…] [--lookback-days N] [--json]`: the data-lifecycle
  * job (run it daily beside `partitions`, which keeps the shards' event partitions and idempotency
  * keys): cold event months exported (never dropped here: `archive drop`), read-model retention,
- * the ClickHouse daily rollup, Kafka topic retention. Each store's retention comes from its
+ * the ClickHouse daily rollup, Kafka topic retention (`--only clickhouse` hourly as well: the
+ * current day rolled up to its last settled hour). Each store's retention comes from its
  * variables (README, Data lifecycle).
  * Exit 0 done, 1 a store failed (the others still ran), 2 usage.
  */
@@ -44,7 +45,8 @@ export async function maintainCommand(argv: string[], env: Record<string, string
         report.clickhouse = r;
         if (!values.json) {
           console.log(`clickhouse: partitions dropped [${r.dropped.map((d) => `${d.table}/${d.partition}`).join(', ') || 'none'}]`);
-          console.log(`clickhouse: days settled through ${r.rollup.settledThrough}, rolled up [${r.rollup.rolled.join(', ') || 'none'}]`);
+          const partial = r.rollup.partial ? `; ${r.rollup.partial.day} rolled up to ${String(r.rollup.partial.throughHour).padStart(2, '0')}:00` : '';
+          console.log(`clickhouse: days settled through ${r.rollup.settledThrough}, rolled up [${r.rollup.rolled.join(', ') || 'none'}]${partial}`);
         }
       }
       if (store === 'elasticsearch') {

@@ -8,6 +8,7 @@ import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
 import { ClickHouseProjectionSink } from '../sink/clickhouse-projection.sink';
 import { EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
 import { ClickHouseAnalytics } from './clickhouse-analytics.adapter';
+import { DailyRollup } from '../rollup/daily-rollup';
 import { readModelFingerprint } from '../verification/read-model-fingerprint';
 
 // Expected rows of the dataset, shared with engine-specific specs.
@@ -164,6 +165,26 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
       expect(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'business_id' || k === 'day' ? v : Number(v)])))).toEqual(expected);
       const net = async (business_id: string) => (await analytics.growth({ from: '2026-03-01', to: '2026-03-31', interval: 'month', business_id })).buckets[0].net;
       expect([await net('M'), await net('N')]).toEqual([0, 1]);
+    });
+
+    it('answers from the daily rollup — a day whole, a day up to an hour and the rest of it raw — what the raw events answer', async () => {
+      const raw = validatingFront(new ClickHouseAnalytics(db.gateway, db.database, { useRollup: false }));
+      const rollup = new DailyRollup(db.gateway, db.database);
+      await rollup.rollDay('2026-01-01');
+      await rollup.rollDay('2026-01-02', 3); // its events of 01:00 rolled; of 03:00 and 05:00 (B's user 4 again) raw
+      const runs = await rollup.usableRuns('2026-01-01', '2026-01-02');
+      expect(Object.fromEntries([...runs].map(([day, run]) => [day, run.throughHour]))).toEqual({ '2026-01-01': 24, '2026-01-02': 3 });
+      const range = { from: '2026-01-01', to: '2026-01-03' };
+      const ask = async (a: typeof raw) => [
+        await a.recordsPerBusinessPerDay({ ...range, limit: 100 }),
+        await a.recordsPerBusinessPerDay({ ...range, business_id: 'B' }),
+        await a.hotBusinesses(range),
+        await a.growth(range),
+        await a.growth({ ...range, business_id: 'A' }),
+        ...(await Promise.all((['estimate', 'exact'] as const).flatMap((total) => [a.activeUsers({ ...range, total }), a.activeUsers({ ...range, total, business_id: 'B' })]))),
+      ];
+      expect(await ask(analytics)).toEqual(await ask(raw));
+      expect((await analytics.recordsPerBusinessPerDay({ from: '2026-01-02', to: '2026-01-02', business_id: 'B' })).rows).toEqual([dayB2]);
     });
 
     it('promote swaps a rebuilt table set in (RENAME of several tables in one statement)', async () => {

@@ -15,7 +15,7 @@ import {
 } from '@shardline/read-models';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
-import { DailyRollup } from '../rollup/daily-rollup';
+import { DailyRollup, type UsableRun } from '../rollup/daily-rollup';
 import { dailySourceSql, type DailyScope, type UserColumn } from '../rollup/daily-source';
 import { sketchCount } from '../rollup/users-sketch';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
@@ -164,7 +164,7 @@ ORDER BY period_start`,
     // Rendered first so a range that skipped validation is refused before anything is read.
     sqlDate(from);
     sqlDate(to);
-    const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, string>();
+    const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, UsableRun>();
     return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, scope, runs, users });
   }
 }

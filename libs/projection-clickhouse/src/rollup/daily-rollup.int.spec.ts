@@ -126,6 +126,55 @@ describe('daily rollup (ClickHouse server)', () => {
     await rollAgainAndExpectUsable(day);
   }, 60_000);
 
+  it('a day rolled up to an hour adds its later hours from the raw events (users counted once across the cut); only a mark from an hour it read voids it', async () => {
+    const day = DAYS[DAYS.length - 2]; // not rolled by beforeAll
+    const sinkAt = (time: string) => new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date(`${day}T${time}Z`) });
+    const created = (time: string, businessId: string, userId: string) =>
+      f.event({ type: 'RecordCreated', recordId: f.recordId(new Date(`${day}T${time}Z`)), businessId, userId, version: 1, at: `${day}T${time}.000Z` });
+    const marksOfDay = async () => Number((await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.dirty} WHERE day = '${day}'`))[0].n);
+    const runOfDay = async () => (await rollup.usableRuns(day, day)).get(day);
+    // User 303 of tail-7 before the cut, rolled; the same user after the cut, raw: one active user, not two.
+    expect(await sinkAt('02:40:00').apply([created('02:30:00', 'tail-7', '303')])).toEqual([]);
+    await nextSecond();
+    await rollup.rollDay(day, 12);
+    expect(await runOfDay()).toMatchObject({ throughHour: 12 });
+    await expectSameAnswers();
+    const marks = await marksOfDay();
+    expect(await sinkAt('18:45:00').apply([created('18:30:00', 'tail-7', '303')])).toEqual([]); // of the sink's current hour: no mark
+    expect(await marksOfDay()).toBe(marks);
+    expect(await sinkAt('23:00:00').apply([created('15:30:00', 'hot-1', '101')])).toEqual([]); // marked from 15: after the run's hours
+    expect(await marksOfDay()).toBe(marks + 1);
+    expect(await runOfDay()).toMatchObject({ throughHour: 12 });
+    const perDay = await withRollup.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'tail-7' });
+    expect(perDay).toEqual(await rawOnly.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'tail-7' }));
+    await expectSameAnswers();
+    // A late event of an hour the run read: the day goes raw until a run after the mark.
+    expect(await sinkAt('23:10:00').apply([created('05:30:00', 'tail-7', '304')])).toEqual([]);
+    expect(await runOfDay()).toBeUndefined();
+    await expectSameAnswers();
+    await rollAgainAndExpectUsable(day);
+    expect(await runOfDay()).toMatchObject({ throughHour: 24 });
+  }, 60_000);
+
+  it('the job rolls the day still going on up to its last settled hour, and again only once another hour has settled', async () => {
+    const hours = [new Date().getUTCHours()];
+    const report = await rollup.rollUp({ lookbackDays: 0, settleMs: 0 }); // no whole days: the next test counts them
+    hours.push(new Date().getUTCHours());
+    const today = new Date().toISOString().slice(0, 10);
+    const run = (await rollup.usableRuns(today, today)).get(today);
+    if (hours[0] === 0 && hours[1] === 0) expect(report.partial).toBeUndefined();
+    else {
+      // Rolled by this run, or by an earlier test's run of the job within the same hour.
+      expect(hours).toContain(run?.throughHour);
+      if (report.partial) expect(report.partial).toEqual({ day: today, ...run });
+      const again = await rollup.rollUp({ lookbackDays: 0, settleMs: 0 });
+      if (again.partial) expect(again.partial.throughHour).toBeGreaterThan(run!.throughHour); // only when the hour turned in between
+    }
+    const unsettled = await rollup.rollUp({ lookbackDays: 0, settleMs: 25 * 3_600_000 });
+    expect(unsettled.partial?.day).not.toBe(today);
+    await expectSameAnswers(); // one range reaches today
+  }, 60_000);
+
   it('an erasure forgets the user in the rollup too: their days are marked and their rollup rows deleted; answers equal raw', async () => {
     await nextSecond();
     const events = liveTables(db.config.database).events;
@@ -187,7 +236,7 @@ describe('daily rollup (ClickHouse server)', () => {
 SELECT business_id, day, ${eRun}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.rollup} WHERE day = '${d}' AND run_id = ${dRun}`);
     await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at) VALUES ('${d}', ${eRun}, now())`);
     const usable = await rollup.usableRuns(e, d);
-    expect([usable.get(e), usable.get(d)]).toEqual([eRun, dRun]);
+    expect([usable.get(e)?.runId, usable.get(d)?.runId]).toEqual([eRun, dRun]);
     await expectSameAnswers();
     expect(await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) + 3600)).toBeGreaterThan(0);
     for (;;) {
@@ -197,7 +246,7 @@ SELECT business_id, day, ${eRun}, records_created, records_updated, records_dele
     }
     const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE day = '${e}' AND run_id = ${eRun}`);
     expect(Number(n)).toBeGreaterThan(0);
-    expect((await rollup.usableRuns(e, e)).get(e)).toBe(eRun);
+    expect((await rollup.usableRuns(e, e)).get(e)?.runId).toBe(eRun);
     await expectSameAnswers();
   }, 60_000);
 
@@ -260,6 +309,33 @@ describe('daily rollup written in an earlier format', () => {
     await db?.drop();
     db = undefined;
   });
+
+  it('made before runs read up to an hour gets the hour columns: an earlier run reads as its whole day, an earlier mark as changing all of it', async () => {
+    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
+    await sink.prepare();
+    const rollup = new DailyRollup(db.gateway, db.config.database);
+    const f = new EnvelopeFactory();
+    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
+    const [runsRun, markRun] = [await rollup.rollDay('2026-01-20'), await rollup.rollDay('2026-01-21')];
+    // The bookkeeping tables as the earlier format made them, holding those two runs and a mark on the second day.
+    for (const [table, columns, order] of [
+      [rollup.tables.runs, 'day Date, run_id UInt64, started_at DateTime(\'UTC\')', '(day, run_id)'],
+      [rollup.tables.dirty, 'day Date, marked_at DateTime(\'UTC\') DEFAULT now()', 'day'],
+    ]) {
+      await db.gateway.command(`DROP TABLE ${table}`);
+      await db.gateway.command(`CREATE TABLE ${table} (${columns}) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY ${order}`);
+    }
+    await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at) VALUES ('2026-01-20', ${runsRun}, now()), ('2026-01-21', ${markRun}, now())`);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.dirty} (day, marked_at) VALUES ('2026-01-21', toDateTime(${Number(BigInt(markRun) >> 20n)}, 'UTC'))`);
+
+    await rollup.prepare();
+    await rollup.prepare(); // again: the columns are there
+    const usable = await rollup.usableRuns('2026-01-20', '2026-01-21');
+    expect([...usable]).toEqual([['2026-01-20', { runId: runsRun, throughHour: 24 }]]);
+    const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
+    expect(await analytics.recordsPerBusinessPerDay({ from: '2026-01-20', to: '2026-01-21', limit: 10 })).toMatchObject({ rows: [{ business_id: 'old-1', records_created: 1, active_users: 1 }] });
+  }, 60_000);
 
   const EARLIER_FORMATS: Array<[string, string, string]> = [
     ['the users as uniqExact states', 'users AggregateFunction(uniqExact, UInt64)', '1, uniqExactState(user_id)'],

@@ -4,28 +4,52 @@ import { liveTables } from '../schema/analytics-tables';
 import { distinctEventsSql } from '../schema/distinct-events';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
-import { ALL_BUSINESSES, createRollupTablesSql, EVERY_DAY, ROLLUP_GRANULARITY, ROLLUP_TABLE, rollupTables, runsOfDaysSql, type RollupTables } from './rollup-tables';
+import {
+  ALL_BUSINESSES,
+  createRollupTablesSql,
+  EVERY_DAY,
+  MARK_HOUR_COLUMN,
+  ROLLUP_DIRTY_TABLE,
+  ROLLUP_GRANULARITY,
+  ROLLUP_RUNS_TABLE,
+  ROLLUP_TABLE,
+  rollupTables,
+  RUN_HOURS_COLUMN,
+  runsOfDaysSql,
+  WHOLE_DAY,
+  type RollupTables,
+} from './rollup-tables';
 import { sketchOf, sketchUnion, USERS_SKETCH_TYPE } from './users-sketch';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** run_id = start second << RUN_SHIFT | random: the highest run_id of a day is its latest run. */
 const RUN_SHIFT = 20n;
 
 export interface RollUpOptions {
   /** Days before the last settled day to look at (missing or dirty runs are rolled). */
   lookbackDays: number;
-  /** A day is rolled only once this long has passed since it ended (late events, clock skew). */
+  /** An hour (so a day) is rolled only once this long has passed since it ended (clock skew, events in flight). */
   settleMs: number;
   /** Days before this one are never rolled (their raw events are past retention: a run would count nothing). */
   earliestDay?: string;
 }
 
 export interface RollUpReport {
-  /** The last day old enough to be rolled (ClickHouse's clock). */
+  /** The last day old enough to be rolled whole (ClickHouse's clock). */
   settledThrough: string;
+  /** Days rolled whole. */
   rolled: string[];
+  /** The day after settledThrough, rolled up to its last settled hour, when it needed it. */
+  partial?: UsableRun & { day: string };
   /** Superseded runs whose rows were deleted (see pruneSupersededRuns). */
   pruned: number;
+}
+
+/** A day's usable run: its id, and the hours of the day it read ([0, throughHour); WHOLE_DAY = all). */
+export interface UsableRun {
+  runId: string;
+  throughHour: number;
 }
 
 /** A superseded run's rows are kept this long after the run that replaced it started (readers that chose it finish first). */
@@ -40,16 +64,22 @@ const PRUNE_GRACE_S = 600;
  * with the second it STARTED reading (ClickHouse's clock). Nothing is ever updated in place: a
  * later run of D supersedes an earlier one by its higher run_id.
  *
- * Whatever changes D's raw events after a run started marks D dirty (ClickHouse's clock again):
- * the sink for every event it writes of a day before its own today (after the insert, so an event
- * not seen by a run is always marked after the run started), an erasure for the days of the erased
- * user, a rebuild's swap for every day. A day's run is usable only while no mark on D (or on
- * EVERY_DAY) is at or after its start second; readers use the raw events for every other day.
- * So an answer from the rollup equals the answer from the raw table, whenever it is asked.
+ * A run may read only the first hours of its day, [0, through_hour): the day still going on is
+ * rolled up to its last settled hour, and readers add its later events from the raw table, so
+ * what is read raw is the last hour or so, not the whole of today (at 10 M records today's raw
+ * events were most of the analytics endpoints' cost; bench/README.md).
  *
- * Settling (default 1 h after the day ends) keeps the job from rolling a day still receiving its
- * last events, and bounds the clock skew tolerated between the projector and ClickHouse: the sink
- * marks by its own clock, so it must already be past midnight when ClickHouse is past settle.
+ * Whatever changes D's raw events after a run started marks D dirty from the hour it changed
+ * (ClickHouse's clock again): the sink for every event it writes of an hour before its own current
+ * hour (after the insert, so an event not seen by a run is always marked after the run started),
+ * an erasure for the whole days of the erased user, a rebuild's swap for every day. A day's run is
+ * usable only while no mark on D from an hour it read (or on EVERY_DAY) is at or after its start
+ * second; readers use the raw events for every other day. So an answer from the rollup equals the
+ * answer from the raw table, whenever it is asked.
+ *
+ * Settling (default 10 min after the hour ends) keeps the job from rolling an hour still receiving
+ * its last events, and bounds the clock skew tolerated between the projector and ClickHouse: the
+ * sink marks by its own clock, so it must already be past the hour when ClickHouse is past settle.
  */
 export class DailyRollup {
   readonly tables: RollupTables;
@@ -66,6 +96,20 @@ export class DailyRollup {
   async prepare(): Promise<void> {
     await this.dropEarlierFormat();
     for (const sql of createRollupTablesSql(this.tables)) await this.gateway.command(sql);
+    await this.addColumn(ROLLUP_RUNS_TABLE, this.tables.runs, RUN_HOURS_COLUMN);
+    await this.addColumn(ROLLUP_DIRTY_TABLE, this.tables.dirty, MARK_HOUR_COLUMN);
+  }
+
+  /** Adds a column to a table made before it existed (18.16 has no ADD COLUMN IF NOT EXISTS). */
+  private async addColumn(table: string, qualified: Sql, column: { name: string; type: string }): Promise<void> {
+    const has = async () =>
+      (await this.gateway.select(`SELECT name FROM system.columns WHERE database = ${sqlString(this.database)} AND table = ${sqlString(table)} AND name = ${sqlString(column.name)}`)).length > 0;
+    if (await has()) return;
+    try {
+      await this.gateway.command(`ALTER TABLE ${qualified} ADD COLUMN ${column.name} ${column.type}`);
+    } catch (error) {
+      if (!(await has())) throw error; // another process added it first
+    }
   }
 
   /**
@@ -93,56 +137,73 @@ export class DailyRollup {
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
   }
 
-  /** Marks days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
+  /** Marks whole days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
   async markDirty(days: Iterable<string>): Promise<void> {
-    const unique = [...new Set(days)];
-    if (unique.length === 0) return;
-    await this.gateway.command(`INSERT INTO ${this.tables.dirty} (day) SELECT arrayJoin([${unique.map(sqlDate).join(', ')}])`);
+    await this.markHoursDirty(new Map([...days].map((day) => [day, 0])));
+  }
+
+  /** Marks days whose raw events changed from an hour on (day → first hour changed, 0–23). */
+  async markHoursDirty(fromHour: ReadonlyMap<string, number>): Promise<void> {
+    if (fromHour.size === 0) return;
+    const marks = [...fromHour].map(([day, hour]) => `(${sqlDate(day)}, ${sqlUInt64(String(hour))})`).join(', ');
+    await this.gateway.command(`INSERT INTO ${this.tables.dirty} (day, hour) VALUES ${marks}`);
   }
 
   /**
-   * The usable run of each day in [from, to] that has one: day → run_id (decimal string). Days
-   * absent are to be read from the raw events. One read of both bookkeeping tables (it precedes
-   * every analytics query).
+   * The usable run of each day in [from, to] that has one: day → its latest run (id as a decimal
+   * string, and the hours it read) when no mark from one of those hours came at or after its
+   * start. Days absent are to be read from the raw events. One read of both bookkeeping tables
+   * (it precedes every analytics query).
    */
-  async usableRuns(from: string, to: string): Promise<Map<string, string>> {
+  async usableRuns(from: string, to: string): Promise<Map<string, UsableRun>> {
     const range = `day >= ${sqlDate(from)} AND day <= ${sqlDate(to)}`;
-    const rows = await this.gateway.select<{ kind: 'run' | 'mark'; d: string; v: string }>(
-      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v FROM ${this.tables.runs} WHERE ${range} GROUP BY day
+    const rows = await this.gateway.select<{ kind: 'run' | 'mark'; d: string; v: string; h: number | string }>(
+      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v, argMax(through_hour, run_id) AS h FROM ${this.tables.runs} WHERE ${range} GROUP BY day
 UNION ALL
-SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day`,
+SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v, hour AS h FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day, hour`,
     );
-    const markedAt = new Map(rows.filter((r) => r.kind === 'mark').map((m) => [m.d, Number(m.v)]));
-    const everyDay = markedAt.get(EVERY_DAY) ?? -1;
-    const usable = new Map<string, string>();
-    for (const { d: day, v: runId } of rows.filter((r) => r.kind === 'run')) {
+    const marks = rows.filter((r) => r.kind === 'mark').map((m) => ({ day: m.d, at: Number(m.v), hour: Number(m.h) }));
+    const usable = new Map<string, UsableRun>();
+    for (const { d: day, v: runId, h } of rows.filter((r) => r.kind === 'run')) {
+      const throughHour = Number(h);
       const started = Number(BigInt(runId) >> RUN_SHIFT);
-      if (started > Math.max(everyDay, markedAt.get(day) ?? -1)) usable.set(day, runId);
+      // A mark voids a run when it is on its day (or every day), from an hour the run read, and not older than the run.
+      const voided = marks.some((m) => (m.day === day || m.day === EVERY_DAY) && m.hour < throughHour && m.at >= started);
+      if (!voided) usable.set(day, { runId, throughHour });
     }
     return usable;
   }
 
   /**
    * Rolls every settled day of the lookback window, and every older day marked dirty, that has no
-   * usable run. Days are rolled one at a time (each reads one day of raw events).
+   * usable run of the whole day; then the day still going on (the day after the last settled one)
+   * up to its last settled hour, when its usable run read fewer hours. Days are rolled one at a
+   * time (each reads one day of raw events). Run it often (hourly or more) to keep what readers
+   * take raw to the last hour or so; the whole days are rolled whenever it runs.
    */
   async rollUp(options: RollUpOptions): Promise<RollUpReport> {
     const now = await this.serverSeconds();
-    const settledThrough = dayOf((now * 1000 - options.settleMs) - DAY_MS);
+    const cutMs = now * 1000 - options.settleMs;
+    const current = dayOf(cutMs);
+    const settledHours = Math.floor((cutMs - Date.parse(`${current}T00:00:00Z`)) / HOUR_MS);
+    const settledThrough = dayOf(cutMs - DAY_MS);
     const first = dayOf(Date.parse(`${settledThrough}T00:00:00Z`) - (options.lookbackDays - 1) * DAY_MS);
     const candidates = new Set(daysFrom(first, settledThrough));
     for (const day of await this.daysNeedingAgain(settledThrough)) candidates.add(day);
     const sorted = [...candidates].filter((d) => options.earliestDay === undefined || d >= options.earliestDay).sort();
     const rolled: string[] = [];
-    if (sorted.length > 0) {
-      const usable = await this.usableRuns(sorted[0], settledThrough);
-      for (const day of sorted) {
-        if (usable.has(day)) continue;
-        await this.rollDay(day);
-        rolled.push(day);
-      }
+    const usable = await this.usableRuns(sorted[0] ?? current, current);
+    for (const day of sorted) {
+      if ((usable.get(day)?.throughHour ?? -1) >= WHOLE_DAY) continue;
+      await this.rollDay(day);
+      rolled.push(day);
     }
-    return { settledThrough, rolled, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
+    let partial: RollUpReport['partial'];
+    const ofCurrent = usable.get(current)?.throughHour ?? 0;
+    if (settledHours > ofCurrent && (options.earliestDay === undefined || current >= options.earliestDay)) {
+      partial = { day: current, throughHour: settledHours, runId: await this.rollDay(current, settledHours) };
+    }
+    return { settledThrough, rolled, partial, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
   }
 
   /**
@@ -165,12 +226,16 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     return superseded.length;
   }
 
-  /** One run of one day: rows first, then the run (a run recorded is complete). */
-  async rollDay(day: string): Promise<string> {
+  /**
+   * One run of one day, of its hours [0, throughHour): rows first, then the run (a run recorded is
+   * complete).
+   */
+  async rollDay(day: string, throughHour = WHOLE_DAY): Promise<string> {
+    if (!Number.isInteger(throughHour) || throughHour < 1 || throughHour > WHOLE_DAY) throw new Error(`throughHour ${throughHour}: 1..${WHOLE_DAY}`);
     const started = await this.serverSeconds();
     const runId = sqlUInt64((BigInt(started) << RUN_SHIFT) | BigInt(randomInt(1 << Number(RUN_SHIFT))));
     const start = new Date(`${day}T00:00:00Z`);
-    const end = new Date(start.getTime() + DAY_MS);
+    const end = new Date(start.getTime() + throughHour * HOUR_MS);
     const ofDay = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`);
     const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
     await this.gateway.command(
@@ -187,7 +252,9 @@ FROM ${this.tables.rollup}
 WHERE day = ${sqlDate(day)} AND run_id = ${runId} AND business_id != ${sqlString(ALL_BUSINESSES)}
 GROUP BY day`,
     );
-    await this.gateway.command(`INSERT INTO ${this.tables.runs} (day, run_id, started_at) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC')`);
+    await this.gateway.command(
+      `INSERT INTO ${this.tables.runs} (day, run_id, started_at, through_hour) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC'), ${throughHour}`,
+    );
     return runId;
   }
 
@@ -208,14 +275,20 @@ GROUP BY day`,
   }
 }
 
-/** Days (YYYY-MM-DD, UTC) of the rows' occurred_at ('YYYY-MM-DD hh:mm:ss') before `today`. */
-export function daysBefore(today: string, occurredAt: Iterable<string>): Set<string> {
-  const days = new Set<string>();
+/**
+ * The rows' occurred_at ('YYYY-MM-DD hh:mm:ss', UTC) of an hour before the one `now` is in, as
+ * day → earliest such hour of it: the marks (DailyRollup.markHoursDirty) for what a sink wrote.
+ */
+export function hoursBefore(now: Date, occurredAt: Iterable<string>): Map<string, number> {
+  const currentHour = now.toISOString().slice(0, 13).replace('T', ' ');
+  const earliest = new Map<string, number>();
   for (const at of occurredAt) {
+    if (at.slice(0, 13) >= currentHour) continue;
     const day = at.slice(0, 10);
-    if (day < today) days.add(day);
+    const hour = Number(at.slice(11, 13));
+    if (hour < (earliest.get(day) ?? WHOLE_DAY)) earliest.set(day, hour);
   }
-  return days;
+  return earliest;
 }
 
 function dayOf(ms: number): string {

@@ -2,8 +2,9 @@ import { addDays } from '@shardline/read-models';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
 import { distinctEventsSql } from '../schema/distinct-events';
 import { sqlDate, sqlDateTime, sqlString, type Sql } from '../sql/sql-literals';
-import { ALL_BUSINESSES, runsOfDaysSql } from './rollup-tables';
-import { sketchOf } from './users-sketch';
+import type { UsableRun } from './daily-rollup';
+import { ALL_BUSINESSES, runsOfDaysSql, WHOLE_DAY } from './rollup-tables';
+import { sketchOf, sketchUnion } from './users-sketch';
 
 /**
  * Whose rows: one business's; every business's own (questions answered per business); or every
@@ -19,8 +20,11 @@ export interface DailySourceInput {
   from: string;
   to: string;
   scope: DailyScope;
-  /** Usable rollup runs by day (DailyRollup.usableRuns); every other day is read raw. */
-  runs: ReadonlyMap<string, string>;
+  /**
+   * Usable rollup runs by day (DailyRollup.usableRuns); every other day is read raw, and so are
+   * the hours after a run's throughHour.
+   */
+  runs: ReadonlyMap<string, UsableRun>;
   /**
    * Which user columns, besides the counts (only what is asked for is read: the arrays are most of
    * the rollup's bytes): `n_users`, the distinct users of the row's business and day (one source
@@ -47,37 +51,79 @@ const RAW_USERS: Record<UserColumn, Sql> = {
 /**
  * A subquery with one row per (business, day) of [from, to] — per day alone for all businesses,
  * business_id then ALL_BUSINESSES —: `business_id, rday, n_created, n_updated, n_deleted,
- * n_events[, n_users][, user_set][, user_sketch]`. Days with a usable run come from the rollup (its rows of
- * exactly that run), the others from the raw events (each once: distinctEventsSql) aggregated the
- * same way, so every endpoint aggregates the same rows whichever source answered a day. Column names differ
- * from the endpoints' output names on purpose (an alias equal to a column it aggregates is cyclic).
+ * n_events[, n_users][, user_set][, user_sketch]`. Days with a usable run of the whole day come
+ * from the rollup (its rows of exactly that run), days without one from the raw events (each once:
+ * distinctEventsSql) aggregated the same way, and a day rolled up to an hour from both — the
+ * run's rows and the raw events of its later hours, added up per (business, day) (distinct users
+ * as the union of both sides' users) — so every endpoint aggregates the same rows whichever source
+ * answered a day. Column names differ from the endpoints' output names on purpose (an alias equal
+ * to a column it aggregates is cyclic).
  */
 export function dailySourceSql(input: DailySourceInput): Sql {
   const days = daysOf(input.from, input.to);
-  const rolled = days.filter((d) => input.runs.has(d));
+  const whole = days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY);
+  const partial = days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY);
   const raw = days.filter((d) => !input.runs.has(d));
+  const parts: Sql[] = [];
+  if (whole.length > 0) parts.push(rolledRows(input, whole, '', input.users));
+  if (raw.length > 0) parts.push(rawRows(input, rawDaysSql(raw), '', input.users));
+  if (partial.length > 0) parts.push(partialDays(input, partial));
+  return `(${parts.join('\nUNION ALL\n')})`;
+}
+
+/** Output column names, or the same prefixed inside the partial days' sum (see dailySourceSql). */
+const COUNTS = ['created', 'updated', 'deleted', 'events'] as const;
+
+/** The rows of the days' usable runs. */
+function rolledRows(input: DailySourceInput, days: readonly string[], prefix: string, users: readonly UserColumn[]): Sql {
+  const runs = runsOfDaysSql(days.map((d) => [d, input.runs.get(d)!.runId]));
+  const [c, u, d, e] = COUNTS.map((n) => `${prefix}n_${n}`);
+  const scope = input.scope;
+  const rows = typeof scope === 'object' ? `business_id = ${sqlString(scope.business)}` : `business_id ${scope === 'all-businesses' ? '=' : '!='} ${sqlString(ALL_BUSINESSES)}`;
+  return `SELECT business_id, day AS rday, records_created AS ${c}, records_updated AS ${u}, records_deleted AS ${d}, events AS ${e}${userColumns(ROLLED_USERS, users, prefix)}
+FROM ${input.rollup}
+WHERE day >= ${sqlDate(days[0])} AND day <= ${sqlDate(days[days.length - 1])} AND (day, run_id) IN (${runs}) AND ${rows}`;
+}
+
+/** The raw events matching `where` (each once), one row per (business, day) or per day for all businesses. */
+function rawRows(input: DailySourceInput, where: Sql, prefix: string, users: readonly UserColumn[]): Sql {
   const scope = input.scope;
   const one = typeof scope === 'object' ? ` AND business_id = ${sqlString(scope.business)}` : '';
-  const rolledRows = one || ` AND business_id ${scope === 'all-businesses' ? '=' : '!='} ${sqlString(ALL_BUSINESSES)}`;
-  const rawBusiness = scope === 'all-businesses' ? `${sqlString(ALL_BUSINESSES)} AS business_id` : 'business_id';
-  const rawGroup = scope === 'all-businesses' ? 'rday' : 'business_id, rday';
-  const parts: Sql[] = [];
-  if (rolled.length > 0) {
-    const runs = runsOfDaysSql(rolled.map((d) => [d, input.runs.get(d)!]));
-    parts.push(
-      `SELECT business_id, day AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events${userColumns(ROLLED_USERS, input.users)}
-FROM ${input.rollup}
-WHERE day >= ${sqlDate(rolled[0])} AND day <= ${sqlDate(rolled[rolled.length - 1])} AND (day, run_id) IN (${runs})${rolledRows}`,
-    );
-  }
-  if (raw.length > 0) {
-    parts.push(
-      `SELECT ${rawBusiness}, event_date AS rday, countIf(${CREATED_EVENTS}) AS n_created, countIf(${UPDATED_EVENTS}) AS n_updated, countIf(${DELETED_EVENTS}) AS n_deleted, count() AS n_events${userColumns(RAW_USERS, input.users)}
-FROM ${distinctEventsSql(input.events, `${rawDaysSql(raw)}${one}`)}
-GROUP BY ${rawGroup}`,
-    );
-  }
-  return `(${parts.join('\nUNION ALL\n')})`;
+  const business = scope === 'all-businesses' ? `${sqlString(ALL_BUSINESSES)} AS business_id` : 'business_id';
+  const group = scope === 'all-businesses' ? 'rday' : 'business_id, rday';
+  const [c, u, d, e] = COUNTS.map((n) => `${prefix}n_${n}`);
+  return `SELECT ${business}, event_date AS rday, countIf(${CREATED_EVENTS}) AS ${c}, countIf(${UPDATED_EVENTS}) AS ${u}, countIf(${DELETED_EVENTS}) AS ${d}, count() AS ${e}${userColumns(RAW_USERS, users, prefix)}
+FROM ${distinctEventsSql(input.events, `${where}${one}`)}
+GROUP BY ${group}`;
+}
+
+/**
+ * Days rolled up to an hour: the run's rows and the raw events from that hour on, summed per
+ * (business, day). Distinct users do not add up, so both sides give their user sets whenever a
+ * count or a set is asked for (a day still going on: one row per business that was active in it).
+ */
+function partialDays(input: DailySourceInput, days: readonly string[]): Sql {
+  const sets = input.users.some((c) => c === 'n_users' || c === 'user_set');
+  const inner: UserColumn[] = [...(sets ? ['user_set' as const] : []), ...(input.users.includes('user_sketch') ? ['user_sketch' as const] : [])];
+  const later = days
+    .map((day) => {
+      const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * 3_600_000);
+      const to = new Date(`${addDays(day, 1)}T00:00:00Z`);
+      return `(event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(to)})`;
+    })
+    .join(' OR ');
+  const outer: Record<UserColumn, Sql> = {
+    n_users: 'length(groupUniqArrayArray(p_user_set)) AS n_users',
+    user_set: 'groupUniqArrayArray(p_user_set) AS user_set',
+    user_sketch: `${sketchUnion('p_user_sketch')} AS user_sketch`,
+  };
+  return `SELECT business_id, rday, sum(p_n_created) AS n_created, sum(p_n_updated) AS n_updated, sum(p_n_deleted) AS n_deleted, sum(p_n_events) AS n_events${userColumns(outer, input.users, '')}
+FROM (
+${rolledRows(input, days, 'p_', inner)}
+UNION ALL
+${rawRows(input, `(${later})`, 'p_', inner)}
+)
+GROUP BY business_id, rday`;
 }
 
 /**
@@ -97,8 +143,9 @@ function rawDaysSql(days: readonly string[]): Sql {
   return `(${onDays}) AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
 }
 
-function userColumns(sql: Record<UserColumn, Sql>, columns: readonly UserColumn[]): Sql {
-  return columns.map((c) => `, ${sql[c]}`).join('');
+/** The user columns asked for, their output names prefixed (the SQL fragments end `AS <column>`). */
+function userColumns(sql: Record<UserColumn, Sql>, columns: readonly UserColumn[], prefix: string): Sql {
+  return columns.map((c) => `, ${sql[c].replace(/ AS (\w+)$/, ` AS ${prefix}$1`)}`).join('');
 }
 
 function daysOf(from: string, to: string): string[] {

@@ -17,9 +17,12 @@ import { USERS_SKETCH_TYPE } from './users-sketch';
  *   alike. Granules of 256 rows, not 8192: a read deserializes every row of a granule it touches,
  *   and the 30 all-businesses rows of a month share their granule with the first businesses'
  *   rows — with 8192, a 30-day total read ~16,000 other rows' sketches (68 ms against 13);
- * - `daily_rollup_runs`: which run is current for each day and when it started reading;
+ * - `daily_rollup_runs`: which run is current for each day, when it started reading, and the hour
+ *   it read the day up to (`through_hour`: 24 for the whole day; fewer for the settled hours of a
+ *   day still going on, whose later events readers take raw);
  * - `daily_rollup_dirty`: days whose raw events changed after they may have been rolled (a late
- *   event, an erasure, a rebuild's swap); day 1970-01-02 voids every run started before it.
+ *   event, an erasure, a rebuild's swap), from an `hour` of the day on (0: all of it); day
+ *   1970-01-02 voids every run started before it.
  */
 export const ROLLUP_TABLE = 'daily_business_rollup';
 export const ROLLUP_RUNS_TABLE = 'daily_rollup_runs';
@@ -33,6 +36,8 @@ export const EVERY_DAY = '1970-01-02';
 export const ALL_BUSINESSES = '';
 /** Rows per granule of the rollup table (see below). */
 export const ROLLUP_GRANULARITY = 256;
+/** through_hour of a run that read its whole day. */
+export const WHOLE_DAY = 24;
 
 export interface RollupTables {
   rollup: Sql;
@@ -56,6 +61,14 @@ export function rollupTables(database: string): RollupTables {
 export function runsOfDaysSql(runs: Iterable<readonly [day: string, runId: string]>): Sql {
   return [...runs].map(([day, runId]) => `(${sqlDate(day)}, ${sqlUInt64(runId)})`).join(', ');
 }
+
+/*
+ * Columns added after the first format, with the defaults that keep what was written before them
+ * meaning what it meant: an earlier run read its whole day, an earlier mark changed all of its day.
+ * prepare() adds them to tables made before (no re-roll needed).
+ */
+export const RUN_HOURS_COLUMN = { name: 'through_hour', type: `UInt8 DEFAULT ${WHOLE_DAY}` } as const;
+export const MARK_HOUR_COLUMN = { name: 'hour', type: 'UInt8 DEFAULT 0' } as const;
 
 /*
  * Plain MergeTree everywhere: readers select the rows of a day's current run by its run_id, so a
@@ -83,13 +96,15 @@ SETTINGS index_granularity = ${ROLLUP_GRANULARITY}`,
     `CREATE TABLE IF NOT EXISTS ${t.runs} (
   day Date,
   run_id UInt64,
-  started_at DateTime('UTC')
+  started_at DateTime('UTC'),
+  ${RUN_HOURS_COLUMN.name} ${RUN_HOURS_COLUMN.type}
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, run_id)`,
     `CREATE TABLE IF NOT EXISTS ${t.dirty} (
   day Date,
-  marked_at DateTime('UTC') DEFAULT now()
+  marked_at DateTime('UTC') DEFAULT now(),
+  ${MARK_HOUR_COLUMN.name} ${MARK_HOUR_COLUMN.type}
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY day`,

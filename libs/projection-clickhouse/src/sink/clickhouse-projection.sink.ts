@@ -11,7 +11,7 @@ import { type AnalyticsTables, assertRebuildId, HANDOVER_TABLE, liveTables, rebu
 import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
 import { ensureDailyView } from '../schema/daily-view';
 import { mapBatch, type MappedBatch } from './event-rows';
-import { DailyRollup, daysBefore } from '../rollup/daily-rollup';
+import { DailyRollup, hoursBefore } from '../rollup/daily-rollup';
 import { EVERY_DAY } from '../rollup/rollup-tables';
 
 export interface ClickHouseSinkOptions {
@@ -62,8 +62,8 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     const rebuildId = await this.currentHandover();
     await writeBatch(this.gateway, liveTables(this.database), batch);
     // After the insert: a rollup run that did not see these rows started before the mark (DailyRollup).
-    // Live events are of today, so this is nothing but around midnight, in replays and resends.
-    await this.rollup.markDirty(daysBefore(this.now().toISOString().slice(0, 10), batch.events.map((e) => e.occurred_at)));
+    // Live events are of the current hour, so this is nothing but just after the hour turns, in replays and resends.
+    await this.rollup.markHoursDirty(hoursBefore(this.now(), batch.events.map((e) => e.occurred_at)));
     if (rebuildId) await writeBatch(this.gateway, rebuildTables(this.database, rebuildId), batch);
     return batch.rejected;
   }

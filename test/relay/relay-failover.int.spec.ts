@@ -69,7 +69,10 @@ describe('relay: leader per shard, standby takes over when the leader is kill -9
 
     // Mid-stream: a backlog is being published in batches of 20 when the leader dies without any cleanup.
     await write(2000, 'burst');
-    await waitFor('the burst being published', () => collector.distinct().size > 400, { timeoutMs: 30_000 });
+    // Killed as soon as the leader itself counts the burst's first batches: waiting on the collector
+    // (downstream, behind) let a fast leader publish the whole burst first on a fresh clone's CI run.
+    const burstStarted = async () => (await leaderStatus()).reduce((n, s) => n + s.published, 0) >= 200 + 2 * BATCH;
+    await waitFor('the burst being published', burstStarted, { timeoutMs: 30_000, intervalMs: 5 });
     await leader.kill9();
     const leftByLeader = (await outboxCounts(databases)).reduce((a, b) => a + b, 0);
     expect(leftByLeader).toBeGreaterThan(0); // it really died mid-stream

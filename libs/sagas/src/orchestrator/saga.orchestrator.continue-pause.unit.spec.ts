@@ -369,3 +369,35 @@ describe('SagaOrchestrator: one run of a saga at a time (run lease)', () => {
     expect(await g.orchestrator.get('l3')).toMatchObject({ status: 'completed' });
   });
 });
+
+describe('SagaOrchestrator: an operator acting while steps save', () => {
+  it('a continuation saving between the operator reading the saga and saving its move: the move is worked out again from the new state', async () => {
+    const h = setup();
+    await h.orchestrator.start('chunked', { n: 1 }, { id: 'o1' });
+    await h.deliverNext(); // prepare
+    await h.deliverNext(); // copy, chunk 1: a continuation waits
+    const load = h.store.load.bind(h.store);
+    let raced = false;
+    jest.spyOn(h.store, 'load').mockImplementation(async (id) => {
+      const state = await load(id);
+      if (!raced) {
+        raced = true;
+        expect(await h.deliverNext()).toBe('moved'); // copy, chunk 2, saved after the operator read the saga
+      }
+      return state;
+    });
+    expect(await h.orchestrator.abort('o1')).toMatchObject({ status: 'compensating', reason: { code: 'SAGA.ABORTED' } });
+    await h.drain();
+    expect(h.effects.log).toEqual(['prepare', 'copy@none', 'copy@1', 'undo-copy after {"done":2} at 0', 'undo-prepare']);
+  });
+
+  it('a saga that keeps changing: the operator is told to look again after a few tries, and nothing moved', async () => {
+    const h = setup();
+    await h.orchestrator.start('chunked', { n: 1 }, { id: 'o2' });
+    const save = jest.spyOn(h.store, 'save').mockResolvedValue(false);
+    await expect(h.orchestrator.pause('o2')).rejects.toMatchObject({ code: 'SAGA.ILLEGAL_STATE', message: expect.stringMatching(/look again/) });
+    expect(save).toHaveBeenCalledTimes(5);
+    save.mockRestore();
+    expect(await h.orchestrator.get('o2')).toMatchObject({ status: 'running' });
+  });
+});

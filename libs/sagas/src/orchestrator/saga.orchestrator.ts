@@ -54,6 +54,9 @@ export interface SagaOrchestratorOptions {
 /** What one job delivery did: moved the saga (a continuation too), left it for a retry, or found it had moved on. */
 export type JobOutcome = 'moved' | 'retry' | 'stale';
 
+/** Tries of an operator's move against steps saving in between (see operatorMove). */
+const OPERATOR_MOVE_ATTEMPTS = 5;
+
 /** Thrown to the queue so it redelivers the job after its backoff (the failure is already recorded). */
 export class StepAttemptFailed extends Error {
   constructor(cause: unknown) {
@@ -202,30 +205,26 @@ export class SagaOrchestrator {
   }
 
   /** Operator: resume a parked saga where it stopped. */
-  async retry(id: string): Promise<SagaState> {
-    const state = await this.get(id);
-    return this.operatorMove(state, transitions.operatorRetry(state, this.now()));
+  retry(id: string): Promise<SagaState> {
+    return this.operatorMove(id, (state) => transitions.operatorRetry(state, this.now()));
   }
 
   /** Operator: compensate a saga before its pivot (paused or not), or give up a parked one. */
-  async abort(id: string): Promise<SagaState> {
-    const state = await this.get(id);
-    return this.operatorMove(state, transitions.operatorAbort(state, this.registered(state.type).definition, this.now()));
+  abort(id: string): Promise<SagaState> {
+    return this.operatorMove(id, (state) => transitions.operatorAbort(state, this.registered(state.type).definition, this.now()));
   }
 
   /**
    * Operator: a running or compensating saga takes no further step until resumed. A run already
    * under way finishes but cannot save (the version moved): its step runs again after the resume.
    */
-  async pause(id: string): Promise<SagaState> {
-    const state = await this.get(id);
-    return this.operatorMove(state, transitions.operatorPause(state, this.now()));
+  pause(id: string): Promise<SagaState> {
+    return this.operatorMove(id, (state) => transitions.operatorPause(state, this.now()));
   }
 
   /** Operator: a paused saga goes on with its current step (enqueued at once), its deadline extended by the pause. */
-  async resume(id: string): Promise<SagaState> {
-    const state = await this.get(id);
-    return this.operatorMove(state, transitions.operatorResume(state, this.now()));
+  resume(id: string): Promise<SagaState> {
+    return this.operatorMove(id, (state) => transitions.operatorResume(state, this.now()));
   }
 
   /**
@@ -259,8 +258,20 @@ export class SagaOrchestrator {
     }
   }
 
-  private async operatorMove(before: SagaState, after: SagaState): Promise<SagaState> {
-    if (!(await this.options.store.save(after, before.version))) throw new SagaIllegalStateError(before.id, 'changed while the operator acted; look again');
+  /**
+   * An operator's move, from the saga's latest state. A step saving in between (a saga that
+   * continues every few hundred ms saves that often) makes the conditional save miss: the move is
+   * worked out again from the new state — legal or refused on what the saga is now — a few times
+   * before the operator is told to look again.
+   */
+  private async operatorMove(id: string, transition: (state: SagaState) => SagaState): Promise<SagaState> {
+    let before = await this.get(id);
+    let after = transition(before);
+    for (let attempt = 1; !(await this.options.store.save(after, before.version)); attempt++) {
+      if (attempt >= OPERATOR_MOVE_ATTEMPTS) throw new SagaIllegalStateError(id, 'changed while the operator acted; look again');
+      before = await this.get(id);
+      after = transition(before);
+    }
     this.options.metrics?.recordMove(after.type, after.status);
     this.log('info', `saga ${after.id} (${after.type}): an operator moved it from ${before.status} to ${after.status}`);
     await this.enqueueFor(after);

@@ -37,15 +37,21 @@ export interface DailySourceInput {
 }
 export type UserColumn = 'n_users' | 'user_set' | 'user_sketch';
 
+/** Each user column's expression over the rollup's rows, over the raw events, and over both sides of a partly rolled day. */
 const ROLLED_USERS: Record<UserColumn, Sql> = {
-  n_users: 'active_users AS n_users',
-  user_set: 'users AS user_set',
-  user_sketch: 'users_sketch AS user_sketch',
+  n_users: 'active_users',
+  user_set: 'users',
+  user_sketch: 'users_sketch',
 };
 const RAW_USERS: Record<UserColumn, Sql> = {
-  n_users: 'uniqExact(user_id) AS n_users',
-  user_set: 'groupUniqArray(user_id) AS user_set',
-  user_sketch: `${sketchOf('user_id')} AS user_sketch`,
+  n_users: 'uniqExact(user_id)',
+  user_set: 'groupUniqArray(user_id)',
+  user_sketch: sketchOf('user_id'),
+};
+const PARTIAL_USERS: Record<UserColumn, Sql> = {
+  n_users: 'length(groupUniqArrayArray(p_user_set))',
+  user_set: 'groupUniqArrayArray(p_user_set)',
+  user_sketch: sketchUnion('p_user_sketch'),
 };
 
 /**
@@ -112,12 +118,7 @@ function partialDays(input: DailySourceInput, days: readonly string[]): Sql {
       return `(event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(to)})`;
     })
     .join(' OR ');
-  const outer: Record<UserColumn, Sql> = {
-    n_users: 'length(groupUniqArrayArray(p_user_set)) AS n_users',
-    user_set: 'groupUniqArrayArray(p_user_set) AS user_set',
-    user_sketch: `${sketchUnion('p_user_sketch')} AS user_sketch`,
-  };
-  return `SELECT business_id, rday, sum(p_n_created) AS n_created, sum(p_n_updated) AS n_updated, sum(p_n_deleted) AS n_deleted, sum(p_n_events) AS n_events${userColumns(outer, input.users, '')}
+  return `SELECT business_id, rday, sum(p_n_created) AS n_created, sum(p_n_updated) AS n_updated, sum(p_n_deleted) AS n_deleted, sum(p_n_events) AS n_events${userColumns(PARTIAL_USERS, input.users, '')}
 FROM (
 ${rolledRows(input, days, 'p_', inner)}
 UNION ALL
@@ -143,9 +144,9 @@ function rawDaysSql(days: readonly string[]): Sql {
   return `(${onDays}) AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`;
 }
 
-/** The user columns asked for, their output names prefixed (the SQL fragments end `AS <column>`). */
+/** The user columns asked for, named after their column with a prefix (`p_` inside a partly rolled day's sum). */
 function userColumns(sql: Record<UserColumn, Sql>, columns: readonly UserColumn[], prefix: string): Sql {
-  return columns.map((c) => `, ${sql[c].replace(/ AS (\w+)$/, ` AS ${prefix}$1`)}`).join('');
+  return columns.map((c) => `, ${sql[c]} AS ${prefix}${c}`).join('');
 }
 
 function daysOf(from: string, to: string): string[] {

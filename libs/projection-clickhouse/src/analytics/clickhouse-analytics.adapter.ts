@@ -165,7 +165,7 @@ ORDER BY period_start`,
     sqlDate(from);
     sqlDate(to);
     const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, UsableRun>();
-    return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, from, to, scope, runs, users });
+    return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, partial: this.rollup.tables.partial, from, to, scope, runs, users });
   }
 }
 

@@ -8,7 +8,8 @@ import { ClickHouseProjectionSink } from '../sink/clickhouse-projection.sink';
 import { mapBatch } from '../sink/event-rows';
 import { sqlUInt64 } from '../sql/sql-literals';
 import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
-import { DailyRollup } from './daily-rollup';
+import { DailyRollup, WHOLE_RUNS_PRUNE_SHARE } from './daily-rollup';
+import { ROLLUP_PARTIAL_TABLE, ROLLUP_TABLE } from './rollup-tables';
 
 /*
  * The daily rollup answers exactly what the raw events answer: a generated month and a half of
@@ -37,6 +38,15 @@ function generated(f: EnvelopeFactory): RecordEventEnvelope[] {
     }
   }
   return out;
+}
+
+/** Mutations are applied in the background (18.16): waits until the database has none pending. */
+async function untilMutationsDone(db: ClickHouseTestDatabase): Promise<void> {
+  for (;;) {
+    const [{ pending }] = await db.gateway.select<{ pending: string }>(`SELECT count() AS pending FROM system.mutations WHERE database = '${db.config.database}' AND is_done = 0`);
+    if (Number(pending) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const RANGES = [
@@ -73,6 +83,15 @@ describe('daily rollup (ClickHouse server)', () => {
   }
   const expectSameAnswers = async () => expect(await answers(withRollup)).toEqual(await answers(rawOnly));
   const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1100));
+  const rowsOf = async (table: string, day: string, runId?: string) => {
+    const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE day = '${day}'${runId ? ` AND run_id = ${runId}` : ''}`);
+    return Number(n);
+  };
+  const mutationsOf = async (table: string) => {
+    const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM system.mutations WHERE database = '${db.config.database}' AND table = '${table}'`);
+    return Number(n);
+  };
+  const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
   /** A run started after the day's dirty mark (a later second) makes the day usable again, with the same answers. */
   const rollAgainAndExpectUsable = async (day: string) => {
     await nextSecond();
@@ -138,6 +157,8 @@ describe('daily rollup (ClickHouse server)', () => {
     await nextSecond();
     await rollup.rollDay(day, 12);
     expect(await runOfDay()).toMatchObject({ throughHour: 12 });
+    expect(await rowsOf(rollup.tables.partial, day)).toBeGreaterThan(0); // a partial run's rows are in their own table
+    expect(await rowsOf(rollup.tables.rollup, day)).toBe(0);
     await expectSameAnswers();
     const marks = await marksOfDay();
     expect(await sinkAt('18:45:00').apply([created('18:30:00', 'tail-7', '303')])).toEqual([]); // of the sink's current hour: no mark
@@ -179,14 +200,15 @@ describe('daily rollup (ClickHouse server)', () => {
     await nextSecond();
     const events = liveTables(db.config.database).events;
     const days = (await db.gateway.select<{ day: string }>(`SELECT DISTINCT toString(event_date) AS day FROM ${events} WHERE user_id = ${sqlUInt64('13')}`)).map((r) => r.day);
-    const rolledRowsOf = async () => {
-      const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE toString(day) IN (${days.map((d) => `'${d}'`).join(', ')})`);
+    const rolledRowsOf = async (table: string) => {
+      const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE toString(day) IN (${days.map((d) => `'${d}'`).join(', ')})`);
       return Number(n);
     };
     expect(days.length).toBeGreaterThan(3);
-    expect(await rolledRowsOf()).toBeGreaterThan(0);
+    await rollup.rollDay(days[0], 23); // the user's ids in a partial run's rows too
+    for (const table of [rollup.tables.rollup, rollup.tables.partial]) expect(await rolledRowsOf(table)).toBeGreaterThan(0);
     await new ClickHouseUserErasure(db.gateway, db.config.database, 50).eraseUser('13');
-    expect(await rolledRowsOf()).toBe(0);
+    for (const table of [rollup.tables.rollup, rollup.tables.partial]) expect(await rolledRowsOf(table)).toBe(0);
     const [{ left }] = await db.gateway.select<{ left: string }>(`SELECT count() AS left FROM ${events} WHERE user_id = ${sqlUInt64('13')}`);
     expect(Number(left)).toBe(0);
     await expectSameAnswers();
@@ -209,18 +231,59 @@ describe('daily rollup (ClickHouse server)', () => {
     expect(old.rolled).toEqual([]);
   }, 60_000);
 
-  it('prunes the rows of superseded runs (older runs of re-rolled days); answers do not change', async () => {
+  it('prunes superseded runs of whole days once their rows are a tenth of the table (a DELETE rewrites all of it on 18.16), or at once when asked; answers do not change', async () => {
     const runsPerDay = async () => db.gateway.select<{ day: string; n: string }>(`SELECT toString(day) AS day, toString(uniqExact(run_id)) AS n FROM ${rollup.tables.rollup} GROUP BY day HAVING uniqExact(run_id) > 1`);
+    await nextSecond();
     await rollup.rollDay(DAYS[3]); // a second run of a day whatever the earlier tests did
     expect((await runsPerDay()).length).toBeGreaterThan(0);
-    const pruned = await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) + 3600);
-    expect(pruned).toBeGreaterThan(0);
-    for (;;) {
-      const [{ pending }] = await db.gateway.select<{ pending: string }>(`SELECT count() AS pending FROM system.mutations WHERE database = '${db.config.database}' AND is_done = 0`);
-      if (Number(pending) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const [{ share }] = await db.gateway.select<{ share: number }>(
+      `SELECT countIf(day = '${DAYS[3]}') / count() AS share FROM ${rollup.tables.rollup}`,
+    );
+    expect(share).toBeLessThan(WHOLE_RUNS_PRUNE_SHARE); // one superseded day of ~40: kept, no mutation
+    const mutations = await mutationsOf(ROLLUP_TABLE);
+    await rollup.pruneSupersededRuns(inAnHour());
+    expect(await mutationsOf(ROLLUP_TABLE)).toBe(mutations);
+    expect(await rowsOf(rollup.tables.rollup, DAYS[3])).toBeGreaterThan(0);
+    expect(await rollup.pruneSupersededRuns(inAnHour(), 0)).toBeGreaterThan(0);
+    await untilMutationsDone(db);
     expect(await runsPerDay()).toEqual([]);
+    await expectSameAnswers();
+  }, 60_000);
+
+  it("the current day's hourly runs go to the partial runs' table, and each one's predecessor by DROP PARTITION: no mutation, nothing rewritten", async () => {
+    const day = DAYS[DAYS.length - 3]; // not rolled by beforeAll
+    const partitions = async () =>
+      (await db.gateway.select<{ p: string }>(`SELECT DISTINCT partition AS p FROM system.parts WHERE active AND database = '${db.config.database}' AND table = '${ROLLUP_PARTIAL_TABLE}' AND partition LIKE '%${day}%'`)).length;
+    const mutations = await Promise.all([ROLLUP_TABLE, ROLLUP_PARTIAL_TABLE].map(mutationsOf));
+    await nextSecond();
+    const first = await rollup.rollDay(day, 3);
+    await nextSecond();
+    const second = await rollup.rollDay(day, 5);
+    expect(await partitions()).toBe(2);
+    expect(await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) - 3600)).toBe(0); // within the grace: a reader may still hold the first
+    expect(await rollup.pruneSupersededRuns(inAnHour())).toBeGreaterThanOrEqual(1);
+    expect([await rowsOf(rollup.tables.partial, day, first), await rowsOf(rollup.tables.partial, day, second)]).toEqual([0, expect.any(Number)]);
+    expect(await rowsOf(rollup.tables.partial, day, second)).toBeGreaterThan(0);
+    await expectSameAnswers();
+    // Partial runs whose job died before recording them (on a day with no run at all, and after the
+    // latest run of this day): their rows go a day after they started, not before.
+    const runAt = (secondsAgo: number) => String((BigInt(Math.floor(Date.now() / 1000) - secondsAgo) << 20n) | 5n);
+    const unrecorded: Array<[string, string]> = [[DAYS[DAYS.length - 1], runAt(2 * 86_400)], [day, runAt(2 * 86_400)], [day, runAt(0)]];
+    for (const [onDay, run] of unrecorded) {
+      await db.gateway.command(`INSERT INTO ${rollup.tables.partial} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)
+SELECT business_id, toDate('${onDay}'), ${run}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.partial} WHERE day = '${day}' AND run_id = ${second}`);
+    }
+    await rollup.pruneSupersededRuns(inAnHour());
+    const held = await rowsOf(rollup.tables.partial, day, second);
+    expect(await Promise.all(unrecorded.map(([onDay, run]) => rowsOf(rollup.tables.partial, onDay, run)))).toEqual([0, 0, held]);
+    await db.gateway.command(`ALTER TABLE ${rollup.tables.partial} DROP PARTITION ('${day}', ${unrecorded[2][1]})`);
+    // The whole day rolled: every partial run of it goes.
+    await nextSecond();
+    await rollup.rollDay(day);
+    expect(await rollup.pruneSupersededRuns(inAnHour())).toBeGreaterThanOrEqual(1); // today's partial runs too, if the hour turned during the suite
+    expect(await partitions()).toBe(0);
+    expect(await Promise.all([ROLLUP_TABLE, ROLLUP_PARTIAL_TABLE].map(mutationsOf))).toEqual(mutations);
+    expect((await rollup.usableRuns(day, day)).get(day)).toMatchObject({ throughHour: 24 });
     await expectSameAnswers();
   }, 60_000);
 
@@ -238,12 +301,8 @@ SELECT business_id, day, ${eRun}, records_created, records_updated, records_dele
     const usable = await rollup.usableRuns(e, d);
     expect([usable.get(e)?.runId, usable.get(d)?.runId]).toEqual([eRun, dRun]);
     await expectSameAnswers();
-    expect(await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) + 3600)).toBeGreaterThan(0);
-    for (;;) {
-      const [{ pending }] = await db.gateway.select<{ pending: string }>(`SELECT count() AS pending FROM system.mutations WHERE database = '${db.config.database}' AND is_done = 0`);
-      if (Number(pending) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    expect(await rollup.pruneSupersededRuns(inAnHour(), 0)).toBeGreaterThan(0);
+    await untilMutationsDone(db);
     const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE day = '${e}' AND run_id = ${eRun}`);
     expect(Number(n)).toBeGreaterThan(0);
     expect((await rollup.usableRuns(e, e)).get(e)?.runId).toBe(eRun);
@@ -335,6 +394,38 @@ describe('daily rollup written in an earlier format', () => {
     expect([...usable]).toEqual([['2026-01-20', { runId: runsRun, throughHour: 24 }]]);
     const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
     expect(await analytics.recordsPerBusinessPerDay({ from: '2026-01-20', to: '2026-01-21', limit: 10 })).toMatchObject({ rows: [{ business_id: 'old-1', records_created: 1, active_users: 1 }] });
+  }, 60_000);
+
+  it("with partial runs' rows in the main table (before their own table): prepare() voids those runs at once (readers go raw), deletes them, and the job's next run goes to the new table", async () => {
+    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
+    await sink.prepare();
+    const rollup = new DailyRollup(db.gateway, db.config.database);
+    await rollup.prepare();
+    const f = new EnvelopeFactory();
+    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
+    const whole = await rollup.rollDay('2026-01-19'); // no events; a whole day's run, which stays
+    const partial = await rollup.rollDay('2026-01-20', 12);
+    // Where the earlier format kept the partial run's rows: in the main table, no table of their own.
+    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT * FROM ${rollup.tables.partial}`);
+    await db.gateway.command(`DROP TABLE ${rollup.tables.partial}`);
+    const range = { from: '2026-01-19', to: '2026-01-20', limit: 10 };
+    const expected = { rows: [{ business_id: 'old-1', day: '2026-01-20', records_created: 1, active_users: 1 }] };
+
+    await rollup.prepare();
+    await rollup.prepare(); // again: nothing more to do
+    expect([...(await rollup.usableRuns('2026-01-19', '2026-01-20')).keys()]).toEqual(['2026-01-19']);
+    const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
+    expect(await analytics.recordsPerBusinessPerDay(range)).toMatchObject(expected);
+    await untilMutationsDone(db);
+    const runs = await db.gateway.select<{ run: string }>(`SELECT toString(run_id) AS run FROM ${rollup.tables.runs}`);
+    expect(runs.map((r) => r.run)).toEqual([whole]);
+    const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE run_id = ${partial}`);
+    expect(Number(n)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a run started after the mark
+    await rollup.rollDay('2026-01-20', 12);
+    expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).get('2026-01-20')).toMatchObject({ throughHour: 12 });
+    expect(await analytics.recordsPerBusinessPerDay(range)).toMatchObject(expected);
   }, 60_000);
 
   const EARLIER_FORMATS: Array<[string, string, string]> = [

@@ -8,9 +8,12 @@ import {
   ALL_BUSINESSES,
   createRollupTablesSql,
   EVERY_DAY,
+  HOUR_MS,
   MARK_HOUR_COLUMN,
+  partialRunPartitionSql,
   ROLLUP_DIRTY_TABLE,
   ROLLUP_GRANULARITY,
+  ROLLUP_PARTIAL_TABLE,
   ROLLUP_RUNS_TABLE,
   ROLLUP_TABLE,
   rollupTables,
@@ -22,7 +25,6 @@ import {
 import { sketchOf, sketchUnion, USERS_SKETCH_TYPE } from './users-sketch';
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 /** run_id = start second << RUN_SHIFT | random: the highest run_id of a day is its latest run. */
 const RUN_SHIFT = 20n;
 
@@ -54,6 +56,18 @@ export interface UsableRun {
 
 /** A superseded run's rows are kept this long after the run that replaced it started (readers that chose it finish first). */
 const PRUNE_GRACE_S = 600;
+/**
+ * Rows of a partial run never recorded (its job died, or is still reading) are dropped this long
+ * after the run started: far longer than a run of one day's first hours takes.
+ */
+const UNRECORDED_GRACE_S = 86_400;
+/**
+ * Superseded runs of whole days are deleted from the main table once their rows are at least this
+ * share of it: the DELETE rewrites the whole table on 18.16, and until then they cost readers at
+ * most this share more rows read (readers select a day's current run by its id). Whole days are
+ * re-rolled only after late events, erasures or a rebuild, so this is rarely reached.
+ */
+export const WHOLE_RUNS_PRUNE_SHARE = 0.1;
 
 /**
  * The daily rollup of `record_events`, exact under at-least-once delivery.
@@ -95,9 +109,29 @@ export class DailyRollup {
 
   async prepare(): Promise<void> {
     await this.dropEarlierFormat();
+    const existed = new Set(
+      (await this.gateway.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = ${sqlString(this.database)} AND name IN (${[ROLLUP_RUNS_TABLE, ROLLUP_PARTIAL_TABLE].map(sqlString).join(', ')})`)).map((t) => t.name),
+    );
     for (const sql of createRollupTablesSql(this.tables)) await this.gateway.command(sql);
     await this.addColumn(ROLLUP_RUNS_TABLE, this.tables.runs, RUN_HOURS_COLUMN);
     await this.addColumn(ROLLUP_DIRTY_TABLE, this.tables.dirty, MARK_HOUR_COLUMN);
+    if (existed.has(ROLLUP_RUNS_TABLE) && !existed.has(ROLLUP_PARTIAL_TABLE)) await this.voidPartialRunsInMainTable();
+  }
+
+  /**
+   * Before the partial runs' table, runs of a day's first hours wrote their rows into the main
+   * table, where readers no longer look for them: their days are marked dirty (readers go raw at
+   * once, the job rolls them again), then their rows and records deleted (once, on upgrade).
+   */
+  private async voidPartialRunsInMainTable(): Promise<void> {
+    const runs = await this.gateway.select<{ day: string; run: string }>(
+      `SELECT toString(day) AS day, toString(run_id) AS run FROM ${this.tables.runs} WHERE ${RUN_HOURS_COLUMN.name} < ${WHOLE_DAY}`,
+    );
+    if (runs.length === 0) return;
+    await this.markDirty(new Set(runs.map((r) => r.day)));
+    const list = runsOfDaysSql(runs.map((r) => [r.day, r.run]));
+    await this.gateway.command(`ALTER TABLE ${this.tables.rollup} DELETE WHERE (day, run_id) IN (${list})`);
+    await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE (day, run_id) IN (${list})`);
   }
 
   /** Adds a column to a table made before it existed (18.16 has no ADD COLUMN IF NOT EXISTS). */
@@ -135,6 +169,7 @@ export class DailyRollup {
     if (current) return;
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
+    await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.partial}`);
   }
 
   /** Marks whole days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
@@ -166,7 +201,7 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const usable = new Map<string, UsableRun>();
     for (const { d: day, v: runId, h } of rows.filter((r) => r.kind === 'run')) {
       const throughHour = Number(h);
-      const started = Number(BigInt(runId) >> RUN_SHIFT);
+      const started = startOf(runId);
       // A mark voids a run when it is on its day (or every day), from an hour the run read, and not older than the run.
       const voided = marks.some((m) => (m.day === day || m.day === EVERY_DAY) && m.hour < throughHour && m.at >= started);
       if (!voided) usable.set(day, { runId, throughHour });
@@ -207,28 +242,56 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
   }
 
   /**
-   * Deletes the rows of runs superseded by a run of the same day that started before `before`
+   * Removes the rows of runs superseded by a run of the same day that started before `before`
    * (epoch seconds): only a day's latest run is ever read, and a reader that picked an older one
-   * just before it was superseded has long finished. A DELETE mutation, applied in the background.
+   * just before it was superseded has long finished. A partial run's rows go with its partition
+   * (DROP PARTITION: no rewrite), as do those of a partial run never recorded, a day after it
+   * started; a whole day's go by a DELETE mutation (applied in the background) once they are
+   * `wholeShare` of the main table (WHOLE_RUNS_PRUNE_SHARE). Returns the runs removed.
    */
-  async pruneSupersededRuns(before: number): Promise<number> {
-    const days = await this.gateway.select<{ day: string; runs: Array<string | number>; latest: string | number }>(
-      `SELECT toString(day) AS day, groupArray(run_id) AS runs, max(run_id) AS latest FROM ${this.tables.runs} GROUP BY day HAVING count() > 1`,
+  async pruneSupersededRuns(before: number, wholeShare = WHOLE_RUNS_PRUNE_SHARE): Promise<number> {
+    const days = await this.gateway.select<{ day: string; runs: string[]; hours: Array<number | string>; latest: string }>(
+      `SELECT toString(day) AS day, groupArray(toString(run_id)) AS runs, groupArray(${RUN_HOURS_COLUMN.name}) AS hours, toString(max(run_id)) AS latest FROM ${this.tables.runs} GROUP BY day`,
     );
     const superseded = days
-      .filter((d) => Number(BigInt(d.latest) >> RUN_SHIFT) < before)
-      .flatMap((d) => d.runs.map(String).filter((run) => run !== String(d.latest)).map((run): [string, string] => [d.day, run]));
-    if (superseded.length === 0) return 0;
-    // By (day, run_id): another day's current run may have drawn the same id.
-    const list = runsOfDaysSql(superseded);
+      .filter((d) => startOf(d.latest) < before)
+      .flatMap((d) => d.runs.map((run, i) => ({ day: d.day, run, whole: Number(d.hours[i]) >= WHOLE_DAY })).filter((r) => r.run !== d.latest));
+    await this.dropPartialRuns(new Map(days.map((d) => [d.day, d.latest])), before);
+    const removed = [...superseded.filter((r) => !r.whole), ...(await this.deleteWholeRuns(superseded.filter((r) => r.whole), wholeShare))];
+    if (removed.length > 0) {
+      // By (day, run_id): another day's current run may have drawn the same id.
+      await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE (day, run_id) IN (${runsOfDaysSql(removed.map((r) => [r.day, r.run]))})`);
+    }
+    return removed.length;
+  }
+
+  /** Drops the partitions of partial runs older than their day's latest run (which started before `before`), or unrecorded for a day. */
+  private async dropPartialRuns(latest: ReadonlyMap<string, string>, before: number): Promise<void> {
+    const held = await this.gateway.select<{ day: string; run: string }>(`SELECT DISTINCT toString(day) AS day, toString(run_id) AS run FROM ${this.tables.partial}`);
+    for (const { day, run } of held) {
+      const last = latest.get(day);
+      const superseded = last !== undefined && BigInt(run) < BigInt(last) && startOf(last) < before;
+      const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && startOf(run) < before - UNRECORDED_GRACE_S;
+      if (superseded || unrecorded) await this.gateway.command(`ALTER TABLE ${this.tables.partial} DROP PARTITION ${partialRunPartitionSql(day, run)}`);
+    }
+  }
+
+  /** Deletes superseded whole-day runs' rows when they are `share` of the main table or there are none; returns the runs removed. */
+  private async deleteWholeRuns<R extends { day: string; run: string }>(runs: R[], share: number): Promise<R[]> {
+    if (runs.length === 0) return [];
+    const list = runsOfDaysSql(runs.map((r) => [r.day, r.run]));
+    const [{ rows, total }] = await this.gateway.select<{ rows: string | number; total: string | number }>(
+      `SELECT countIf((day, run_id) IN (${list})) AS rows, count() AS total FROM ${this.tables.rollup}`,
+    );
+    if (Number(rows) === 0) return runs; // an erasure deleted them already: only their records go
+    if (Number(rows) < share * Number(total)) return [];
     await this.gateway.command(`ALTER TABLE ${this.tables.rollup} DELETE WHERE (day, run_id) IN (${list})`);
-    await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE (day, run_id) IN (${list})`);
-    return superseded.length;
+    return runs;
   }
 
   /**
-   * One run of one day, of its hours [0, throughHour): rows first, then the run (a run recorded is
-   * complete).
+   * One run of one day, of its hours [0, throughHour): rows first (into the main table for a whole
+   * day, the partial runs' table otherwise), then the run (a run recorded is complete).
    */
   async rollDay(day: string, throughHour = WHOLE_DAY): Promise<string> {
     if (!Number.isInteger(throughHour) || throughHour < 1 || throughHour > WHOLE_DAY) throw new Error(`throughHour ${throughHour}: 1..${WHOLE_DAY}`);
@@ -237,7 +300,8 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const start = new Date(`${day}T00:00:00Z`);
     const end = new Date(start.getTime() + throughHour * HOUR_MS);
     const ofDay = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`);
-    const into = `INSERT INTO ${this.tables.rollup} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
+    const table = throughHour < WHOLE_DAY ? this.tables.partial : this.tables.rollup;
+    const into = `INSERT INTO ${table} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
     await this.gateway.command(
       `${into}
 SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id), ${sketchOf('user_id')}
@@ -248,7 +312,7 @@ GROUP BY business_id, event_date`,
     await this.gateway.command(
       `${into}
 SELECT ${sqlString(ALL_BUSINESSES)}, day, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events), length(groupUniqArrayArray(users)), groupUniqArrayArray(users), ${sketchUnion('users_sketch')}
-FROM ${this.tables.rollup}
+FROM ${table}
 WHERE day = ${sqlDate(day)} AND run_id = ${runId} AND business_id != ${sqlString(ALL_BUSINESSES)}
 GROUP BY day`,
     );
@@ -289,6 +353,11 @@ export function hoursBefore(now: Date, occurredAt: Iterable<string>): Map<string
     if (hour < (earliest.get(day) ?? WHOLE_DAY)) earliest.set(day, hour);
   }
   return earliest;
+}
+
+/** The second a run started reading, from its id. */
+function startOf(runId: string): number {
+  return Number(BigInt(runId) >> RUN_SHIFT);
 }
 
 function dayOf(ms: number): string {

@@ -3,7 +3,7 @@ import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record
 import { distinctEventsSql } from '../schema/distinct-events';
 import { sqlDate, sqlDateTime, sqlString, type Sql } from '../sql/sql-literals';
 import type { UsableRun } from './daily-rollup';
-import { ALL_BUSINESSES, runsOfDaysSql, WHOLE_DAY } from './rollup-tables';
+import { ALL_BUSINESSES, HOUR_MS, runsOfDaysSql, WHOLE_DAY } from './rollup-tables';
 import { sketchOf, sketchUnion } from './users-sketch';
 
 /**
@@ -14,9 +14,10 @@ import { sketchOf, sketchUnion } from './users-sketch';
 export type DailyScope = { business: string } | 'per-business' | 'all-businesses';
 
 export interface DailySourceInput {
-  /** Qualified raw events table and rollup table. */
+  /** Qualified raw events table, rollup table (runs of whole days) and partial runs' table. */
   events: Sql;
   rollup: Sql;
+  partial: Sql;
   from: string;
   to: string;
   scope: DailyScope;
@@ -71,7 +72,7 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   const partial = days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY);
   const raw = days.filter((d) => !input.runs.has(d));
   const parts: Sql[] = [];
-  if (whole.length > 0) parts.push(rolledRows(input, whole, '', input.users));
+  if (whole.length > 0) parts.push(rolledRows(input, input.rollup, whole, '', input.users));
   if (raw.length > 0) parts.push(rawRows(input, rawDaysSql(raw), '', input.users));
   if (partial.length > 0) parts.push(partialDays(input, partial));
   return `(${parts.join('\nUNION ALL\n')})`;
@@ -80,14 +81,14 @@ export function dailySourceSql(input: DailySourceInput): Sql {
 /** Output column names, or the same prefixed inside the partial days' sum (see dailySourceSql). */
 const COUNTS = ['created', 'updated', 'deleted', 'events'] as const;
 
-/** The rows of the days' usable runs. */
-function rolledRows(input: DailySourceInput, days: readonly string[], prefix: string, users: readonly UserColumn[]): Sql {
+/** The rows of the days' usable runs, from the table holding them. */
+function rolledRows(input: DailySourceInput, table: Sql, days: readonly string[], prefix: string, users: readonly UserColumn[]): Sql {
   const runs = runsOfDaysSql(days.map((d) => [d, input.runs.get(d)!.runId]));
   const [c, u, d, e] = COUNTS.map((n) => `${prefix}n_${n}`);
   const scope = input.scope;
   const rows = typeof scope === 'object' ? `business_id = ${sqlString(scope.business)}` : `business_id ${scope === 'all-businesses' ? '=' : '!='} ${sqlString(ALL_BUSINESSES)}`;
   return `SELECT business_id, day AS rday, records_created AS ${c}, records_updated AS ${u}, records_deleted AS ${d}, events AS ${e}${userColumns(ROLLED_USERS, users, prefix)}
-FROM ${input.rollup}
+FROM ${table}
 WHERE day >= ${sqlDate(days[0])} AND day <= ${sqlDate(days[days.length - 1])} AND (day, run_id) IN (${runs}) AND ${rows}`;
 }
 
@@ -113,14 +114,14 @@ function partialDays(input: DailySourceInput, days: readonly string[]): Sql {
   const inner: UserColumn[] = [...(sets ? ['user_set' as const] : []), ...(input.users.includes('user_sketch') ? ['user_sketch' as const] : [])];
   const later = days
     .map((day) => {
-      const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * 3_600_000);
+      const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * HOUR_MS);
       const to = new Date(`${addDays(day, 1)}T00:00:00Z`);
       return `(event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(to)})`;
     })
     .join(' OR ');
   return `SELECT business_id, rday, sum(p_n_created) AS n_created, sum(p_n_updated) AS n_updated, sum(p_n_deleted) AS n_deleted, sum(p_n_events) AS n_events${userColumns(PARTIAL_USERS, input.users, '')}
 FROM (
-${rolledRows(input, days, 'p_', inner)}
+${rolledRows(input, input.partial, days, 'p_', inner)}
 UNION ALL
 ${rawRows(input, `(${later})`, 'p_', inner)}
 )

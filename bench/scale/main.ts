@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { shardingConfigFromEnv, SlotMapShardRouter } from '@shardline/sharding';
 import { MysqlSlotMapStore, ShardDatabases } from '@shardline/sharding/mysql';
 import { maintainClickHouse } from '../../apps/ops-cli/src/maintenance/clickhouse-maintenance';
+import { rollUpSummary } from '@shardline/projection-clickhouse';
 import { migrateAll } from '../../migrations/migrate';
 import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { CpuUsage } from '../pipeline/cpu-usage';
@@ -171,8 +172,7 @@ async function rollUp(): Promise<void> {
   const started = performance.now();
   const { rollup } = await maintainClickHouse({ ...env, SHARDLINE_ROLLUP_LOOKBACK_DAYS: String(workload.options.spanDays + 2) });
   const seconds = (performance.now() - started) / 1000;
-  const partial = rollup.partial ? `, ${rollup.partial.day} up to ${String(rollup.partial.throughHour).padStart(2, '0')}:00` : '';
-  console.log(`  rollup: ${rollup.rolled.length} days rolled (settled through ${rollup.settledThrough}${partial}) in ${seconds.toFixed(1)} s`);
+  console.log(`  rollup in ${seconds.toFixed(1)} s: ${rollUpSummary(rollup)}`);
 }
 
 function printReplays(replays: ReplayFigures[]): void {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { maintainClickHouse } from './clickhouse-maintenance';
+import { rollUpSummary } from '@shardline/projection-clickhouse';
 import { maintainElasticsearch } from './elasticsearch-maintenance';
 import { maintainKafka } from './kafka-maintenance';
 import { exportColdMonths } from './mysql-archive';
@@ -45,8 +46,7 @@ export async function maintainCommand(argv: string[], env: Record<string, string
         report.clickhouse = r;
         if (!values.json) {
           console.log(`clickhouse: partitions dropped [${r.dropped.map((d) => `${d.table}/${d.partition}`).join(', ') || 'none'}]`);
-          const partial = r.rollup.partial ? `; ${r.rollup.partial.day} rolled up to ${String(r.rollup.partial.throughHour).padStart(2, '0')}:00` : '';
-          console.log(`clickhouse: days settled through ${r.rollup.settledThrough}, rolled up [${r.rollup.rolled.join(', ') || 'none'}]${partial}`);
+          console.log(`clickhouse: ${rollUpSummary(r.rollup)}`);
         }
       }
       if (store === 'elasticsearch') {

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { addDays } from '@shardline/read-models';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
@@ -23,11 +22,10 @@ import {
   WHOLE_DAY,
   type RollupTables,
 } from './rollup-tables';
+import { FIRST_RUN_ID, newRunId, runIdsSql, runStartOf } from './run-ids';
 import { sketchOf, sketchUnion, USERS_SKETCH_TYPE } from './users-sketch';
 
 const DAY_MS = 86_400_000;
-/** run_id = start second << RUN_SHIFT | random: the highest run_id of a day is its latest run. */
-const RUN_SHIFT = 20n;
 
 export interface RollUpOptions {
   /** Days before the last settled day to look at (missing or dirty runs are rolled). */
@@ -177,12 +175,22 @@ export class DailyRollup {
       has('active_users') &&
       has('users_sketch', USERS_SKETCH_TYPE) &&
       (table?.engine_full ?? '').includes(`index_granularity = ${ROLLUP_GRANULARITY}`);
-    if (current) return;
+    if (current && !(await this.holdsEarlierRunIds())) return;
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.partial}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.weeklyRuns}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.weekly}`);
+  }
+
+  /** Whether the runs table holds ids of the earlier layout (run-ids.ts), which readers cannot select by id alone. */
+  private async holdsEarlierRunIds(): Promise<boolean> {
+    const [present] = await this.gateway.select<{ n: string | number }>(
+      `SELECT count() AS n FROM system.tables WHERE database = ${sqlString(this.database)} AND name = ${sqlString(ROLLUP_RUNS_TABLE)}`,
+    );
+    if (Number(present.n) === 0) return false;
+    const [old] = await this.gateway.select<{ n: string | number }>(`SELECT count() AS n FROM ${this.tables.runs} WHERE run_id < ${sqlUInt64(FIRST_RUN_ID.toString())}`);
+    return Number(old.n) > 0;
   }
 
   /** Marks whole days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
@@ -227,7 +235,7 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
     const days = new Map<string, UsableRun>();
     for (const { d: day, v: runId, h } of rows.filter((r) => r.kind === 'run')) {
       const throughHour = Number(h);
-      const started = startOf(runId);
+      const started = runStartOf(runId);
       // A mark voids a run when it is on its day (or every day), from an hour the run read, and not older than the run.
       const voided = marks.some((m) => (m.day === day || m.day === EVERY_DAY) && m.hour < throughHour && m.at >= started);
       if (!voided) days.set(day, { runId, throughHour });
@@ -291,7 +299,7 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
       `SELECT toString(day) AS day, groupArray(toString(run_id)) AS runs, groupArray(${RUN_HOURS_COLUMN.name}) AS hours, toString(max(run_id)) AS latest FROM ${this.tables.runs} GROUP BY day`,
     );
     const superseded = days
-      .filter((d) => startOf(d.latest) < before)
+      .filter((d) => runStartOf(d.latest) < before)
       .flatMap((d) => d.runs.map((run, i) => ({ day: d.day, run, whole: Number(d.hours[i]) >= WHOLE_DAY })).filter((r) => r.run !== d.latest));
     await this.dropPartialRuns(new Map(days.map((d) => [d.day, d.latest])), before);
     const removed = [...superseded.filter((r) => !r.whole), ...(await this.deleteRunsRows(this.tables.rollup, 'day', superseded.filter((r) => r.whole), wholeShare))];
@@ -307,7 +315,7 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
     const weeks = await this.gateway.select<{ week: string; runs: string[]; latest: string }>(
       `SELECT toString(week) AS week, groupArray(toString(run_id)) AS runs, toString(max(run_id)) AS latest FROM ${this.tables.weeklyRuns} GROUP BY week HAVING count() > 1`,
     );
-    const superseded = weeks.filter((w) => startOf(w.latest) < before).flatMap((w) => w.runs.filter((run) => run !== w.latest).map((run) => ({ day: w.week, run })));
+    const superseded = weeks.filter((w) => runStartOf(w.latest) < before).flatMap((w) => w.runs.filter((run) => run !== w.latest).map((run) => ({ day: w.week, run })));
     const removed = await this.deleteRunsRows(this.tables.weekly, 'week', superseded, share);
     if (removed.length > 0) await this.gateway.command(`ALTER TABLE ${this.tables.weeklyRuns} DELETE WHERE (week, run_id) IN (${runsOfDaysSql(removed.map((r) => [r.day, r.run]))})`);
     return removed.length;
@@ -318,8 +326,8 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
     const held = await this.gateway.select<{ day: string; run: string }>(`SELECT DISTINCT toString(day) AS day, toString(run_id) AS run FROM ${this.tables.partial}`);
     for (const { day, run } of held) {
       const last = latest.get(day);
-      const superseded = last !== undefined && BigInt(run) < BigInt(last) && startOf(last) < before;
-      const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && startOf(run) < before - UNRECORDED_GRACE_S;
+      const superseded = last !== undefined && BigInt(run) < BigInt(last) && runStartOf(last) < before;
+      const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && runStartOf(run) < before - UNRECORDED_GRACE_S;
       if (superseded || unrecorded) await this.gateway.command(`ALTER TABLE ${this.tables.partial} DROP PARTITION ${partialRunPartitionSql(day, run)}`);
     }
   }
@@ -347,7 +355,7 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
   async rollDay(day: string, throughHour = WHOLE_DAY): Promise<string> {
     if (!Number.isInteger(throughHour) || throughHour < 1 || throughHour > WHOLE_DAY) throw new Error(`throughHour ${throughHour}: 1..${WHOLE_DAY}`);
     const started = await this.serverSeconds();
-    const runId = sqlUInt64((BigInt(started) << RUN_SHIFT) | BigInt(randomInt(1 << Number(RUN_SHIFT))));
+    const runId = sqlUInt64(newRunId(started, day));
     const start = new Date(`${day}T00:00:00Z`);
     const end = new Date(start.getTime() + throughHour * HOUR_MS);
     const ofDay = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`);
@@ -402,13 +410,13 @@ GROUP BY day`,
   async rollWeek(monday: string, dayRuns: readonly string[]): Promise<string> {
     if (new Date(`${monday}T00:00:00Z`).getUTCDay() !== 1 || dayRuns.length !== 7) throw new Error(`a week is a Monday and its 7 daily runs: ${monday}, ${dayRuns.length}`);
     const started = await this.serverSeconds();
-    const runId = sqlUInt64((BigInt(started) << RUN_SHIFT) | BigInt(randomInt(1 << Number(RUN_SHIFT))));
+    const runId = sqlUInt64(newRunId(started, monday));
     const days = daysFrom(monday, addDays(monday, 6));
     await this.gateway.command(
       `INSERT INTO ${this.tables.weekly} (business_id, week, run_id, records_created, records_updated, records_deleted, events)
 SELECT business_id, ${sqlDate(monday)}, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events)
 FROM ${this.tables.rollup}
-WHERE day >= ${sqlDate(monday)} AND day <= ${sqlDate(days[6])} AND (day, run_id) IN (${runsOfDaysSql(days.map((day, i) => [day, dayRuns[i]]))}) AND business_id != ${sqlString(ALL_BUSINESSES)}
+WHERE day >= ${sqlDate(monday)} AND day <= ${sqlDate(days[6])} AND run_id IN (${runIdsSql(dayRuns)}) AND business_id != ${sqlString(ALL_BUSINESSES)}
 GROUP BY business_id`,
     );
     await this.gateway.command(
@@ -454,11 +462,6 @@ export function hoursBefore(now: Date, occurredAt: Iterable<string>): Map<string
     if (hour < (earliest.get(day) ?? WHOLE_DAY)) earliest.set(day, hour);
   }
   return earliest;
-}
-
-/** The second a run started reading, from its id. */
-function startOf(runId: string): number {
-  return Number(BigInt(runId) >> RUN_SHIFT);
 }
 
 function dayOf(ms: number): string {

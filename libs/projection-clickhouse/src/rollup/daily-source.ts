@@ -3,7 +3,8 @@ import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record
 import { distinctEventsSql } from '../schema/distinct-events';
 import { sqlDate, sqlDateTime, sqlString, type Sql } from '../sql/sql-literals';
 import type { UsableRun } from './daily-rollup';
-import { ALL_BUSINESSES, HOUR_MS, runsOfDaysSql, WHOLE_DAY } from './rollup-tables';
+import { ALL_BUSINESSES, HOUR_MS, WHOLE_DAY } from './rollup-tables';
+import { RUN_DAY_SPAN, runIdsSql } from './run-ids';
 import { sketchOf, sketchUnion } from './users-sketch';
 
 /**
@@ -76,6 +77,8 @@ const PARTIAL_USERS: Record<UserColumn, Sql> = {
  */
 export function dailySourceSql(input: DailySourceInput): Sql {
   const days = daysOf(input.from, input.to);
+  // Runs are selected by id alone, unique among days this close (run-ids.ts).
+  if (days.length >= RUN_DAY_SPAN) throw new Error(`a range of ${days.length} days: fewer than ${RUN_DAY_SPAN}`);
   const weeks = [...(input.weeks ?? new Map<string, string>())].filter(([monday]) => monday >= input.from && addDays(monday, 6) <= input.to);
   if (weeks.length > 0 && (input.users.length > 0 || input.scope === 'all-businesses')) throw new Error('weekly rows hold per-business counts only');
   const inWeeks = new Set(weeks.flatMap(([monday]) => daysOf(monday, addDays(monday, 6))));
@@ -96,7 +99,7 @@ function weeklyRows(input: DailySourceInput, weeks: ReadonlyArray<readonly [mond
   const business = typeof input.scope === 'object' ? ` AND business_id = ${sqlString(input.scope.business)}` : '';
   return `SELECT business_id, week AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events
 FROM ${input.weekly}
-WHERE week >= ${sqlDate(mondays[0])} AND week <= ${sqlDate(mondays[mondays.length - 1])} AND (week, run_id) IN (${runsOfDaysSql(weeks)})${business}`;
+WHERE week >= ${sqlDate(mondays[0])} AND week <= ${sqlDate(mondays[mondays.length - 1])} AND run_id IN (${runIdsSql(weeks.map(([, runId]) => runId))})${business}`;
 }
 
 /** Output column names, or the same prefixed inside the partial days' sum (see dailySourceSql). */
@@ -104,13 +107,13 @@ const COUNTS = ['created', 'updated', 'deleted', 'events'] as const;
 
 /** The rows of the days' usable runs, from the table holding them. */
 function rolledRows(input: DailySourceInput, table: Sql, days: readonly string[], prefix: string, users: readonly UserColumn[]): Sql {
-  const runs = runsOfDaysSql(days.map((d) => [d, input.runs.get(d)!.runId]));
+  const runs = runIdsSql(days.map((d) => input.runs.get(d)!.runId));
   const [c, u, d, e] = COUNTS.map((n) => `${prefix}n_${n}`);
   const scope = input.scope;
   const rows = typeof scope === 'object' ? `business_id = ${sqlString(scope.business)}` : `business_id ${scope === 'all-businesses' ? '=' : '!='} ${sqlString(ALL_BUSINESSES)}`;
   return `SELECT business_id, day AS rday, records_created AS ${c}, records_updated AS ${u}, records_deleted AS ${d}, events AS ${e}${userColumns(ROLLED_USERS, users, prefix)}
 FROM ${table}
-WHERE day >= ${sqlDate(days[0])} AND day <= ${sqlDate(days[days.length - 1])} AND (day, run_id) IN (${runs}) AND ${rows}`;
+WHERE day >= ${sqlDate(days[0])} AND day <= ${sqlDate(days[days.length - 1])} AND run_id IN (${runs}) AND ${rows}`;
 }
 
 /** The raw events matching `where` (each once), one row per (business, day) or per day for all businesses. */

@@ -79,9 +79,9 @@ export function rollupTables(database: string): RollupTables {
 }
 
 /**
- * `(day, run_id)` pairs as an IN list. A run is named by its day AND its id: run ids are unique
- * within a day only (start second << 20 | random), so two days rolled in the same second can draw
- * the same id, and a filter on run_id alone would take the other day's rows along.
+ * `(day, run_id)` pairs as an IN list, for the job's deletes: readers select runs by id alone
+ * within their range (run-ids.ts), but a delete spans every day held, where ids of the earlier
+ * layout, or of days RUN_DAY_SPAN apart, may repeat.
  */
 export function runsOfDaysSql(runs: Iterable<readonly [day: string, runId: string]>): Sql {
   return [...runs].map(([day, runId]) => `(${sqlDate(day)}, ${sqlUInt64(runId)})`).join(', ');
@@ -131,7 +131,7 @@ ORDER BY day`,
   events UInt64
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(week)
-ORDER BY (business_id, week, run_id)`,
+ORDER BY (week, business_id, run_id)`,
     `CREATE TABLE IF NOT EXISTS ${t.weeklyRuns} (
   week Date,
   run_id UInt64,

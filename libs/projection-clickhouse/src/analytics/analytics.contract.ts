@@ -189,18 +189,6 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
       expect((await analytics.recordsPerBusinessPerDay({ from: '2026-01-02', to: '2026-01-02', business_id: 'B' })).rows).toEqual([dayB2]);
     });
 
-    it('answers the hot businesses from the weekly rollup for a whole week of the range, as the raw events do', async () => {
-      const raw = validatingFront(new ClickHouseAnalytics(db.gateway, db.database, { useRollup: false }));
-      const rollup = new DailyRollup(db.gateway, db.database);
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // after the sink's marks (see above)
-      for (let d = 5; d <= 11; d++) await rollup.rollDay(`2026-01-${String(d).padStart(2, '0')}`); // A's 2026-01-08 among them
-      expect(await rollup.rollWeeks('2026-01-01', '2026-01-11')).toEqual(['2026-01-05']);
-      const range = { from: '2026-01-01', to: '2026-01-31' };
-      expect([...(await rollup.usable(range.from, range.to)).weeks.keys()]).toEqual(['2026-01-05']);
-      for (const by of ['events', 'records_created'] as const) expect(await analytics.hotBusinesses({ ...range, by })).toEqual(await raw.hotBusinesses({ ...range, by }));
-      expect((await analytics.hotBusinesses({ from: '2026-01-05', to: '2026-01-11' })).businesses).toEqual([{ business_id: 'A', events: 2, records_created: 1 }]);
-    });
-
     it('promote swaps a rebuilt table set in (RENAME of several tables in one statement)', async () => {
       const sink = new ClickHouseProjectionSink(db.gateway, db.database);
       const target = await sink.createRebuildTarget('contract');

@@ -101,8 +101,7 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
   }
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
-    // Over the whole range, not by day: whole weeks come from the weekly rollup (one row per business, not seven).
-    const source = await this.source(q.from, q.to, 'per-business', [], { weeks: true });
+    const source = await this.source(q.from, q.to, 'per-business', []);
     const rows = await this.gateway.select<Record<string, string>>(
       `SELECT business_id, sum(n_events) AS events, sum(n_created) AS records_created
 FROM ${source}
@@ -160,18 +159,13 @@ ORDER BY period_start`,
     };
   }
 
-  /**
-   * The daily source (dailySourceSql) with the user columns asked for, after one read of the usable
-   * runs; with `weeks`, whole weeks as one row per business (questions not grouped by day).
-   */
-  private async source(from: string, to: string, scope: DailyScope, users: readonly UserColumn[], options: { weeks?: boolean } = {}): Promise<Sql> {
+  /** The daily source (dailySourceSql) with the user columns asked for, after one read of the usable runs. */
+  private async source(from: string, to: string, scope: DailyScope, users: readonly UserColumn[]): Promise<Sql> {
     // Rendered first so a range that skipped validation is refused before anything is read.
     sqlDate(from);
     sqlDate(to);
-    const usable = this.useRollup ? await this.rollup.usable(from, to) : { days: new Map<string, UsableRun>(), weeks: new Map<string, string>() };
-    const { tables } = this.rollup;
-    const weeks = options.weeks ? usable.weeks : undefined;
-    return dailySourceSql({ events: this.events, rollup: tables.rollup, partial: tables.partial, weekly: tables.weekly, from, to, scope, users, runs: usable.days, weeks });
+    const runs = this.useRollup ? await this.rollup.usableRuns(from, to) : new Map<string, UsableRun>();
+    return dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, partial: this.rollup.tables.partial, from, to, scope, runs, users });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { EVENTS_TABLE, LATEST_TABLE } from '../schema/analytics-tables';
-import { partialRunPartitionSql, ROLLUP_DIRTY_TABLE, ROLLUP_PARTIAL_TABLE, ROLLUP_RUNS_TABLE, ROLLUP_TABLE, WEEKLY_RUNS_TABLE, WEEKLY_TABLE } from '../rollup/rollup-tables';
+import { partialRunPartitionSql, ROLLUP_DIRTY_TABLE, ROLLUP_PARTIAL_TABLE, ROLLUP_RUNS_TABLE, ROLLUP_TABLE } from '../rollup/rollup-tables';
 import { sqlInt, sqlQualifiedName, sqlString, type Sql } from '../sql/sql-literals';
 
 export interface ClickHouseRetentionPolicy {
@@ -17,7 +17,7 @@ export interface DroppedPartition {
 
 /** The tables of each retention class and how their monthly partitions are keyed (YYYYMM). */
 const RAW_TABLES = [EVENTS_TABLE, LATEST_TABLE, ROLLUP_DIRTY_TABLE];
-const ROLLUP_TABLES = [ROLLUP_TABLE, ROLLUP_RUNS_TABLE, WEEKLY_TABLE, WEEKLY_RUNS_TABLE];
+const ROLLUP_TABLES = [ROLLUP_TABLE, ROLLUP_RUNS_TABLE];
 /** The dirty table's 1970-01 partition holds the "every day" marks: never expired. */
 const KEPT_PARTITIONS = new Set(['197001']);
 

@@ -50,9 +50,6 @@ async function untilMutationsDone(db: ClickHouseTestDatabase): Promise<void> {
   }
 }
 
-/** The Mondays of the whole weeks among the days beforeAll rolls (2026-01-20 .. 2026-02-28). */
-const WEEKS = ['2026-01-26', '2026-02-02', '2026-02-09', '2026-02-16'];
-
 const RANGES = [
   ['2026-01-20', '2026-03-05'],
   ['2026-01-01', '2026-12-31'],
@@ -115,39 +112,13 @@ describe('daily rollup (ClickHouse server)', () => {
     rollup = new DailyRollup(db.gateway, db.config.database);
     withRollup = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
     rawOnly = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database, { useRollup: false }));
-    // Every day but the last five is rolled: the answers mix rollup and raw days; and the whole
-    // weeks among them (Mondays 01-26 to 02-16): the hot businesses read those weekly.
+    // Every day but the last five is rolled: the answers mix rollup and raw days.
     for (const day of DAYS.slice(0, -5)) await rollup.rollDay(day);
-    expect(await rollup.rollWeeks(DAYS[0], DAYS[DAYS.length - 6])).toEqual(WEEKS);
   }, 120_000);
   afterAll(() => db?.drop());
 
   it('answers every endpoint exactly as the raw events do, over ranges that mix rolled and raw days', async () => {
     expect((await rollup.usableRuns(DAYS[0], DAYS[DAYS.length - 1])).size).toBe(DAYS.length - 5);
-    await expectSameAnswers();
-  }, 60_000);
-
-  it('answers the hot businesses from the weekly rollup for whole weeks of the range; a day rolled again voids its week until the week is rolled again', async () => {
-    const range = { from: '2026-01-25', to: '2026-02-03', by: 'events' as const, limit: 3 }; // the week of 01-26 whole, 3 days around it
-    const usable = await rollup.usable(range.from, range.to);
-    expect([...usable.weeks.keys()]).toEqual(['2026-01-26']);
-    expect(await rollup.usable(WEEKS[0], '2026-02-21')).toMatchObject({ weeks: new Map(WEEKS.slice(0, 3).map((w) => [w, expect.any(String)])) }); // not the week cut at 02-21
-    // A weekly row written behind its back (one business, the week's usable run): the weekly rollup answered.
-    const weekRun = usable.weeks.get('2026-01-26')!;
-    await db.gateway.command(`INSERT INTO ${rollup.tables.weekly} (business_id, week, run_id, records_created, records_updated, records_deleted, events) VALUES ('tail-0', '2026-01-26', ${weekRun}, 0, 0, 0, 1000000)`);
-    expect((await withRollup.hotBusinesses(range)).businesses[0]).toMatchObject({ business_id: 'tail-0', events: expect.any(Number) });
-    expect((await rawOnly.hotBusinesses(range)).businesses[0].business_id).not.toBe('tail-0');
-    // Only a question over the whole range reads weeks: per day, per business, the days' own rows.
-    expect(await withRollup.recordsPerBusinessPerDay({ from: range.from, to: range.to, business_id: 'tail-0' })).toEqual(
-      await rawOnly.recordsPerBusinessPerDay({ from: range.from, to: range.to, business_id: 'tail-0' }),
-    );
-    // A day of the week rolled again: the week's run summed another run of it, so the week is read by day again.
-    await nextSecond();
-    await rollup.rollDay('2026-01-28');
-    expect((await rollup.usable(range.from, range.to)).weeks.size).toBe(0);
-    expect(await withRollup.hotBusinesses(range)).toEqual(await rawOnly.hotBusinesses(range));
-    expect(await rollup.rollWeeks(DAYS[0], DAYS[DAYS.length - 6])).toEqual(['2026-01-26']);
-    expect((await rollup.usable(range.from, range.to)).weeks.get('2026-01-26')).not.toBe(weekRun);
     await expectSameAnswers();
   }, 60_000);
 
@@ -277,8 +248,6 @@ describe('daily rollup (ClickHouse server)', () => {
     expect(await rollup.pruneSupersededRuns(inAnHour(), 0)).toBeGreaterThan(0);
     await untilMutationsDone(db);
     expect(await runsPerDay()).toEqual([]);
-    const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM (SELECT week FROM ${rollup.tables.weekly} GROUP BY week HAVING uniqExact(run_id) > 1)`);
-    expect(Number(n)).toBe(0); // the week of 2026-01-26 was rolled twice (the weekly test)
     await expectSameAnswers();
   }, 60_000);
 

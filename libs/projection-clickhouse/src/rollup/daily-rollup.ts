@@ -1,4 +1,3 @@
-import { addDays } from '@shardline/read-models';
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { distinctEventsSql } from '../schema/distinct-events';
@@ -22,7 +21,7 @@ import {
   WHOLE_DAY,
   type RollupTables,
 } from './rollup-tables';
-import { FIRST_RUN_ID, newRunId, runIdsSql, runStartOf } from './run-ids';
+import { FIRST_RUN_ID, newRunId, runStartOf } from './run-ids';
 import { sketchOf, sketchUnion, USERS_SKETCH_TYPE } from './users-sketch';
 
 const DAY_MS = 86_400_000;
@@ -43,8 +42,6 @@ export interface RollUpReport {
   rolled: string[];
   /** The day after settledThrough, rolled up to its last settled hour, when it needed it. */
   partial?: UsableRun & { day: string };
-  /** Weeks (their Mondays) whose weekly run was made. */
-  weeks: string[];
   /** Superseded runs whose rows were deleted (see pruneSupersededRuns). */
   pruned: number;
 }
@@ -53,14 +50,6 @@ export interface RollUpReport {
 export interface UsableRun {
   runId: string;
   throughHour: number;
-}
-
-/** What readers may take from the rollup over a range. */
-export interface UsableRollup {
-  /** Day → its usable run. */
-  days: Map<string, UsableRun>;
-  /** Monday → the usable weekly run of a week whose seven days are all in the range. */
-  weeks: Map<string, string>;
 }
 
 /** A superseded run's rows are kept this long after the run that replaced it started (readers that chose it finish first). */
@@ -179,8 +168,6 @@ export class DailyRollup {
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.partial}`);
-    await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.weeklyRuns}`);
-    await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.weekly}`);
   }
 
   /** Whether the runs table holds ids of the earlier layout (run-ids.ts), which readers cannot select by id alone. */
@@ -208,49 +195,26 @@ export class DailyRollup {
   /**
    * The usable run of each day in [from, to] that has one: day → its latest run (id as a decimal
    * string, and the hours it read) when no mark from one of those hours came at or after its
-   * start. Days absent are to be read from the raw events.
+   * start. Days absent are to be read from the raw events. One read of both bookkeeping tables
+   * (it precedes every analytics query).
    */
   async usableRuns(from: string, to: string): Promise<Map<string, UsableRun>> {
-    return (await this.usable(from, to)).days;
-  }
-
-  /**
-   * The usable daily runs of [from, to] (usableRuns) and the usable weekly runs of the weeks
-   * wholly inside it: a week's latest run, when the seven daily runs it summed are still its days'
-   * usable runs of the whole day. One read of the bookkeeping tables (it precedes every analytics
-   * query).
-   */
-  async usable(from: string, to: string): Promise<UsableRollup> {
     const range = `day >= ${sqlDate(from)} AND day <= ${sqlDate(to)}`;
-    const lastMonday = addDays(to, -6);
-    // Every branch's columns are strings: 18.16's UNION ALL wants the same types in each.
-    const rows = await this.gateway.select<{ kind: 'run' | 'mark' | 'week'; d: string; v: string; h: string }>(
-      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v, toString(argMax(through_hour, run_id)) AS h FROM ${this.tables.runs} WHERE ${range} GROUP BY day
+    const rows = await this.gateway.select<{ kind: 'run' | 'mark'; d: string; v: string; h: number | string }>(
+      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v, argMax(through_hour, run_id) AS h FROM ${this.tables.runs} WHERE ${range} GROUP BY day
 UNION ALL
-SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v, toString(hour) AS h FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day, hour
-UNION ALL
-SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStringConcat(arrayMap(r -> toString(r), argMax(day_runs, run_id)), ',') AS h FROM ${this.tables.weeklyRuns} WHERE week >= ${sqlDate(from)} AND week <= ${sqlDate(lastMonday < from ? from : lastMonday)} GROUP BY week`,
+SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v, hour AS h FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day, hour`,
     );
     const marks = rows.filter((r) => r.kind === 'mark').map((m) => ({ day: m.d, at: Number(m.v), hour: Number(m.h) }));
-    const days = new Map<string, UsableRun>();
+    const usable = new Map<string, UsableRun>();
     for (const { d: day, v: runId, h } of rows.filter((r) => r.kind === 'run')) {
       const throughHour = Number(h);
       const started = runStartOf(runId);
       // A mark voids a run when it is on its day (or every day), from an hour the run read, and not older than the run.
       const voided = marks.some((m) => (m.day === day || m.day === EVERY_DAY) && m.hour < throughHour && m.at >= started);
-      if (!voided) days.set(day, { runId, throughHour });
+      if (!voided) usable.set(day, { runId, throughHour });
     }
-    const weeks = new Map<string, string>();
-    for (const { d: monday, v: runId, h } of rows.filter((r) => r.kind === 'week')) {
-      if (monday > lastMonday) continue;
-      const summed = h.split(',');
-      const current = daysFrom(monday, addDays(monday, 6)).every((day, i) => {
-        const run = days.get(day);
-        return run?.throughHour === WHOLE_DAY && run.runId === summed[i];
-      });
-      if (current) weeks.set(monday, runId);
-    }
-    return { days, weeks };
+    return usable;
   }
 
   /**
@@ -282,8 +246,7 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
     if (settledHours > ofCurrent && (options.earliestDay === undefined || current >= options.earliestDay)) {
       partial = { day: current, throughHour: settledHours, runId: await this.rollDay(current, settledHours) };
     }
-    const weeks = sorted.length > 0 ? await this.rollWeeks(sorted[0], settledThrough) : [];
-    return { settledThrough, rolled, partial, weeks, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
+    return { settledThrough, rolled, partial, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
   }
 
   /**
@@ -302,22 +265,11 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
       .filter((d) => runStartOf(d.latest) < before)
       .flatMap((d) => d.runs.map((run, i) => ({ day: d.day, run, whole: Number(d.hours[i]) >= WHOLE_DAY })).filter((r) => r.run !== d.latest));
     await this.dropPartialRuns(new Map(days.map((d) => [d.day, d.latest])), before);
-    const removed = [...superseded.filter((r) => !r.whole), ...(await this.deleteRunsRows(this.tables.rollup, 'day', superseded.filter((r) => r.whole), wholeShare))];
+    const removed = [...superseded.filter((r) => !r.whole), ...(await this.deleteWholeRuns(superseded.filter((r) => r.whole), wholeShare))];
     if (removed.length > 0) {
       // By (day, run_id): another day's current run may have drawn the same id.
       await this.gateway.command(`ALTER TABLE ${this.tables.runs} DELETE WHERE (day, run_id) IN (${runsOfDaysSql(removed.map((r) => [r.day, r.run]))})`);
     }
-    return removed.length + (await this.pruneSupersededWeeks(before, wholeShare));
-  }
-
-  /** The same for weekly runs (superseded when a day of their week was rolled again), by the same share. */
-  private async pruneSupersededWeeks(before: number, share: number): Promise<number> {
-    const weeks = await this.gateway.select<{ week: string; runs: string[]; latest: string }>(
-      `SELECT toString(week) AS week, groupArray(toString(run_id)) AS runs, toString(max(run_id)) AS latest FROM ${this.tables.weeklyRuns} GROUP BY week HAVING count() > 1`,
-    );
-    const superseded = weeks.filter((w) => runStartOf(w.latest) < before).flatMap((w) => w.runs.filter((run) => run !== w.latest).map((run) => ({ day: w.week, run })));
-    const removed = await this.deleteRunsRows(this.tables.weekly, 'week', superseded, share);
-    if (removed.length > 0) await this.gateway.command(`ALTER TABLE ${this.tables.weeklyRuns} DELETE WHERE (week, run_id) IN (${runsOfDaysSql(removed.map((r) => [r.day, r.run]))})`);
     return removed.length;
   }
 
@@ -332,19 +284,16 @@ SELECT 'week' AS kind, toString(week) AS d, toString(max(run_id)) AS v, arrayStr
     }
   }
 
-  /**
-   * Deletes superseded runs' rows from a monthly-partitioned table (keyed by `dayColumn`, run_id)
-   * when they are `share` of it, or there are none; returns the runs removed.
-   */
-  private async deleteRunsRows<R extends { day: string; run: string }>(table: Sql, dayColumn: 'day' | 'week', runs: R[], share: number): Promise<R[]> {
+  /** Deletes superseded whole-day runs' rows when they are `share` of the main table or there are none; returns the runs removed. */
+  private async deleteWholeRuns<R extends { day: string; run: string }>(runs: R[], share: number): Promise<R[]> {
     if (runs.length === 0) return [];
     const list = runsOfDaysSql(runs.map((r) => [r.day, r.run]));
     const [{ rows, total }] = await this.gateway.select<{ rows: string | number; total: string | number }>(
-      `SELECT countIf((${dayColumn}, run_id) IN (${list})) AS rows, count() AS total FROM ${table}`,
+      `SELECT countIf((day, run_id) IN (${list})) AS rows, count() AS total FROM ${this.tables.rollup}`,
     );
     if (Number(rows) === 0) return runs; // an erasure deleted them already: only their records go
     if (Number(rows) < share * Number(total)) return [];
-    await this.gateway.command(`ALTER TABLE ${table} DELETE WHERE (${dayColumn}, run_id) IN (${list})`);
+    await this.gateway.command(`ALTER TABLE ${this.tables.rollup} DELETE WHERE (day, run_id) IN (${list})`);
     return runs;
   }
 
@@ -381,50 +330,6 @@ GROUP BY day`,
     return runId;
   }
 
-  /**
-   * Makes a weekly run of every week (Monday to Sunday) inside [from, through] whose seven days
-   * have usable runs of the whole day and whose latest weekly run did not sum exactly those.
-   * Returns the Mondays of the weeks rolled.
-   */
-  async rollWeeks(from: string, through: string): Promise<string[]> {
-    const firstMonday = mondayOnOrAfter(from);
-    const lastMonday = addDays(through, -6);
-    if (firstMonday > lastMonday) return [];
-    const usable = await this.usable(firstMonday, through);
-    const rolled: string[] = [];
-    for (let monday = firstMonday; monday <= lastMonday; monday = addDays(monday, 7)) {
-      if (usable.weeks.has(monday)) continue;
-      const runs = daysFrom(monday, addDays(monday, 6)).map((day) => usable.days.get(day));
-      if (runs.some((run) => run?.throughHour !== WHOLE_DAY)) continue;
-      await this.rollWeek(monday, runs.map((run) => run!.runId));
-      rolled.push(monday);
-    }
-    return rolled;
-  }
-
-  /**
-   * One weekly run: the per-business rows of the seven given daily runs (Monday first) summed per
-   * business, then the run with those daily runs (a run recorded is complete). Reads the rollup,
-   * never the raw events.
-   */
-  async rollWeek(monday: string, dayRuns: readonly string[]): Promise<string> {
-    if (new Date(`${monday}T00:00:00Z`).getUTCDay() !== 1 || dayRuns.length !== 7) throw new Error(`a week is a Monday and its 7 daily runs: ${monday}, ${dayRuns.length}`);
-    const started = await this.serverSeconds();
-    const runId = sqlUInt64(newRunId(started, monday));
-    const days = daysFrom(monday, addDays(monday, 6));
-    await this.gateway.command(
-      `INSERT INTO ${this.tables.weekly} (business_id, week, run_id, records_created, records_updated, records_deleted, events)
-SELECT business_id, ${sqlDate(monday)}, ${runId}, sum(records_created), sum(records_updated), sum(records_deleted), sum(events)
-FROM ${this.tables.rollup}
-WHERE day >= ${sqlDate(monday)} AND day <= ${sqlDate(days[6])} AND run_id IN (${runIdsSql(dayRuns)}) AND business_id != ${sqlString(ALL_BUSINESSES)}
-GROUP BY business_id`,
-    );
-    await this.gateway.command(
-      `INSERT INTO ${this.tables.weeklyRuns} (week, run_id, started_at, day_runs) SELECT ${sqlDate(monday)}, ${runId}, toDateTime(${started}, 'UTC'), [${dayRuns.map(sqlUInt64).join(', ')}]`,
-    );
-    return runId;
-  }
-
   /** Days up to `through` with a dirty mark, and every day ever rolled when EVERY_DAY is marked. */
   private async daysNeedingAgain(through: string): Promise<string[]> {
     const rows = await this.gateway.select<{ d: string }>(`SELECT DISTINCT toString(day) AS d FROM ${this.tables.dirty} WHERE day <= ${sqlDate(through)}`);
@@ -445,7 +350,7 @@ GROUP BY business_id`,
 /** One line saying what a run of the job did (ops-cli maintain, bench:scale). */
 export function rollUpSummary(r: RollUpReport): string {
   const partial = r.partial ? `; ${r.partial.day} rolled up to ${String(r.partial.throughHour).padStart(2, '0')}:00` : '';
-  return `days settled through ${r.settledThrough}, rolled up [${r.rolled.join(', ') || 'none'}]${partial}; weeks rolled [${r.weeks.join(', ') || 'none'}]; ${r.pruned} superseded runs pruned`;
+  return `days settled through ${r.settledThrough}, rolled up [${r.rolled.join(', ') || 'none'}]${partial}; ${r.pruned} superseded runs pruned`;
 }
 
 /**
@@ -466,12 +371,6 @@ export function hoursBefore(now: Date, occurredAt: Iterable<string>): Map<string
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** The first Monday on or after `day`. */
-function mondayOnOrAfter(day: string): string {
-  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
-  return addDays(day, (8 - weekday) % 7);
 }
 
 function daysFrom(first: string, last: string): string[] {

@@ -15,11 +15,10 @@ import { sketchOf, sketchUnion } from './users-sketch';
 export type DailyScope = { business: string } | 'per-business' | 'all-businesses';
 
 export interface DailySourceInput {
-  /** Qualified raw events table, rollup table (runs of whole days), partial runs' table and weekly table. */
+  /** Qualified raw events table, rollup table (runs of whole days) and partial runs' table. */
   events: Sql;
   rollup: Sql;
   partial: Sql;
-  weekly: Sql;
   from: string;
   to: string;
   scope: DailyScope;
@@ -37,13 +36,6 @@ export interface DailySourceInput {
    * several days.
    */
   users: readonly UserColumn[];
-  /**
-   * Usable weekly runs (Monday → run id; DailyRollup.usable): a week wholly inside the range is
-   * read as ONE row per business (rday its Monday) instead of seven. Only for questions over the
-   * whole range that do not group by day, per business, with no user columns (weekly rows hold
-   * counts only).
-   */
-  weeks?: ReadonlyMap<string, string>;
 }
 export type UserColumn = 'n_users' | 'user_set' | 'user_sketch';
 
@@ -79,27 +71,14 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   const days = daysOf(input.from, input.to);
   // Runs are selected by id alone, unique among days this close (run-ids.ts).
   if (days.length >= RUN_DAY_SPAN) throw new Error(`a range of ${days.length} days: fewer than ${RUN_DAY_SPAN}`);
-  const weeks = [...(input.weeks ?? new Map<string, string>())].filter(([monday]) => monday >= input.from && addDays(monday, 6) <= input.to);
-  if (weeks.length > 0 && (input.users.length > 0 || input.scope === 'all-businesses')) throw new Error('weekly rows hold per-business counts only');
-  const inWeeks = new Set(weeks.flatMap(([monday]) => daysOf(monday, addDays(monday, 6))));
-  const whole = days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY && !inWeeks.has(d));
+  const whole = days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY);
   const partial = days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY);
   const raw = days.filter((d) => !input.runs.has(d));
   const parts: Sql[] = [];
   if (whole.length > 0) parts.push(rolledRows(input, input.rollup, whole, '', input.users));
   if (raw.length > 0) parts.push(rawRows(input, rawDaysSql(raw), '', input.users));
   if (partial.length > 0) parts.push(partialDays(input, partial));
-  if (weeks.length > 0) parts.push(weeklyRows(input, weeks));
   return `(${parts.join('\nUNION ALL\n')})`;
-}
-
-/** The rows of the weeks' usable weekly runs, one per business and week (rday its Monday). */
-function weeklyRows(input: DailySourceInput, weeks: ReadonlyArray<readonly [monday: string, runId: string]>): Sql {
-  const mondays = weeks.map(([monday]) => monday).sort();
-  const business = typeof input.scope === 'object' ? ` AND business_id = ${sqlString(input.scope.business)}` : '';
-  return `SELECT business_id, week AS rday, records_created AS n_created, records_updated AS n_updated, records_deleted AS n_deleted, events AS n_events
-FROM ${input.weekly}
-WHERE week >= ${sqlDate(mondays[0])} AND week <= ${sqlDate(mondays[mondays.length - 1])} AND run_id IN (${runIdsSql(weeks.map(([, runId]) => runId))})${business}`;
 }
 
 /** Output column names, or the same prefixed inside the partial days' sum (see dailySourceSql). */

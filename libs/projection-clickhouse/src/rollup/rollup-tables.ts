@@ -27,22 +27,12 @@ import { USERS_SKETCH_TYPE } from './users-sketch';
  *   day still going on, whose later events readers take raw);
  * - `daily_rollup_dirty`: days whose raw events changed after they may have been rolled (a late
  *   event, an erasure, a rebuild's swap), from an `hour` of the day on (0: all of it); day
- *   1970-01-02 voids every run started before it;
- * - `weekly_business_rollup`: the counts per (business, ISO week, weekly run), summed from the
- *   daily runs of the week's seven days (no users: distinct users do not add up across days, and
- *   the question it serves, the hot businesses of a range, ranks by counts). A 30-day ranking then
- *   reads ~6 rows per business instead of 30 (at 10 M records 10,000 businesses are active
- *   nearly every day). `weekly_rollup_runs` records, with each weekly run, the seven daily runs it
- *   summed (`day_runs`, Monday first): a weekly run is usable exactly while those are still its
- *   days' usable runs, so it needs no dirty marks of its own — whatever voids or supersedes one of
- *   its days voids it.
+ *   1970-01-02 voids every run started before it.
  */
 export const ROLLUP_TABLE = 'daily_business_rollup';
 export const ROLLUP_PARTIAL_TABLE = 'daily_business_rollup_partial';
 export const ROLLUP_RUNS_TABLE = 'daily_rollup_runs';
 export const ROLLUP_DIRTY_TABLE = 'daily_rollup_dirty';
-export const WEEKLY_TABLE = 'weekly_business_rollup';
-export const WEEKLY_RUNS_TABLE = 'weekly_rollup_runs';
 /**
  * A dirty mark on this day voids the runs of EVERY day started before it. Not 1970-01-01: that is
  * Date 0, which 18.16 renders as '0000-00-00' (current ClickHouse as '1970-01-01').
@@ -63,8 +53,6 @@ export interface RollupTables {
   partial: Sql;
   runs: Sql;
   dirty: Sql;
-  weekly: Sql;
-  weeklyRuns: Sql;
 }
 
 export function rollupTables(database: string): RollupTables {
@@ -73,8 +61,6 @@ export function rollupTables(database: string): RollupTables {
     partial: sqlQualifiedName(database, ROLLUP_PARTIAL_TABLE),
     runs: sqlQualifiedName(database, ROLLUP_RUNS_TABLE),
     dirty: sqlQualifiedName(database, ROLLUP_DIRTY_TABLE),
-    weekly: sqlQualifiedName(database, WEEKLY_TABLE),
-    weeklyRuns: sqlQualifiedName(database, WEEKLY_RUNS_TABLE),
   };
 }
 
@@ -121,25 +107,6 @@ ORDER BY (day, run_id)`,
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY day`,
-    `CREATE TABLE IF NOT EXISTS ${t.weekly} (
-  business_id String,
-  week Date,
-  run_id UInt64,
-  records_created UInt64,
-  records_updated UInt64,
-  records_deleted UInt64,
-  events UInt64
-) ENGINE = MergeTree
-PARTITION BY toYYYYMM(week)
-ORDER BY (week, business_id, run_id)`,
-    `CREATE TABLE IF NOT EXISTS ${t.weeklyRuns} (
-  week Date,
-  run_id UInt64,
-  started_at DateTime('UTC'),
-  day_runs Array(UInt64)
-) ENGINE = MergeTree
-PARTITION BY toYYYYMM(week)
-ORDER BY (week, run_id)`,
   ];
 }
 

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { sqlUInt64, type Sql } from '../sql/sql-literals';
 
 /**
- * A rollup run's id (daily and weekly runs alike): start second << 32 | (its day's number mod
+ * A rollup run's id: start second << 32 | (its day's number mod
  * RUN_DAY_SPAN) << 20 | 20 random bits.
  * - The start second comes first, so the highest id of a day is its latest run, and the second
  *   a run started reading is read back from its id (runStartOf).

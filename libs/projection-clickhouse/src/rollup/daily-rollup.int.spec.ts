@@ -342,19 +342,23 @@ describe('estimated distinct users over days (the rollup\'s sketches)', () => {
 });
 
 describe('daily rollup written in an earlier format', () => {
-  let db: ClickHouseTestDatabase | undefined;
+  let opened: ClickHouseTestDatabase | undefined;
   afterEach(async () => {
-    await db?.drop();
-    db = undefined;
+    await opened?.drop();
+    opened = undefined;
   });
-
-  it('made before runs read up to an hour gets the hour columns: an earlier run reads as its whole day, an earlier mark as changing all of it', async () => {
-    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
+  /** A read model prepared as today, holding one event (old-1, user 7, 2026-01-20 10:00) written by a sink whose clock is before it (no marks). */
+  async function readModelWithOneEvent(): Promise<{ db: ClickHouseTestDatabase; rollup: DailyRollup }> {
+    const db = (opened = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env)));
     const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
     await sink.prepare();
-    const rollup = new DailyRollup(db.gateway, db.config.database);
     const f = new EnvelopeFactory();
     expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
+    return { db, rollup: new DailyRollup(db.gateway, db.config.database) };
+  }
+
+  it('made before runs read up to an hour gets the hour columns: an earlier run reads as its whole day, an earlier mark as changing all of it', async () => {
+    const { db, rollup } = await readModelWithOneEvent();
     const [runsRun, markRun] = [await rollup.rollDay('2026-01-20'), await rollup.rollDay('2026-01-21')];
     // The bookkeeping tables as the earlier format made them, holding those two runs and a mark on the second day.
     for (const [table, columns, order] of [
@@ -376,13 +380,7 @@ describe('daily rollup written in an earlier format', () => {
   }, 60_000);
 
   it("with partial runs' rows in the main table (before their own table): prepare() voids those runs at once (readers go raw), deletes them, and the job's next run goes to the new table", async () => {
-    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
-    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
-    await sink.prepare();
-    const rollup = new DailyRollup(db.gateway, db.config.database);
-    await rollup.prepare();
-    const f = new EnvelopeFactory();
-    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
+    const { db, rollup } = await readModelWithOneEvent();
     const whole = await rollup.rollDay('2026-01-19'); // no events; a whole day's run, which stays
     const partial = await rollup.rollDay('2026-01-20', 12);
     // Where the earlier format kept the partial run's rows: in the main table, no table of their own.
@@ -408,12 +406,7 @@ describe('daily rollup written in an earlier format', () => {
   }, 60_000);
 
   it('holding run ids of the earlier layout (start second << 20 | random, unique within a day only) is dropped by prepare() and rolled again', async () => {
-    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
-    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
-    await sink.prepare();
-    const rollup = new DailyRollup(db.gateway, db.config.database);
-    const f = new EnvelopeFactory();
-    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
+    const { db, rollup } = await readModelWithOneEvent();
     const current = await rollup.rollDay('2026-01-20');
     const earlier = String((BigInt(runStartOf(current)) << 20n) | 7n);
     await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT business_id, toDate('2026-01-21'), ${earlier}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.rollup}`);
@@ -433,16 +426,11 @@ describe('daily rollup written in an earlier format', () => {
     ['a sketch of precision 17, granules of 8192', 'active_users UInt64, users Array(UInt64), users_sketch AggregateFunction(uniqCombined, UInt64)', '1, 1, groupUniqArray(user_id), uniqCombinedState(user_id)'],
   ];
   it.each(EARLIER_FORMATS)('(%s) is dropped by prepare() and made again empty (runs and rows): readers answer from the raw events until the job rolls the days again', async (_, usersColumns, usersValues) => {
-    db = await createClickHouseTestDatabase(clickHouseConfigFromEnv(process.env));
-    const sink = new ClickHouseProjectionSink(db.gateway, db.config.database, { now: () => new Date('2026-01-01T00:00:00Z') });
-    await sink.prepare();
-    const rollup = new DailyRollup(db.gateway, db.config.database);
+    const { db, rollup } = await readModelWithOneEvent();
     // The tables as the earlier format made them, with one run of one day.
     await db.gateway.command(`DROP TABLE ${rollup.tables.rollup}`);
     await db.gateway.command(`CREATE TABLE ${rollup.tables.rollup} (business_id String, day Date, run_id UInt64, records_created UInt64, records_updated UInt64,
   records_deleted UInt64, events UInt64, ${usersColumns}) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY (business_id, day, run_id)`);
-    const f = new EnvelopeFactory();
-    expect(await sink.apply([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date('2026-01-20T10:00:00Z')), businessId: 'old-1', userId: '7', version: 1, at: '2026-01-20T10:00:00.000Z' })])).toEqual([]);
     await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT business_id, event_date, 1099511627776, 1, 0, 0, ${usersValues} FROM ${liveTables(db.config.database).events} GROUP BY business_id, event_date`);
     await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at) VALUES ('2026-01-20', 1099511627776, now())`);
     expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).size).toBe(1);

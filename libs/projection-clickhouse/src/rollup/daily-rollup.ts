@@ -106,10 +106,11 @@ export class DailyRollup {
   }
 
   async prepare(): Promise<void> {
-    await this.dropEarlierFormat();
+    // One look at which bookkeeping tables were there before (none, once an earlier format is dropped).
     const existed = new Set(
       (await this.gateway.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = ${sqlString(this.database)} AND name IN (${[ROLLUP_RUNS_TABLE, ROLLUP_PARTIAL_TABLE].map(sqlString).join(', ')})`)).map((t) => t.name),
     );
+    if (await this.dropEarlierFormat(existed.has(ROLLUP_RUNS_TABLE))) existed.clear();
     for (const sql of createRollupTablesSql(this.tables)) await this.gateway.command(sql);
     await this.addColumn(ROLLUP_RUNS_TABLE, this.tables.runs, RUN_HOURS_COLUMN);
     await this.addColumn(ROLLUP_DIRTY_TABLE, this.tables.dirty, MARK_HOUR_COLUMN);
@@ -148,13 +149,13 @@ export class DailyRollup {
    * A rollup written in an earlier format (the users as uniqExact states, no per-day count, no
    * sketch or one of another precision, granules of another size) is dropped: it is derived
    * data, readers answer from the raw events until the job has rolled the days again. The runs
-   * go first, so no reader ever picks a run whose rows are gone.
+   * go first, so no reader ever picks a run whose rows are gone. Returns whether it dropped them.
    */
-  private async dropEarlierFormat(): Promise<void> {
+  private async dropEarlierFormat(runsPresent: boolean): Promise<boolean> {
     const columns = await this.gateway.select<{ name: string; type: string }>(
       `SELECT name, type FROM system.columns WHERE database = ${sqlString(this.database)} AND table = ${sqlString(ROLLUP_TABLE)}`,
     );
-    if (columns.length === 0) return;
+    if (columns.length === 0) return false;
     const [table] = await this.gateway.select<{ engine_full: string }>(
       `SELECT engine_full FROM system.tables WHERE database = ${sqlString(this.database)} AND name = ${sqlString(ROLLUP_TABLE)}`,
     );
@@ -164,18 +165,15 @@ export class DailyRollup {
       has('active_users') &&
       has('users_sketch', USERS_SKETCH_TYPE) &&
       (table?.engine_full ?? '').includes(`index_granularity = ${ROLLUP_GRANULARITY}`);
-    if (current && !(await this.holdsEarlierRunIds())) return;
+    if (current && !(runsPresent && (await this.holdsEarlierRunIds()))) return false;
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.partial}`);
+    return true;
   }
 
   /** Whether the runs table holds ids of the earlier layout (run-ids.ts), which readers cannot select by id alone. */
   private async holdsEarlierRunIds(): Promise<boolean> {
-    const [present] = await this.gateway.select<{ n: string | number }>(
-      `SELECT count() AS n FROM system.tables WHERE database = ${sqlString(this.database)} AND name = ${sqlString(ROLLUP_RUNS_TABLE)}`,
-    );
-    if (Number(present.n) === 0) return false;
     const [old] = await this.gateway.select<{ n: string | number }>(`SELECT count() AS n FROM ${this.tables.runs} WHERE run_id < ${sqlUInt64(FIRST_RUN_ID.toString())}`);
     return Number(old.n) > 0;
   }

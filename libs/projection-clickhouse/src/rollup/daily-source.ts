@@ -36,6 +36,15 @@ export interface DailySourceInput {
    * several days.
    */
   users: readonly UserColumn[];
+  /**
+   * `per-day` (the default): one row per (business, day) as described at dailySourceSql.
+   * `summable`: rows whose counts add up, per (business, day), to those — a raw event is a row of
+   * its own (counts 0 or 1), a partly rolled day's run rows and raw rows are not summed together —
+   * for questions that only sum the counts (no user columns: distinct users do not add up). Every
+   * GROUP BY inside the source goes, and each costs several ms of fixed time on 18.16: growth's
+   * query over 30 days at 1 M records 33–42 → 17–21 ms (bench/README.md, 2026-12-03 fifth session).
+   */
+  rows?: 'per-day' | 'summable';
 }
 export type UserColumn = 'n_users' | 'user_set' | 'user_sketch';
 
@@ -74,10 +83,12 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   const whole = days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY);
   const partial = days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY);
   const raw = days.filter((d) => !input.runs.has(d));
+  const summable = input.rows === 'summable';
+  if (summable && input.users.length > 0) throw new Error('summable rows carry no user columns: distinct users do not add up');
   const parts: Sql[] = [];
   if (whole.length > 0) parts.push(rolledRows(input, input.rollup, whole, '', input.users));
-  if (raw.length > 0) parts.push(rawRows(input, rawDaysSql(raw), '', input.users));
-  if (partial.length > 0) parts.push(partialDays(input, partial));
+  if (raw.length > 0) parts.push(summable ? rawEventRows(input, rawDaysSql(raw)) : rawRows(input, rawDaysSql(raw), '', input.users));
+  if (partial.length > 0) parts.push(...(summable ? [rolledRows(input, input.partial, partial, '', []), rawEventRows(input, laterHoursSql(input, partial))] : [partialDays(input, partial)]));
   return `(${parts.join('\nUNION ALL\n')})`;
 }
 
@@ -107,6 +118,16 @@ FROM ${distinctEventsSql(input.events, `${where}${one}`)}
 GROUP BY ${group}`;
 }
 
+/** The raw events matching `where` (each once), a row each whose counts are 0 or 1 (summable rows). */
+function rawEventRows(input: DailySourceInput, where: Sql): Sql {
+  const scope = input.scope;
+  const one = typeof scope === 'object' ? ` AND business_id = ${sqlString(scope.business)}` : '';
+  const business = scope === 'all-businesses' ? `${sqlString(ALL_BUSINESSES)} AS business_id` : 'business_id';
+  // UInt64 like the rollup's columns: a UNION ALL's branches agree on types.
+  return `SELECT ${business}, event_date AS rday, toUInt64(${CREATED_EVENTS}) AS n_created, toUInt64(${UPDATED_EVENTS}) AS n_updated, toUInt64(${DELETED_EVENTS}) AS n_deleted, toUInt64(1) AS n_events
+FROM ${distinctEventsSql(input.events, `${where}${one}`)}`;
+}
+
 /**
  * Days rolled up to an hour: the run's rows and the raw events from that hour on, summed per
  * (business, day). Distinct users do not add up, so both sides give their user sets whenever a
@@ -115,20 +136,23 @@ GROUP BY ${group}`;
 function partialDays(input: DailySourceInput, days: readonly string[]): Sql {
   const sets = input.users.some((c) => c === 'n_users' || c === 'user_set');
   const inner: UserColumn[] = [...(sets ? ['user_set' as const] : []), ...(input.users.includes('user_sketch') ? ['user_sketch' as const] : [])];
-  const later = days
-    .map((day) => {
-      const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * HOUR_MS);
-      const to = new Date(`${addDays(day, 1)}T00:00:00Z`);
-      return `(event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(to)})`;
-    })
-    .join(' OR ');
   return `SELECT business_id, rday, sum(p_n_created) AS n_created, sum(p_n_updated) AS n_updated, sum(p_n_deleted) AS n_deleted, sum(p_n_events) AS n_events${userColumns(PARTIAL_USERS, input.users, '')}
 FROM (
 ${rolledRows(input, input.partial, days, 'p_', inner)}
 UNION ALL
-${rawRows(input, `(${later})`, 'p_', inner)}
+${rawRows(input, laterHoursSql(input, days), 'p_', inner)}
 )
 GROUP BY business_id, rday`;
+}
+
+/** The raw events of partly rolled days from the hour after their run's last. */
+function laterHoursSql(input: DailySourceInput, days: readonly string[]): Sql {
+  const later = days.map((day) => {
+    const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * HOUR_MS);
+    const to = new Date(`${addDays(day, 1)}T00:00:00Z`);
+    return `(event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(to)})`;
+  });
+  return `(${later.join(' OR ')})`;
 }
 
 /**

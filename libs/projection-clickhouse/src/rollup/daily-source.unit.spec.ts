@@ -1,0 +1,33 @@
+import { dailySourceSql, type DailySourceInput } from './daily-source';
+import { WHOLE_DAY } from './rollup-tables';
+
+describe('dailySourceSql', () => {
+  // A whole day rolled, a day rolled to 17:00, a day read raw: every kind of part.
+  const input: DailySourceInput = {
+    events: '`a`.`record_events`',
+    rollup: '`a`.`daily_business_rollup`',
+    partial: '`a`.`daily_business_rollup_partial`',
+    from: '2026-12-01',
+    to: '2026-12-03',
+    scope: 'per-business',
+    runs: new Map([
+      ['2026-12-01', { runId: '7715133209609283007', throughHour: WHOLE_DAY }],
+      ['2026-12-03', { runId: '7715133213934577911', throughHour: 17 }],
+    ]),
+    users: [],
+  };
+
+  it('per day (the default) groups the raw events and a partly rolled day per (business, day)', () => {
+    expect(dailySourceSql(input).match(/GROUP BY/g)).toHaveLength(3);
+  });
+
+  it('summable rows read the same parts without grouping them (the query sums them)', () => {
+    const sql = dailySourceSql({ ...input, rows: 'summable' });
+    expect(sql).not.toContain('GROUP BY');
+    for (const part of ['daily_business_rollup`', 'daily_business_rollup_partial`', "occurred_at >= toDateTime('2026-12-03 17:00:00'", "event_date = toDate('2026-12-02')"]) expect(sql).toContain(part);
+  });
+
+  it('summable rows carry no user columns: distinct users do not add up', () => {
+    expect(() => dailySourceSql({ ...input, rows: 'summable', users: ['n_users'] })).toThrow(/distinct users/);
+  });
+});

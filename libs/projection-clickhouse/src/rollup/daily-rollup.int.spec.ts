@@ -178,6 +178,44 @@ describe('daily rollup (ClickHouse server)', () => {
     expect(await runOfDay()).toMatchObject({ throughHour: 24 });
   }, 60_000);
 
+  it("a later run of a partly rolled day reads only the hours after that run's and adds them to its rows; a voided run is not built on", async () => {
+    const day = DAYS[DAYS.length - 4]; // not rolled by beforeAll
+    const runOfDay = async () => (await rollup.usableRuns(day, day)).get(day);
+    // Rows written behind the job's back (no mark): one in an hour the first run read, one after it.
+    const behindItsBack = async (time: string, userId: string) => {
+      const [row] = mapBatch([f.event({ type: 'RecordCreated', recordId: f.recordId(new Date(`${day}T${time}Z`)), businessId: 'tail-9', userId, version: 1, at: `${day}T${time}.000Z` })]).events;
+      await db.gateway.insertRows(liveTables(db.config.database).events, [row]);
+    };
+    const createdOfTail9 = async (a: ReturnType<typeof validatingFront>) => (await a.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'tail-9' })).rows[0]?.records_created ?? 0;
+    await nextSecond();
+    await rollup.rollDay(day, 8);
+    const first = (await runOfDay())!;
+    await expectSameAnswers();
+    await behindItsBack('05:10:00', '9001');
+    await behindItsBack('10:10:00', '9002');
+    await nextSecond();
+    await rollup.rollDay(day, 16, first);
+    expect(await runOfDay()).toMatchObject({ throughHour: 16 });
+    // Hour 10 was read, hour 5 was not read again: the rollup counts one of the two rows.
+    expect(await createdOfTail9(withRollup)).toBe((await createdOfTail9(rawOnly)) - 1);
+    // The whole day from the 16-hour run: its hours 16–23 only, still without the hour-5 row.
+    await nextSecond();
+    await rollup.rollDay(day, 24, (await runOfDay())!);
+    expect(await rowsOf(rollup.tables.rollup, day)).toBeGreaterThan(0);
+    expect(await createdOfTail9(withRollup)).toBe((await createdOfTail9(rawOnly)) - 1);
+    // Marked (as the sink does for a late event): the day goes raw, and a run built on a run the mark voided reads every hour.
+    await rollup.markHoursDirty(new Map([[day, 5]]));
+    await expectSameAnswers();
+    await nextSecond();
+    await rollup.rollDay(day, 20, first); // `first` was usable when the caller looked, not any more
+    expect(await runOfDay()).toMatchObject({ throughHour: 20 });
+    await expectSameAnswers();
+    await nextSecond();
+    await rollup.rollDay(day, 24, (await runOfDay())!);
+    expect(await runOfDay()).toMatchObject({ throughHour: 24 });
+    await expectSameAnswers();
+  }, 90_000);
+
   it('the job rolls the day still going on up to its last settled hour, and again only once another hour has settled', async () => {
     const hours = [new Date().getUTCHours()];
     const report = await rollup.rollUp({ lookbackDays: 0, settleMs: 0 }); // no whole days: the next test counts them

@@ -236,13 +236,13 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const usable = await this.usableRuns(sorted[0] ?? current, current);
     for (const day of sorted) {
       if ((usable.get(day)?.throughHour ?? -1) >= WHOLE_DAY) continue;
-      await this.rollDay(day);
+      await this.rollDay(day, WHOLE_DAY, usable.get(day));
       rolled.push(day);
     }
     let partial: RollUpReport['partial'];
     const ofCurrent = usable.get(current)?.throughHour ?? 0;
     if (settledHours > ofCurrent && (options.earliestDay === undefined || current >= options.earliestDay)) {
-      partial = { day: current, throughHour: settledHours, runId: await this.rollDay(current, settledHours) };
+      partial = { day: current, throughHour: settledHours, runId: await this.rollDay(current, settledHours, usable.get(current)) };
     }
     return { settledThrough, rolled, partial, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
   }
@@ -303,21 +303,43 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
   /**
    * One run of one day, of its hours [0, throughHour): rows first (into the main table for a whole
    * day, the partial runs' table otherwise), then the run (a run recorded is complete).
+   *
+   * With `after`, the day's usable run of its first hours (a partial run, as usableRuns gave it),
+   * only the later hours are read from the raw events and added to that run's rows (counts summed,
+   * users as the union of both sides'), so the hourly job reads each hour of the current day once
+   * instead of the whole day so far every hour (and the whole day's run only its last hours).
+   * That run is checked again after this run's start second: a mark that voided it since (a late
+   * event in an hour it read) sends the run back to reading every hour. A mark after the start
+   * voids this run as usual, so the rows are what a read of every hour would have given.
    */
-  async rollDay(day: string, throughHour = WHOLE_DAY): Promise<string> {
+  async rollDay(day: string, throughHour = WHOLE_DAY, after?: UsableRun): Promise<string> {
     if (!Number.isInteger(throughHour) || throughHour < 1 || throughHour > WHOLE_DAY) throw new Error(`throughHour ${throughHour}: 1..${WHOLE_DAY}`);
     const started = await this.serverSeconds();
     const runId = sqlUInt64(newRunId(started, day));
+    const base = after !== undefined && after.throughHour < throughHour && (await this.usableRuns(day, day)).get(day)?.runId === after.runId ? after : undefined;
     const start = new Date(`${day}T00:00:00Z`);
+    const from = new Date(start.getTime() + (base?.throughHour ?? 0) * HOUR_MS);
     const end = new Date(start.getTime() + throughHour * HOUR_MS);
-    const ofDay = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(start)} AND occurred_at < ${sqlDateTime(end)}`);
+    const ofHours = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(end)}`);
     const table = throughHour < WHOLE_DAY ? this.tables.partial : this.tables.rollup;
     const into = `INSERT INTO ${table} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
+    const rawRows = `SELECT business_id, event_date AS day, countIf(${CREATED_EVENTS}) AS c, countIf(${UPDATED_EVENTS}) AS u, countIf(${DELETED_EVENTS}) AS d, count() AS e, groupUniqArray(user_id) AS us, ${sketchOf('user_id')} AS sk
+FROM ${ofHours}
+GROUP BY business_id, event_date`;
     await this.gateway.command(
-      `${into}
-SELECT business_id, event_date, ${runId}, countIf(${CREATED_EVENTS}), countIf(${UPDATED_EVENTS}), countIf(${DELETED_EVENTS}), count(), length(groupUniqArray(user_id)), groupUniqArray(user_id), ${sketchOf('user_id')}
-FROM ${ofDay}
-GROUP BY business_id, event_date`,
+      base === undefined
+        ? `${into}
+SELECT business_id, day, ${runId}, c, u, d, e, length(us), us, sk FROM (${rawRows})`
+        : `${into}
+SELECT business_id, day, ${runId}, sum(c), sum(u), sum(d), sum(e), length(groupUniqArrayArray(us)), groupUniqArrayArray(us), ${sketchUnion('sk')}
+FROM (
+SELECT business_id, day, records_created AS c, records_updated AS u, records_deleted AS d, events AS e, users AS us, users_sketch AS sk
+FROM ${this.tables.partial}
+WHERE day = ${sqlDate(day)} AND run_id = ${sqlUInt64(base.runId)} AND business_id != ${sqlString(ALL_BUSINESSES)}
+UNION ALL
+${rawRows}
+)
+GROUP BY business_id, day`,
     );
     // The all-businesses row from this run's rows just written: the day's raw events are read once.
     await this.gateway.command(

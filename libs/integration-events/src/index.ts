@@ -4,3 +4,4 @@ export * from './sealed-envelope';
 export * from './topics';
 export * from './envelope-of';
 export * from './envelope-limits';
+export * from './random-bytes-pool';

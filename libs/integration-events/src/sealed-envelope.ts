@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { hasErrorCode, InternalError, ShardlineError } from '@shardline/errors';
+import { freshRandomBytes } from './random-bytes-pool';
 import { ENVELOPE_VERSION, SEALED_ENVELOPE_VERSION, type RecordEventEnvelope } from './record-event-envelope';
 
 /**
@@ -78,27 +79,12 @@ function sealPersonalFields(data: Record<string, unknown>, key: Buffer, identity
     if ((PERSONAL_FIELDS as readonly string[]).includes(field)) personal[field] = value;
     else rest[field] = value;
   }
-  const iv = freshIv();
+  const iv = freshRandomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey(key), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(JSON.stringify([identity.streamId, identity.streamVersion, identity.userId])));
   const ct = Buffer.concat([cipher.update(JSON.stringify(personal), 'utf8'), cipher.final()]);
   const sealed: SealedContent = { alg: SEALED_ALG, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
   return { ...rest, sealed };
-}
-
-/** IVs drawn from the CSPRNG a thousand at a time: one randomBytes per event was a third of sealing's CPU (bench/README.md). */
-const IVS_PER_DRAW = 1024;
-let ivPool = Buffer.alloc(0);
-let ivNext = 0;
-
-/** A fresh random 12-byte IV, never handed out twice (each draw fills a new buffer, so a view is never overwritten). */
-function freshIv(): Buffer {
-  if (ivNext + IV_BYTES > ivPool.length) {
-    ivPool = randomFillSync(Buffer.allocUnsafeSlow(IV_BYTES * IVS_PER_DRAW));
-    ivNext = 0;
-  }
-  ivNext += IV_BYTES;
-  return ivPool.subarray(ivNext - IV_BYTES, ivNext);
 }
 
 /** True when an event payload was sealed at write time (its envelope is version 2). */

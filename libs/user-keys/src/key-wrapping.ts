@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 import { InternalError } from '@shardline/errors';
+import { freshRandomBytes } from '@shardline/integration-events';
 import { DATA_KEY_BYTES, type DataKey } from './user-keys.port';
 
 /** First byte of a wrapped key: the wrapping format (room for a master-key id once keys rotate). */
@@ -27,7 +28,7 @@ export class KeyWrapping {
   }
 
   wrap(userId: string, key: DataKey): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    const iv = freshRandomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aadOf(userId));
     const ct = Buffer.concat([cipher.update(key), cipher.final()]);

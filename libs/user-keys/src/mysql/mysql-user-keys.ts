@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshRandomBytes } from '@shardline/integration-events';
 import type { Knex } from 'knex';
 import { InternalError, isShardlineError, UnavailableError } from '@shardline/errors';
 import type { KeyWrapping } from '../key-wrapping';
@@ -19,7 +19,7 @@ export class MysqlUserKeys implements UserKeys, UserKeyErasures {
   constructor(
     private readonly control: Knex,
     private readonly wrapping: KeyWrapping,
-    private readonly newKey: () => DataKey = () => randomBytes(DATA_KEY_BYTES),
+    private readonly newKey: () => DataKey = () => freshRandomBytes(DATA_KEY_BYTES),
   ) {}
 
   /**

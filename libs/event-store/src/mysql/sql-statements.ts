@@ -31,14 +31,20 @@ export function insertStatements(table: string, columns: readonly string[], rows
   const dates = new DateLiterals();
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
     const end = Math.min(rows.length, i + MAX_ROWS_PER_STATEMENT);
-    const tuples: string[] = new Array(end - i);
+    // One array of pieces joined once: a flat string in one allocation. Tuples built with += were
+    // ropes of ropes that the join, the packet's join and the driver's UTF-8 encoding each had to
+    // walk (17 % of the rows' CPU in bench/ingest/row-sql.ts).
+    const pieces: string[] = [head];
     for (let r = i; r < end; r++) {
       const row = rows[r];
-      let tuple = '(';
-      for (let c = 0; c < row.length; c++) tuple += (c === 0 ? '' : ', ') + sqlLiteral(row[c], dates);
-      tuples[r - i] = tuple + ')';
+      pieces.push(r === i ? '(' : ', (');
+      for (let c = 0; c < row.length; c++) {
+        if (c > 0) pieces.push(', ');
+        pieces.push(sqlLiteral(row[c], dates));
+      }
+      pieces.push(')');
     }
-    out.push({ sql: head + tuples.join(', ') });
+    out.push({ sql: pieces.join('') });
   }
   return out;
 }

@@ -9,3 +9,4 @@ export * from './processed-commands-retention';
 export * from './event-archive';
 export * from './mysql-event-import';
 export * from './processed-commands-copy';
+export * from './statement-packets';

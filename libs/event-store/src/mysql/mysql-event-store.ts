@@ -7,6 +7,7 @@ import type { GroupCommitMetrics } from '../group-commit/group-commit.metrics';
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
 import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
+import { packetsOf, packetText } from './statement-packets';
 import { storedEventOf } from './stored-event-row';
 import { endStaging } from './staged-writes';
 import type { PoolConnection } from 'mysql2/promise';
@@ -250,8 +251,9 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
    * Runs one transaction in as few round trips as possible (multi-statement packets):
    * - the processed-command rows go first, alone with BEGIN, so a racing duplicate blocks on their
    *   key lock and then fails there (and only there) with a duplicate key;
-   * - the rest follows in packets of at most MAX_PACKET_BYTES; when nothing needs checking, COMMIT
-   *   rides in the last packet, otherwise guards are checked and COMMIT is sent on its own.
+   * - the rest follows in packets (packetsOf: small statements together, a large multi-row INSERT
+   *   alone); when nothing needs checking, COMMIT rides in the last packet, otherwise guards are
+   *   checked and COMMIT is sent on its own.
    * MariaDB stops a multi-statement packet at the first failing statement, so on any error the
    * transaction is rolled back and nothing of it remains.
    */
@@ -271,9 +273,9 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
       }
       step = 'events';
       const statements: PlannedStatement[] = [...(first.length > 0 ? [] : [{ sql: 'BEGIN' }]), ...main, ...(guarded ? [] : [{ sql: 'COMMIT' }])];
-      for (const packet of packets(statements)) {
+      for (const packet of packetsOf(statements)) {
         if (!guarded && packet[packet.length - 1].sql === 'COMMIT') step = 'commit';
-        const [results] = await connection.query({ sql: packet.map((s) => s.sql).join(';\n'), timeout: this.queryTimeoutMs });
+        const [results] = await connection.query({ sql: packetText(packet), timeout: this.queryTimeoutMs });
         const headers = (Array.isArray(results) ? results : [results]) as Array<{ affectedRows?: number }>;
         packet.forEach((statement, i) => {
           if (statement.guard && headers[i]?.affectedRows !== 1) {
@@ -318,26 +320,6 @@ function asShardBusy(shard: number, cause: unknown): ShardBusyError | null {
   if (cause instanceof WriterWaitTimeoutError) return new ShardBusyError(shard, `waited ${cause.waitedMs} ms for a connection`, cause);
   if (isWriterQueueFull(cause)) return new ShardBusyError(shard, 'too many writes wait for a connection', cause);
   return null;
-}
-
-/** Keeps each multi-statement packet well under max_allowed_packet (16 MiB by default). */
-const MAX_PACKET_BYTES = 4 * 1024 * 1024;
-
-function packets(statements: PlannedStatement[]): PlannedStatement[][] {
-  const out: PlannedStatement[][] = [];
-  let current: PlannedStatement[] = [];
-  let bytes = 0;
-  for (const statement of statements) {
-    if (current.length > 0 && bytes + statement.sql.length > MAX_PACKET_BYTES) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(statement);
-    bytes += statement.sql.length;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }
 
 async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {

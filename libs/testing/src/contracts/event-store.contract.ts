@@ -161,5 +161,27 @@ export function eventStoreContract(name: string, makeFixture: () => Promise<Even
       await fixture.store.appendBatch({ ...batch, writes: batch.writes.slice(0, 5) });
       for (const streamId of fresh) expect(await fixture.store.readStream(1, streamId)).toHaveLength(1);
     });
+
+    it('voids a batch too large for one packet whose conflict comes in its last statement: nothing of the earlier packets remains', async () => {
+      // 2,500 streams of ~300 B each: the MySQL store sends such INSERTs in several packets, so the
+      // rows of the first packets were executed when the conflict surfaces and must be rolled back.
+      const existing = `s-${randomUUID()}`;
+      await fixture.store.append(write(2, existing, 0, [event('A', {})]));
+      const fresh = Array.from({ length: 2500 }, () => `s-${randomUUID()}`);
+      const writes = [...fresh, existing].map((streamId) => ({
+        streamId,
+        partitionMonth: monthKeyOf(new Date()),
+        expectedVersion: 0,
+        events: [event('A', { note: 'n'.repeat(300) })],
+        partitionKey: businessOnShard(2),
+        state: null,
+      }));
+      const refused = await fixture.store.appendBatch({ shard: 2, writes }).then(() => null, (error: unknown) => error);
+      expect(isStreamVersionConflict(refused)).toBe(true);
+      for (const streamId of [fresh[0], fresh[999], fresh[1000], fresh[2499]]) expect(await fixture.store.readStream(2, streamId)).toEqual([]);
+      expect(await fixture.outboxOf(2, fresh)).toEqual([]);
+      await fixture.store.appendBatch({ shard: 2, writes: writes.slice(0, 2500) });
+      expect(await fixture.outboxOf(2, fresh)).toHaveLength(2500);
+    });
   });
 }

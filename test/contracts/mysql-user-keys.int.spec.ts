@@ -88,6 +88,43 @@ describe('MysqlUserKeys at rest', () => {
     }
   });
 
+  it('hands out the keys it stored without reading them back, and where another process created one of them first, that one', async () => {
+    const control = db.databases.control;
+    const other = new MysqlUserKeys(control, new KeyWrapping(DEVELOPMENT_MASTER_KEY));
+    const ids = Array.from({ length: 1500 }, (_, i) => String(9_100_000 + i)); // two chunks of the insert
+    const victim = ids[1200]; // in the second chunk
+    const statements: string[] = [];
+    let raced: Buffer | null | undefined;
+    // Just before the first INSERT IGNORE of the second chunk, another process creates the victim's key.
+    const racing = new Proxy(control, {
+      get(target, property, receiver) {
+        if (property !== 'raw') return Reflect.get(target, property, receiver);
+        return async (sql: string, values: unknown[]) => {
+          statements.push(sql.slice(0, 30));
+          if (sql.startsWith('INSERT IGNORE') && values.includes(victim) && raced === undefined) raced = (await other.keysFor([victim])).get(victim);
+          return target.raw(sql, values as never);
+        };
+      },
+    });
+    const selects: string[] = [];
+    const onQuery = (query: { sql: string }) => void (query.sql.startsWith('select') && selects.push(query.sql));
+    control.on('query', onQuery);
+    let keys: Map<string, Buffer | null>;
+    try {
+      keys = await new MysqlUserKeys(racing, new KeyWrapping(DEVELOPMENT_MASTER_KEY)).keysFor(ids);
+    } finally {
+      control.off('query', onQuery);
+    }
+    expect(statements.filter((sql) => sql.startsWith('INSERT IGNORE'))).toHaveLength(2);
+    // Ids per read: ours of all (two chunks), the other process's of the victim (its insert was not
+    // contested: no read back), then ours of the contested second chunk only; none of the first chunk.
+    expect(selects.map((sql) => sql.split('?').length - 1)).toEqual([1000, 500, 1, 500]);
+    expect(raced).toBeInstanceOf(Buffer);
+    expect(keys.get(victim)!.equals(raced!)).toBe(true);
+    const stored = await new MysqlUserKeys(control, new KeyWrapping(DEVELOPMENT_MASTER_KEY)).existingKeys(ids);
+    for (const id of ids) expect(keys.get(id)!.equals(stored.get(id)!)).toBe(true);
+  });
+
   it('answers USER_KEYS.UNAVAILABLE (retriable) when the control database cannot be reached', async () => {
     const { createPool } = await import('@shardline/sharding/mysql');
     const unreachable = createPool({ ...db.dbs.config.control, port: 1 }, { poolMax: 1, connectTimeoutMs: 300 });

@@ -24,22 +24,31 @@ export class MysqlUserKeys implements UserKeys, UserKeyErasures {
 
   /**
    * 1. read the rows of every id; 2. for the ids without a row, ONE multi-row INSERT IGNORE of fresh
-   * keys and ONE read of those rows back. When relays race on a new user, the first insert wins,
-   * the others are ignored, and the read-back hands every relay the winner's key. An erased user
-   * has a row (wrapped_key NULL), so no key is ever inserted for them again.
+   * keys per 1,000 ids, and where it ignored a row, ONE read of that chunk back. When relays race on
+   * a new user, the first insert wins, the others are ignored, and the read-back hands every relay
+   * the winner's key. An erased user has a row (wrapped_key NULL), so no key is ever inserted for
+   * them again.
    */
   keysFor(userIds: readonly string[]): Promise<Map<string, DataKey | null>> {
     return this.guarded(async () => {
       const ids = distinctUserIds(userIds);
       const found = await this.read(ids);
       const missing = ids.filter((id) => !found.has(id));
+      const contested: string[] = [];
       for (let i = 0; i < missing.length; i += CHUNK) {
         const chunk = missing.slice(i, i + CHUNK);
+        const fresh = chunk.map(() => this.newKey());
         const sql = `INSERT IGNORE INTO user_keys (user_id, wrapped_key, created_time) VALUES ${chunk.map(() => '(?, ?, NOW(3))').join(', ')}`;
-        const values = chunk.flatMap((id) => [id, this.wrapping.wrap(id, this.newKey())]);
-        await retryDeadlocks(() => this.control.raw(sql, values));
+        const values = chunk.flatMap((id, k) => [id, this.wrapping.wrap(id, fresh[k])]);
+        const [result] = await retryDeadlocks(() => this.control.raw(sql, values));
+        // Every row inserted (none ignored): the keys stored are the ones just made, so they need no
+        // read back and unwrap (half the work of a batch of new users). A row ignored means another
+        // process created (or erased) one of these users meanwhile: the chunk is read back, and
+        // everyone uses what the table holds.
+        if (Number((result as { affectedRows?: number }).affectedRows) === chunk.length) chunk.forEach((id, k) => found.set(id, fresh[k]));
+        else contested.push(...chunk);
       }
-      for (const [id, key] of await this.read(missing)) found.set(id, key);
+      for (const [id, key] of await this.read(contested)) found.set(id, key);
       const lost = missing.find((id) => !found.has(id));
       if (lost) throw new InternalError('USER_KEYS.CREATE_LOST', `the key of user ${lost} was inserted but cannot be read back`);
       return found;

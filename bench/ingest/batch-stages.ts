@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { validate } from '@shardline/errors';
-import { OUTBOX_COLUMNS, insertStatements, packetsOf, packetText } from '@shardline/event-store/mysql';
+import { APPEND_EVENT_COLUMNS, OUTBOX_COLUMNS, insertStatements, packetsOf, packetText } from '@shardline/event-store/mysql';
 import { SnowflakeIdGenerator } from '@shardline/ids';
 import { sealEventData } from '@shardline/integration-events';
 import { batchRecordPath, batchSchema, CreateRecordsBatch, decideCreateRecordsBatch, newRecordOf, newRecordSchema, planStreamWrite, RecordStateChange } from '@shardline/records';
@@ -23,7 +23,6 @@ import type { StreamWrite } from '@shardline/event-store';
 import { makeRecord } from './workload';
 
 const RECORDS = 10_000;
-const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by', 'slot'];
 const context = { commandId: 'c0ffee00-0000-4000-8000-000000000000', clientSupplied: false, correlationId: 'c0ffee00-0000-4000-8000-000000000000', causationId: null, actor: null };
 const ids = new SnowflakeIdGenerator(7);
 const keys = new Map<string, Buffer>();
@@ -68,7 +67,7 @@ function oneBatch(body: string, spent: Record<Stage, number>): number {
     });
   }
   const changes = sealed.map((write) => ({ streamId: write.streamId, expectedVersion: write.expectedVersion, state: write.state, stagedBy: null, slot: 42 }));
-  const statements = [...insertStatements('events', EVENT_COLUMNS, eventRows), ...projection.plan(changes), ...insertStatements('outbox', OUTBOX_COLUMNS, outboxRows)];
+  const statements = [...insertStatements('events', APPEND_EVENT_COLUMNS, eventRows), ...projection.plan(changes), ...insertStatements('outbox', OUTBOX_COLUMNS, outboxRows)];
   // As the event store sends them: in packets, each packet's text encoded by the driver.
   let bytes = 0;
   for (const packet of packetsOf(statements)) bytes += Buffer.from(packetText(packet)).length;

@@ -6,7 +6,7 @@ import { GroupCommitOptions, GroupCommitQueueFullError, GroupCommitQueueTimeoutE
 import type { GroupCommitMetrics } from '../group-commit/group-commit.metrics';
 import { guardShard, jsonColumn, isConnectionError, isDeadlock, isDuplicateKey, isLockWaitTimeout, MAX_DEADLOCK_ATTEMPTS } from './mysql-errors';
 import { InlineChange, MysqlInlineProjection } from './mysql-inline-projection.port';
-import { insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
+import { APPEND_EVENT_COLUMNS, insertStatements, OUTBOX_COLUMNS, PlannedStatement } from './sql-statements';
 import { packetsOf, packetText } from './statement-packets';
 import { storedEventOf } from './stored-event-row';
 import { endStaging } from './staged-writes';
@@ -14,7 +14,6 @@ import type { PoolConnection } from 'mysql2/promise';
 import { acquireWriter, WriterWaitTimeoutError, isWriterQueueFull } from './writer-acquisition';
 
 // `slot`: the write's slot, stored in the row so a slot move reads its rows by index (shard migration 0010).
-const EVENT_COLUMNS = ['month_key', 'stream_id', 'stream_version', 'event_type', 'schema_version', 'data', 'metadata', 'created_time', 'staged_by', 'slot'];
 const COMMAND_COLUMNS = ['command_id', 'request_hash', 'response', 'created_time', 'slot'];
 
 export interface MysqlEventStoreOptions {
@@ -240,7 +239,7 @@ export class MysqlEventStore<TState> implements EventStore<TState> {
     const commandInserts = commandRows.length > 0 ? insertStatements('processed_commands', COMMAND_COLUMNS, commandRows) : [];
     const main = [
       ...(commandInserts.length > 0 ? [] : fence),
-      ...insertStatements('events', EVENT_COLUMNS, eventRows),
+      ...insertStatements('events', APPEND_EVENT_COLUMNS, eventRows),
       ...this.projection.plan(changes),
       ...insertStatements('outbox', OUTBOX_COLUMNS, outboxRows),
     ];

@@ -4,10 +4,11 @@ import type { PlannedStatement } from './sql-statements';
 const MAX_PACKET_BYTES = 4 * 1024 * 1024;
 
 /**
- * A statement this large travels in a packet of its own. Joining it with its neighbours would copy
- * it into a new string, and for a batch's multi-row INSERTs (hundreds of KiB each, MiBs per part)
- * that copy cost ~5 µs of CPU per record (bench/ingest/batch-stages.ts): far more than the round
- * trip it saves. Small statements (a group commit's) still share packets.
+ * A statement this large travels in a packet of its own rather than being copied into a joined
+ * string with its neighbours (a batch part's multi-row INSERTs are hundreds of KiB each). Measured
+ * like for like on a quiet machine this saved no CPU (bench/README.md, sixth session): it is kept
+ * because it costs a few round trips per batch part at most. Small statements (a group commit's)
+ * still share packets.
  */
 const ALONE_BYTES = 64 * 1024;
 

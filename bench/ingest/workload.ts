@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
  * api creates per key-cache TTL (30 s), a user comes back after their cached key expired: that is
  * the case the erasure-count cache is for (bench/README.md, issue 12 §4).
  */
-const USERS = Number(process.env.BENCH_USERS ?? 50_000);
+export const USERS = Number(process.env.BENCH_USERS ?? 50_000);
 
 /** Deterministic-shaped records: ~BENCH_PAYLOAD_BYTES of JSON, spread over 1,000 businesses and USERS users. */
 export function makeRecord(i: number, payloadBytes: number) {

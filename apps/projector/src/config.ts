@@ -51,6 +51,16 @@ const projectorEnvSchema = z.object({
   /** Longest the broker holds a fetch waiting for FETCH_MIN_BYTES: the most that shape adds to the lag. */
   SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   /**
+   * The fetch shape of one projection's group, where it should differ from the two above (each
+   * unset one falls back to its shared setting). ClickHouse pays per INSERT (a part each, merged
+   * later), Elasticsearch far less per bulk, so the analytics group may wait for larger fetches
+   * than the search group: bench/pipeline/README.md, "a fetch shape per projection".
+   */
+  SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).optional(),
+  SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
+  SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).optional(),
+  SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
+  /**
    * Messages each decoded and opened once for all the projections of this process (their groups
    * read the same messages a moment apart): 0 turns the cache off. 10,000 is 5 s at 2,000 events/s,
    * far more than the groups drift apart while both keep up; a group that fell behind just decodes
@@ -99,6 +109,13 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
       retry: { initialMs: e.SHARDLINE_PROJECTOR_RETRY_INITIAL_MS, maxMs: e.SHARDLINE_PROJECTOR_RETRY_MAX_MS },
       sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
     },
+    /** Each projection's fetch shape: its own settings where given, else the shared ones (runner.fetch). */
+    fetchOf: Object.fromEntries(
+      PROJECTION_NAMES.map((name) => {
+        const own = name === 'elasticsearch' ? [e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MIN_BYTES, e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS] : [e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES, e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS];
+        return [name, { minBytes: own[0] ?? e.SHARDLINE_PROJECTOR_FETCH_MIN_BYTES, maxWaitTimeInMs: own[1] ?? e.SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS }];
+      }),
+    ) as Record<ProjectionName, { minBytes: number; maxWaitTimeInMs: number }>,
     decodeCache: { maxEntries: e.SHARDLINE_PROJECTOR_DECODE_CACHE_ENTRIES, maxBytes: e.SHARDLINE_PROJECTOR_DECODE_CACHE_MAX_BYTES },
     ops: { host: e.SHARDLINE_PROJECTOR_OPS_HOST, port: e.SHARDLINE_PROJECTOR_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,
@@ -107,4 +124,9 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
 
 function controlOf(sharding: ReturnType<typeof shardingConfigFromEnv>) {
   return { connection: sharding.control, poolMax: sharding.controlPoolMax ?? 8, connectTimeoutMs: sharding.connectTimeoutMs };
+}
+
+/** The fetch shape of a sink's group: its projection's own where set, the shared one otherwise (and for sinks tests inject). */
+export function fetchShapeOf(config: ProjectorConfig, sinkName: string): ProjectorConfig['runner']['fetch'] {
+  return (PROJECTION_NAMES as readonly string[]).includes(sinkName) ? config.fetchOf[sinkName as ProjectionName] : config.runner.fetch;
 }

@@ -9,7 +9,7 @@ import { createPool } from '@shardline/sharding/mysql';
 import { DEVELOPMENT_MASTER_KEY_WARNING } from '@shardline/user-keys';
 import { cachedMysqlUserKeys } from '@shardline/user-keys/mysql';
 import { WorkerLifecycle, type WorkerLog } from '@shardline/worker';
-import type { ProjectorConfig } from './config';
+import { fetchShapeOf, type ProjectorConfig } from './config';
 import { createSink, type OwnedSink } from './sinks';
 
 export interface ProjectorApp {
@@ -45,7 +45,7 @@ export async function startProjectorApp(config: ProjectorConfig, deps: { kafka?:
   if (decodedCache) observeDecodedCache(decodedCache, registry);
   const runners = owned.map(
     ({ sink }) =>
-      new ProjectionRunner({ kafka, sink, keys: keys.keys, decodedCache, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner }),
+      new ProjectionRunner({ kafka, sink, keys: keys.keys, decodedCache, topics: config.topics, groupId: `${config.groupPrefix}${sink.name}`, provisionTopics: true, metrics, log, ...config.runner, fetch: fetchShapeOf(config, sink.name) }),
   );
   const lifecycles = runners.map((runner) => new WorkerLifecycle(runner, { backoff: config.runner.retry, log }));
 
@@ -119,3 +119,4 @@ function observeDecodedCache(cache: DecodedEnvelopeCache, registry: Registry): v
     },
   });
 }
+

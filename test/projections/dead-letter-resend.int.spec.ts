@@ -129,7 +129,7 @@ describe('ops-cli dlq: list, inspect, resend (projector + Kafka + Elasticsearch 
       ]),
     );
     expect(pending.letters.every((l) => l.source?.startsWith(`${k.topics.events}/`))).toBe(true);
-    // The ClickHouse projection is its own consumer group: it catches up on its own time (fetches wait up to SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS).
+    // The ClickHouse projection is its own consumer group: it catches up on its own time (fetches wait up to SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS).
     await waitFor('a and b in ClickHouse', async () => {
       const [[inClickHouse]] = await clickhouse(`SELECT count() FROM ${database}.records_latest FINAL WHERE record_id IN (${a.id}, ${b.id})`);
       return inClickHouse === '2';

@@ -1,10 +1,11 @@
 import { fetchShapeOf, projectorConfigFromEnv } from './config';
 
 describe('projector fetch shape per projection', () => {
-  it('every group takes the shared shape unless its projection has its own', () => {
+  it('by default the search group takes the shared shape and the analytics group waits for fetches twice as large', () => {
     const config = projectorConfigFromEnv({ SHARDLINE_PROJECTIONS: 'elasticsearch' });
+    expect(config.runner.fetch).toEqual({ minBytes: 512 * 1024, maxWaitTimeInMs: 250 });
     expect(fetchShapeOf(config, 'elasticsearch')).toEqual(config.runner.fetch);
-    expect(fetchShapeOf(config, 'clickhouse')).toEqual(config.runner.fetch);
+    expect(fetchShapeOf(config, 'clickhouse')).toEqual({ minBytes: 1024 * 1024, maxWaitTimeInMs: 500 });
   });
 
   it('a projection’s own settings override the shared ones one by one', () => {
@@ -13,6 +14,7 @@ describe('projector fetch shape per projection', () => {
       SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: '1000',
       SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: '100',
       SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES: '2000',
+      SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS: '100',
       SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS: '50',
     });
     expect(fetchShapeOf(config, 'clickhouse')).toEqual({ minBytes: 2000, maxWaitTimeInMs: 100 });

@@ -249,7 +249,7 @@ async function startApi(extraEnv: Record<string, string>): Promise<ChildProcess>
 async function batchPhase(apiPid: number | undefined) {
   const bodies: string[] = [];
   for (let start = 0; start < TOTAL; start += PER_REQUEST) {
-    bodies.push(JSON.stringify({ data: Array.from({ length: Math.min(PER_REQUEST, TOTAL - start) }, (_, k) => makeRecord(TOTAL + start + k, PAYLOAD)) }));
+    bodies.push(batchBody(TOTAL + start, Math.min(PER_REQUEST, TOTAL - start)));
   }
   const latencies: number[] = [];
   let next = 0;
@@ -286,11 +286,16 @@ async function warmUserKeys(writtenByBatch: number): Promise<void> {
   if (writtenByBatch >= USERS) return;
   const first = 5 * TOTAL;
   for (let start = 0; start < USERS; start += PER_REQUEST) {
-    const body = JSON.stringify({ data: Array.from({ length: Math.min(PER_REQUEST, USERS - start) }, (_, k) => makeRecord(first + start + k, PAYLOAD)) });
+    const body = batchBody(first + start, Math.min(PER_REQUEST, USERS - start));
     const res = await fetch(`http://127.0.0.1:${PORT}/api/v1/data/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     if (res.status !== 201) throw new Error(`warming the user keys failed: ${res.status} ${(await res.text()).slice(0, 300)}`);
   }
   console.log(`# single path: the api's user keys warmed with one record of each of the ${USERS.toLocaleString('en-US')} users (batch requests, not measured)`);
+}
+
+/** A batch request's body: `count` of the workload's records numbered from `first`. */
+function batchBody(first: number, count: number): string {
+  return JSON.stringify({ data: Array.from({ length: count }, (_, k) => makeRecord(first + k, PAYLOAD)) });
 }
 
 /** Records the single phases create get numbers from here on, distinct across phases and rounds. */

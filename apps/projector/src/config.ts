@@ -112,12 +112,10 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
       sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
     },
     /** Each projection's fetch shape: its own settings (ClickHouse's have defaults), else the shared ones (runner.fetch). */
-    fetchOf: Object.fromEntries(
-      PROJECTION_NAMES.map((name) => {
-        const own = name === 'elasticsearch' ? [e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MIN_BYTES, e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS] : [e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES, e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS];
-        return [name, { minBytes: own[0] ?? e.SHARDLINE_PROJECTOR_FETCH_MIN_BYTES, maxWaitTimeInMs: own[1] ?? e.SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS }];
-      }),
-    ) as Record<ProjectionName, { minBytes: number; maxWaitTimeInMs: number }>,
+    fetchOf: {
+      elasticsearch: { minBytes: e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MIN_BYTES ?? e.SHARDLINE_PROJECTOR_FETCH_MIN_BYTES, maxWaitTimeInMs: e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS ?? e.SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS },
+      clickhouse: { minBytes: e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES, maxWaitTimeInMs: e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS },
+    } satisfies Record<ProjectionName, { minBytes: number; maxWaitTimeInMs: number }>,
     decodeCache: { maxEntries: e.SHARDLINE_PROJECTOR_DECODE_CACHE_ENTRIES, maxBytes: e.SHARDLINE_PROJECTOR_DECODE_CACHE_MAX_BYTES },
     ops: { host: e.SHARDLINE_PROJECTOR_OPS_HOST, port: e.SHARDLINE_PROJECTOR_OPS_PORT },
     logLevel: e.SHARDLINE_LOG_LEVEL,

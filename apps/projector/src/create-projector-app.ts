@@ -119,4 +119,3 @@ function observeDecodedCache(cache: DecodedEnvelopeCache, registry: Registry): v
     },
   });
 }
-

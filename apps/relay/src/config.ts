@@ -11,11 +11,15 @@ const relayEnvSchema = z.object({
    * Wait after publishing a batch that was not full before reading again (ms): rows arriving
    * meanwhile go out together (fewer lease checks, reads, produce requests and deletes per event).
    * Adds at most this to the lag; a full batch is followed at once. 0: read again at once.
-   * 25: bench/README.md "cost per event per stage" (Kafka broker -37 µs/event at 2,000/s).
+   * 10 with an idle cap of 20: bench/pipeline/README.md "relay linger and idle" (lag p99 < 1 s at
+   * 4,000/s in 2 runs of 2, against 1 of 2 at 25 / 100, for ~1 % more of a core idle).
    */
-  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(25),
-  /** Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this). */
-  SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
+  /**
+   * Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this):
+   * a burst after a quiet spell waits up to this long before its first read.
+   */
+  SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   /**
    * wait_timeout of the lock's session: a holder that vanished without a TCP reset (host crash,
    * freeze, partition) loses its shard after this many seconds of silence (the server's default is 8 h).

@@ -11,13 +11,14 @@ const relayEnvSchema = z.object({
    * Wait after publishing a batch that was not full before reading again (ms): rows arriving
    * meanwhile go out together (fewer lease checks, reads, produce requests and deletes per event).
    * Adds at most this to the lag; a full batch is followed at once. 0: read again at once.
-   * 10 with an idle cap of 20: bench/pipeline/README.md "relay linger and idle" (lag p99 < 1 s at
-   * 4,000/s in 2 runs of 2, against 1 of 2 at 25 / 100, for ~1 % more of a core idle).
+   * 25: bench/README.md "cost per event per stage" (Kafka broker -37 µs/event at 2,000/s); 10 cost
+   * the relay ~20 µs/event more at 2,000/s (bench/pipeline/README.md "relay linger and idle").
    */
-  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
+  SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(25),
   /**
    * Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this):
-   * a burst after a quiet spell waits up to this long before its first read.
+   * a burst after a quiet spell waits up to this long before its first read. 20 (was 100): Kafka lag
+   * p50 39-65 ms instead of 71-85 at 4,000/s, for ~3 % of a core while idle (same README section).
    */
   SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   /**

@@ -47,6 +47,13 @@ const guardedEnv = {
 };
 /** Rounds of the auth A/B (each: single without keys and limits, then with both; the ratio is of the means). */
 const AUTH_ROUNDS = env('BENCH_AUTH_ROUNDS', 2);
+/**
+ * The batch phase's user keys: `warm` (default) writes one record of every user first (not
+ * measured), so that the phase measures records of users the api has seen, as a long-running api
+ * mostly does; `cold` measures a fresh api, where half of the phase's records are a user's first
+ * (a data key created, wrapped and stored: a once-per-user cost, bench/ingest/README.md).
+ */
+const BATCH_KEYS = process.env.BENCH_BATCH_KEYS ?? 'warm';
 /** Extra node flags for the API process, e.g. BENCH_API_NODE_ARGS=--cpu-prof to profile it. */
 const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The api build to run: A/B of two builds, e.g. a copy of the one before a change under dist/before/ (BENCH_API_ENTRY=dist/before/apps/api/main.js). */
@@ -81,12 +88,15 @@ async function main(): Promise<void> {
 async function apiPhases(raw: number): Promise<void> {
   const api = await startApi(unguardedEnv);
   try {
+    const warmBeforeBatch = PHASES.has('batch') && BATCH_KEYS !== 'cold';
+    if (warmBeforeBatch) await warmUserKeys('batch');
     const batch = PHASES.has('batch') ? await batchPhase(api.pid) : { rate: NaN, p50: NaN, p99: NaN, cpu: [], restCores: NaN };
     if (PHASES.has('batch')) {
-      console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms; CPU ${formatCpu(batch.cpu, 'record')}; ${restOf(batch.restCores)}]`);
+      console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms; CPU ${formatCpu(batch.cpu, 'record')}; ${restOf(batch.restCores)}; user keys ${warmBeforeBatch ? 'warm' : 'cold'}]`);
     }
     if (PHASES.has('raw') && PHASES.has('batch')) console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.90)`);
-    if (PHASES.has('single')) await warmUserKeys(PHASES.has('batch') ? TOTAL : 0);
+    // The batch phase (warmed, or writing a record of every user itself) leaves every key cached.
+    if (PHASES.has('single') && !warmBeforeBatch && !(PHASES.has('batch') && TOTAL >= USERS)) await warmUserKeys('single path');
     if (PHASES.has('single') || PHASES.has('peer')) await singleAndPeerRounds(api.pid);
   } finally {
     await stopApi(api);
@@ -277,20 +287,19 @@ async function batchPhase(apiPid: number | undefined) {
 /**
  * A long-running api has its users' data keys cached; a fresh one creates or unwraps each user's
  * key on their first record (a control-database round trip and an AES unwrap, a once-per-user
- * cost). Unless the batch phase already wrote a record of every user, one pass of batch requests
- * does before the single rounds (not measured), so that they measure creates, not first sightings
- * (without it the first round ran at ~2,560 creates/s and 361 µs of api CPU each against ~3,500 and
- * 247 with the keys cached: bench/ingest/README.md).
+ * cost). One pass of batch requests writing a record of every user (not measured) before a phase
+ * makes it measure records, not first sightings (without it the first single round ran at ~2,560
+ * creates/s and 361 µs of api CPU each against ~3,500 and 247 with the keys cached:
+ * bench/ingest/README.md).
  */
-async function warmUserKeys(writtenByBatch: number): Promise<void> {
-  if (writtenByBatch >= USERS) return;
+async function warmUserKeys(phase: string): Promise<void> {
   const first = 5 * TOTAL;
   for (let start = 0; start < USERS; start += PER_REQUEST) {
     const body = batchBody(first + start, Math.min(PER_REQUEST, USERS - start));
     const res = await fetch(`http://127.0.0.1:${PORT}/api/v1/data/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     if (res.status !== 201) throw new Error(`warming the user keys failed: ${res.status} ${(await res.text()).slice(0, 300)}`);
   }
-  console.log(`# single path: the api's user keys warmed with one record of each of the ${USERS.toLocaleString('en-US')} users (batch requests, not measured)`);
+  console.log(`# ${phase}: the api's user keys warmed with one record of each of the ${USERS.toLocaleString('en-US')} users (batch requests, not measured)`);
 }
 
 /** A batch request's body: `count` of the workload's records numbered from `first`. */

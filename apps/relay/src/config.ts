@@ -22,6 +22,13 @@ const relayEnvSchema = z.object({
    */
   SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   /**
+   * Once a shard's outbox has been empty SHARDLINE_RELAY_QUIET_AFTER_MS, its polls go on doubling up
+   * to this (ms): a quiet relay polls each shard ~10 times a second instead of 50, and the first
+   * write after a quiet spell waits up to this long. Set it to SHARDLINE_RELAY_IDLE_MS to turn it off.
+   */
+  SHARDLINE_RELAY_QUIET_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  SHARDLINE_RELAY_QUIET_AFTER_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+  /**
    * wait_timeout of the lock's session: a holder that vanished without a TCP reset (host crash,
    * freeze, partition) loses its shard after this many seconds of silence (the server's default is 8 h).
    */
@@ -71,6 +78,8 @@ export function relayConfigFromEnv(env: Record<string, string | undefined>) {
       lingerMs: e.SHARDLINE_RELAY_LINGER_MS,
       idleMaxMs: e.SHARDLINE_RELAY_IDLE_MS,
       idleMinMs: Math.min(5, e.SHARDLINE_RELAY_IDLE_MS),
+      idleQuietAfterMs: e.SHARDLINE_RELAY_QUIET_AFTER_MS,
+      idleQuietMaxMs: e.SHARDLINE_RELAY_QUIET_IDLE_MS,
       leaseRetryMs: e.SHARDLINE_RELAY_LEASE_RETRY_MS,
       errorBackoffMinMs: Math.min(100, e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS),
       errorBackoffMaxMs: e.SHARDLINE_RELAY_ERROR_BACKOFF_MAX_MS,

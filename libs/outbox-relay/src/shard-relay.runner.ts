@@ -10,6 +10,13 @@ export interface ShardRelayOptions {
   /** Idle polling: first wait after an empty read, doubling up to idleMaxMs while the outbox stays empty. */
   idleMinMs: number;
   idleMaxMs: number;
+  /**
+   * Once the outbox has been empty this long, the waits go on doubling from idleMaxMs up to
+   * idleQuietMaxMs: a short idleMaxMs keeps the lag of bursty writes low (a burst waits at most
+   * idleMaxMs for its first read) without polling a quiet shard that often. The first rows end it.
+   */
+  idleQuietAfterMs: number;
+  idleQuietMaxMs: number;
   /** How often a standby tries to take the lease (= worst-case failover delay after the holder's connection dies). */
   leaseRetryMs: number;
   /** Backoff after a failed publish or outbox read/delete (capped exponential). */
@@ -36,7 +43,9 @@ export interface ShardRelayOptions {
 export const DEFAULT_SHARD_RELAY_OPTIONS: ShardRelayOptions = {
   batchSize: 1000,
   idleMinMs: 5,
-  idleMaxMs: 100,
+  idleMaxMs: 20,
+  idleQuietAfterMs: 1000,
+  idleQuietMaxMs: 100,
   leaseRetryMs: 1000,
   errorBackoffMinMs: 100,
   errorBackoffMaxMs: 10_000,
@@ -60,7 +69,7 @@ export interface ShardRelayStatus {
  *   lease? ── no ──► wait leaseRetryMs, try again (standby)
  *     │yes
  *   read the first batchSize rows in outbox id order (failed ──► back off; no rows ──► idle wait,
- *     │                                                  5 ms doubling to idleMaxMs)
+ *     │                  5 ms doubling to idleMaxMs; empty for idleQuietAfterMs: on to idleQuietMaxMs)
  *   rows: still holding the lease? ── no ──► drop the batch, become standby
  *     │yes       (idle, the lease is proved every leaseProofIdleMs; after a failed read, each time)
  *   publish (resolves after the broker acked all) ── fails ──► keep the rows, back off, retry the same rows
@@ -92,6 +101,10 @@ export class ShardRelay {
   private lastBacklogSample = Number.NEGATIVE_INFINITY;
   private lastLeaseProof = Number.NEGATIVE_INFINITY;
   private readonly idle: Backoff;
+  /** The waits once the outbox has been empty idleQuietAfterMs (from idleMaxMs on). */
+  private readonly quiet: Backoff;
+  /** When the current run of empty reads began (null: the last read found rows). */
+  private emptySince: number | null = null;
   private readonly errors: Backoff;
   private readonly label: { shard: string };
 
@@ -107,6 +120,7 @@ export class ShardRelay {
     if (source.shard !== lease.shard) throw new InternalError('RELAY.SHARD_MISMATCH', `outbox of shard ${source.shard} paired with the lease of shard ${lease.shard}`);
     // No jitter: one loop per shard paces itself; the delays are exactly initial, 2x, 4x ... max.
     this.idle = new Backoff({ initialMs: options.idleMinMs, maxMs: options.idleMaxMs, jitter: 'none' });
+    this.quiet = new Backoff({ initialMs: options.idleMaxMs, maxMs: Math.max(options.idleMaxMs, options.idleQuietMaxMs), jitter: 'none' });
     this.errors = new Backoff({ initialMs: options.errorBackoffMinMs, maxMs: options.errorBackoffMaxMs, jitter: 'none' });
     this.label = { shard: String(source.shard) };
     metrics.leader.set(this.label, 0);
@@ -170,10 +184,12 @@ export class ShardRelay {
     // usual poll, costs one query: idle, the lease is proved every leaseProofIdleMs only.
     if (entries.length === 0) {
       if (this.now() - this.lastLeaseProof >= this.options.leaseProofIdleMs && !(await this.proveLease())) return this.lostLease();
-      return this.idle.next();
+      return this.idleWait();
     }
     if (!(await this.proveLease())) return this.lostLease();
+    this.emptySince = null;
     this.idle.reset();
+    this.quiet.reset();
     const stopTimer = this.metrics.batchSeconds.startTimer(this.label);
     try {
       await this.publisher.publish(entries.map((entry) => envelopeOf(entry.event)));
@@ -209,6 +225,13 @@ export class ShardRelay {
       this.becomeLeader(false);
       await this.lease.release().catch((error: unknown) => this.log('warn', 'lease release failed', { shard: this.shard, error: String(error) }));
     }
+  }
+
+  /** The wait after an empty read: the idle backoff, then, once the outbox stayed empty idleQuietAfterMs, the quiet one. */
+  private idleWait(): number {
+    const now = this.now();
+    this.emptySince ??= now;
+    return now - this.emptySince >= this.options.idleQuietAfterMs ? this.quiet.next() : this.idle.next();
   }
 
   private count(n: number): void {

@@ -55,6 +55,28 @@ describe('ShardRelay (in-memory ports)', () => {
     expect(publisher.published.map((e) => e.stream_version)).toEqual([1, 2, 3, 4]);
   });
 
+  it('polls an empty outbox 5 ms doubling to idleMaxMs, and once it stayed empty idleQuietAfterMs on to idleQuietMaxMs; the first rows end both', async () => {
+    let clock = 0;
+    const outbox = new InMemoryOutbox(0);
+    const options = { ...OPTIONS, idleQuietAfterMs: 100, idleQuietMaxMs: 200 };
+    const relay = new ShardRelay(outbox, new InMemoryLeaseBoard().lease(0, 'me'), new InMemoryPublisher(), new RelayMetrics(new Registry()), options, () => {}, () => clock);
+    /** One cycle, then the clock moves on by the wait it asked for (as the loop's sleep would). */
+    const cycle = async () => {
+      const wait = await relay.runOnce();
+      clock += wait;
+      return wait;
+    };
+    const waits: number[] = [];
+    while (clock < 500) waits.push(await cycle());
+    // The reads at 0, 5, 15, 35 and 75 ms wait in the busy tier; from the read at 115 (empty for
+    // 100 ms and more) the quiet tier, from idleMaxMs up to idleQuietMaxMs.
+    expect(waits).toEqual([5, 10, 20, 40, 40, 40, 80, 160, 200]);
+    outbox.add(event('quiet', 1));
+    expect(await cycle()).toBe(OPTIONS.lingerMs);
+    expect(await cycle()).toBe(5); // empty again: back to the busy tier's first wait
+    expect(await cycle()).toBe(10);
+  });
+
   it('leaves the rows of a held slot in the outbox while publishing the rest, reports the hold, and publishes them in order once released', async () => {
     const { relay, outbox, publisher, registry } = setup();
     outbox.held.add(slotOf('moved'));

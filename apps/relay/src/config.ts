@@ -17,8 +17,9 @@ const relayEnvSchema = z.object({
   SHARDLINE_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(25),
   /**
    * Longest wait between polls of an empty outbox (the wait starts at 5 ms and doubles up to this):
-   * a burst after a quiet spell waits up to this long before its first read. 20 (was 100): Kafka lag
-   * p50 39-65 ms instead of 71-85 at 4,000/s, for ~3 % of a core while idle (same README section).
+   * a burst after a short pause waits up to this long before its first read. 20 (was 100): Kafka lag
+   * p50 39-65 ms instead of 71-85 at 4,000/s (same README section); the quiet tier below keeps an
+   * idle relay's polling as cheap as it was at 100.
    */
   SHARDLINE_RELAY_IDLE_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   /**

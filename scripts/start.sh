@@ -22,7 +22,8 @@ export SHARDLINE_OPS_HOST=${SHARDLINE_OPS_HOST:-0.0.0.0} SHARDLINE_SAGA_OPS_HOST
 pids=()
 for app in "${apps[@]}"; do
   # Each app that creates records leases its own Snowflake worker id in the control database.
-  node --enable-source-maps "dist/apps/$app/main.js" > >(sed -u "s/^/[$app] /") 2>&1 &
+  # Each runs with its production node flags (apps/node-flags.cjs).
+  node --enable-source-maps $(node apps/node-flags.cjs "$app") "dist/apps/$app/main.js" > >(sed -u "s/^/[$app] /") 2>&1 &
   pids+=($!)
 done
 

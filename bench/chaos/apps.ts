@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppName } from './fault-schedule';
 import { ROOT } from './private-stack';
+import { nodeFlagsOf } from '../../test/support/child-app';
 
 export const APP_PORTS: Record<AppName, number> = {
   api: 3930,
@@ -72,7 +73,7 @@ export class SoakApp {
     if (!existsSync(entry)) throw new Error(`${entry} missing: run npm run build first`);
     this.killing = false;
     this.log.write(`\n==== [soak] start ${this.name} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlagsOf(this.name), entry], { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });

@@ -3,6 +3,8 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
+/** Each app's production node flags (apps/node-flags.cjs): tests and benchmarks run the apps as they are deployed. */
+export const { nodeFlagsOf } = require('../../apps/node-flags.cjs') as { nodeFlagsOf(app: string): string[] };
 
 /**
  * Children still running when this process exits normally or on an uncaught error (a crashed
@@ -36,14 +38,14 @@ export class ChildApp {
 
   /** Runs the app from its TypeScript source (no build needed): `entry` relative to the repository. */
   static fromSource(name: string, entry: string, env: Record<string, string>): ChildApp {
-    return new ChildApp(name, ['-r', `${ROOT}/scripts/register-ts.cjs`, `${ROOT}/${entry}`], env);
+    return new ChildApp(name, [...nodeFlagsOf(name), '-r', `${ROOT}/scripts/register-ts.cjs`, `${ROOT}/${entry}`], env);
   }
 
-  /** Runs the built app `dist/apps/<app>/main.js` (npm run build), with extra node flags if given. */
+  /** Runs the built app `dist/apps/<app>/main.js` (npm run build) with its production node flags (apps/node-flags.cjs), and extra ones if given. */
   static built(app: string, env: Record<string, string>, nodeFlags: string[] = [], options: { logFile?: string } = {}): ChildApp {
     const entry = `${ROOT}/dist/apps/${app}/main.js`;
     if (!existsSync(entry)) throw new Error(`${entry} missing: run npm run build first`);
-    return new ChildApp(app, [...nodeFlags, entry], env, options);
+    return new ChildApp(app, [...nodeFlagsOf(app), ...nodeFlags, entry], env, options);
   }
 
   start(): this {

@@ -95,8 +95,9 @@ async function apiPhases(raw: number): Promise<void> {
       console.log(`batch API  POST /data/batch:                ${fmt(batch.rate)} records/s  [${BATCH_CONCURRENCY} concurrent requests of ${PER_REQUEST}; request p50 ${batch.p50.toFixed(0)} ms, p99 ${batch.p99.toFixed(0)} ms; CPU ${formatCpu(batch.cpu, 'record')}; ${restOf(batch.restCores)}; user keys ${warmBeforeBatch ? 'warm' : 'cold'}]`);
     }
     if (PHASES.has('raw') && PHASES.has('batch')) console.log(`ratio batch/raw: ${(batch.rate / raw).toFixed(2)}  (target >= 0.90)`);
-    // The batch phase (warmed, or writing a record of every user itself) leaves every key cached.
-    if (PHASES.has('single') && !warmBeforeBatch && !(PHASES.has('batch') && TOTAL >= USERS)) await warmUserKeys('single path');
+    // A batch phase, warmed or writing a record of every user itself, leaves every key cached.
+    const keysCached = PHASES.has('batch') && (warmBeforeBatch || TOTAL >= USERS);
+    if (PHASES.has('single') && !keysCached) await warmUserKeys('single path');
     if (PHASES.has('single') || PHASES.has('peer')) await singleAndPeerRounds(api.pid);
   } finally {
     await stopApi(api);

@@ -68,11 +68,20 @@ export function rawLine(phase: RawPhase): string {
   return `  ${phase.name.padEnd(44)} ${f0(phase.events).padStart(7)} events at ${f0(rate)}/s: client ${f1(phase.clientMicros / phase.events).padStart(6)} µs/event, ${engine} ${f1(microsPerEvent(phase.window, engine, phase.events)).padStart(6)} µs/event${phase.errors ? `, ${phase.errors} errors` : ''}`;
 }
 
+/** One stage/raw comparison of a run: its CPU µs per event in the pipeline and in the raw baseline. */
+export interface StageRatio {
+  /** Stable name, for a summary over several runs (rounds.ts). */
+  key: string;
+  label: string;
+  stage: number;
+  raw: number;
+}
+
 /**
  * Stage against raw: the relay against the kafkajs producer, the projector against consume + bulk
  * + insert, each as the process alone and as the stage (process + the engines it drives).
  */
-export function ratioLines(cost: CpuWindow, events: number, raw: Map<string, RawPhase>): string[] {
+export function stageRatios(cost: CpuWindow, events: number, raw: Map<string, RawPhase>): StageRatio[] {
   const per = (name: string) => microsPerEvent(cost, name, events);
   const client = (phase: RawPhase | undefined) => (phase ? phase.clientMicros / phase.events : NaN);
   const engine = (phase: RawPhase | undefined) => (phase ? microsPerEvent(phase.window, engineOfRaw(phase), phase.events) : NaN);
@@ -81,17 +90,29 @@ export function ratioLines(cost: CpuWindow, events: number, raw: Map<string, Raw
   const bulk = [...raw.values()].find((p) => p.name.startsWith('elasticsearch'));
   const insert = [...raw.values()].find((p) => p.name.startsWith('clickhouse'));
   const mysql = raw.get('mysql');
-  const lines: string[] = [];
-  const ratio = (a: number, b: number) => `${f2(a / b)}x (${f1(a)} vs ${f1(b)} µs/event)`;
-  lines.push(`  relay / raw kafkajs producer, process: ${ratio(per('relay'), client(produce))}`);
-  lines.push(`  relay + kafka broker / raw producer + kafka broker (stage; the broker also serves the projector's fetches): ${ratio(per('relay') + per('kafka'), client(produce) + engine(produce))}`);
   const rawSinkClients = client(consume) + client(bulk) + client(insert);
-  lines.push(`  projector / raw (kafkajs consume once + ES _bulk + ClickHouse INSERT clients), process: ${ratio(per('projector'), rawSinkClients)}`);
-  lines.push(
-    `  projector + elasticsearch + clickhouse / raw clients + the same engines (stage): ${ratio(per('projector') + per('elasticsearch') + per('clickhouse'), rawSinkClients + engine(bulk) + engine(insert))}`,
-  );
-  lines.push(`  elasticsearch in the pipeline / raw _bulk: ${ratio(per('elasticsearch'), engine(bulk))}`);
-  lines.push(`  clickhouse in the pipeline / raw INSERT: ${ratio(per('clickhouse'), engine(insert))}`);
-  if (mysql) lines.push(`  mariadb in the pipeline (api writes + relay reads/deletes) / raw multi-row INSERT: ${ratio(per('mariadb'), engine(mysql))}`);
-  return lines;
+  const ratios: StageRatio[] = [
+    { key: 'relay', label: 'relay / raw kafkajs producer, process', stage: per('relay'), raw: client(produce) },
+    {
+      key: 'relay-stage',
+      label: "relay + kafka broker / raw producer + kafka broker (stage; the broker also serves the projector's fetches)",
+      stage: per('relay') + per('kafka'),
+      raw: client(produce) + engine(produce),
+    },
+    { key: 'projector', label: 'projector / raw (kafkajs consume once + ES _bulk + ClickHouse INSERT clients), process', stage: per('projector'), raw: rawSinkClients },
+    {
+      key: 'projector-stage',
+      label: 'projector + elasticsearch + clickhouse / raw clients + the same engines (stage)',
+      stage: per('projector') + per('elasticsearch') + per('clickhouse'),
+      raw: rawSinkClients + engine(bulk) + engine(insert),
+    },
+    { key: 'elasticsearch', label: 'elasticsearch in the pipeline / raw _bulk', stage: per('elasticsearch'), raw: engine(bulk) },
+    { key: 'clickhouse', label: 'clickhouse in the pipeline / raw INSERT', stage: per('clickhouse'), raw: engine(insert) },
+  ];
+  if (mysql) ratios.push({ key: 'mariadb', label: 'mariadb in the pipeline (api writes + relay reads/deletes) / raw multi-row INSERT', stage: per('mariadb'), raw: engine(mysql) });
+  return ratios;
+}
+
+export function ratioLine(r: StageRatio): string {
+  return `  ${r.label}: ${f2(r.stage / r.raw)}x (${f1(r.stage)} vs ${f1(r.raw)} µs/event)`;
 }

@@ -27,6 +27,15 @@ describe('dailySourceSql', () => {
     for (const part of ['daily_business_rollup`', 'daily_business_rollup_partial`', "occurred_at >= toDateTime('2026-12-03 17:00:00'", "event_date = toDate('2026-12-02')"]) expect(sql).toContain(part);
   });
 
+  it("counts a partly rolled day's users without building their array, unless the set is asked for too", () => {
+    const countOnly = dailySourceSql({ ...input, users: ['n_users', 'user_sketch'] });
+    expect(countOnly).toContain('uniqExactArray(p_user_set) AS n_users');
+    expect(countOnly).not.toContain('groupUniqArrayArray');
+    const withSet = dailySourceSql({ ...input, users: ['n_users', 'user_set'] });
+    expect(withSet).toContain('length(groupUniqArrayArray(p_user_set)) AS n_users');
+    expect(withSet).toContain('groupUniqArrayArray(p_user_set) AS user_set');
+  });
+
   it('summable rows carry no user columns: distinct users do not add up', () => {
     expect(() => dailySourceSql({ ...input, rows: 'summable', users: ['n_users'] })).toThrow(/distinct users/);
   });

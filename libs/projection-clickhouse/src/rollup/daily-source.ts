@@ -68,7 +68,7 @@ const PARTIAL_USERS: Record<UserColumn, Sql> = {
  * A partly rolled day's count when its set is not asked for too: the same hash set, without the
  * array of every user it would build and copy only to take its length. That array was most of
  * active-users' time once today's run held ~220 k users (30 M records); ClickHouse 18.16 on 240 k
- * ids: 51–72 ms against 154–175 (bench/scale/README.md, "partly rolled day").
+ * ids: 52–69 ms against 128–190 (bench/README.md, 2026-12-04, "active users at 30 M").
  */
 const PARTIAL_COUNT_ALONE: Sql = 'uniqExactArray(p_user_set)';
 

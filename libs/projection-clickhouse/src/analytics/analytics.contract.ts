@@ -189,6 +189,46 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
       expect((await analytics.recordsPerBusinessPerDay({ from: '2026-01-02', to: '2026-01-02', business_id: 'B' })).rows).toEqual([dayB2]);
     });
 
+    it('hot businesses keep the rolled days\' sums by their runs: a repeated range reads only its raw part, new events count at once, a new run is read again', async () => {
+      const f = new EnvelopeFactory();
+      const sink = new ClickHouseProjectionSink(db.gateway, db.database);
+      const write = async (business: string, at: string, n: number) => {
+        const events = Array.from({ length: n }, () => f.event({ type: 'RecordCreated', recordId: f.recordId(new Date(at)), businessId: business, userId: '9', version: 1, at }));
+        expect(await sink.apply([...events, ...events])).toEqual([]);
+      };
+      await write('P', '2026-04-01T10:00:00.000Z', 3);
+      await write('Q', '2026-04-01T11:00:00.000Z', 2);
+      await write('🙂', '2026-04-01T12:00:00.000Z', 2); // ties Q: ids in code point order ('Q' < '🙂'), as ClickHouse orders bytes
+      await write('\uFF5E', '2026-04-01T12:00:00.000Z', 2); // U+FF5E sorts before U+1F642 by code point, after it in UTF-16 units
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // a run is usable from the second after the sink's marks
+      const rollup = new DailyRollup(db.gateway, db.database);
+      await rollup.rollDay('2026-04-01');
+      const sent: string[] = [];
+      const counting: ClickHouseGateway = { ...db.gateway, select: (sql) => (sent.push(sql), db.gateway.select(sql)) };
+      const kept = validatingFront(new ClickHouseAnalytics(counting, db.database));
+      const raw = validatingFront(new ClickHouseAnalytics(db.gateway, db.database, { useRollup: false }));
+      const range = { from: '2026-04-01', to: '2026-04-03', limit: 10 };
+      const rollupReads = () => sent.filter((sql) => /daily_business_rollup(?!_)/.test(sql)).length;
+      const same = async () => {
+        const answers = [await kept.hotBusinesses(range), await kept.hotBusinesses({ ...range, by: 'records_created', limit: 2 })];
+        expect(answers).toEqual([await raw.hotBusinesses(range), await raw.hotBusinesses({ ...range, by: 'records_created', limit: 2 })]);
+        return answers[0].businesses.map((b) => `${b.business_id}=${b.events}`);
+      };
+
+      expect(await same()).toEqual(['P=3', 'Q=2', '\uFF5E=2', '🙂=2']);
+      expect(rollupReads()).toBe(1); // both orders, one read of the day's run
+      await write('Q', '2026-04-02T09:00:00.000Z', 2); // a raw day
+      expect(await same()).toEqual(['Q=4', 'P=3', '\uFF5E=2', '🙂=2']);
+      expect(rollupReads()).toBe(1);
+      await write('P', '2026-04-01T13:00:00.000Z', 2); // late: marks the rolled day, its run is void
+      expect(await same()).toEqual(['P=5', 'Q=4', '\uFF5E=2', '🙂=2']);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await rollup.rollDay('2026-04-01'); // a new run of the day: new sums, read once
+      expect(await same()).toEqual(['P=5', 'Q=4', '\uFF5E=2', '🙂=2']);
+      expect(await same()).toEqual(['P=5', 'Q=4', '\uFF5E=2', '🙂=2']);
+      expect(rollupReads()).toBe(2);
+    });
+
     it('promote swaps a rebuilt table set in (RENAME of several tables in one statement)', async () => {
       const sink = new ClickHouseProjectionSink(db.gateway, db.database);
       const target = await sink.createRebuildTarget('contract');

@@ -16,9 +16,12 @@ import {
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { DailyRollup, type UsableRun } from '../rollup/daily-rollup';
-import { dailySourceSql, type DailyScope, type UserColumn } from '../rollup/daily-source';
+import { dailySourceSql, summableSourcesSql, type DailyScope, type UserColumn } from '../rollup/daily-source';
+import { WHOLE_DAY } from '../rollup/rollup-tables';
 import { sketchCount } from '../rollup/users-sketch';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
+import { addedUp, type BusinessSumRow, countsOf, type CountsByBusiness, topBusinesses } from './business-ranking';
+import { RunSumsCache } from './run-sums-cache';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
   day: 'rday',
@@ -34,6 +37,9 @@ const TOTAL_SQL: Record<ActiveUsersTotal, { column: UserColumn; count: (column: 
   estimate: { column: 'user_sketch', count: sketchCount },
   exact: { column: 'user_set', count: (column) => `uniqExactArray(${column})` },
 };
+const BUSINESS_SUMS_SQL = (source: Sql): Sql => `SELECT business_id, sum(n_events) AS events, sum(n_created) AS records_created
+FROM ${source}
+GROUP BY business_id`;
 const HOT_ORDER_SQL: Record<HotBusinessMetric, Sql> = {
   events: 'events DESC, records_created DESC',
   records_created: 'records_created DESC, events DESC',
@@ -47,6 +53,8 @@ type SourceShape = readonly UserColumn[] | 'summable';
 
 /** Ranges whose last usable runs are kept (a dashboard asks a few ranges again and again). */
 const LAST_RUNS_KEPT = 256;
+/** Rows (one per business) of run sums kept: ~100 bytes each, so ~100 MB at most; 10,000 businesses over a month take two entries. */
+const RUN_SUMS_ROWS_KEPT = 1_000_000;
 
 export interface ClickHouseAnalyticsOptions {
   /** Answer closed days from the daily rollup where it has a usable run (default true); false reads raw events only. */
@@ -63,6 +71,8 @@ export interface ClickHouseAnalyticsOptions {
  * for all of them. Distinct users over several days are estimated by merging the days' sketches
  * (uniqCombined: the same cost at any size) or, when asked, counted exactly over the days' arrays
  * of user ids (uniqExactArray: every (user, day) of the range hashed); each day's own count is exact.
+ * Hot businesses, which ranks every business over the range, keeps the per-business sums of the
+ * runs it read (fixed by their ids: RunSumsCache) and reads only the raw part again.
  * Queries arrive validated by the port's schemas; every value still enters the SQL through
  * sql-literals, so one that skipped validation is refused there (SqlLiteralError, a bug: 500)
  * instead of reaching ClickHouse. Counts come back as numbers, ids as strings.
@@ -73,6 +83,8 @@ export class ClickHouseAnalytics implements RecordAnalytics {
   private readonly useRollup: boolean;
   /** Range → the usable runs its last call read (see selectOver). */
   private readonly lastRuns = new Map<string, Map<string, UsableRun>>();
+  /** Per-business sums of rollup runs, by the runs' ids (hotBusinesses). */
+  private readonly runSums = new RunSumsCache<CountsByBusiness>(RUN_SUMS_ROWS_KEPT, (counts) => counts.size);
 
   constructor(
     private readonly gateway: ClickHouseGateway,
@@ -112,19 +124,33 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
   }
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
-    const rows = await this.selectOver<Record<string, string>>(q.from, q.to, 'per-business', 'summable', (source) =>
-      `SELECT business_id, sum(n_events) AS events, sum(n_created) AS records_created
-FROM ${source}
-GROUP BY business_id
-ORDER BY ${sqlChoice(q.by, HOT_ORDER_SQL)}, business_id
-LIMIT ${sqlInt(q.limit, 1, 1000)}`,
+    const order = sqlChoice(q.by, HOT_ORDER_SQL);
+    const limit = sqlInt(q.limit, 1, 1000);
+    const answer = (businesses: Array<{ business_id: string; events: number; records_created: number }>) => ({ from: q.from, to: q.to, by: q.by, businesses });
+    if (this.useRollup) return answer(topBusinesses(await this.withRuns(q.from, q.to, (runs) => this.businessCounts(q.from, q.to, runs)), q.by, q.limit));
+    const rows = await this.selectOver<BusinessSumRow>(q.from, q.to, 'per-business', 'summable', (source) =>
+      `${BUSINESS_SUMS_SQL(source)}
+ORDER BY ${order}, business_id
+LIMIT ${limit}`,
     );
-    return {
-      from: q.from,
-      to: q.to,
-      by: q.by,
-      businesses: rows.map((r) => ({ business_id: r.business_id, events: Number(r.events), records_created: Number(r.records_created) })),
-    };
+    return answer(rows.map((r) => ({ business_id: r.business_id, events: Number(r.events), records_created: Number(r.records_created) })));
+  }
+
+  /**
+   * Every business's counts over [from, to] read with these runs: the whole days' and the partly
+   * rolled days' run rows summed once per set of runs and kept (RunSumsCache), the raw part read
+   * on every call, added up here. The ranking is done here too (topBusinesses), in the order the
+   * SQL of the raw-only path gives.
+   */
+  private async businessCounts(from: string, to: string, runs: ReadonlyMap<string, UsableRun>): Promise<CountsByBusiness> {
+    const sources = summableSourcesSql({ ...this.sourceTables(), from, to, scope: 'per-business', runs });
+    const kept = (part: 'whole' | 'partial', source: Sql | null) =>
+      source === null ? Promise.resolve(new Map() as CountsByBusiness) : this.runSums.get(`${part} ${runsKey(runs, part)}`, () => this.sumsPerBusiness(source));
+    return addedUp(await Promise.all([kept('whole', sources.whole), kept('partial', sources.partial), sources.raw === null ? new Map() : this.sumsPerBusiness(sources.raw)]));
+  }
+
+  private async sumsPerBusiness(source: Sql): Promise<CountsByBusiness> {
+    return countsOf(await this.gateway.select<BusinessSumRow>(BUSINESS_SUMS_SQL(source)));
   }
 
   async growth(q: GrowthQuery): Promise<GrowthResult> {
@@ -167,32 +193,42 @@ ORDER BY period_start`,
     };
   }
 
-  /**
-   * Runs `query` over the daily source of [from, to] (dailySourceSql, in the shape asked for). The usable runs are read on every call but not waited for when the same range was asked
-   * before: the query starts at once with the runs that call found, and its answer is kept only if
-   * the runs read now are the same — otherwise it is asked again with them. So every answer comes
-   * from runs usable at this call's read, as if read first, and a repeated question pays the longer
-   * of the two round trips instead of both (the read is ~10 ms of ClickHouse at any size).
-   */
+  /** Runs `query` over the daily source of [from, to] (dailySourceSql, in the shape asked for) with the usable runs (withRuns). */
   private async selectOver<R>(from: string, to: string, scope: DailyScope, shape: SourceShape, query: (source: Sql) => Sql): Promise<R[]> {
     // Rendered first so a value that skipped validation is refused before anything is read.
     sqlDate(from);
     sqlDate(to);
     query('(SELECT 1)');
     const rows = shape === 'summable' ? { users: [], rows: 'summable' as const } : { users: shape };
-    const ask = (runs: ReadonlyMap<string, UsableRun>) =>
-      this.gateway.select<R>(query(dailySourceSql({ events: this.events, rollup: this.rollup.tables.rollup, partial: this.rollup.tables.partial, from, to, scope, runs, ...rows })));
-    if (!this.useRollup) return ask(new Map());
+    const ask = (runs: ReadonlyMap<string, UsableRun>) => this.gateway.select<R>(query(dailySourceSql({ ...this.sourceTables(), from, to, scope, runs, ...rows })));
+    return this.useRollup ? this.withRuns(from, to, ask) : ask(new Map());
+  }
+
+  /**
+   * `ask` with the usable runs of [from, to]. The runs are read on every call but not waited for
+   * when the same range was asked before: `ask` starts at once with the runs that call found, and
+   * its answer is kept only if the runs read now are the same — otherwise it is asked again with
+   * them. So every answer comes from runs usable at this call's read, as if read first, and a
+   * repeated question pays the longer of the two round trips instead of both (the read is ~10 ms
+   * of ClickHouse at any size).
+   */
+  private async withRuns<R>(from: string, to: string, ask: (runs: ReadonlyMap<string, UsableRun>) => Promise<R>): Promise<R> {
+    sqlDate(from);
+    sqlDate(to);
     const range = `${from}/${to}`;
     const guess = this.lastRuns.get(range);
     const current = this.rollup.usableRuns(from, to).then((runs) => this.remember(range, runs));
     if (guess === undefined) return ask(await current);
-    const early = ask(guess).then((rows) => ({ rows }), (error: unknown) => ({ error }));
+    const early = ask(guess).then((answer) => ({ answer }), (error: unknown) => ({ error }));
     const runs = await current;
     if (!sameRuns(runs, guess)) return ask(runs); // the early answer (or its failure) is dropped
-    const answer = await early;
-    if ('error' in answer) throw answer.error;
-    return answer.rows;
+    const settled = await early;
+    if ('error' in settled) throw settled.error;
+    return settled.answer;
+  }
+
+  private sourceTables(): { events: Sql; rollup: Sql; partial: Sql } {
+    return { events: this.events, rollup: this.rollup.tables.rollup, partial: this.rollup.tables.partial };
   }
 
   /** Keeps the runs last read for a range (the most recent LAST_RUNS_KEPT ranges). */
@@ -202,6 +238,12 @@ ORDER BY period_start`,
     if (this.lastRuns.size > LAST_RUNS_KEPT) this.lastRuns.delete(this.lastRuns.keys().next().value!);
     return runs;
   }
+}
+
+/** The runs of one part (whole days, or partly rolled ones with the hour each read to), as a cache key. */
+function runsKey(runs: ReadonlyMap<string, UsableRun>, part: 'whole' | 'partial'): string {
+  const ofPart = [...runs].filter(([, run]) => (run.throughHour === WHOLE_DAY) === (part === 'whole'));
+  return ofPart.map(([day, run]) => `${day}:${run.runId}:${run.throughHour}`).sort().join(',');
 }
 
 function sameRuns(a: ReadonlyMap<string, UsableRun>, b: ReadonlyMap<string, UsableRun>): boolean {

@@ -47,6 +47,8 @@ export interface DailySourceInput {
   rows?: 'per-day' | 'summable';
 }
 export type UserColumn = 'n_users' | 'user_set' | 'user_sketch';
+/** The tables, range, scope and runs: what every source part is built from. */
+export type SourceRange = Omit<DailySourceInput, 'users' | 'rows'>;
 
 /** Each user column's expression over the rollup's rows, over the raw events, and over both sides of a partly rolled day. */
 const ROLLED_USERS: Record<UserColumn, Sql> = {
@@ -84,12 +86,7 @@ const PARTIAL_COUNT_ALONE: Sql = 'uniqExactArray(p_user_set)';
  * to a column it aggregates is cyclic).
  */
 export function dailySourceSql(input: DailySourceInput): Sql {
-  const days = daysOf(input.from, input.to);
-  // Runs are selected by id alone, unique among days this close (run-ids.ts).
-  if (days.length >= RUN_DAY_SPAN) throw new Error(`a range of ${days.length} days: fewer than ${RUN_DAY_SPAN}`);
-  const whole = days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY);
-  const partial = days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY);
-  const raw = days.filter((d) => !input.runs.has(d));
+  const { whole, partial, raw } = daysBySource(input);
   const summable = input.rows === 'summable';
   if (summable && input.users.length > 0) throw new Error('summable rows carry no user columns: distinct users do not add up');
   const parts: Sql[] = [];
@@ -99,11 +96,50 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   return `(${parts.join('\nUNION ALL\n')})`;
 }
 
+/**
+ * The summable rows of dailySourceSql in three sources, each null when the range has none of it,
+ * for a caller that keeps the sums of the first two: `whole`, the rows of the whole days' usable
+ * runs; `partial`, the rows of the partly rolled days' runs; `raw`, the raw events of the days
+ * without a run and of the partly rolled days' hours after their run's (each once). A run's rows
+ * never change while it is usable — an erasure or a late event marks the day, which voids the run,
+ * and a new run has a new id — so sums over the first two are fixed by the runs' ids.
+ */
+export interface SummableSources {
+  whole: Sql | null;
+  partial: Sql | null;
+  raw: Sql | null;
+}
+
+export function summableSourcesSql(input: SourceRange): SummableSources {
+  const { whole, partial, raw } = daysBySource(input);
+  // One SELECT with both conditions, not a UNION ALL of two: 18.16 refuses some unions whose
+  // first branch it reads as constant ("Cannot convert column … non constant"), and each branch
+  // costs a few ms of fixed time.
+  const rawWhere = [...(raw.length > 0 ? [`(${rawDaysSql(raw)})`] : []), ...(partial.length > 0 ? [laterHoursSql(input, partial)] : [])];
+  return {
+    whole: whole.length > 0 ? `(${rolledRows(input, input.rollup, whole, '', [])})` : null,
+    partial: partial.length > 0 ? `(${rolledRows(input, input.partial, partial, '', [])})` : null,
+    raw: rawWhere.length > 0 ? `(${rawEventRows(input, `(${rawWhere.join(' OR ')})`)})` : null,
+  };
+}
+
+/** The range's days by where their rows come from: a whole day's run, a partly rolled day's run (and raw), or raw alone. */
+function daysBySource(input: Pick<DailySourceInput, 'from' | 'to' | 'runs'>): { whole: string[]; partial: string[]; raw: string[] } {
+  const days = daysOf(input.from, input.to);
+  // Runs are selected by id alone, unique among days this close (run-ids.ts).
+  if (days.length >= RUN_DAY_SPAN) throw new Error(`a range of ${days.length} days: fewer than ${RUN_DAY_SPAN}`);
+  return {
+    whole: days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY),
+    partial: days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY),
+    raw: days.filter((d) => !input.runs.has(d)),
+  };
+}
+
 /** Output column names, or the same prefixed inside the partial days' sum (see dailySourceSql). */
 const COUNTS = ['created', 'updated', 'deleted', 'events'] as const;
 
 /** The rows of the days' usable runs, from the table holding them. */
-function rolledRows(input: DailySourceInput, table: Sql, days: readonly string[], prefix: string, users: readonly UserColumn[]): Sql {
+function rolledRows(input: SourceRange, table: Sql, days: readonly string[], prefix: string, users: readonly UserColumn[]): Sql {
   const runs = runIdsSql(days.map((d) => input.runs.get(d)!.runId));
   const [c, u, d, e] = COUNTS.map((n) => `${prefix}n_${n}`);
   const scope = input.scope;
@@ -126,7 +162,7 @@ GROUP BY ${group}`;
 }
 
 /** The raw events matching `where` (each once), a row each whose counts are 0 or 1 (summable rows). */
-function rawEventRows(input: DailySourceInput, where: Sql): Sql {
+function rawEventRows(input: SourceRange, where: Sql): Sql {
   const scope = input.scope;
   const one = typeof scope === 'object' ? ` AND business_id = ${sqlString(scope.business)}` : '';
   const business = scope === 'all-businesses' ? `${sqlString(ALL_BUSINESSES)} AS business_id` : 'business_id';
@@ -156,7 +192,7 @@ GROUP BY business_id, rday`;
 }
 
 /** The raw events of partly rolled days from the hour after their run's last. */
-function laterHoursSql(input: DailySourceInput, days: readonly string[]): Sql {
+function laterHoursSql(input: SourceRange, days: readonly string[]): Sql {
   const later = days.map((day) => {
     const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * HOUR_MS);
     const to = new Date(`${addDays(day, 1)}T00:00:00Z`);

@@ -20,7 +20,7 @@ import { dailySourceSql, summableSourcesSql, type DailyScope, type UserColumn } 
 import { WHOLE_DAY } from '../rollup/rollup-tables';
 import { sketchCount } from '../rollup/users-sketch';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
-import { addedUp, type BusinessSumRow, countsOf, type CountsByBusiness, topBusinesses } from './business-ranking';
+import { type BusinessSumRow, countsOf, type CountsByBusiness, topBusinesses } from './business-ranking';
 import { RunSumsCache } from './run-sums-cache';
 
 const BUCKET_SQL: Record<GrowthInterval, Sql> = {
@@ -137,16 +137,16 @@ LIMIT ${limit}`,
   }
 
   /**
-   * Every business's counts over [from, to] read with these runs: the whole days' and the partly
-   * rolled days' run rows summed once per set of runs and kept (RunSumsCache), the raw part read
-   * on every call, added up here. The ranking is done here too (topBusinesses), in the order the
+   * Every business's counts over [from, to] read with these runs, in three parts that add up: the
+   * whole days' and the partly rolled days' run rows summed once per set of runs and kept
+   * (RunSumsCache), the raw part read on every call. The ranking is done here too (topBusinesses), in the order the
    * SQL of the raw-only path gives.
    */
-  private async businessCounts(from: string, to: string, runs: ReadonlyMap<string, UsableRun>): Promise<CountsByBusiness> {
+  private async businessCounts(from: string, to: string, runs: ReadonlyMap<string, UsableRun>): Promise<CountsByBusiness[]> {
     const sources = summableSourcesSql({ ...this.sourceTables(), from, to, scope: 'per-business', runs });
     const kept = (part: 'whole' | 'partial', source: Sql | null) =>
       source === null ? Promise.resolve(new Map() as CountsByBusiness) : this.runSums.get(`${part} ${runsKey(runs, part)}`, () => this.sumsPerBusiness(source));
-    return addedUp(await Promise.all([kept('whole', sources.whole), kept('partial', sources.partial), sources.raw === null ? new Map() : this.sumsPerBusiness(sources.raw)]));
+    return Promise.all([kept('whole', sources.whole), kept('partial', sources.partial), sources.raw === null ? new Map() : this.sumsPerBusiness(sources.raw)]);
   }
 
   private async sumsPerBusiness(source: Sql): Promise<CountsByBusiness> {

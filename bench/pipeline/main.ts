@@ -23,6 +23,7 @@ import { deleteIndices } from '../../test/pipeline/pipeline-fixture';
 import { between, CpuMeter, enginePids, portOf, type CpuWindow } from './cpu-meter';
 import { costTable, microsPerEvent, pipelineMicros, ratioLine, rawLine, stageRatios } from './cost-report';
 import { applyShape, applyShapeLines } from './apply-shape';
+import { rawProduceInFreshProcess } from './fresh-producer';
 import { AppProcess } from './processes';
 import { SUMMARY_PREFIX, type RunSummary } from './run-summary';
 import { ms, QueryLoad } from './query-load';
@@ -32,6 +33,11 @@ import { writeLoad, type WriteResult } from './write-load';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+function oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const value = process.env[name] ?? fallback;
+  if (!choices.includes(value as T)) throw new Error(`${name}=${value}: one of ${choices.join(', ')}`);
+  return value as T;
+}
 const RATE = num('BENCH_RATE', 2_000);
 const SECONDS = num('BENCH_SECONDS', 30);
 /**
@@ -53,6 +59,8 @@ const LOOKUP_RATE = num('BENCH_LOOKUP_RATE', 0);
 const RAW_SECONDS = num('BENCH_RAW_SECONDS', 15);
 const RAW_BATCH = num('BENCH_RAW_BATCH', 1_000);
 const RAW_CH_FORMATS = list('BENCH_RAW_CH_FORMATS', 'TabSeparated');
+/** Where the raw kafkajs producer runs: `fresh` (a process of its own, fresh-producer.ts), `same` (this process, as before), `both` (the ratio uses the fresh one). */
+const RAW_PRODUCER = oneOf('BENCH_RAW_PRODUCER', ['fresh', 'same', 'both'] as const, 'fresh');
 /** Elasticsearch refresh interval of the benchmark's indices (the projector's default is 1s). */
 const REFRESH = process.env.BENCH_ES_REFRESH_INTERVAL ?? '250ms';
 /**
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
     for (const app of [...apps].reverse()) await app.stop().catch(() => undefined);
   }
   try {
-    if (PHASES.has('raw')) await rawPhases(meter, cost, Math.min(written, Math.round(RATE * RAW_SECONDS)));
+    if (PHASES.has('raw')) await rawPhases(meter, engines, cost, Math.min(written, Math.round(RATE * RAW_SECONDS)));
   } finally {
     await cleanup();
   }
@@ -260,7 +268,7 @@ function printWrites(writes: WriteResult, rate: number): void {
  * The raw baselines on `count` events the pipeline carried (the apps are stopped by now, so the
  * engines serve only the raw client), then the ratios against the cost phase.
  */
-async function rawPhases(meter: CpuMeter, cost: { window: CpuWindow; events: number } | undefined, count: number): Promise<void> {
+async function rawPhases(meter: CpuMeter, engines: Record<string, number[]>, cost: { window: CpuWindow; events: number } | undefined, count: number): Promise<void> {
   const pace = { rate: RATE, batch: RAW_BATCH };
   console.log(`\n## raw baselines: ${fmt(count)} of the events the pipeline carried, paced at ${RATE}/s in batches of ${RAW_BATCH}, same client libraries; CPU µs per event of the client (this process) and of the engine`);
   const phases = new Map<string, RawPhase>();
@@ -277,7 +285,10 @@ async function rawPhases(meter: CpuMeter, cost: { window: CpuWindow; events: num
   await admin.disconnect();
   await ensureTopics(kafka, [{ topic: raw.topic, numPartitions: partitions }]);
   console.log(`  (the events topic has ${partitions} partitions; the raw topic as many)`);
-  show(await rawProduce(kafka, meter, raw.topic, consumed.messages, pace));
+  // The producer's baseline in a fresh process (fresh-producer.ts), in this one, or both (the ratio uses the fresh one).
+  if (RAW_PRODUCER !== 'fresh') show({ ...(await rawProduce(kafka, meter, raw.topic, consumed.messages, pace)), name: 'kafka produce, in the bench process' });
+  if (RAW_PRODUCER !== 'same') show(await rawProduceInFreshProcess(BROKERS, raw.topic, consumed.messages, pace, { kafka: engines.kafka ?? [] }));
+  else phases.set('kafka produce', { ...phases.get('kafka produce, in the bench process')!, name: 'kafka produce' });
 
   const es = createElasticsearchClient({ url: ES, requestTimeoutMs: 60_000, maxRetries: 0 });
   try {

@@ -12,8 +12,8 @@ type Store = (typeof MAINTAINED_STORES)[number];
  * `ops-cli maintain [--only mysql,clickhouse,…] [--lookback-days N] [--json]`: the data-lifecycle
  * job (run it daily beside `partitions`, which keeps the shards' event partitions and idempotency
  * keys): cold event months exported (never dropped here: `archive drop`), read-model retention,
- * the ClickHouse daily rollup, Kafka topic retention (`--only clickhouse` hourly as well: the
- * current day rolled up to its last settled hour). Each store's retention comes from its
+ * the ClickHouse daily rollup, Kafka topic retention (`--only clickhouse` every 10 minutes as well:
+ * the current day rolled up to its last settled slot, docs/adr/0009). Each store's retention comes from its
  * variables (README, Data lifecycle).
  * Exit 0 done, 1 a store failed (the others still ran), 2 usage.
  */

@@ -173,9 +173,9 @@ export function describeAnalyticsContract(engineName: string, open: () => Promis
       // The sink (real clock) marked these old days as it wrote them: a run is usable from the next second on.
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await rollup.rollDay('2026-01-01');
-      await rollup.rollDay('2026-01-02', 3); // its events of 01:00 rolled; of 03:00 and 05:00 (B's user 4 again) raw
+      await rollup.rollDay('2026-01-02', 3 * 60); // its events of 01:00 rolled; of 03:00 and 05:00 (B's user 4 again) raw
       const runs = await rollup.usableRuns('2026-01-01', '2026-01-02');
-      expect(Object.fromEntries([...runs].map(([day, run]) => [day, run.throughHour]))).toEqual({ '2026-01-01': 24, '2026-01-02': 3 });
+      expect(Object.fromEntries([...runs].map(([day, run]) => [day, run.throughMinute]))).toEqual({ '2026-01-01': 1440, '2026-01-02': 180 });
       const range = { from: '2026-01-01', to: '2026-01-03' };
       const ask = async (a: typeof raw) => [
         await a.recordsPerBusinessPerDay({ ...range, limit: 100 }),

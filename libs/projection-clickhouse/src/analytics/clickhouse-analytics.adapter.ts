@@ -17,7 +17,7 @@ import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { DailyRollup, type UsableRun } from '../rollup/daily-rollup';
 import { dailySourceSql, summableSourcesSql, type DailyScope, type UserColumn } from '../rollup/daily-source';
-import { WHOLE_DAY } from '../rollup/rollup-tables';
+import { WHOLE_DAY_MINUTES } from '../rollup/rollup-tables';
 import { sketchCount } from '../rollup/users-sketch';
 import { type Sql, sqlChoice, sqlDate, sqlInt } from '../sql/sql-literals';
 import { type BusinessSumRow, countsOf, type CountsByBusiness, topBusinesses } from './business-ranking';
@@ -228,7 +228,7 @@ ORDER BY period_start`,
   }
 
   private sourceTables(): { events: Sql; rollup: Sql; partial: Sql } {
-    return { events: this.events, rollup: this.rollup.tables.rollup, partial: this.rollup.tables.partial };
+    return { events: this.events, rollup: this.rollup.tables.rollup, partial: this.rollup.tables.slots };
   }
 
   /** Keeps the runs last read for a range (the most recent LAST_RUNS_KEPT ranges). */
@@ -242,15 +242,15 @@ ORDER BY period_start`,
 
 /** The runs of one part (whole days, or partly rolled ones with the hour each read to), as a cache key. */
 function runsKey(runs: ReadonlyMap<string, UsableRun>, part: 'whole' | 'partial'): string {
-  const ofPart = [...runs].filter(([, run]) => (run.throughHour === WHOLE_DAY) === (part === 'whole'));
-  return ofPart.map(([day, run]) => `${day}:${run.runId}:${run.throughHour}`).sort().join(',');
+  const ofPart = [...runs].filter(([, run]) => (run.throughMinute === WHOLE_DAY_MINUTES) === (part === 'whole'));
+  return ofPart.map(([day, run]) => `${day}:${run.runId}:${run.throughMinute}`).sort().join(',');
 }
 
 function sameRuns(a: ReadonlyMap<string, UsableRun>, b: ReadonlyMap<string, UsableRun>): boolean {
   if (a.size !== b.size) return false;
   for (const [day, run] of a) {
     const other = b.get(day);
-    if (other?.runId !== run.runId || other.throughHour !== run.throughHour) return false;
+    if (other?.runId !== run.runId || other.throughMinute !== run.throughMinute) return false;
   }
   return true;
 }

@@ -22,7 +22,7 @@ class ScriptedGateway implements ClickHouseGateway {
       const runId = this.runId;
       this.sent.push('runs');
       await new Promise<void>((resolve) => this.release.push(resolve));
-      return [{ kind: 'run', d: '2026-12-01', v: runId, h: 24 }] as T[];
+      return [{ kind: 'run', d: '2026-12-01', v: runId, h: 24, m: 1440 }] as T[];
     }
     const run = /run_id IN \((\d+)\)/.exec(sql)?.[1] ?? 'none';
     this.sent.push(`query ${run}`);

@@ -2,7 +2,7 @@ import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { EVENTS_TABLE, LATEST_TABLE, liveTables } from '../schema/analytics-tables';
 import { DailyRollup } from '../rollup/daily-rollup';
 import { sqlDate, sqlQualifiedName, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
-import { ROLLUP_PARTIAL_TABLE, ROLLUP_TABLE } from '../rollup/rollup-tables';
+import { PART_OF_DAY_TABLES, ROLLUP_TABLE } from '../rollup/rollup-tables';
 
 /**
  * Deletes a user's rows from every table of the analytics read model: the live raw-events and
@@ -54,12 +54,12 @@ export class ClickHouseUserErasure {
   private async forgetInRollup(days: string[], signal?: AbortSignal): Promise<void> {
     const rollup = new DailyRollup(this.gateway, this.database);
     const present = await this.gateway.select<{ name: string }>(
-      `SELECT name FROM system.tables WHERE database = ${sqlString(this.database)} AND name IN (${sqlString(ROLLUP_TABLE)}, ${sqlString(ROLLUP_PARTIAL_TABLE)})` as Sql,
+      `SELECT name FROM system.tables WHERE database = ${sqlString(this.database)} AND name IN (${[ROLLUP_TABLE, ...PART_OF_DAY_TABLES].map(sqlString).join(', ')})` as Sql,
     );
     if (present.length === 0) return; // a read model prepared before the rollup existed: nothing rolled up
     await rollup.markDirty(days);
     const onDays = `day IN (${days.map(sqlDate).join(', ')})`;
-    // Both tables of rows: the whole days' and the partial runs' (the current day's first hours).
+    // Every table of rows: the whole days' and the partial runs' (the current day's first minutes; hours before docs/adr/0009).
     for (const { name } of present) {
       const table = sqlQualifiedName(this.database, name);
       const [{ n }] = await this.gateway.select<{ n: string | number }>(`SELECT count() AS n FROM ${table} WHERE ${onDays}` as Sql);

@@ -29,9 +29,9 @@ describe('ClickHouse retention (ClickHouse server)', () => {
     );
     expect(await sink.apply(events)).toEqual([]);
     await rollup.rollDay(DAYS.whole);
-    await rollup.rollDay(DAYS.partial, 12);
+    await rollup.rollDay(DAYS.partial, 12 * 60);
     await rollup.rollDay(DAYS.kept);
-    await rollup.rollDay(DAYS.keptPartial, 6);
+    await rollup.rollDay(DAYS.keptPartial, 6 * 60);
     const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
     const created = async () => {
       const months = [['2025-10-01', '2025-10-31'], ['2026-11-01', '2026-11-30']];
@@ -41,7 +41,7 @@ describe('ClickHouse retention (ClickHouse server)', () => {
     const partitions = async () =>
       (await db.gateway.select<{ t: string; p: string }>(`SELECT DISTINCT table AS t, partition AS p FROM system.parts WHERE active AND database = '${db.config.database}' ORDER BY t, p`)).map((r) => `${r.t} ${r.p}`);
     const before = await partitions();
-    expect(before).toEqual(expect.arrayContaining(['record_events 202510', 'daily_business_rollup 202510', `daily_business_rollup_partial ('${DAYS.partial}',${(await rollup.usableRuns(DAYS.partial, DAYS.partial)).get(DAYS.partial)?.runId})`]));
+    expect(before).toEqual(expect.arrayContaining(['record_events 202510', 'daily_business_rollup 202510', `daily_business_rollup_slots ('${DAYS.partial}',${(await rollup.usableRuns(DAYS.partial, DAYS.partial)).get(DAYS.partial)?.runId})`]));
     expect(await created()).toEqual([['2025-10-01', 2], ['2026-11-01', 2]]);
 
     const raw = await dropExpiredPartitions(db.gateway, db.config.database, { rawMonths: 13, rollupMonths: 0 }, NOW);
@@ -49,7 +49,7 @@ describe('ClickHouse retention (ClickHouse server)', () => {
     expect(await created()).toEqual([['2025-10-01', 2], ['2026-11-01', 2]]); // from the rollup alone (the partial day's later hours: no raw events left)
 
     const all = await dropExpiredPartitions(db.gateway, db.config.database, { rawMonths: 13, rollupMonths: 13 }, NOW);
-    expect(all.map((d) => d.table).sort()).toEqual(['daily_business_rollup', 'daily_business_rollup_partial', 'daily_rollup_runs']);
+    expect(all.map((d) => d.table).sort()).toEqual(['daily_business_rollup', 'daily_business_rollup_slots', 'daily_rollup_runs']);
     const after = await partitions();
     expect(after.filter((p) => p.includes('2025-10') || p.includes('202510'))).toEqual([]);
     expect(after).toEqual(before.filter((p) => !p.includes('2025-10') && !p.includes('202510')));

@@ -1,6 +1,6 @@
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { EVENTS_TABLE, LATEST_TABLE } from '../schema/analytics-tables';
-import { partialRunPartitionSql, ROLLUP_DIRTY_TABLE, ROLLUP_PARTIAL_TABLE, ROLLUP_RUNS_TABLE, ROLLUP_TABLE } from '../rollup/rollup-tables';
+import { PART_OF_DAY_TABLES, partialRunPartitionSql, ROLLUP_DIRTY_TABLE, ROLLUP_RUNS_TABLE, ROLLUP_TABLE } from '../rollup/rollup-tables';
 import { sqlInt, sqlQualifiedName, sqlString, type Sql } from '../sql/sql-literals';
 
 export interface ClickHouseRetentionPolicy {
@@ -54,20 +54,22 @@ export async function dropExpiredPartitions(
 }
 
 /**
- * The partial runs' table has a partition per (day, run) (rollup-tables.ts); the job drops all
- * but a day's latest, so what retention finds here is a day whose latest run read only its first
- * hours (the job never rolled it whole).
+ * The partial runs' tables have a partition per (day, run) (rollup-tables.ts); the job drops all
+ * but a day's latest, so what retention finds there is a day whose latest run read only its first
+ * minutes (or hours, before docs/adr/0009: the job never rolled it whole).
  */
 async function dropExpiredPartialRuns(gateway: ClickHouseGateway, database: string, firstKept: number): Promise<DroppedPartition[]> {
-  const rows = await gateway.select<{ partition: string }>(
-    `SELECT DISTINCT partition FROM system.parts WHERE active AND database = ${sqlString(database)} AND table = ${sqlString(ROLLUP_PARTIAL_TABLE)}` as Sql,
-  );
   const dropped: DroppedPartition[] = [];
-  for (const { partition } of rows) {
-    const run = /^\('(\d{4})-(\d{2})-(\d{2})',(\d+)\)$/.exec(partition);
-    if (!run || Number(run[1] + run[2]) >= firstKept) continue;
-    await gateway.command(`ALTER TABLE ${sqlQualifiedName(database, ROLLUP_PARTIAL_TABLE)} DROP PARTITION ${partialRunPartitionSql(`${run[1]}-${run[2]}-${run[3]}`, run[4])}`);
-    dropped.push({ table: ROLLUP_PARTIAL_TABLE, partition });
+  for (const table of PART_OF_DAY_TABLES) {
+    const rows = await gateway.select<{ partition: string }>(
+      `SELECT DISTINCT partition FROM system.parts WHERE active AND database = ${sqlString(database)} AND table = ${sqlString(table)}` as Sql,
+    );
+    for (const { partition } of rows) {
+      const run = /^\('(\d{4})-(\d{2})-(\d{2})',(\d+)\)$/.exec(partition);
+      if (!run || Number(run[1] + run[2]) >= firstKept) continue;
+      await gateway.command(`ALTER TABLE ${sqlQualifiedName(database, table)} DROP PARTITION ${partialRunPartitionSql(`${run[1]}-${run[2]}-${run[3]}`, run[4])}`);
+      dropped.push({ table, partition });
+    }
   }
   return dropped;
 }

@@ -1,4 +1,4 @@
-import { hoursBefore } from '../rollup/daily-rollup';
+import { minutesBefore } from '../rollup/daily-rollup';
 import { firstKeptMonth, firstRawDay } from './clickhouse-retention';
 
 describe('ClickHouse retention and rollup arithmetic', () => {
@@ -10,10 +10,12 @@ describe('ClickHouse retention and rollup arithmetic', () => {
     expect(firstRawDay(new Date('2026-12-02T10:00:00Z'), 0)).toBeUndefined();
   });
 
-  it('the sink marks the days of events before its current hour, each from the earliest such hour of it', () => {
-    const now = new Date('2026-12-02T13:20:00Z');
-    const at = ['2026-12-02 13:00:00', '2026-12-02 13:59:59.999', '2026-12-02 12:59:59', '2026-12-02 07:10:00', '2026-12-01 23:59:59', '2026-11-30 12:00:00', '2026-11-30 03:00:00', '2026-12-03 01:00:00'];
-    expect(Object.fromEntries(hoursBefore(now, at))).toEqual({ '2026-12-02': 7, '2026-12-01': 23, '2026-11-30': 3 });
-    expect(hoursBefore(now, ['2026-12-02 13:00:00', '2026-12-02 13:45:00']).size).toBe(0);
+  it('the sink marks the days of events before its current slot (10 minutes), each from the earliest such minute of it', () => {
+    const now = new Date('2026-12-02T13:27:00Z'); // in the slot 13:20–13:30
+    const at = ['2026-12-02 13:20:00', '2026-12-02 13:29:59.999', '2026-12-02 13:19:59', '2026-12-02 07:10:30', '2026-12-01 23:59:59', '2026-11-30 12:00:00', '2026-11-30 03:05:00', '2026-12-03 01:00:00'];
+    expect(Object.fromEntries(minutesBefore(now, at))).toEqual({ '2026-12-02': 7 * 60 + 10, '2026-12-01': 23 * 60 + 59, '2026-11-30': 3 * 60 + 5 });
+    expect(Object.fromEntries(minutesBefore(now, ['2026-12-02 13:19:59', '2026-12-02 13:25:00']))).toEqual({ '2026-12-02': 13 * 60 + 19 });
+    expect(minutesBefore(now, ['2026-12-02 13:20:00', '2026-12-02 13:45:00']).size).toBe(0);
+    expect(minutesBefore(new Date('2026-12-02T00:00:00Z'), ['2026-12-01 23:59:59']).get('2026-12-01')).toBe(1439);
   });
 });

@@ -9,7 +9,7 @@ import { mapBatch } from '../sink/event-rows';
 import { sqlUInt64 } from '../sql/sql-literals';
 import { type ClickHouseTestDatabase, createClickHouseTestDatabase, EnvelopeFactory, shuffled } from '../testing/clickhouse-test-database';
 import { DailyRollup, WHOLE_RUNS_PRUNE_SHARE } from './daily-rollup';
-import { ROLLUP_PARTIAL_TABLE, ROLLUP_TABLE } from './rollup-tables';
+import { ROLLUP_SLOT_MINUTES, ROLLUP_SLOTS_TABLE, ROLLUP_TABLE } from './rollup-tables';
 import { newRunId, runStartOf } from './run-ids';
 
 /*
@@ -156,17 +156,17 @@ describe('daily rollup (ClickHouse server)', () => {
     // User 303 of tail-7 before the cut, rolled; the same user after the cut, raw: one active user, not two.
     expect(await sinkAt('02:40:00').apply([created('02:30:00', 'tail-7', '303')])).toEqual([]);
     await nextSecond();
-    await rollup.rollDay(day, 12);
-    expect(await runOfDay()).toMatchObject({ throughHour: 12 });
-    expect(await rowsOf(rollup.tables.partial, day)).toBeGreaterThan(0); // a partial run's rows are in their own table
+    await rollup.rollDay(day, 12 * 60);
+    expect(await runOfDay()).toMatchObject({ throughMinute: 720 });
+    expect(await rowsOf(rollup.tables.slots, day)).toBeGreaterThan(0); // a partial run's rows are in their own table
     expect(await rowsOf(rollup.tables.rollup, day)).toBe(0);
     await expectSameAnswers();
     const marks = await marksOfDay();
-    expect(await sinkAt('18:45:00').apply([created('18:30:00', 'tail-7', '303')])).toEqual([]); // of the sink's current hour: no mark
+    expect(await sinkAt('18:45:00').apply([created('18:42:00', 'tail-7', '303')])).toEqual([]); // of the sink's current slot (18:40–18:50): no mark
     expect(await marksOfDay()).toBe(marks);
-    expect(await sinkAt('23:00:00').apply([created('15:30:00', 'hot-1', '101')])).toEqual([]); // marked from 15: after the run's hours
+    expect(await sinkAt('23:00:00').apply([created('15:30:00', 'hot-1', '101')])).toEqual([]); // marked from 15:30: after the run's minutes
     expect(await marksOfDay()).toBe(marks + 1);
-    expect(await runOfDay()).toMatchObject({ throughHour: 12 });
+    expect(await runOfDay()).toMatchObject({ throughMinute: 720 });
     const perDay = await withRollup.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'tail-7' });
     expect(perDay).toEqual(await rawOnly.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'tail-7' }));
     await expectSameAnswers();
@@ -175,7 +175,7 @@ describe('daily rollup (ClickHouse server)', () => {
     expect(await runOfDay()).toBeUndefined();
     await expectSameAnswers();
     await rollAgainAndExpectUsable(day);
-    expect(await runOfDay()).toMatchObject({ throughHour: 24 });
+    expect(await runOfDay()).toMatchObject({ throughMinute: 1440 });
   }, 60_000);
 
   it("a later run of a partly rolled day reads only the hours after that run's and adds them to its rows; a voided run is not built on", async () => {
@@ -188,47 +188,48 @@ describe('daily rollup (ClickHouse server)', () => {
     };
     const createdOfTail9 = async (a: ReturnType<typeof validatingFront>) => (await a.recordsPerBusinessPerDay({ from: day, to: day, business_id: 'tail-9' })).rows[0]?.records_created ?? 0;
     await nextSecond();
-    await rollup.rollDay(day, 8);
+    await rollup.rollDay(day, 8 * 60);
     const first = (await runOfDay())!;
     await expectSameAnswers();
     await behindItsBack('05:10:00', '9001');
     await behindItsBack('10:10:00', '9002');
     await nextSecond();
-    await rollup.rollDay(day, 16, first);
-    expect(await runOfDay()).toMatchObject({ throughHour: 16 });
+    await rollup.rollDay(day, 16 * 60, first);
+    expect(await runOfDay()).toMatchObject({ throughMinute: 960 });
     // Hour 10 was read, hour 5 was not read again: the rollup counts one of the two rows.
     expect(await createdOfTail9(withRollup)).toBe((await createdOfTail9(rawOnly)) - 1);
     // The whole day from the 16-hour run: its hours 16–23 only, still without the hour-5 row.
     await nextSecond();
-    await rollup.rollDay(day, 24, (await runOfDay())!);
+    await rollup.rollDay(day, 24 * 60, (await runOfDay())!);
     expect(await rowsOf(rollup.tables.rollup, day)).toBeGreaterThan(0);
     expect(await createdOfTail9(withRollup)).toBe((await createdOfTail9(rawOnly)) - 1);
     // Marked (as the sink does for a late event): the day goes raw, and a run built on a run the mark voided reads every hour.
-    await rollup.markHoursDirty(new Map([[day, 5]]));
+    await rollup.markMinutesDirty(new Map([[day, 5 * 60]]));
     await expectSameAnswers();
     await nextSecond();
-    await rollup.rollDay(day, 20, first); // `first` was usable when the caller looked, not any more
-    expect(await runOfDay()).toMatchObject({ throughHour: 20 });
+    await rollup.rollDay(day, 20 * 60, first); // `first` was usable when the caller looked, not any more
+    expect(await runOfDay()).toMatchObject({ throughMinute: 1200 });
     await expectSameAnswers();
     await nextSecond();
-    await rollup.rollDay(day, 24, (await runOfDay())!);
-    expect(await runOfDay()).toMatchObject({ throughHour: 24 });
+    await rollup.rollDay(day, 24 * 60, (await runOfDay())!);
+    expect(await runOfDay()).toMatchObject({ throughMinute: 1440 });
     await expectSameAnswers();
   }, 90_000);
 
-  it('the job rolls the day still going on up to its last settled hour, and again only once another hour has settled', async () => {
-    const hours = [new Date().getUTCHours()];
+  it('the job rolls the day still going on up to its last settled slot, and again only once another slot has settled', async () => {
+    const slotNow = () => Math.floor((Date.now() % 86_400_000) / (ROLLUP_SLOT_MINUTES * 60_000)) * ROLLUP_SLOT_MINUTES;
+    const slots = [slotNow()];
     const report = await rollup.rollUp({ lookbackDays: 0, settleMs: 0 }); // no whole days: the next test counts them
-    hours.push(new Date().getUTCHours());
+    slots.push(slotNow());
     const today = new Date().toISOString().slice(0, 10);
     const run = (await rollup.usableRuns(today, today)).get(today);
-    if (hours[0] === 0 && hours[1] === 0) expect(report.partial).toBeUndefined();
+    if (slots[0] === 0 && slots[1] === 0) expect(report.partial).toBeUndefined();
     else {
-      // Rolled by this run, or by an earlier test's run of the job within the same hour.
-      expect(hours).toContain(run?.throughHour);
+      // Rolled by this run, or by an earlier test's run of the job within the same slot.
+      expect(slots).toContain(run?.throughMinute);
       if (report.partial) expect(report.partial).toEqual({ day: today, ...run });
       const again = await rollup.rollUp({ lookbackDays: 0, settleMs: 0 });
-      if (again.partial) expect(again.partial.throughHour).toBeGreaterThan(run!.throughHour); // only when the hour turned in between
+      if (again.partial) expect(again.partial.throughMinute).toBeGreaterThan(run!.throughMinute); // only when the slot turned in between
     }
     const unsettled = await rollup.rollUp({ lookbackDays: 0, settleMs: 25 * 3_600_000 });
     expect(unsettled.partial?.day).not.toBe(today);
@@ -244,10 +245,10 @@ describe('daily rollup (ClickHouse server)', () => {
       return Number(n);
     };
     expect(days.length).toBeGreaterThan(3);
-    await rollup.rollDay(days[0], 23); // the user's ids in a partial run's rows too
-    for (const table of [rollup.tables.rollup, rollup.tables.partial]) expect(await rolledRowsOf(table)).toBeGreaterThan(0);
+    await rollup.rollDay(days[0], 23 * 60); // the user's ids in a partial run's rows too
+    for (const table of [rollup.tables.rollup, rollup.tables.slots]) expect(await rolledRowsOf(table)).toBeGreaterThan(0);
     await new ClickHouseUserErasure(db.gateway, db.config.database, 50).eraseUser('13');
-    for (const table of [rollup.tables.rollup, rollup.tables.partial]) expect(await rolledRowsOf(table)).toBe(0);
+    for (const table of [rollup.tables.rollup, rollup.tables.slots]) expect(await rolledRowsOf(table)).toBe(0);
     const [{ left }] = await db.gateway.select<{ left: string }>(`SELECT count() AS left FROM ${events} WHERE user_id = ${sqlUInt64('13')}`);
     expect(Number(left)).toBe(0);
     await expectSameAnswers();
@@ -292,37 +293,62 @@ describe('daily rollup (ClickHouse server)', () => {
   it("the current day's hourly runs go to the partial runs' table, and each one's predecessor by DROP PARTITION: no mutation, nothing rewritten", async () => {
     const day = DAYS[DAYS.length - 3]; // not rolled by beforeAll
     const partitions = async () =>
-      (await db.gateway.select<{ p: string }>(`SELECT DISTINCT partition AS p FROM system.parts WHERE active AND database = '${db.config.database}' AND table = '${ROLLUP_PARTIAL_TABLE}' AND partition LIKE '%${day}%'`)).length;
-    const mutations = await Promise.all([ROLLUP_TABLE, ROLLUP_PARTIAL_TABLE].map(mutationsOf));
+      (await db.gateway.select<{ p: string }>(`SELECT DISTINCT partition AS p FROM system.parts WHERE active AND database = '${db.config.database}' AND table = '${ROLLUP_SLOTS_TABLE}' AND partition LIKE '%${day}%'`)).length;
+    const mutations = await Promise.all([ROLLUP_TABLE, ROLLUP_SLOTS_TABLE].map(mutationsOf));
     await nextSecond();
-    const first = await rollup.rollDay(day, 3);
+    const first = await rollup.rollDay(day, 3 * 60);
     await nextSecond();
-    const second = await rollup.rollDay(day, 5);
+    const second = await rollup.rollDay(day, 5 * 60);
     expect(await partitions()).toBe(2);
     expect(await rollup.pruneSupersededRuns(Math.floor(Date.now() / 1000) - 3600)).toBe(0); // within the grace: a reader may still hold the first
     expect(await rollup.pruneSupersededRuns(inAnHour())).toBeGreaterThanOrEqual(1);
-    expect([await rowsOf(rollup.tables.partial, day, first), await rowsOf(rollup.tables.partial, day, second)]).toEqual([0, expect.any(Number)]);
-    expect(await rowsOf(rollup.tables.partial, day, second)).toBeGreaterThan(0);
+    expect([await rowsOf(rollup.tables.slots, day, first), await rowsOf(rollup.tables.slots, day, second)]).toEqual([0, expect.any(Number)]);
+    expect(await rowsOf(rollup.tables.slots, day, second)).toBeGreaterThan(0);
     await expectSameAnswers();
     // Partial runs whose job died before recording them (on a day with no run at all, and after the
     // latest run of this day): their rows go a day after they started, not before.
     const runAt = (onDay: string, secondsAgo: number) => newRunId(Math.floor(Date.now() / 1000) - secondsAgo, onDay, 5);
     const unrecorded: Array<[string, string]> = [[DAYS[DAYS.length - 1], runAt(DAYS[DAYS.length - 1], 2 * 86_400)], [day, runAt(day, 2 * 86_400)], [day, runAt(day, 0)]];
     for (const [onDay, run] of unrecorded) {
-      await db.gateway.command(`INSERT INTO ${rollup.tables.partial} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)
-SELECT business_id, toDate('${onDay}'), ${run}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.partial} WHERE day = '${day}' AND run_id = ${second}`);
+      await db.gateway.command(`INSERT INTO ${rollup.tables.slots} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)
+SELECT business_id, toDate('${onDay}'), ${run}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.slots} WHERE day = '${day}' AND run_id = ${second}`);
     }
     await rollup.pruneSupersededRuns(inAnHour());
-    const held = await rowsOf(rollup.tables.partial, day, second);
-    expect(await Promise.all(unrecorded.map(([onDay, run]) => rowsOf(rollup.tables.partial, onDay, run)))).toEqual([0, 0, held]);
-    await db.gateway.command(`ALTER TABLE ${rollup.tables.partial} DROP PARTITION ('${day}', ${unrecorded[2][1]})`);
+    const held = await rowsOf(rollup.tables.slots, day, second);
+    expect(await Promise.all(unrecorded.map(([onDay, run]) => rowsOf(rollup.tables.slots, onDay, run)))).toEqual([0, 0, held]);
+    await db.gateway.command(`ALTER TABLE ${rollup.tables.slots} DROP PARTITION ('${day}', ${unrecorded[2][1]})`);
     // The whole day rolled: every partial run of it goes.
     await nextSecond();
     await rollup.rollDay(day);
     expect(await rollup.pruneSupersededRuns(inAnHour())).toBeGreaterThanOrEqual(1); // today's partial runs too, if the hour turned during the suite
     expect(await partitions()).toBe(0);
-    expect(await Promise.all([ROLLUP_TABLE, ROLLUP_PARTIAL_TABLE].map(mutationsOf))).toEqual(mutations);
-    expect((await rollup.usableRuns(day, day)).get(day)).toMatchObject({ throughHour: 24 });
+    expect(await Promise.all([ROLLUP_TABLE, ROLLUP_SLOTS_TABLE].map(mutationsOf))).toEqual(mutations);
+    expect((await rollup.usableRuns(day, day)).get(day)).toMatchObject({ throughMinute: 1440 });
+    await expectSameAnswers();
+  }, 60_000);
+
+  it('a run of a part of a day records through_hour 0 and keeps its rows apart (a reader in hours reads that day raw); a run in hours, the earlier format, is not used and goes once superseded', async () => {
+    const day = DAYS[DAYS.length - 5]; // not rolled by beforeAll
+    await nextSecond();
+    const run = await rollup.rollDay(day, 9 * 60 + 40);
+    const [recorded] = await db.gateway.select<{ h: number | string; m: number | string }>(`SELECT through_hour AS h, through_minute AS m FROM ${rollup.tables.runs} WHERE run_id = ${run}`);
+    expect([Number(recorded.h), Number(recorded.m)]).toEqual([0, 580]);
+    expect(await rowsOf(rollup.tables.slots, day, run)).toBeGreaterThan(0);
+    expect(await rowsOf(rollup.tables.partial, day)).toBe(0); // where a reader in hours looks for a partial run's rows: none, so it reads the day raw
+    expect((await rollup.usableRuns(day, day)).get(day)).toEqual({ runId: run, throughMinute: 580 });
+    await expectSameAnswers();
+    // A later run of the earlier format (through 11:00, rows in the hours' table; the rows above as its stand-in): the day goes raw.
+    await nextSecond();
+    const earlier = newRunId(Math.floor(Date.now() / 1000), day);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.partial} SELECT business_id, day, ${earlier}, records_created, records_updated, records_deleted, events, active_users, users, users_sketch FROM ${rollup.tables.slots} WHERE day = '${day}' AND run_id = ${run}`);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.runs} (day, run_id, started_at, through_hour) VALUES ('${day}', ${earlier}, now(), 11)`);
+    expect((await rollup.usableRuns(day, day)).has(day)).toBe(false);
+    await expectSameAnswers();
+    await nextSecond();
+    const next = await rollup.rollDay(day, 12 * 60, undefined);
+    expect((await rollup.usableRuns(day, day)).get(day)).toEqual({ runId: next, throughMinute: 720 });
+    await rollup.pruneSupersededRuns(inAnHour());
+    expect([await rowsOf(rollup.tables.partial, day, earlier), await rowsOf(rollup.tables.slots, day, run)]).toEqual([0, 0]);
     await expectSameAnswers();
   }, 60_000);
 
@@ -412,7 +438,7 @@ describe('daily rollup written in an earlier format', () => {
     await rollup.prepare();
     await rollup.prepare(); // again: the columns are there
     const usable = await rollup.usableRuns('2026-01-20', '2026-01-21');
-    expect([...usable]).toEqual([['2026-01-20', { runId: runsRun, throughHour: 24 }]]);
+    expect([...usable]).toEqual([['2026-01-20', { runId: runsRun, throughMinute: 1440 }]]);
     const analytics = validatingFront(new ClickHouseAnalytics(db.gateway, db.config.database));
     expect(await analytics.recordsPerBusinessPerDay({ from: '2026-01-20', to: '2026-01-21', limit: 10 })).toMatchObject({ rows: [{ business_id: 'old-1', records_created: 1, active_users: 1 }] });
   }, 60_000);
@@ -420,10 +446,10 @@ describe('daily rollup written in an earlier format', () => {
   it("with partial runs' rows in the main table (before their own table): prepare() voids those runs at once (readers go raw), deletes them, and the job's next run goes to the new table", async () => {
     const { db, rollup } = await readModelWithOneEvent();
     const whole = await rollup.rollDay('2026-01-19'); // no events; a whole day's run, which stays
-    const partial = await rollup.rollDay('2026-01-20', 12);
+    const partial = await rollup.rollDay('2026-01-20', 12 * 60);
     // Where the earlier format kept the partial run's rows: in the main table, no table of their own.
-    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT * FROM ${rollup.tables.partial}`);
-    await db.gateway.command(`DROP TABLE ${rollup.tables.partial}`);
+    await db.gateway.command(`INSERT INTO ${rollup.tables.rollup} SELECT * FROM ${rollup.tables.slots}`);
+    for (const table of [rollup.tables.slots, rollup.tables.partial]) await db.gateway.command(`DROP TABLE ${table}`);
     const range = { from: '2026-01-19', to: '2026-01-20', limit: 10 };
     const expected = { rows: [{ business_id: 'old-1', day: '2026-01-20', records_created: 1, active_users: 1 }] };
 
@@ -438,8 +464,8 @@ describe('daily rollup written in an earlier format', () => {
     const [{ n }] = await db.gateway.select<{ n: string }>(`SELECT count() AS n FROM ${rollup.tables.rollup} WHERE run_id = ${partial}`);
     expect(Number(n)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // a run started after the mark
-    await rollup.rollDay('2026-01-20', 12);
-    expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).get('2026-01-20')).toMatchObject({ throughHour: 12 });
+    await rollup.rollDay('2026-01-20', 12 * 60);
+    expect((await rollup.usableRuns('2026-01-20', '2026-01-20')).get('2026-01-20')).toMatchObject({ throughMinute: 720 });
     expect(await analytics.recordsPerBusinessPerDay(range)).toMatchObject(expected);
   }, 60_000);
 

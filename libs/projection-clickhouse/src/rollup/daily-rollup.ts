@@ -2,13 +2,15 @@ import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { distinctEventsSql } from '../schema/distinct-events';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
-import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { sqlDate, sqlDateTime, sqlQualifiedName, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
 import {
   ALL_BUSINESSES,
   createRollupTablesSql,
   EVERY_DAY,
-  HOUR_MS,
   MARK_HOUR_COLUMN,
+  MARK_MINUTE_COLUMN,
+  MINUTE_MS,
+  PART_OF_DAY_TABLES,
   partialRunPartitionSql,
   ROLLUP_DIRTY_TABLE,
   ROLLUP_GRANULARITY,
@@ -16,9 +18,12 @@ import {
   ROLLUP_RUNS_TABLE,
   ROLLUP_TABLE,
   rollupTables,
+  ROLLUP_SLOT_MINUTES,
   RUN_HOURS_COLUMN,
+  RUN_MINUTES_COLUMN,
   runsOfDaysSql,
   WHOLE_DAY,
+  WHOLE_DAY_MINUTES,
   type RollupTables,
 } from './rollup-tables';
 import { FIRST_RUN_ID, newRunId, runStartOf } from './run-ids';
@@ -29,7 +34,7 @@ const DAY_MS = 86_400_000;
 export interface RollUpOptions {
   /** Days before the last settled day to look at (missing or dirty runs are rolled). */
   lookbackDays: number;
-  /** An hour (so a day) is rolled only once this long has passed since it ended (clock skew, events in flight). */
+  /** A slot of the current day (so a day) is rolled only once this long has passed since it ended (clock skew, events in flight). */
   settleMs: number;
   /** Days before this one are never rolled (their raw events are past retention: a run would count nothing). */
   earliestDay?: string;
@@ -40,16 +45,16 @@ export interface RollUpReport {
   settledThrough: string;
   /** Days rolled whole. */
   rolled: string[];
-  /** The day after settledThrough, rolled up to its last settled hour, when it needed it. */
+  /** The day after settledThrough, rolled up to its last settled slot, when it needed it. */
   partial?: UsableRun & { day: string };
   /** Superseded runs whose rows were deleted (see pruneSupersededRuns). */
   pruned: number;
 }
 
-/** A day's usable run: its id, and the hours of the day it read ([0, throughHour); WHOLE_DAY = all). */
+/** A day's usable run: its id, and the minutes of the day it read ([0, throughMinute); WHOLE_DAY_MINUTES = all). */
 export interface UsableRun {
   runId: string;
-  throughHour: number;
+  throughMinute: number;
 }
 
 /** A superseded run's rows are kept this long after the run that replaced it started (readers that chose it finish first). */
@@ -76,22 +81,27 @@ export const WHOLE_RUNS_PRUNE_SHARE = 0.1;
  * with the second it STARTED reading (ClickHouse's clock). Nothing is ever updated in place: a
  * later run of D supersedes an earlier one by its higher run_id.
  *
- * A run may read only the first hours of its day, [0, through_hour): the day still going on is
- * rolled up to its last settled hour, and readers add its later events from the raw table, so
- * what is read raw is the last hour or so, not the whole of today (at 10 M records today's raw
- * events were most of the analytics endpoints' cost; bench/README.md).
+ * A run may read only the first minutes of its day, [0, through_minute): the day still going on
+ * is rolled up to its last settled slot (ROLLUP_SLOT_MINUTES), and readers add its later events
+ * from the raw table, so what is read raw is the settle window and a slot or so, not the whole of
+ * today (at 10 M records today's raw events were most of the analytics endpoints' cost; at the
+ * seed's rate an hour of them would be: bench/README.md, docs/adr/0009).
  *
- * Whatever changes D's raw events after a run started marks D dirty from the hour it changed
- * (ClickHouse's clock again): the sink for every event it writes of an hour before its own current
- * hour (after the insert, so an event not seen by a run is always marked after the run started),
+ * Whatever changes D's raw events after a run started marks D dirty from the minute it changed
+ * (ClickHouse's clock again): the sink for every event it writes of a slot before its own current
+ * slot (after the insert, so an event not seen by a run is always marked after the run started),
  * an erasure for the whole days of the erased user, a rebuild's swap for every day. A day's run is
- * usable only while no mark on D from an hour it read (or on EVERY_DAY) is at or after its start
+ * usable only while no mark on D from a minute it read (or on EVERY_DAY) is at or after its start
  * second; readers use the raw events for every other day. So an answer from the rollup equals the
  * answer from the raw table, whenever it is asked.
  *
- * Settling (default 10 min after the hour ends) keeps the job from rolling an hour still receiving
+ * Settling (default 10 min after the slot ends) keeps the job from rolling a slot still receiving
  * its last events, and bounds the clock skew tolerated between the projector and ClickHouse: the
- * sink marks by its own clock, so it must already be past the hour when ClickHouse is past settle.
+ * sink marks by its own clock, so it must already be past the run's last slot when ClickHouse is
+ * past settle (a run's end is a slot boundary at least `settle` before its start).
+ *
+ * Runs of a part of a day before docs/adr/0009 read whole hours into ROLLUP_PARTIAL_TABLE; they are
+ * not used (the day is read raw until the job's next run, minutes later) and pruned as superseded.
  */
 export class DailyRollup {
   readonly tables: RollupTables;
@@ -113,7 +123,9 @@ export class DailyRollup {
     if (await this.dropEarlierFormat(existed.has(ROLLUP_RUNS_TABLE))) existed.clear();
     for (const sql of createRollupTablesSql(this.tables)) await this.gateway.command(sql);
     await this.addColumn(ROLLUP_RUNS_TABLE, this.tables.runs, RUN_HOURS_COLUMN);
+    await this.addColumn(ROLLUP_RUNS_TABLE, this.tables.runs, RUN_MINUTES_COLUMN);
     await this.addColumn(ROLLUP_DIRTY_TABLE, this.tables.dirty, MARK_HOUR_COLUMN);
+    await this.addColumn(ROLLUP_DIRTY_TABLE, this.tables.dirty, MARK_MINUTE_COLUMN);
     if (existed.has(ROLLUP_RUNS_TABLE) && !existed.has(ROLLUP_PARTIAL_TABLE)) await this.voidPartialRunsInMainTable();
   }
 
@@ -169,6 +181,7 @@ export class DailyRollup {
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.runs}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.rollup}`);
     await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.partial}`);
+    await this.gateway.command(`DROP TABLE IF EXISTS ${this.tables.slots}`);
     return true;
   }
 
@@ -180,37 +193,39 @@ export class DailyRollup {
 
   /** Marks whole days (YYYY-MM-DD) whose raw events changed; `EVERY_DAY` voids every run so far. */
   async markDirty(days: Iterable<string>): Promise<void> {
-    await this.markHoursDirty(new Map([...days].map((day) => [day, 0])));
+    await this.markMinutesDirty(new Map([...days].map((day) => [day, 0])));
   }
 
-  /** Marks days whose raw events changed from an hour on (day → first hour changed, 0–23). */
-  async markHoursDirty(fromHour: ReadonlyMap<string, number>): Promise<void> {
-    if (fromHour.size === 0) return;
-    const marks = [...fromHour].map(([day, hour]) => `(${sqlDate(day)}, ${sqlUInt64(String(hour))})`).join(', ');
-    await this.gateway.command(`INSERT INTO ${this.tables.dirty} (day, hour) VALUES ${marks}`);
+  /** Marks days whose raw events changed from a minute on (day → first minute changed, 0–1439), with its hour for readers in hours. */
+  async markMinutesDirty(fromMinute: ReadonlyMap<string, number>): Promise<void> {
+    if (fromMinute.size === 0) return;
+    const marks = [...fromMinute].map(([day, minute]) => `(${sqlDate(day)}, ${sqlUInt64(String(Math.floor(minute / 60)))}, ${sqlUInt64(String(minute))})`).join(', ');
+    await this.gateway.command(`INSERT INTO ${this.tables.dirty} (day, ${MARK_HOUR_COLUMN.name}, ${MARK_MINUTE_COLUMN.name}) VALUES ${marks}`);
   }
 
   /**
    * The usable run of each day in [from, to] that has one: day → its latest run (id as a decimal
-   * string, and the hours it read) when no mark from one of those hours came at or after its
+   * string, and the minutes it read) when no mark from one of those minutes came at or after its
    * start. Days absent are to be read from the raw events. One read of both bookkeeping tables
    * (it precedes every analytics query).
    */
   async usableRuns(from: string, to: string): Promise<Map<string, UsableRun>> {
     const range = `day >= ${sqlDate(from)} AND day <= ${sqlDate(to)}`;
-    const rows = await this.gateway.select<{ kind: 'run' | 'mark'; d: string; v: string; h: number | string }>(
-      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v, argMax(through_hour, run_id) AS h FROM ${this.tables.runs} WHERE ${range} GROUP BY day
+    const rows = await this.gateway.select<{ kind: 'run' | 'mark'; d: string; v: string; h: number | string; m: number | string }>(
+      `SELECT 'run' AS kind, toString(day) AS d, toString(max(run_id)) AS v, toUInt16(argMax(through_hour, run_id)) AS h, argMax(through_minute, run_id) AS m FROM ${this.tables.runs} WHERE ${range} GROUP BY day
 UNION ALL
-SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v, hour AS h FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day, hour`,
+SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS v, toUInt16(0) AS h, minute AS m FROM ${this.tables.dirty} WHERE (${range}) OR day = ${sqlDate(EVERY_DAY)} GROUP BY day, minute`,
     );
-    const marks = rows.filter((r) => r.kind === 'mark').map((m) => ({ day: m.d, at: Number(m.v), hour: Number(m.h) }));
+    const marks = rows.filter((r) => r.kind === 'mark').map((m) => ({ day: m.d, at: Number(m.v), minute: Number(m.m) }));
     const usable = new Map<string, UsableRun>();
-    for (const { d: day, v: runId, h } of rows.filter((r) => r.kind === 'run')) {
-      const throughHour = Number(h);
+    for (const { d: day, v: runId, h, m } of rows.filter((r) => r.kind === 'run')) {
+      // A run of a day's first hours in the earlier format (ROLLUP_PARTIAL_TABLE) is not used: the job's next run replaces it.
+      if (Number(h) > 0 && Number(h) < WHOLE_DAY) continue;
+      const throughMinute = Number(m);
       const started = runStartOf(runId);
-      // A mark voids a run when it is on its day (or every day), from an hour the run read, and not older than the run.
-      const voided = marks.some((m) => (m.day === day || m.day === EVERY_DAY) && m.hour < throughHour && m.at >= started);
-      if (!voided) usable.set(day, { runId, throughHour });
+      // A mark voids a run when it is on its day (or every day), from a minute the run read, and not older than the run.
+      const voided = marks.some((mark) => (mark.day === day || mark.day === EVERY_DAY) && mark.minute < throughMinute && mark.at >= started);
+      if (!voided) usable.set(day, { runId, throughMinute });
     }
     return usable;
   }
@@ -218,15 +233,16 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
   /**
    * Rolls every settled day of the lookback window, and every older day marked dirty, that has no
    * usable run of the whole day; then the day still going on (the day after the last settled one)
-   * up to its last settled hour, when its usable run read fewer hours. Days are rolled one at a
-   * time (each reads one day of raw events). Run it often (hourly or more) to keep what readers
-   * take raw to the last hour or so; the whole days are rolled whenever it runs.
+   * up to its last settled slot, when its usable run read less. Days are rolled one at a time
+   * (each reads one day of raw events). Run it every slot (ROLLUP_SLOT_MINUTES) to keep what
+   * readers take raw to the settle window and a slot; the whole days are rolled whenever it runs.
    */
   async rollUp(options: RollUpOptions): Promise<RollUpReport> {
     const now = await this.serverSeconds();
     const cutMs = now * 1000 - options.settleMs;
     const current = dayOf(cutMs);
-    const settledHours = Math.floor((cutMs - Date.parse(`${current}T00:00:00Z`)) / HOUR_MS);
+    const slotMs = ROLLUP_SLOT_MINUTES * MINUTE_MS;
+    const settledMinutes = Math.floor((cutMs - Date.parse(`${current}T00:00:00Z`)) / slotMs) * ROLLUP_SLOT_MINUTES;
     const settledThrough = dayOf(cutMs - DAY_MS);
     const first = dayOf(Date.parse(`${settledThrough}T00:00:00Z`) - (options.lookbackDays - 1) * DAY_MS);
     const candidates = new Set(daysFrom(first, settledThrough));
@@ -235,14 +251,14 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const rolled: string[] = [];
     const usable = await this.usableRuns(sorted[0] ?? current, current);
     for (const day of sorted) {
-      if ((usable.get(day)?.throughHour ?? -1) >= WHOLE_DAY) continue;
-      await this.rollDay(day, WHOLE_DAY, usable.get(day));
+      if ((usable.get(day)?.throughMinute ?? -1) >= WHOLE_DAY_MINUTES) continue;
+      await this.rollDay(day, WHOLE_DAY_MINUTES, usable.get(day));
       rolled.push(day);
     }
     let partial: RollUpReport['partial'];
-    const ofCurrent = usable.get(current)?.throughHour ?? 0;
-    if (settledHours > ofCurrent && (options.earliestDay === undefined || current >= options.earliestDay)) {
-      partial = { day: current, throughHour: settledHours, runId: await this.rollDay(current, settledHours, usable.get(current)) };
+    const ofCurrent = usable.get(current)?.throughMinute ?? 0;
+    if (settledMinutes > ofCurrent && (options.earliestDay === undefined || current >= options.earliestDay)) {
+      partial = { day: current, throughMinute: settledMinutes, runId: await this.rollDay(current, settledMinutes, usable.get(current)) };
     }
     return { settledThrough, rolled, partial, pruned: await this.pruneSupersededRuns(now - PRUNE_GRACE_S) };
   }
@@ -271,14 +287,20 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     return removed.length;
   }
 
-  /** Drops the partitions of partial runs older than their day's latest run (which started before `before`), or unrecorded for a day. */
+  /**
+   * Drops the partitions of runs of a part of a day (either table: minutes, or the earlier format's
+   * hours) older than their day's latest run (which started before `before`), or unrecorded for a day.
+   */
   private async dropPartialRuns(latest: ReadonlyMap<string, string>, before: number): Promise<void> {
-    const held = await this.gateway.select<{ day: string; run: string }>(`SELECT DISTINCT toString(day) AS day, toString(run_id) AS run FROM ${this.tables.partial}`);
-    for (const { day, run } of held) {
-      const last = latest.get(day);
-      const superseded = last !== undefined && BigInt(run) < BigInt(last) && runStartOf(last) < before;
-      const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && runStartOf(run) < before - UNRECORDED_GRACE_S;
-      if (superseded || unrecorded) await this.gateway.command(`ALTER TABLE ${this.tables.partial} DROP PARTITION ${partialRunPartitionSql(day, run)}`);
+    for (const name of PART_OF_DAY_TABLES) {
+      const table = sqlQualifiedName(this.database, name);
+      const held = await this.gateway.select<{ day: string; run: string }>(`SELECT DISTINCT toString(day) AS day, toString(run_id) AS run FROM ${table}`);
+      for (const { day, run } of held) {
+        const last = latest.get(day);
+        const superseded = last !== undefined && BigInt(run) < BigInt(last) && runStartOf(last) < before;
+        const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && runStartOf(run) < before - UNRECORDED_GRACE_S;
+        if (superseded || unrecorded) await this.gateway.command(`ALTER TABLE ${table} DROP PARTITION ${partialRunPartitionSql(day, run)}`);
+      }
     }
   }
 
@@ -301,27 +323,28 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
   }
 
   /**
-   * One run of one day, of its hours [0, throughHour): rows first (into the main table for a whole
-   * day, the partial runs' table otherwise), then the run (a run recorded is complete).
+   * One run of one day, of its minutes [0, throughMinute): rows first (into the main table for a
+   * whole day, the slots' table otherwise), then the run (a run recorded is complete).
    *
-   * With `after`, the day's usable run of its first hours (a partial run, as usableRuns gave it),
-   * only the later hours are read from the raw events and added to that run's rows (counts summed,
-   * users as the union of both sides'), so the hourly job reads each hour of the current day once
-   * instead of the whole day so far every hour (and the whole day's run only its last hours).
+   * With `after`, the day's usable run of its first minutes (a partial run, as usableRuns gave it),
+   * only the later minutes are read from the raw events and added to that run's rows (counts
+   * summed, users as the union of both sides'), so the job reads each slot of the current day once
+   * instead of the whole day so far every slot (and the whole day's run only its last slots).
    * That run is checked again after this run's start second: a mark that voided it since (a late
-   * event in an hour it read) sends the run back to reading every hour. A mark after the start
-   * voids this run as usual, so the rows are what a read of every hour would have given.
+   * event in a minute it read) sends the run back to reading the whole day. A mark after the start
+   * voids this run as usual, so the rows are what a read of every minute would have given.
    */
-  async rollDay(day: string, throughHour = WHOLE_DAY, after?: UsableRun): Promise<string> {
-    if (!Number.isInteger(throughHour) || throughHour < 1 || throughHour > WHOLE_DAY) throw new Error(`throughHour ${throughHour}: 1..${WHOLE_DAY}`);
+  async rollDay(day: string, throughMinute = WHOLE_DAY_MINUTES, after?: UsableRun): Promise<string> {
+    if (!Number.isInteger(throughMinute) || throughMinute < 1 || throughMinute > WHOLE_DAY_MINUTES) throw new Error(`throughMinute ${throughMinute}: 1..${WHOLE_DAY_MINUTES}`);
     const started = await this.serverSeconds();
     const runId = sqlUInt64(newRunId(started, day));
-    const base = after !== undefined && after.throughHour < throughHour && (await this.usableRuns(day, day)).get(day)?.runId === after.runId ? after : undefined;
+    const base = after !== undefined && after.throughMinute < throughMinute && (await this.usableRuns(day, day)).get(day)?.runId === after.runId ? after : undefined;
     const start = new Date(`${day}T00:00:00Z`);
-    const from = new Date(start.getTime() + (base?.throughHour ?? 0) * HOUR_MS);
-    const end = new Date(start.getTime() + throughHour * HOUR_MS);
+    const from = new Date(start.getTime() + (base?.throughMinute ?? 0) * MINUTE_MS);
+    const end = new Date(start.getTime() + throughMinute * MINUTE_MS);
     const ofHours = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(end)}`);
-    const table = throughHour < WHOLE_DAY ? this.tables.partial : this.tables.rollup;
+    const whole = throughMinute === WHOLE_DAY_MINUTES;
+    const table = whole ? this.tables.rollup : this.tables.slots;
     const into = `INSERT INTO ${table} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
     const rawRows = `SELECT business_id, event_date AS day, countIf(${CREATED_EVENTS}) AS c, countIf(${UPDATED_EVENTS}) AS u, countIf(${DELETED_EVENTS}) AS d, count() AS e, groupUniqArray(user_id) AS us, ${sketchOf('user_id')} AS sk
 FROM ${ofHours}
@@ -334,7 +357,7 @@ SELECT business_id, day, ${runId}, c, u, d, e, length(us), us, sk FROM (${rawRow
 SELECT business_id, day, ${runId}, sum(c), sum(u), sum(d), sum(e), length(groupUniqArrayArray(us)), groupUniqArrayArray(us), ${sketchUnion('sk')}
 FROM (
 SELECT business_id, day, records_created AS c, records_updated AS u, records_deleted AS d, events AS e, users AS us, users_sketch AS sk
-FROM ${this.tables.partial}
+FROM ${this.tables.slots}
 WHERE day = ${sqlDate(day)} AND run_id = ${sqlUInt64(base.runId)} AND business_id != ${sqlString(ALL_BUSINESSES)}
 UNION ALL
 ${rawRows}
@@ -350,7 +373,8 @@ WHERE day = ${sqlDate(day)} AND run_id = ${runId} AND business_id != ${sqlString
 GROUP BY day`,
     );
     await this.gateway.command(
-      `INSERT INTO ${this.tables.runs} (day, run_id, started_at, through_hour) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC'), ${throughHour}`,
+      // through_hour 0 for a part of a day: see RUN_MINUTES_COLUMN (a reader in hours reads the day raw).
+      `INSERT INTO ${this.tables.runs} (day, run_id, started_at, ${RUN_HOURS_COLUMN.name}, ${RUN_MINUTES_COLUMN.name}) SELECT ${sqlDate(day)}, ${runId}, toDateTime(${started}, 'UTC'), ${whole ? WHOLE_DAY : 0}, ${throughMinute}`,
     );
     return runId;
   }
@@ -374,22 +398,28 @@ GROUP BY day`,
 
 /** One line saying what a run of the job did (ops-cli maintain, bench:scale). */
 export function rollUpSummary(r: RollUpReport): string {
-  const partial = r.partial ? `; ${r.partial.day} rolled up to ${String(r.partial.throughHour).padStart(2, '0')}:00` : '';
+  const partial = r.partial ? `; ${r.partial.day} rolled up to ${clockOf(r.partial.throughMinute)}` : '';
   return `days settled through ${r.settledThrough}, rolled up [${r.rolled.join(', ') || 'none'}]${partial}; ${r.pruned} superseded runs pruned`;
 }
 
+function clockOf(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+}
+
 /**
- * The rows' occurred_at ('YYYY-MM-DD hh:mm:ss', UTC) of an hour before the one `now` is in, as
- * day → earliest such hour of it: the marks (DailyRollup.markHoursDirty) for what a sink wrote.
+ * The rows' occurred_at ('YYYY-MM-DD hh:mm:ss', UTC) of a slot (ROLLUP_SLOT_MINUTES) before the one
+ * `now` is in, as day → earliest such minute of it: the marks (DailyRollup.markMinutesDirty) for
+ * what a sink wrote. A run ends at a slot boundary, so an event it may have missed is one of those.
  */
-export function hoursBefore(now: Date, occurredAt: Iterable<string>): Map<string, number> {
-  const currentHour = now.toISOString().slice(0, 13).replace('T', ' ');
+export function minutesBefore(now: Date, occurredAt: Iterable<string>): Map<string, number> {
+  const slotMs = ROLLUP_SLOT_MINUTES * MINUTE_MS;
+  const currentSlot = new Date(Math.floor(now.getTime() / slotMs) * slotMs).toISOString().slice(0, 19).replace('T', ' ');
   const earliest = new Map<string, number>();
   for (const at of occurredAt) {
-    if (at.slice(0, 13) >= currentHour) continue;
+    if (at.slice(0, 19) >= currentSlot) continue;
     const day = at.slice(0, 10);
-    const hour = Number(at.slice(11, 13));
-    if (hour < (earliest.get(day) ?? WHOLE_DAY)) earliest.set(day, hour);
+    const minute = Number(at.slice(11, 13)) * 60 + Number(at.slice(14, 16));
+    if (minute < (earliest.get(day) ?? WHOLE_DAY_MINUTES)) earliest.set(day, minute);
   }
   return earliest;
 }

@@ -3,7 +3,7 @@ import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record
 import { distinctEventsSql } from '../schema/distinct-events';
 import { sqlDate, sqlDateTime, sqlString, type Sql } from '../sql/sql-literals';
 import type { UsableRun } from './daily-rollup';
-import { ALL_BUSINESSES, HOUR_MS, WHOLE_DAY } from './rollup-tables';
+import { ALL_BUSINESSES, MINUTE_MS, WHOLE_DAY_MINUTES } from './rollup-tables';
 import { RUN_DAY_SPAN, runIdsSql } from './run-ids';
 import { sketchOf, sketchUnion } from './users-sketch';
 
@@ -24,7 +24,7 @@ export interface DailySourceInput {
   scope: DailyScope;
   /**
    * Usable rollup runs by day (DailyRollup.usableRuns); every other day is read raw, and so are
-   * the hours after a run's throughHour.
+   * the minutes after a run's throughMinute.
    */
   runs: ReadonlyMap<string, UsableRun>;
   /**
@@ -129,8 +129,8 @@ function daysBySource(input: Pick<DailySourceInput, 'from' | 'to' | 'runs'>): { 
   // Runs are selected by id alone, unique among days this close (run-ids.ts).
   if (days.length >= RUN_DAY_SPAN) throw new Error(`a range of ${days.length} days: fewer than ${RUN_DAY_SPAN}`);
   return {
-    whole: days.filter((d) => input.runs.get(d)?.throughHour === WHOLE_DAY),
-    partial: days.filter((d) => (input.runs.get(d)?.throughHour ?? WHOLE_DAY) < WHOLE_DAY),
+    whole: days.filter((d) => input.runs.get(d)?.throughMinute === WHOLE_DAY_MINUTES),
+    partial: days.filter((d) => (input.runs.get(d)?.throughMinute ?? WHOLE_DAY_MINUTES) < WHOLE_DAY_MINUTES),
     raw: days.filter((d) => !input.runs.has(d)),
   };
 }
@@ -194,7 +194,7 @@ GROUP BY business_id, rday`;
 /** The raw events of partly rolled days from the hour after their run's last. */
 function laterHoursSql(input: SourceRange, days: readonly string[]): Sql {
   const later = days.map((day) => {
-    const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughHour * HOUR_MS);
+    const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughMinute * MINUTE_MS);
     const to = new Date(`${addDays(day, 1)}T00:00:00Z`);
     return `(event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(to)})`;
   });

@@ -1,18 +1,18 @@
 import { dailySourceSql, type DailySourceInput } from './daily-source';
-import { WHOLE_DAY } from './rollup-tables';
+import { WHOLE_DAY_MINUTES } from './rollup-tables';
 
 describe('dailySourceSql', () => {
-  // A whole day rolled, a day rolled to 17:00, a day read raw: every kind of part.
+  // A whole day rolled, a day rolled to 17:40, a day read raw: every kind of part.
   const input: DailySourceInput = {
     events: '`a`.`record_events`',
     rollup: '`a`.`daily_business_rollup`',
-    partial: '`a`.`daily_business_rollup_partial`',
+    partial: '`a`.`daily_business_rollup_slots`',
     from: '2026-12-01',
     to: '2026-12-03',
     scope: 'per-business',
     runs: new Map([
-      ['2026-12-01', { runId: '7715133209609283007', throughHour: WHOLE_DAY }],
-      ['2026-12-03', { runId: '7715133213934577911', throughHour: 17 }],
+      ['2026-12-01', { runId: '7715133209609283007', throughMinute: WHOLE_DAY_MINUTES }],
+      ['2026-12-03', { runId: '7715133213934577911', throughMinute: 17 * 60 + 40 }],
     ]),
     users: [],
   };
@@ -24,7 +24,7 @@ describe('dailySourceSql', () => {
   it('summable rows read the same parts without grouping them (the query sums them)', () => {
     const sql = dailySourceSql({ ...input, rows: 'summable' });
     expect(sql).not.toContain('GROUP BY');
-    for (const part of ['daily_business_rollup`', 'daily_business_rollup_partial`', "occurred_at >= toDateTime('2026-12-03 17:00:00'", "event_date = toDate('2026-12-02')"]) expect(sql).toContain(part);
+    for (const part of ['daily_business_rollup`', 'daily_business_rollup_slots`', "occurred_at >= toDateTime('2026-12-03 17:40:00'", "event_date = toDate('2026-12-02')"]) expect(sql).toContain(part);
   });
 
   it("counts a partly rolled day's users without building their array, unless the set is asked for too", () => {

@@ -11,7 +11,7 @@ import { type AnalyticsTables, assertRebuildId, HANDOVER_TABLE, liveTables, rebu
 import { sqlQualifiedName, sqlString } from '../sql/sql-literals';
 import { ensureDailyView } from '../schema/daily-view';
 import { mapBatch, type MappedBatch } from './event-rows';
-import { DailyRollup, hoursBefore } from '../rollup/daily-rollup';
+import { DailyRollup, minutesBefore } from '../rollup/daily-rollup';
 import { EVERY_DAY } from '../rollup/rollup-tables';
 
 export interface ClickHouseSinkOptions {
@@ -63,7 +63,7 @@ export class ClickHouseProjectionSink implements RebuildableProjectionSink {
     await writeBatch(this.gateway, liveTables(this.database), batch);
     // After the insert: a rollup run that did not see these rows started before the mark (DailyRollup).
     // Live events are of the current hour, so this is nothing but just after the hour turns, in replays and resends.
-    await this.rollup.markHoursDirty(hoursBefore(this.now(), batch.events.map((e) => e.occurred_at)));
+    await this.rollup.markMinutesDirty(minutesBefore(this.now(), batch.events.map((e) => e.occurred_at)));
     if (rebuildId) await writeBatch(this.gateway, rebuildTables(this.database, rebuildId), batch);
     return batch.rejected;
   }

@@ -16,7 +16,7 @@ export const clickHouseLifecycleSchema = z.object({
   rollupMonths: z.coerce.number().int().min(0).max(1200),
   /** SHARDLINE_ROLLUP_LOOKBACK_DAYS: settled days looked at by each run of the job. */
   lookbackDays: z.coerce.number().int().min(0).max(4000),
-  /** SHARDLINE_ROLLUP_SETTLE_MINUTES: an hour of a day (so a whole day) is rolled this long after it ended. */
+  /** SHARDLINE_ROLLUP_SETTLE_MINUTES: a 10-minute slot of a day (so a whole day) is rolled this long after it ended (at least the clock skew between the projector and ClickHouse). */
   settleMinutes: z.coerce.number().int().min(0).max(7 * 24 * 60),
 });
 export type ClickHouseLifecycle = z.infer<typeof clickHouseLifecycleSchema>;

@@ -286,9 +286,11 @@ async function rawPhases(meter: CpuMeter, engines: Record<string, number[]>, cos
   await ensureTopics(kafka, [{ topic: raw.topic, numPartitions: partitions }]);
   console.log(`  (the events topic has ${partitions} partitions; the raw topic as many)`);
   // The producer's baseline in a fresh process (fresh-producer.ts), in this one, or both (the ratio uses the fresh one).
-  if (RAW_PRODUCER !== 'fresh') show({ ...(await rawProduce(kafka, meter, raw.topic, consumed.messages, pace)), name: 'kafka produce, in the bench process' });
+  if (RAW_PRODUCER !== 'fresh') {
+    const here = await rawProduce(kafka, meter, raw.topic, consumed.messages, pace);
+    show(RAW_PRODUCER === 'both' ? { ...here, name: 'kafka produce, in the bench process' } : here);
+  }
   if (RAW_PRODUCER !== 'same') show(await rawProduceInFreshProcess(BROKERS, raw.topic, consumed.messages, pace, { kafka: engines.kafka ?? [] }));
-  else phases.set('kafka produce', { ...phases.get('kafka produce, in the bench process')!, name: 'kafka produce' });
 
   const es = createElasticsearchClient({ url: ES, requestTimeoutMs: 60_000, maxRetries: 0 });
   try {

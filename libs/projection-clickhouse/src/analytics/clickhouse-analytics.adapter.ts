@@ -124,6 +124,7 @@ LIMIT ${sqlInt(q.limit + 1, 2, 10_001)}`,
   }
 
   async hotBusinesses(q: HotBusinessesQuery): Promise<HotBusinessesResult> {
+    // Rendered on both paths, so a value that skipped validation is refused before anything is read.
     const order = sqlChoice(q.by, HOT_ORDER_SQL);
     const limit = sqlInt(q.limit, 1, 1000);
     const answer = (businesses: Array<{ business_id: string; events: number; records_created: number }>) => ({ from: q.from, to: q.to, by: q.by, businesses });

@@ -342,12 +342,12 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
     const start = new Date(`${day}T00:00:00Z`);
     const from = new Date(start.getTime() + (base?.throughMinute ?? 0) * MINUTE_MS);
     const end = new Date(start.getTime() + throughMinute * MINUTE_MS);
-    const ofHours = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(end)}`);
+    const ofMinutes = distinctEventsSql(this.events, `event_date = ${sqlDate(day)} AND occurred_at >= ${sqlDateTime(from)} AND occurred_at < ${sqlDateTime(end)}`);
     const whole = throughMinute === WHOLE_DAY_MINUTES;
     const table = whole ? this.tables.rollup : this.tables.slots;
     const into = `INSERT INTO ${table} (business_id, day, run_id, records_created, records_updated, records_deleted, events, active_users, users, users_sketch)`;
     const rawRows = `SELECT business_id, event_date AS day, countIf(${CREATED_EVENTS}) AS c, countIf(${UPDATED_EVENTS}) AS u, countIf(${DELETED_EVENTS}) AS d, count() AS e, groupUniqArray(user_id) AS us, ${sketchOf('user_id')} AS sk
-FROM ${ofHours}
+FROM ${ofMinutes}
 GROUP BY business_id, event_date`;
     await this.gateway.command(
       base === undefined

@@ -79,8 +79,8 @@ const PARTIAL_COUNT_ALONE: Sql = 'uniqExactArray(p_user_set)';
  * business_id then ALL_BUSINESSES —: `business_id, rday, n_created, n_updated, n_deleted,
  * n_events[, n_users][, user_set][, user_sketch]`. Days with a usable run of the whole day come
  * from the rollup (its rows of exactly that run), days without one from the raw events (each once:
- * distinctEventsSql) aggregated the same way, and a day rolled up to an hour from both — the
- * run's rows and the raw events of its later hours, added up per (business, day) (distinct users
+ * distinctEventsSql) aggregated the same way, and a day rolled up to a minute from both — the
+ * run's rows and the raw events of its later minutes, added up per (business, day) (distinct users
  * as the union of both sides' users) — so every endpoint aggregates the same rows whichever source
  * answered a day. Column names differ from the endpoints' output names on purpose (an alias equal
  * to a column it aggregates is cyclic).
@@ -92,7 +92,7 @@ export function dailySourceSql(input: DailySourceInput): Sql {
   const parts: Sql[] = [];
   if (whole.length > 0) parts.push(rolledRows(input, input.rollup, whole, '', input.users));
   if (raw.length > 0) parts.push(summable ? rawEventRows(input, rawDaysSql(raw)) : rawRows(input, rawDaysSql(raw), '', input.users));
-  if (partial.length > 0) parts.push(...(summable ? [rolledRows(input, input.partial, partial, '', []), rawEventRows(input, laterHoursSql(input, partial))] : [partialDays(input, partial)]));
+  if (partial.length > 0) parts.push(...(summable ? [rolledRows(input, input.partial, partial, '', []), rawEventRows(input, laterMinutesSql(input, partial))] : [partialDays(input, partial)]));
   return `(${parts.join('\nUNION ALL\n')})`;
 }
 
@@ -100,7 +100,7 @@ export function dailySourceSql(input: DailySourceInput): Sql {
  * The summable rows of dailySourceSql in three sources, each null when the range has none of it,
  * for a caller that keeps the sums of the first two: `whole`, the rows of the whole days' usable
  * runs; `partial`, the rows of the partly rolled days' runs; `raw`, the raw events of the days
- * without a run and of the partly rolled days' hours after their run's (each once). A run's rows
+ * without a run and of the partly rolled days' minutes after their run's (each once). A run's rows
  * never change while it is usable — an erasure or a late event marks the day, which voids the run,
  * and a new run has a new id — so sums over the first two are fixed by the runs' ids.
  */
@@ -115,7 +115,7 @@ export function summableSourcesSql(input: SourceRange): SummableSources {
   // One SELECT with both conditions, not a UNION ALL of two: 18.16 refuses some unions whose
   // first branch it reads as constant ("Cannot convert column … non constant"), and each branch
   // costs a few ms of fixed time.
-  const rawWhere = [...(raw.length > 0 ? [`(${rawDaysSql(raw)})`] : []), ...(partial.length > 0 ? [laterHoursSql(input, partial)] : [])];
+  const rawWhere = [...(raw.length > 0 ? [`(${rawDaysSql(raw)})`] : []), ...(partial.length > 0 ? [laterMinutesSql(input, partial)] : [])];
   return {
     whole: whole.length > 0 ? `(${rolledRows(input, input.rollup, whole, '', [])})` : null,
     partial: partial.length > 0 ? `(${rolledRows(input, input.partial, partial, '', [])})` : null,
@@ -172,7 +172,7 @@ FROM ${distinctEventsSql(input.events, `${where}${one}`)}`;
 }
 
 /**
- * Days rolled up to an hour: the run's rows and the raw events from that hour on, summed per
+ * Days rolled up to a minute: the run's rows and the raw events from that minute on, summed per
  * (business, day). Distinct users do not add up, so both sides give their user sets whenever a
  * count or a set is asked for (a day still going on: one row per business that was active in it).
  */
@@ -186,13 +186,13 @@ function partialDays(input: DailySourceInput, days: readonly string[]): Sql {
 FROM (
 ${rolledRows(input, input.partial, days, 'p_', inner)}
 UNION ALL
-${rawRows(input, laterHoursSql(input, days), 'p_', inner)}
+${rawRows(input, laterMinutesSql(input, days), 'p_', inner)}
 )
 GROUP BY business_id, rday`;
 }
 
-/** The raw events of partly rolled days from the hour after their run's last. */
-function laterHoursSql(input: SourceRange, days: readonly string[]): Sql {
+/** The raw events of partly rolled days from the minute their run read up to. */
+function laterMinutesSql(input: SourceRange, days: readonly string[]): Sql {
   const later = days.map((day) => {
     const from = new Date(Date.parse(`${day}T00:00:00Z`) + input.runs.get(day)!.throughMinute * MINUTE_MS);
     const to = new Date(`${addDays(day, 1)}T00:00:00Z`);

@@ -9,6 +9,8 @@
  *   --callers NAME [frames]  who calls it: the nearest `frames` callers outside node internals
  *                            (ONLY=apps/api keeps the project's frames: e.g. which query a socket write was);
  *   --under NAME             where its time goes: self time of the functions under it.
+ * FROM_S / TO_S (seconds since the profile started) keep only that window's samples: e.g. the
+ * steady state of a benchmark phase without its warm-up.
  */
 import { readFileSync } from 'node:fs';
 
@@ -29,7 +31,7 @@ function main(): void {
   if (topArg === '--callers' || topArg === '--under') return drillDown(file, topArg, name, Number(framesArg ?? 6));
   if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
   const top = Number(topArg ?? 40);
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const profile = loadProfile(file);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -57,9 +59,28 @@ function main(): void {
   for (const [fn, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us, busy)}  ${fn}`);
 }
 
+/** The profile, its samples cut to the FROM_S..TO_S window (seconds since it started) when given. */
+function loadProfile(file: string): Profile {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const from = Number(process.env.FROM_S ?? 0) * 1e6;
+  const to = Number(process.env.TO_S ?? Infinity) * 1e6;
+  if (from === 0 && to === Infinity) return profile;
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < from || at > to) return;
+    samples.push(id);
+    timeDeltas.push(profile.timeDeltas[i] ?? 0);
+  });
+  console.log(`# window ${from / 1e6}–${to / 1e6} s of ${(at / 1e6).toFixed(1)} s`);
+  return { ...profile, samples, timeDeltas };
+}
+
 /** Samples with `name` on their stack, grouped by its callers (--callers) or by the function they were in (--under). */
 function drillDown(file: string, mode: '--callers' | '--under', name: string, frames: number): void {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile & { timeDeltas: number[] };
+  const profile = loadProfile(file);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -1,6 +1,7 @@
 import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { EVENTS_TABLE, LATEST_TABLE } from '../schema/analytics-tables';
-import { PART_OF_DAY_TABLES, partialRunPartitionSql, ROLLUP_DIRTY_TABLE, ROLLUP_RUNS_TABLE, ROLLUP_TABLE } from '../rollup/rollup-tables';
+import { dropPartialRunPartition, partialRunPartitions } from '../rollup/partial-run-partitions';
+import { ROLLUP_DIRTY_TABLE, ROLLUP_RUNS_TABLE, ROLLUP_TABLE } from '../rollup/rollup-tables';
 import { sqlInt, sqlQualifiedName, sqlString, type Sql } from '../sql/sql-literals';
 
 export interface ClickHouseRetentionPolicy {
@@ -60,16 +61,10 @@ export async function dropExpiredPartitions(
  */
 async function dropExpiredPartialRuns(gateway: ClickHouseGateway, database: string, firstKept: number): Promise<DroppedPartition[]> {
   const dropped: DroppedPartition[] = [];
-  for (const table of PART_OF_DAY_TABLES) {
-    const rows = await gateway.select<{ partition: string }>(
-      `SELECT DISTINCT partition FROM system.parts WHERE active AND database = ${sqlString(database)} AND table = ${sqlString(table)}` as Sql,
-    );
-    for (const { partition } of rows) {
-      const run = /^\('(\d{4})-(\d{2})-(\d{2})',(\d+)\)$/.exec(partition);
-      if (!run || Number(run[1] + run[2]) >= firstKept) continue;
-      await gateway.command(`ALTER TABLE ${sqlQualifiedName(database, table)} DROP PARTITION ${partialRunPartitionSql(`${run[1]}-${run[2]}-${run[3]}`, run[4])}`);
-      dropped.push({ table, partition });
-    }
+  for (const partition of await partialRunPartitions(gateway, database)) {
+    if (Number(partition.day.slice(0, 4) + partition.day.slice(5, 7)) >= firstKept) continue;
+    await dropPartialRunPartition(gateway, database, partition);
+    dropped.push({ table: partition.table, partition: partition.partition });
   }
   return dropped;
 }

@@ -2,7 +2,8 @@ import type { ClickHouseGateway } from '../clickhouse-gateway';
 import { liveTables } from '../schema/analytics-tables';
 import { distinctEventsSql } from '../schema/distinct-events';
 import { CREATED_EVENTS, DELETED_EVENTS, UPDATED_EVENTS } from '../schema/record-event-kinds';
-import { sqlDate, sqlDateTime, sqlQualifiedName, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { sqlDate, sqlDateTime, sqlString, sqlUInt64, type Sql } from '../sql/sql-literals';
+import { dropPartialRunPartition, partialRunPartitions } from './partial-run-partitions';
 import {
   ALL_BUSINESSES,
   createRollupTablesSql,
@@ -10,8 +11,6 @@ import {
   MARK_HOUR_COLUMN,
   MARK_MINUTE_COLUMN,
   MINUTE_MS,
-  PART_OF_DAY_TABLES,
-  partialRunPartitionSql,
   ROLLUP_DIRTY_TABLE,
   ROLLUP_GRANULARITY,
   ROLLUP_PARTIAL_TABLE,
@@ -292,15 +291,12 @@ SELECT 'mark' AS kind, toString(day) AS d, toString(toUInt32(max(marked_at))) AS
    * hours) older than their day's latest run (which started before `before`), or unrecorded for a day.
    */
   private async dropPartialRuns(latest: ReadonlyMap<string, string>, before: number): Promise<void> {
-    for (const name of PART_OF_DAY_TABLES) {
-      const table = sqlQualifiedName(this.database, name);
-      const held = await this.gateway.select<{ day: string; run: string }>(`SELECT DISTINCT toString(day) AS day, toString(run_id) AS run FROM ${table}`);
-      for (const { day, run } of held) {
-        const last = latest.get(day);
-        const superseded = last !== undefined && BigInt(run) < BigInt(last) && runStartOf(last) < before;
-        const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && runStartOf(run) < before - UNRECORDED_GRACE_S;
-        if (superseded || unrecorded) await this.gateway.command(`ALTER TABLE ${table} DROP PARTITION ${partialRunPartitionSql(day, run)}`);
-      }
+    for (const partition of await partialRunPartitions(this.gateway, this.database)) {
+      const { day, run } = partition;
+      const last = latest.get(day);
+      const superseded = last !== undefined && BigInt(run) < BigInt(last) && runStartOf(last) < before;
+      const unrecorded = (last === undefined || BigInt(run) > BigInt(last)) && runStartOf(run) < before - UNRECORDED_GRACE_S;
+      if (superseded || unrecorded) await dropPartialRunPartition(this.gateway, this.database, partition);
     }
   }
 

@@ -43,25 +43,27 @@ const projectorEnvSchema = z.object({
   /** Longest a chunk waits for the chunks of other partitions being decoded to join its apply (ms; 0 = never waits). */
   SHARDLINE_PROJECTOR_APPLY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
   /**
-   * Bytes the broker gathers before it answers a fetch (1 = answer at once with whatever is there).
-   * Larger fetches make larger applies: fewer ES bulks and ClickHouse inserts (parts) per event.
-   * 512 KiB (~470 sealed events): bench/README.md "cost per event per stage".
+   * Bytes the broker gathers before it answers a fetch (1 = answer at once with whatever is there),
+   * and the longest it holds one waiting for them: the most that shape adds to the lag. Larger
+   * fetches make larger applies, i.e. fewer ES bulks and ClickHouse inserts (parts) per event. Every
+   * projection's group takes this shape unless its own is set (below). 1 MiB / 500 ms: ~1,000 events
+   * per apply at 2,000 events/s. Against 512 KiB / 250 ms (~500): ClickHouse −33 to −55 µs of CPU per
+   * event (bench/pipeline/README.md, 2026-12-03 evening), the projector −5 to −13 in five of five
+   * alternating pairs and the pipeline −33 on average (2026-12-04, fourth session); the search lag
+   * grows by up to the longer wait where the rate is too low to fill 1 MiB.
    */
-  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(512 * 1024),
-  /** Longest the broker holds a fetch waiting for FETCH_MIN_BYTES: the most that shape adds to the lag. */
-  SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+  SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
+  SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(500),
   /**
-   * The fetch shape of one projection's group where it differs from the two above (an unset
-   * Elasticsearch one falls back to its shared setting). ClickHouse pays per INSERT (a part each,
-   * merged again later) far more than Elasticsearch per bulk, so the analytics group waits for
-   * fetches twice as large by default: ~1,000-row inserts at 2,000 events/s instead of ~500, ClickHouse
-   * -33 to -55 µs of CPU per event, its lag p99 0.3-0.8 s (bench/pipeline/README.md, "a fetch shape
-   * per projection"). Set them to the shared values to give both groups one shape.
+   * One projection's own fetch shape (its consumer group's), each setting falling back to the shared
+   * one above: e.g. a search lag budget under a second with ~500-document bulks, Elasticsearch at
+   * 524288 / 250 while ClickHouse keeps 1 MiB / 500 (ClickHouse pays per INSERT far more than
+   * Elasticsearch per bulk).
    */
   SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).optional(),
   SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
-  SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
-  SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(500),
+  SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).optional(),
+  SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
   /**
    * Messages each decoded and opened once for all the projections of this process (their groups
    * read the same messages a moment apart): 0 turns the cache off. 10,000 is 5 s at 2,000 events/s,
@@ -111,10 +113,10 @@ export function projectorConfigFromEnv(env: Record<string, string | undefined>) 
       retry: { initialMs: e.SHARDLINE_PROJECTOR_RETRY_INITIAL_MS, maxMs: e.SHARDLINE_PROJECTOR_RETRY_MAX_MS },
       sessionTimeoutMs: e.SHARDLINE_PROJECTOR_SESSION_TIMEOUT_MS,
     },
-    /** Each projection's fetch shape: its own settings (ClickHouse's have defaults), else the shared ones (runner.fetch). */
+    /** Each projection's fetch shape: its own settings where set, else the shared ones (runner.fetch). */
     fetchOf: {
       elasticsearch: { minBytes: e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MIN_BYTES ?? e.SHARDLINE_PROJECTOR_FETCH_MIN_BYTES, maxWaitTimeInMs: e.SHARDLINE_PROJECTOR_ELASTICSEARCH_FETCH_MAX_WAIT_MS ?? e.SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS },
-      clickhouse: { minBytes: e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES, maxWaitTimeInMs: e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS },
+      clickhouse: { minBytes: e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MIN_BYTES ?? e.SHARDLINE_PROJECTOR_FETCH_MIN_BYTES, maxWaitTimeInMs: e.SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS ?? e.SHARDLINE_PROJECTOR_FETCH_MAX_WAIT_MS },
     } satisfies Record<ProjectionName, { minBytes: number; maxWaitTimeInMs: number }>,
     decodeCache: { maxEntries: e.SHARDLINE_PROJECTOR_DECODE_CACHE_ENTRIES, maxBytes: e.SHARDLINE_PROJECTOR_DECODE_CACHE_MAX_BYTES },
     ops: { host: e.SHARDLINE_PROJECTOR_OPS_HOST, port: e.SHARDLINE_PROJECTOR_OPS_PORT },

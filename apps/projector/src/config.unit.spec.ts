@@ -1,11 +1,11 @@
 import { fetchShapeOf, projectorConfigFromEnv } from './config';
 
 describe('projector fetch shape per projection', () => {
-  it('by default the search group takes the shared shape and the analytics group waits for fetches twice as large', () => {
+  it('by default both groups take the shared shape: fetches of 1 MiB or 500 ms', () => {
     const config = projectorConfigFromEnv({ SHARDLINE_PROJECTIONS: 'elasticsearch' });
-    expect(config.runner.fetch).toEqual({ minBytes: 512 * 1024, maxWaitTimeInMs: 250 });
+    expect(config.runner.fetch).toEqual({ minBytes: 1024 * 1024, maxWaitTimeInMs: 500 });
     expect(fetchShapeOf(config, 'elasticsearch')).toEqual(config.runner.fetch);
-    expect(fetchShapeOf(config, 'clickhouse')).toEqual({ minBytes: 1024 * 1024, maxWaitTimeInMs: 500 });
+    expect(fetchShapeOf(config, 'clickhouse')).toEqual(config.runner.fetch);
   });
 
   it('a projection’s own settings override the shared ones one by one', () => {
@@ -19,11 +19,14 @@ describe('projector fetch shape per projection', () => {
     });
     expect(fetchShapeOf(config, 'clickhouse')).toEqual({ minBytes: 2000, maxWaitTimeInMs: 100 });
     expect(fetchShapeOf(config, 'elasticsearch')).toEqual({ minBytes: 1000, maxWaitTimeInMs: 50 });
+    // One own setting, the other from the shared shape.
+    expect(projectorConfigFromEnv({ SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS: '900' }).fetchOf.clickhouse).toEqual({ minBytes: 1024 * 1024, maxWaitTimeInMs: 900 });
     // A sink a test injects under another name keeps the shared shape.
     expect(fetchShapeOf(config, 'failing-sink')).toEqual({ minBytes: 1000, maxWaitTimeInMs: 100 });
   });
 
   it('refuses a shape out of range, naming the variable', () => {
     expect(() => projectorConfigFromEnv({ SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS: '0' })).toThrow('SHARDLINE_PROJECTOR_CLICKHOUSE_FETCH_MAX_WAIT_MS');
+    expect(() => projectorConfigFromEnv({ SHARDLINE_PROJECTOR_FETCH_MIN_BYTES: String(32 * 1024 * 1024) })).toThrow('SHARDLINE_PROJECTOR_FETCH_MIN_BYTES');
   });
 });

@@ -15,9 +15,10 @@ import * as mariadbConnector from 'mariadb';
 import { monthKeyOf } from '@shardline/event-store';
 import { APPEND_EVENT_COLUMNS, insertStatements, OUTBOX_COLUMNS, packetsOf, packetText } from '@shardline/event-store/mysql';
 import { firstIdAt } from '@shardline/ids';
-import { shardingConfigFromEnv, SLOT_COUNT, slotOf } from '@shardline/sharding';
+import { shardingConfigFromEnv, slotOf } from '@shardline/sharding';
 import { createServerPool, ShardDatabases, slotFenceStatement } from '@shardline/sharding/mysql';
 import { shardMigrations } from '../../migrations/migrate';
+import { businessesOnOwnedSlots, ownShardZeroSlots } from './shard-zero-slots';
 import { CpuMeter, formatCpu, mariadb, thisProcess } from './process-cpu';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -62,10 +63,8 @@ async function main(): Promise<void> {
   try {
     const db = databases.shard(0);
     await db.migrate.latest({ migrationSource: shardMigrations });
-    const owned = Array.from({ length: SLOT_COUNT / 4 }, (_, i) => i * 4);
-    for (let i = 0; i < owned.length; i += 512) await db('owned_slots').insert(owned.slice(i, i + 512).map((slot) => ({ slot, epoch: 1 })));
-    const businesses: string[] = [];
-    for (let i = 0; businesses.length < 20_000; i++) if (slotOf(`bench-${i}`) % 4 === 0) businesses.push(`bench-${i}`);
+    await ownShardZeroSlots(db);
+    const businesses = businessesOnOwnedSlots();
     let next = 0;
     const pick = () => Array.from({ length: PART }, () => businesses[next++ % businesses.length]);
     const results: Record<string, Array<{ rate: number; cpu: Array<{ name: string; usPerUnit: number }> }>> = {};

@@ -13,10 +13,11 @@
 import { randomBytes } from 'node:crypto';
 import { monthKeyOf } from '@shardline/event-store';
 import { firstIdAt } from '@shardline/ids';
-import { shardingConfigFromEnv, SLOT_COUNT, slotOf } from '@shardline/sharding';
+import { shardingConfigFromEnv, slotOf } from '@shardline/sharding';
 import { createServerPool, ShardDatabases, slotFenceStatement } from '@shardline/sharding/mysql';
 import { shardMigrations } from '../../migrations/migrate';
 import * as slotColumns from '../../migrations/shard/0010_slot_columns';
+import { businessesOnOwnedSlots, ownShardZeroSlots } from './shard-zero-slots';
 import { CpuMeter, formatCpu, mariadb, thisProcess } from './process-cpu';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -43,9 +44,7 @@ async function main(): Promise<void> {
       const db = databases.shard(shard);
       await db.migrate.latest({ migrationSource: shardMigrations });
       if (variant === 'without') await slotColumns.down(db);
-      // Shard 0 of 4: it owns every slot ≡ 0 (mod 4); the writes below go to those.
-      const owned = Array.from({ length: SLOT_COUNT / 4 }, (_, i) => i * 4);
-      for (let i = 0; i < owned.length; i += 512) await db('owned_slots').insert(owned.slice(i, i + 512).map((slot) => ({ slot, epoch: 1 })));
+      await ownShardZeroSlots(db);
     }
     const businesses = businessesOnOwnedSlots();
     console.log(`# slot column A/B: ${ROUNDS} interleaved rounds of ${SECONDS} s per shape and variant, ${CONNECTIONS} connections, databases ${names.without}, ${names.with}`);
@@ -148,13 +147,6 @@ function appendsPackets(statements: string[]): string[] {
     bytes += s.length;
   }
   if (current.length > 0) out.push(current.join(';\n'));
-  return out;
-}
-
-/** Business ids spread over the owned slots (every slot ≡ 0 mod 4 gets some). */
-function businessesOnOwnedSlots(): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < 20_000; i++) if (slotOf(`bench-${i}`) % 4 === 0) out.push(`bench-${i}`);
   return out;
 }
 

@@ -10,9 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { monthKeyOf } from '@shardline/event-store';
-import { shardingConfigFromEnv, SLOT_COUNT, slotOf } from '@shardline/sharding';
+import { shardingConfigFromEnv, slotOf } from '@shardline/sharding';
 import { createServerPool, ShardDatabases, slotFenceStatement } from '@shardline/sharding/mysql';
 import { shardMigrations } from '../../migrations/migrate';
+import { businessesOnOwnedSlots, ownShardZeroSlots } from './shard-zero-slots';
 import { CpuMeter, formatCpu, mariadb, thisProcess } from './process-cpu';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -34,9 +35,7 @@ async function main(): Promise<void> {
   try {
     const db = databases.shard(0);
     await db.migrate.latest({ migrationSource: shardMigrations });
-    // Shard 0 of 4: it owns every slot ≡ 0 (mod 4); the writes below go to those.
-    const owned = Array.from({ length: SLOT_COUNT / 4 }, (_, i) => i * 4);
-    for (let i = 0; i < owned.length; i += 512) await db('owned_slots').insert(owned.slice(i, i + 512).map((slot) => ({ slot, epoch: 1 })));
+    await ownShardZeroSlots(db);
     const businesses = businessesOnOwnedSlots();
     console.log(`# slot fence A/B: ${ROUNDS} interleaved rounds of ${SECONDS} s per shape and variant, ${CONNECTIONS} connections, database ${database}`);
     for (const shape of SHAPES) {
@@ -122,13 +121,6 @@ function transaction(businesses: string[], variant: Variant): string {
     `INSERT INTO outbox (stream_id, stream_version, month_key, partition_key, created_time) VALUES ${outbox.join(', ')}`,
     'COMMIT',
   ].join(';\n');
-}
-
-/** Business ids spread over the owned slots (every slot ≡ 0 mod 4 gets some). */
-function businessesOnOwnedSlots(): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < 20_000; i++) if (slotOf(`bench-${i}`) % 4 === 0) out.push(`bench-${i}`);
-  return out;
 }
 
 main().catch((error) => {

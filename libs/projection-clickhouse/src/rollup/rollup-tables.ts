@@ -65,7 +65,6 @@ export const ROLLUP_SLOT_MINUTES = 10;
 export interface RollupTables {
   /** Rows of runs of whole days. */
   rollup: Sql;
-  /** Rows of runs of a day's first hours. */
   /** Rows of runs of a day's first hours, the earlier format (no longer written or read: dropped as superseded). */
   partial: Sql;
   /** Rows of runs of a day's first minutes. */
